@@ -1,0 +1,118 @@
+package handlers
+
+import (
+	"net/http"
+	"strconv"
+
+	"github.com/gin-gonic/gin"
+
+	"keyuan/models"
+)
+
+type contactFormData struct {
+	K        customerKind
+	Customer *models.Customer
+	Contact  models.Contact
+}
+
+// contactCustomer loads the customer of a contact route, checking that the
+// actor may edit it; it has written the error page when ok is false.
+func (s *Server) contactCustomer(c *gin.Context, k customerKind) (*models.Customer, bool) {
+	id, ok := idParam(c, "id")
+	if !ok || !actor(c).EditsCustomers() {
+		s.notFound(c)
+		return nil, false
+	}
+	cu, err := s.db.GetCustomer(c.Request.Context(), actor(c), k.kind, id)
+	if err != nil {
+		s.fail(c, err)
+		return nil, false
+	}
+	return cu, true
+}
+
+func (s *Server) renderContactForm(c *gin.Context, k customerKind, status int, cu *models.Customer, ct models.Contact, errs fieldErrors) {
+	title := s.t(c, "contact.new.title")
+	if ct.ID != 0 {
+		title = s.t(c, "contact.edit.title", ct.Name)
+	}
+	p := s.newPage(c, title, k.nav, &contactFormData{K: k, Customer: cu, Contact: ct})
+	p.Errors = errs
+	s.render(c, status, "customers/contact_form", p)
+}
+
+func (s *Server) newContact(c *gin.Context, k customerKind) {
+	cu, ok := s.contactCustomer(c, k)
+	if !ok {
+		return
+	}
+	s.renderContactForm(c, k, http.StatusOK, cu, models.Contact{CustomerID: cu.ID}, nil)
+}
+
+func (s *Server) createContact(c *gin.Context, k customerKind) {
+	s.saveContact(c, k, 0)
+}
+
+func (s *Server) editContact(c *gin.Context, k customerKind) {
+	cu, ok := s.contactCustomer(c, k)
+	if !ok {
+		return
+	}
+	cid, ok := idParam(c, "cid")
+	if !ok {
+		s.notFound(c)
+		return
+	}
+	ct, err := s.db.GetContact(c.Request.Context(), actor(c), cu.ID, cid)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	s.renderContactForm(c, k, http.StatusOK, cu, *ct, nil)
+}
+
+func (s *Server) updateContact(c *gin.Context, k customerKind) {
+	cid, ok := idParam(c, "cid")
+	if !ok {
+		s.notFound(c)
+		return
+	}
+	s.saveContact(c, k, cid)
+}
+
+func (s *Server) saveContact(c *gin.Context, k customerKind, cid int64) {
+	cu, ok := s.contactCustomer(c, k)
+	if !ok {
+		return
+	}
+	ct := contactFormFrom(c, "")
+	ct.ID, ct.CustomerID = cid, cu.ID
+	if errs := validateContact(&ct); errs.Any() {
+		s.renderContactForm(c, k, http.StatusUnprocessableEntity, cu, ct, errs)
+		return
+	}
+	if err := s.db.SaveContact(c.Request.Context(), actor(c), &ct); err != nil {
+		s.fail(c, err)
+		return
+	}
+	s.flash(c, "flash.saved")
+	redirect(c, k.base+"/"+strconv.FormatInt(cu.ID, 10)+"#contacts")
+}
+
+func (s *Server) deleteContact(c *gin.Context, k customerKind) {
+	cu, ok := s.contactCustomer(c, k)
+	if !ok {
+		return
+	}
+	cid, ok := idParam(c, "cid")
+	if !ok {
+		s.notFound(c)
+		return
+	}
+	if err := s.db.DeleteContact(c.Request.Context(), actor(c), cu.ID, cid); err != nil {
+		s.fail(c, err)
+		return
+	}
+	s.flash(c, "flash.deleted")
+	redirect(c, k.base+"/"+strconv.FormatInt(cu.ID, 10)+"#contacts")
+}

@@ -1,0 +1,630 @@
+package handlers
+
+import (
+	"errors"
+	"net/http"
+	"net/mail"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/gin-gonic/gin"
+
+	"keyuan/models"
+)
+
+// customerKind is what differs between the customer and prospect screens.
+type customerKind struct {
+	kind string // models kind
+	base string // URL prefix
+	nav  string
+}
+
+var customerKinds = map[string]customerKind{
+	"customer": {kind: "customer", base: "/customers", nav: "customers"},
+	"prospect": {kind: "prospect", base: "/prospects", nav: "prospects"},
+}
+
+// h adapts a handler that needs the kind to a gin handler.
+func (k customerKind) h(fn func(*gin.Context, customerKind)) gin.HandlerFunc {
+	return func(c *gin.Context) { fn(c, k) }
+}
+
+// Key builds a message key for this kind, e.g. customer.list.title.
+func (k customerKind) Key(suffix string) string { return k.kind + "." + suffix }
+
+// Base is the URL prefix of this kind's screens.
+func (k customerKind) Base() string { return k.base }
+
+// Kind is "customer" or "prospect".
+func (k customerKind) Kind() string { return k.kind }
+
+// parseID reads a positive id; anything else is 0.
+func parseID(s string) int64 {
+	id, err := strconv.ParseInt(strings.TrimSpace(s), 10, 64)
+	if err != nil || id < 0 {
+		return 0
+	}
+	return id
+}
+
+// customerFilterFrom reads a list filter from query values. Unknown sort
+// names and malformed numbers are ignored, never passed on.
+func customerFilterFrom(q url.Values, kind string) models.CustomerFilter {
+	f := models.CustomerFilter{
+		Kind:       kind,
+		Q:          truncate(strings.TrimSpace(q.Get("q")), 100),
+		IndustryID: parseID(q.Get("industry")),
+		SourceID:   parseID(q.Get("source")),
+		GradeID:    parseID(q.Get("grade")),
+		RegionID:   parseID(q.Get("region")),
+		StageID:    parseID(q.Get("stage")),
+		TraitID:    parseID(q.Get("trait")),
+		OwnerID:    parseID(q.Get("owner")),
+		Sort:       q.Get("sort"),
+		Desc:       q.Get("dir") == "desc",
+		PerPage:    50,
+	}
+	if !models.ValidCustomerSort(f.Sort) {
+		f.Sort = "name"
+	}
+	switch st := q.Get("status"); st {
+	case "active", "inactive", "converted":
+		f.Status = st
+	}
+	if p, err := strconv.Atoi(q.Get("page")); err == nil && p > 0 && p <= 1_000_000 {
+		f.Page = p
+	}
+	return f
+}
+
+func truncate(s string, n int) string {
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	return string([]rune(s)[:n])
+}
+
+type customerListData struct {
+	K       customerKind
+	Filter  models.CustomerFilter
+	Result  models.CustomerPage
+	Owners  []models.User
+	Sorts   []string
+	Manager bool
+}
+
+func (s *Server) listCustomers(c *gin.Context, k customerKind) {
+	ctx := c.Request.Context()
+	a := actor(c)
+	f := customerFilterFrom(c.Request.URL.Query(), k.kind)
+	res, err := s.db.ListCustomers(ctx, a, f)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	data := &customerListData{K: k, Filter: f, Result: res, Sorts: models.CustomerSortKeys, Manager: a.IsManager()}
+	if a.SeesAllCustomers() {
+		if data.Owners, err = s.db.ActiveUsersByRole(ctx, models.RoleSales, models.RoleManager, models.RoleAdmin); err != nil {
+			s.fail(c, err)
+			return
+		}
+	}
+	p := s.newPage(c, s.t(c, k.Key("list.title")), k.nav, data)
+	if isFragment(c) && c.GetHeader("HX-Target") == "results" {
+		s.renderBlock(c, http.StatusOK, "customers/list", "results", p)
+		return
+	}
+	s.render(c, http.StatusOK, "customers/list", p)
+}
+
+// customerForm is what the create and edit forms post, kept as typed so a
+// failed save shows the form again exactly as it was.
+type customerForm struct {
+	Customer          models.Customer
+	Contact           models.Contact // the first contact, on create only
+	Duplicates        []models.Duplicate
+	ConfirmDuplicates bool
+}
+
+func customerFormFrom(c *gin.Context) customerForm {
+	f := customerForm{Customer: models.Customer{
+		Name:       strings.TrimSpace(c.PostForm("name")),
+		ShortName:  strings.TrimSpace(c.PostForm("short_name")),
+		IndustryID: parseID(c.PostForm("industry")),
+		SourceID:   parseID(c.PostForm("source")),
+		GradeID:    parseID(c.PostForm("grade")),
+		RegionID:   parseID(c.PostForm("region")),
+		StageID:    parseID(c.PostForm("stage")),
+		Address:    strings.TrimSpace(c.PostForm("address")),
+		Phone:      strings.TrimSpace(c.PostForm("phone")),
+		Email:      strings.TrimSpace(c.PostForm("email")),
+		Website:    strings.TrimSpace(c.PostForm("website")),
+		OwnerID:    parseID(c.PostForm("owner")),
+		Status:     c.PostForm("status"),
+		Notes:      strings.TrimSpace(c.PostForm("notes")),
+	}}
+	for _, t := range c.PostFormArray("traits") {
+		if id := parseID(t); id != 0 {
+			f.Customer.TraitIDs = append(f.Customer.TraitIDs, id)
+		}
+	}
+	f.Contact = contactFormFrom(c, "contact_")
+	f.Contact.IsPrimary = true
+	f.ConfirmDuplicates = c.PostForm("confirm_duplicates") == "1"
+	return f
+}
+
+func contactFormFrom(c *gin.Context, prefix string) models.Contact {
+	return models.Contact{
+		Name:      strings.TrimSpace(c.PostForm(prefix + "name")),
+		Title:     strings.TrimSpace(c.PostForm(prefix + "title")),
+		Phone:     strings.TrimSpace(c.PostForm(prefix + "phone")),
+		Mobile:    strings.TrimSpace(c.PostForm(prefix + "mobile")),
+		Email:     strings.TrimSpace(c.PostForm(prefix + "email")),
+		Birthday:  strings.TrimSpace(c.PostForm(prefix + "birthday")),
+		IsPrimary: c.PostForm(prefix+"primary") == "1",
+	}
+}
+
+func validEmail(s string) bool {
+	if len(s) > 254 {
+		return false
+	}
+	a, err := mail.ParseAddress(s)
+	return err == nil && a.Address == s && a.Name == ""
+}
+
+func validPhone(s string) bool {
+	if len(s) > 40 {
+		return false
+	}
+	for _, r := range s {
+		if !strings.ContainsRune("0123456789+-() .#转xX", r) {
+			return false
+		}
+	}
+	return true
+}
+
+func validWebsite(s string) bool {
+	u, err := url.Parse(s)
+	return err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != "" && len(s) <= 300
+}
+
+func validDate(s string) bool {
+	t, err := time.Parse("2006-01-02", s)
+	return err == nil && t.Year() >= 1900 && t.Year() <= 2200
+}
+
+// checkLen adds errKey for field when v is longer than n characters.
+func checkLen(errs fieldErrors, field, v string, n int) {
+	if utf8.RuneCountInString(v) > n {
+		errs[field] = "validation.too_long"
+	}
+}
+
+// validateCustomer checks every field on the server; messages are keys.
+func (s *Server) validateCustomer(c *gin.Context, f *customerForm, creating bool) fieldErrors {
+	ctx := c.Request.Context()
+	cu := &f.Customer
+	errs := fieldErrors{}
+	if cu.Name == "" {
+		errs["name"] = "validation.required"
+	}
+	checkLen(errs, "name", cu.Name, 200)
+	checkLen(errs, "short_name", cu.ShortName, 100)
+	checkLen(errs, "address", cu.Address, 300)
+	checkLen(errs, "notes", cu.Notes, 5000)
+	for field, typ := range map[string]struct {
+		id  int64
+		typ string
+	}{"industry": {cu.IndustryID, "industry"}, "source": {cu.SourceID, "source"}, "grade": {cu.GradeID, "grade"},
+		"region": {cu.RegionID, "region"}, "stage": {cu.StageID, "sales_stage"}} {
+		if !s.db.CheckAuxItem(ctx, typ.typ, typ.id) {
+			errs[field] = "validation.invalid_choice"
+		}
+	}
+	for _, t := range cu.TraitIDs {
+		if !s.db.CheckAuxItem(ctx, "trait", t) {
+			errs["traits"] = "validation.invalid_choice"
+		}
+	}
+	if len(cu.TraitIDs) > 50 {
+		errs["traits"] = "validation.invalid_choice"
+	}
+	if cu.Phone != "" && !validPhone(cu.Phone) {
+		errs["phone"] = "validation.phone"
+	}
+	if cu.Email != "" && !validEmail(cu.Email) {
+		errs["email"] = "validation.email"
+	}
+	if cu.Website != "" && !validWebsite(cu.Website) {
+		errs["website"] = "validation.website"
+	}
+	if cu.Status == "" {
+		cu.Status = "active"
+	}
+	if cu.Status != "active" && cu.Status != "inactive" && cu.Status != "converted" {
+		errs["status"] = "validation.invalid_choice"
+	}
+	a := actor(c)
+	if !a.SeesAllCustomers() {
+		cu.OwnerID = a.ID
+	} else {
+		if cu.OwnerID == 0 {
+			cu.OwnerID = a.ID
+		}
+		if u, err := s.db.UserByID(ctx, cu.OwnerID); err != nil || !u.Active || u.Role == models.RoleService {
+			errs["owner"] = "validation.invalid_choice"
+		}
+	}
+	if creating && f.Contact.Name+f.Contact.Title+f.Contact.Mobile+f.Contact.Email != "" {
+		for k, v := range validateContact(&f.Contact) {
+			errs["contact_"+k] = v
+		}
+	}
+	return errs
+}
+
+func validateContact(k *models.Contact) fieldErrors {
+	errs := fieldErrors{}
+	if k.Name == "" {
+		errs["name"] = "validation.required"
+	}
+	checkLen(errs, "name", k.Name, 100)
+	checkLen(errs, "title", k.Title, 100)
+	if k.Phone != "" && !validPhone(k.Phone) {
+		errs["phone"] = "validation.phone"
+	}
+	if k.Mobile != "" && !validPhone(k.Mobile) {
+		errs["mobile"] = "validation.phone"
+	}
+	if k.Email != "" && !validEmail(k.Email) {
+		errs["email"] = "validation.email"
+	}
+	if k.Birthday != "" && !validDate(k.Birthday) {
+		errs["birthday"] = "validation.date"
+	}
+	return errs
+}
+
+type customerFormData struct {
+	K       customerKind
+	Form    customerForm
+	Owners  []models.User
+	Editing bool
+	Manager bool
+}
+
+func (s *Server) renderCustomerForm(c *gin.Context, k customerKind, status int, f customerForm, editing bool, errs fieldErrors) {
+	a := actor(c)
+	data := &customerFormData{K: k, Form: f, Editing: editing, Manager: a.SeesAllCustomers()}
+	if a.SeesAllCustomers() {
+		owners, err := s.db.ActiveUsersByRole(c.Request.Context(), models.RoleSales, models.RoleManager, models.RoleAdmin)
+		if err != nil {
+			s.fail(c, err)
+			return
+		}
+		data.Owners = owners
+	}
+	title := s.t(c, k.Key("new.title"))
+	if editing {
+		title = s.t(c, k.Key("edit.title"), f.Customer.Name)
+	}
+	p := s.newPage(c, title, k.nav, data)
+	p.Errors = errs
+	s.render(c, status, "customers/form", p)
+}
+
+func (s *Server) newCustomer(c *gin.Context, k customerKind) {
+	if !actor(c).EditsCustomers() {
+		s.errorPage(c, http.StatusForbidden, "error.forbidden")
+		return
+	}
+	f := customerForm{Customer: models.Customer{Kind: k.kind, Status: "active", OwnerID: actor(c).ID}}
+	s.renderCustomerForm(c, k, http.StatusOK, f, false, nil)
+}
+
+func (s *Server) createCustomer(c *gin.Context, k customerKind) {
+	a := actor(c)
+	if !a.EditsCustomers() {
+		s.errorPage(c, http.StatusForbidden, "error.forbidden")
+		return
+	}
+	ctx := c.Request.Context()
+	f := customerFormFrom(c)
+	f.Customer.Kind = k.kind
+	f.Customer.Status = strings.Replace(f.Customer.Status, "converted", "active", 1)
+	if errs := s.validateCustomer(c, &f, true); errs.Any() {
+		s.renderCustomerForm(c, k, http.StatusUnprocessableEntity, f, false, errs)
+		return
+	}
+	if !f.ConfirmDuplicates {
+		dups, err := s.db.FindDuplicates(ctx, a, &f.Customer)
+		if err != nil {
+			s.fail(c, err)
+			return
+		}
+		if len(dups) > 0 {
+			f.Duplicates = dups
+			s.renderCustomerForm(c, k, http.StatusConflict, f, false, fieldErrors{"form": "customer.duplicate_confirm"})
+			return
+		}
+	}
+	var contacts []models.Contact
+	if f.Contact.Name != "" {
+		contacts = append(contacts, f.Contact)
+	}
+	if err := s.db.CreateCustomer(ctx, a, &f.Customer, contacts); err != nil {
+		s.fail(c, err)
+		return
+	}
+	s.flash(c, "flash.saved")
+	redirect(c, k.base+"/"+strconv.FormatInt(f.Customer.ID, 10))
+}
+
+// checkDuplicates answers the form's live duplicate check (htmx).
+func (s *Server) checkDuplicates(c *gin.Context, k customerKind) {
+	cu := models.Customer{
+		ID:    parseID(c.Query("id")),
+		Name:  truncate(strings.TrimSpace(c.Query("name")), 200),
+		Phone: truncate(strings.TrimSpace(c.Query("phone")), 40),
+		Email: truncate(strings.TrimSpace(c.Query("email")), 254),
+	}
+	dups, err := s.db.FindDuplicates(c.Request.Context(), actor(c), &cu)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	p := s.newPage(c, "", k.nav, &customerFormData{K: k, Form: customerForm{Duplicates: dups}})
+	s.renderBlock(c, http.StatusOK, "customers/form", "duplicates", p)
+}
+
+type historyLine struct {
+	At      string
+	User    string
+	Action  string
+	Changes []historyChange
+}
+
+type historyChange struct {
+	Field, Old, New string
+}
+
+type customerCardData struct {
+	K             customerKind
+	Customer      *models.Customer
+	Contacts      []models.Contact
+	History       []historyLine
+	ConvertedTo   string
+	ConvertedFrom struct {
+		ID   int64
+		Code string
+	}
+	CanEdit bool
+}
+
+// describeHistory turns audit entries into readable lines: ids of items and
+// users become names, field names become labels.
+func (s *Server) describeHistory(c *gin.Context, entries []models.AuditEntry, aux models.AuxLookup) []historyLine {
+	ctx := c.Request.Context()
+	users := map[int64]string{}
+	userName := func(v string) string {
+		id := parseID(v)
+		if id == 0 {
+			return v
+		}
+		if n, ok := users[id]; ok {
+			return n
+		}
+		n := v
+		if u, err := s.db.UserByID(ctx, id); err == nil {
+			n = u.DisplayName
+		}
+		users[id] = n
+		return n
+	}
+	auxNames := func(v string) string {
+		var names []string
+		for _, part := range strings.Split(v, ",") {
+			if id := parseID(part); id != 0 {
+				names = append(names, aux.Name(id))
+			}
+		}
+		return strings.Join(names, "、")
+	}
+	out := make([]historyLine, 0, len(entries))
+	for _, e := range entries {
+		line := historyLine{At: e.At, User: e.UserName, Action: s.t(c, "history.action."+e.Action)}
+		for _, ch := range e.Changes {
+			hc := historyChange{Field: s.t(c, "field."+ch.Field), Old: ch.Old, New: ch.New}
+			switch ch.Field {
+			case "industry", "source", "grade", "region", "stage", "traits":
+				hc.Old, hc.New = auxNames(ch.Old), auxNames(ch.New)
+			case "owner":
+				hc.Old, hc.New = userName(ch.Old), userName(ch.New)
+			case "status":
+				if ch.Old != "" {
+					hc.Old = s.t(c, "status."+ch.Old)
+				}
+				hc.New = s.t(c, "status."+ch.New)
+			}
+			line.Changes = append(line.Changes, hc)
+		}
+		out = append(out, line)
+	}
+	return out
+}
+
+func (s *Server) showCustomer(c *gin.Context, k customerKind) {
+	id, ok := idParam(c, "id")
+	if !ok {
+		s.notFound(c)
+		return
+	}
+	ctx := c.Request.Context()
+	a := actor(c)
+	cu, err := s.db.GetCustomer(ctx, a, k.kind, id)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	data := &customerCardData{K: k, Customer: cu, CanEdit: a.EditsCustomers()}
+	if data.Contacts, err = s.db.Contacts(ctx, id); err != nil {
+		s.fail(c, err)
+		return
+	}
+	entries, err := s.db.History(ctx, k.kind, id, 100)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	p := s.newPage(c, cu.Name, k.nav, data)
+	data.History = s.describeHistory(c, entries, p.Aux)
+	if cu.ConvertedToID != 0 {
+		if to, err := s.db.GetCustomer(ctx, models.Actor{Role: models.RoleAdmin}, "customer", cu.ConvertedToID); err == nil {
+			data.ConvertedTo = to.Code
+		}
+	}
+	if k.kind == "customer" {
+		if data.ConvertedFrom.ID, data.ConvertedFrom.Code, err = s.db.ConvertedFrom(ctx, id); err != nil {
+			s.fail(c, err)
+			return
+		}
+	}
+	s.render(c, http.StatusOK, "customers/card", p)
+}
+
+func (s *Server) editCustomer(c *gin.Context, k customerKind) {
+	id, ok := idParam(c, "id")
+	if !ok || !actor(c).EditsCustomers() {
+		s.notFound(c)
+		return
+	}
+	cu, err := s.db.GetCustomer(c.Request.Context(), actor(c), k.kind, id)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	s.renderCustomerForm(c, k, http.StatusOK, customerForm{Customer: *cu}, true, nil)
+}
+
+func (s *Server) updateCustomer(c *gin.Context, k customerKind) {
+	id, ok := idParam(c, "id")
+	if !ok || !actor(c).EditsCustomers() {
+		s.notFound(c)
+		return
+	}
+	ctx := c.Request.Context()
+	old, err := s.db.GetCustomer(ctx, actor(c), k.kind, id)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	f := customerFormFrom(c)
+	f.Customer.ID, f.Customer.Kind, f.Customer.Code = id, k.kind, old.Code
+	if old.Status == "converted" {
+		f.Customer.Status = "converted"
+	} else if f.Customer.Status == "converted" {
+		f.Customer.Status = old.Status
+	}
+	if errs := s.validateCustomer(c, &f, false); errs.Any() {
+		s.renderCustomerForm(c, k, http.StatusUnprocessableEntity, f, true, errs)
+		return
+	}
+	if err := s.db.UpdateCustomer(ctx, actor(c), &f.Customer); err != nil {
+		s.fail(c, err)
+		return
+	}
+	s.flash(c, "flash.saved")
+	redirect(c, k.base+"/"+strconv.FormatInt(id, 10))
+}
+
+func (s *Server) convertProspect(c *gin.Context) {
+	id, ok := idParam(c, "id")
+	if !ok {
+		s.notFound(c)
+		return
+	}
+	customerID, err := s.db.ConvertProspect(c.Request.Context(), actor(c), id)
+	if errors.Is(err, models.ErrConflict) {
+		s.flash(c, "prospect.already_converted")
+		redirect(c, "/prospects/"+strconv.FormatInt(id, 10))
+		return
+	}
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	s.flash(c, "prospect.converted")
+	redirect(c, "/customers/"+strconv.FormatInt(customerID, 10))
+}
+
+// batchIDs reads the rows a batch action applies to: the ticked ids, or every
+// row matching the list's filter when "all" was chosen. Either way only rows
+// the actor may see are returned.
+func (s *Server) batchIDs(c *gin.Context, k customerKind) (models.CustomerFilter, []int64, error) {
+	filterQuery, err := url.ParseQuery(c.PostForm("filter"))
+	if err != nil {
+		filterQuery = url.Values{}
+	}
+	f := customerFilterFrom(filterQuery, k.kind)
+	const maxBatch, maxTicked = 100_000, 1000
+	if c.PostForm("all") != "1" {
+		for _, v := range c.PostFormArray("id") {
+			if id := parseID(v); id != 0 && len(f.IDs) < maxTicked {
+				f.IDs = append(f.IDs, id)
+			}
+		}
+		if len(f.IDs) == 0 {
+			return f, nil, nil
+		}
+		// Re-select through the filter's row rules, so ids the actor may not
+		// see drop out here.
+		f = models.CustomerFilter{Kind: k.kind, IDs: f.IDs, Sort: f.Sort, Desc: f.Desc}
+	}
+	ids, err := s.db.CustomerIDs(c.Request.Context(), actor(c), f, maxBatch)
+	return f, ids, err
+}
+
+func (s *Server) batchCustomers(c *gin.Context, k customerKind) {
+	f, ids, err := s.batchIDs(c, k)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	back := k.base
+	if fq := c.PostForm("filter"); fq != "" {
+		back += "?" + fq
+	}
+	if len(ids) == 0 {
+		s.flash(c, "batch.none_selected")
+		redirect(c, back)
+		return
+	}
+	switch c.PostForm("action") {
+	case "owner":
+		owner := parseID(c.PostForm("new_owner"))
+		u, err := s.db.UserByID(c.Request.Context(), owner)
+		if err != nil || !u.Active || u.Role == models.RoleService || !actor(c).IsManager() {
+			s.flash(c, "batch.owner_invalid")
+			redirect(c, back)
+			return
+		}
+		if _, err := s.db.ChangeOwner(c.Request.Context(), actor(c), k.kind, ids, owner); err != nil {
+			s.fail(c, err)
+			return
+		}
+		s.flash(c, "batch.owner_changed")
+		redirect(c, back)
+	case "export":
+		// f is the ticked ids or the whole filter: either way the export
+		// reads the rows itself, through the same row rules.
+		s.writeCustomersCSV(c, k, f)
+	default:
+		s.errorPage(c, http.StatusBadRequest, "error.bad_request")
+	}
+}

@@ -1,0 +1,162 @@
+package handlers
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/gin-gonic/gin"
+
+	"keyuan/models"
+	"keyuan/views"
+)
+
+// securityHeaders sets headers that keep pages from being framed, sniffed
+// or running scripts from anywhere but our own static files.
+func securityHeaders(c *gin.Context) {
+	h := c.Writer.Header()
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("X-Frame-Options", "DENY")
+	h.Set("Referrer-Policy", "same-origin")
+	h.Set("Content-Security-Policy", "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "+
+		"img-src 'self' data:; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'")
+	c.Next()
+}
+
+// limitBody caps request bodies and parses urlencoded forms up front, so a
+// body that is too big becomes a 413 and a malformed one a 400 before any
+// handler reads it. Multipart uploads are parsed by their own handlers with
+// their own limits.
+func (s *Server) limitBody(c *gin.Context) {
+	if c.Request.Body == nil || c.Request.Method == http.MethodGet || c.Request.Method == http.MethodHead {
+		c.Next()
+		return
+	}
+	if strings.HasPrefix(c.ContentType(), "multipart/") {
+		c.Next()
+		return
+	}
+	c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, s.cfg.MaxBodyBytes)
+	if err := c.Request.ParseForm(); err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			s.errorPage(c, http.StatusRequestEntityTooLarge, "error.too_large")
+			return
+		}
+		s.errorPage(c, http.StatusBadRequest, "error.bad_request")
+		return
+	}
+	c.Next()
+}
+
+// loadSession finds the logged-in user, if any, and the UI language.
+func (s *Server) loadSession(c *gin.Context) {
+	sess, err := s.sessions.Get(c.Request, sessionCookie)
+	if err != nil {
+		s.fail(c, fmt.Errorf("load session: %w", err))
+		return
+	}
+	c.Set(ctxSession, sess)
+	lang := ""
+	if uid, ok := sess.Values["uid"].(int64); ok && !sess.IsNew {
+		u, err := s.db.UserByID(c.Request.Context(), uid)
+		if err != nil && !errors.Is(err, models.ErrNotFound) {
+			s.fail(c, err)
+			return
+		}
+		if u != nil && u.Active {
+			c.Set(ctxUser, u)
+			lang = u.Lang
+		}
+	}
+	if !views.ValidLanguage(lang) {
+		lang = views.MatchLanguage(c.GetHeader("Accept-Language"))
+	}
+	c.Set(ctxLang, lang)
+	c.Next()
+}
+
+// requireLogin sends anonymous visitors to the login page, remembering where
+// they were going.
+func (s *Server) requireLogin(c *gin.Context) {
+	if currentUser(c) != nil {
+		c.Next()
+		return
+	}
+	next := c.Request.URL.RequestURI()
+	if c.Request.Method != http.MethodGet {
+		next = "/"
+	}
+	redirect(c, "/login?next="+url.QueryEscape(next))
+	c.Abort()
+}
+
+// requireRole lets only the listed roles through.
+func (s *Server) requireRole(roles ...models.Role) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		u := currentUser(c)
+		for _, r := range roles {
+			if u != nil && u.Role == r {
+				c.Next()
+				return
+			}
+		}
+		s.errorPage(c, http.StatusForbidden, "error.forbidden")
+	}
+}
+
+// recovery turns a panic into a logged 500 with the friendly page.
+func (s *Server) recovery(c *gin.Context, recovered any) {
+	s.log.Error("panic", "method", c.Request.Method, "path", c.Request.URL.Path, "panic", recovered)
+	s.errorPage(c, http.StatusInternalServerError, "error.internal")
+}
+
+// toastTrigger builds an HX-Trigger header that shows a toast. Non-ASCII is
+// escaped because header values travel as Latin-1.
+func toastTrigger(msg, level string) string {
+	var b strings.Builder
+	b.WriteString(`{"toast":{"level":"`)
+	b.WriteString(level)
+	b.WriteString(`","message":"`)
+	for _, r := range msg {
+		switch {
+		case r == '"' || r == '\\':
+			b.WriteByte('\\')
+			b.WriteRune(r)
+		case r < 0x20 || r > 0x7e:
+			if r > 0xffff {
+				r = '?'
+			}
+			fmt.Fprintf(&b, `\u%04x`, r)
+		default:
+			b.WriteRune(r)
+		}
+	}
+	b.WriteString(`"}}`)
+	return b.String()
+}
+
+const flashCookie = "keyuan_flash"
+
+// flash shows a message key on the next page the user sees.
+func (s *Server) flash(c *gin.Context, key string) {
+	http.SetCookie(c.Writer, &http.Cookie{Name: flashCookie, Value: url.QueryEscape(key), Path: "/", HttpOnly: true,
+		SameSite: http.SameSiteLaxMode, MaxAge: 60})
+}
+
+// popFlash returns the pending message, translated, and clears it. Only
+// known message keys are shown, so a crafted cookie cannot inject text.
+func (s *Server) popFlash(c *gin.Context) string {
+	ck, err := c.Request.Cookie(flashCookie)
+	if err != nil || ck.Value == "" {
+		return ""
+	}
+	http.SetCookie(c.Writer, &http.Cookie{Name: flashCookie, Value: "", Path: "/", MaxAge: -1})
+	key, err := url.QueryUnescape(ck.Value)
+	if err != nil || !s.views.Catalog.Has(s.lang(c), key) {
+		return ""
+	}
+	return s.t(c, key)
+}

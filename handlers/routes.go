@@ -1,0 +1,102 @@
+package handlers
+
+import (
+	"io/fs"
+	"net/http"
+	"strings"
+
+	"github.com/gin-gonic/gin"
+
+	"keyuan/models"
+)
+
+// Handler returns the whole application as one http.Handler: the route
+// table below, wrapped in cross-origin (CSRF) protection.
+func (s *Server) Handler() http.Handler {
+	gin.SetMode(gin.ReleaseMode)
+	r := gin.New()
+	r.HandleMethodNotAllowed = false
+	r.RemoveExtraSlash = true
+	r.Use(gin.CustomRecovery(s.recovery), securityHeaders)
+
+	r.GET("/healthz", s.healthz)
+	r.GET("/static/*file", s.staticFile)
+	r.GET("/favicon.ico", func(c *gin.Context) { c.Redirect(http.StatusMovedPermanently, s.assets.URL("logo.svg")) })
+
+	app := r.Group("/", s.limitBody, s.loadSession)
+	app.GET("/login", s.loginPage)
+	app.POST("/login", s.login)
+	app.POST("/logout", s.logout)
+
+	in := app.Group("/", s.requireLogin)
+	in.GET("/", s.home)
+
+	// Profile: every user.
+	in.GET("/profile", s.profile)
+	in.POST("/profile/password", s.changeOwnPassword)
+	in.POST("/profile/lang", s.changeOwnLang)
+
+	// Customers (客户信息) and prospects (潜在客户信息) share their screens.
+	for _, kind := range []string{"customer", "prospect"} {
+		k := customerKinds[kind]
+		g := in.Group(k.base)
+		g.GET("", k.h(s.listCustomers))
+		g.GET("/export.csv", k.h(s.exportCustomers))
+		g.GET("/duplicates", k.h(s.checkDuplicates))
+		g.POST("/batch", k.h(s.batchCustomers))
+		g.GET("/new", k.h(s.newCustomer))
+		g.POST("", k.h(s.createCustomer))
+		g.GET("/:id", k.h(s.showCustomer))
+		g.GET("/:id/edit", k.h(s.editCustomer))
+		g.POST("/:id", k.h(s.updateCustomer))
+		g.GET("/:id/contacts/new", k.h(s.newContact))
+		g.POST("/:id/contacts", k.h(s.createContact))
+		g.GET("/:id/contacts/:cid/edit", k.h(s.editContact))
+		g.POST("/:id/contacts/:cid", k.h(s.updateContact))
+		g.POST("/:id/contacts/:cid/delete", k.h(s.deleteContact))
+	}
+	in.POST("/prospects/:id/convert", s.convertProspect)
+
+	// Basic settings (基础设置): admin only.
+	admin := in.Group("/", s.requireRole(models.RoleAdmin))
+	admin.GET("/settings", s.settingsHome)
+	admin.GET("/settings/numbering", s.numberingRules)
+	admin.GET("/settings/numbering/:kind/preview", s.previewNumbering)
+	admin.POST("/settings/numbering/:kind", s.saveNumberingRule)
+	admin.GET("/settings/aux/:type", s.auxItems)
+	admin.GET("/settings/aux/:type/new", s.newAuxItem)
+	admin.POST("/settings/aux/:type", s.createAuxItem)
+	admin.GET("/settings/aux/:type/:id/edit", s.editAuxItem)
+	admin.POST("/settings/aux/:type/:id", s.updateAuxItem)
+	admin.POST("/settings/aux/:type/:id/delete", s.deleteAuxItem)
+	admin.GET("/admin/users", s.users)
+	admin.GET("/admin/users/new", s.newUser)
+	admin.POST("/admin/users", s.createUser)
+	admin.GET("/admin/users/:id/edit", s.editUser)
+	admin.POST("/admin/users/:id", s.updateUser)
+	admin.POST("/admin/users/:id/password", s.resetPassword)
+
+	r.NoRoute(s.limitBody, s.loadSession, s.notFound)
+
+	// Go's cross-origin protection rejects unsafe requests that a browser
+	// marks as coming from another site (Sec-Fetch-Site / Origin), which is
+	// what CSRF needs without tokens in every form.
+	return http.NewCrossOriginProtection().Handler(r)
+}
+
+// staticFile serves embedded assets; a URL carrying the current content hash
+// may be cached for a year.
+func (s *Server) staticFile(c *gin.Context) {
+	name := strings.TrimPrefix(c.Param("file"), "/")
+	f, err := fs.Stat(s.assets.FS, name)
+	if err != nil || f.IsDir() {
+		c.Status(http.StatusNotFound)
+		return
+	}
+	if v := c.Query("v"); v != "" && v == s.assets.Hash(name) {
+		c.Header("Cache-Control", "public, max-age=31536000, immutable")
+	} else {
+		c.Header("Cache-Control", "no-cache")
+	}
+	c.FileFromFS(name, http.FS(s.assets.FS))
+}

@@ -1,0 +1,221 @@
+// Package handlers turns HTTP requests into calls on models and renders
+// views. routes.go lists every route of the application.
+package handlers
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"keyuan/models"
+	"keyuan/static"
+	"keyuan/views"
+)
+
+// Config holds the settings handlers need, passed in by main.
+type Config struct {
+	BaseURL      string
+	SessionKey   []byte
+	Location     *time.Location
+	MaxBodyBytes int64
+	Version      string
+	// LoginLimit is how many failed logins one IP may make per LoginWindow.
+	LoginLimit  int
+	LoginWindow time.Duration
+}
+
+// Server holds everything the handlers depend on.
+type Server struct {
+	cfg      Config
+	db       *models.DB
+	views    *views.Engine
+	assets   *static.Assets
+	sessions *SessionStore
+	throttle *loginThrottle
+	log      *slog.Logger
+}
+
+// New builds a Server.
+func New(cfg Config, db *models.DB, v *views.Engine, assets *static.Assets, log *slog.Logger) *Server {
+	if cfg.MaxBodyBytes == 0 {
+		cfg.MaxBodyBytes = 2 << 20
+	}
+	if cfg.LoginLimit == 0 {
+		cfg.LoginLimit = 10
+		cfg.LoginWindow = 15 * time.Minute
+	}
+	if cfg.Location == nil {
+		cfg.Location = time.UTC
+	}
+	secure := strings.HasPrefix(cfg.BaseURL, "https://")
+	return &Server{
+		cfg:      cfg,
+		db:       db,
+		views:    v,
+		assets:   assets,
+		sessions: NewSessionStore(db, cfg.SessionKey, secure),
+		throttle: newLoginThrottle(cfg.LoginLimit, cfg.LoginWindow),
+		log:      log,
+	}
+}
+
+// page is what every template receives.
+type page struct {
+	Lang    string
+	User    *models.User
+	Title   string
+	Nav     string // the active module, for the navigation
+	Path    string
+	Query   url.Values
+	Flash   string
+	Errors  fieldErrors
+	Aux     models.AuxLookup
+	Data    any
+	Version string
+}
+
+// fieldErrors maps a form field to a message key.
+type fieldErrors map[string]string
+
+func (e fieldErrors) Any() bool { return len(e) > 0 }
+
+// Request-scoped values set by the middleware.
+const (
+	ctxUser    = "user"
+	ctxLang    = "lang"
+	ctxSession = "session"
+)
+
+func currentUser(c *gin.Context) *models.User {
+	if u, ok := c.Get(ctxUser); ok {
+		return u.(*models.User)
+	}
+	return nil
+}
+
+func actor(c *gin.Context) models.Actor {
+	if u := currentUser(c); u != nil {
+		return u.Actor()
+	}
+	return models.Actor{}
+}
+
+func (s *Server) lang(c *gin.Context) string {
+	if l := c.GetString(ctxLang); l != "" {
+		return l
+	}
+	return views.MatchLanguage(c.GetHeader("Accept-Language"))
+}
+
+// t translates for the current request.
+func (s *Server) t(c *gin.Context, key string, args ...any) string {
+	return s.views.Catalog.T(s.lang(c), key, args...)
+}
+
+func (s *Server) newPage(c *gin.Context, title, nav string, data any) *page {
+	lang := s.lang(c)
+	aux, err := s.db.AuxLookupFor(c.Request.Context(), lang)
+	if err != nil {
+		s.log.Error("load auxiliary items", "err", err)
+	}
+	return &page{
+		Lang: lang, User: currentUser(c), Title: title, Nav: nav, Path: c.Request.URL.Path,
+		Query: c.Request.URL.Query(), Aux: aux, Data: data, Version: s.cfg.Version,
+		Flash: s.popFlash(c),
+	}
+}
+
+// isFragment tells whether htmx asked for part of a page. A boosted request
+// swaps the whole body, so it gets the full page.
+func isFragment(c *gin.Context) bool {
+	return c.GetHeader("HX-Request") == "true" && c.GetHeader("HX-Boosted") != "true"
+}
+
+// render writes a full page, or only its "content" block for htmx.
+func (s *Server) render(c *gin.Context, status int, name string, p *page) {
+	block := "layout"
+	if isFragment(c) {
+		block = "content"
+	}
+	s.renderBlock(c, status, name, block, p)
+}
+
+// renderBlock writes one named block of a page template.
+func (s *Server) renderBlock(c *gin.Context, status int, name, block string, p *page) {
+	c.Header("Vary", "HX-Request")
+	c.Header("Content-Type", "text/html; charset=utf-8")
+	c.Status(status)
+	if err := s.views.Render(c.Writer, p.Lang, name, block, p); err != nil {
+		s.log.Error("render", "page", name, "block", block, "err", err)
+		if !c.Writer.Written() {
+			c.String(http.StatusInternalServerError, "internal error")
+		}
+	}
+}
+
+// Known errors map to statuses here and only here.
+var errBadRequest = errors.New("bad request")
+
+// fail is the one error exit of every handler: known domain errors become
+// their status with a friendly page; anything else is logged as a 500.
+func (s *Server) fail(c *gin.Context, err error) {
+	status, key := http.StatusInternalServerError, "error.internal"
+	switch {
+	case errors.Is(err, models.ErrNotFound):
+		status, key = http.StatusNotFound, "error.not_found"
+	case errors.Is(err, models.ErrConflict):
+		status, key = http.StatusConflict, "error.conflict"
+	case errors.Is(err, models.ErrInUse):
+		status, key = http.StatusConflict, "error.in_use"
+	case errors.Is(err, errBadRequest):
+		status, key = http.StatusBadRequest, "error.bad_request"
+	case errors.Is(err, context.Canceled):
+		status, key = 499, "error.internal"
+	default:
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			status, key = http.StatusRequestEntityTooLarge, "error.too_large"
+		}
+	}
+	if status >= 500 {
+		s.log.Error("request failed", "method", c.Request.Method, "path", c.Request.URL.Path, "err", err)
+	}
+	s.errorPage(c, status, key)
+}
+
+func (s *Server) errorPage(c *gin.Context, status int, key string) {
+	p := s.newPage(c, s.t(c, "error.title"), "", map[string]any{"Status": status, "Message": s.t(c, key)})
+	if isFragment(c) {
+		// Let htmx show the message as a toast instead of swapping it in.
+		c.Header("HX-Reswap", "none")
+		c.Header("HX-Trigger", toastTrigger(s.t(c, key), "error"))
+	}
+	s.render(c, status, "error", p)
+	c.Abort()
+}
+
+// notFound is the 404 for routes and records alike.
+func (s *Server) notFound(c *gin.Context) { s.errorPage(c, http.StatusNotFound, "error.not_found") }
+
+// idParam parses a positive integer route parameter; anything else is a 404.
+func idParam(c *gin.Context, name string) (int64, bool) {
+	id, err := strconv.ParseInt(c.Param(name), 10, 64)
+	return id, err == nil && id > 0
+}
+
+// redirect sends the browser on; for htmx requests it uses HX-Redirect.
+func redirect(c *gin.Context, to string) {
+	if c.GetHeader("HX-Request") == "true" {
+		c.Header("HX-Redirect", to)
+		c.Status(http.StatusNoContent)
+		return
+	}
+	c.Redirect(http.StatusSeeOther, to)
+}

@@ -1,0 +1,121 @@
+package handlers
+
+import (
+	"bytes"
+	"encoding/gob"
+	"errors"
+	"net/http"
+	"time"
+
+	"github.com/gorilla/securecookie"
+	"github.com/gorilla/sessions"
+
+	"keyuan/models"
+)
+
+const (
+	sessionCookie = "keyuan_session"
+	sessionMaxAge = 30 * 24 * time.Hour
+)
+
+// SessionStore is a gorilla/sessions store that keeps sessions in the
+// database. The cookie carries only a signed random id, so deleting the row
+// really ends the session (logout, password change, disabled user).
+type SessionStore struct {
+	db     *models.DB
+	codec  securecookie.Codec
+	secure bool
+}
+
+var _ sessions.Store = (*SessionStore)(nil)
+
+// NewSessionStore signs session ids with key.
+func NewSessionStore(db *models.DB, key []byte, secure bool) *SessionStore {
+	codec := securecookie.New(key, nil)
+	codec.MaxAge(int(sessionMaxAge.Seconds()))
+	return &SessionStore{db: db, codec: codec, secure: secure}
+}
+
+// Get returns the request's session, cached for the request by gorilla.
+func (st *SessionStore) Get(r *http.Request, name string) (*sessions.Session, error) {
+	return sessions.GetRegistry(r).Get(st, name)
+}
+
+// New loads the session named by the cookie, or starts an empty one.
+func (st *SessionStore) New(r *http.Request, name string) (*sessions.Session, error) {
+	s := sessions.NewSession(st, name)
+	s.Options = st.options()
+	s.IsNew = true
+	ck, err := r.Cookie(name)
+	if err != nil {
+		return s, nil
+	}
+	var id string
+	if err := st.codec.Decode(name, ck.Value, &id); err != nil {
+		return s, nil // a forged or expired cookie is just no session
+	}
+	row, err := st.db.SessionByID(r.Context(), id)
+	if errors.Is(err, models.ErrNotFound) {
+		return s, nil
+	}
+	if err != nil {
+		return s, err
+	}
+	if len(row.Data) > 0 {
+		if err := gob.NewDecoder(bytes.NewReader(row.Data)).Decode(&s.Values); err != nil {
+			return s, nil
+		}
+	}
+	s.ID = row.ID
+	s.Values["uid"] = row.UserID
+	s.IsNew = false
+	return s, nil
+}
+
+// Save writes the session. A session whose MaxAge is negative is deleted.
+// A session is created in the database only once it names a user.
+func (st *SessionStore) Save(r *http.Request, w http.ResponseWriter, s *sessions.Session) error {
+	ctx := r.Context()
+	if s.Options.MaxAge < 0 {
+		if s.ID != "" {
+			if err := st.db.DeleteSession(ctx, s.ID); err != nil {
+				return err
+			}
+		}
+		http.SetCookie(w, sessions.NewCookie(s.Name(), "", s.Options))
+		return nil
+	}
+	uid, _ := s.Values["uid"].(int64)
+	if uid == 0 {
+		return nil
+	}
+	var buf bytes.Buffer
+	if err := gob.NewEncoder(&buf).Encode(s.Values); err != nil {
+		return err
+	}
+	if s.ID == "" {
+		s.ID = models.RandomToken(32)
+		err := st.db.CreateSession(ctx, models.SessionRow{ID: s.ID, UserID: uid, Data: buf.Bytes(),
+			ExpiresAt: time.Now().Add(sessionMaxAge)})
+		if err != nil {
+			return err
+		}
+		enc, err := st.codec.Encode(s.Name(), s.ID)
+		if err != nil {
+			return err
+		}
+		http.SetCookie(w, sessions.NewCookie(s.Name(), enc, s.Options))
+		return nil
+	}
+	return st.db.SaveSessionData(ctx, s.ID, buf.Bytes())
+}
+
+func (st *SessionStore) options() *sessions.Options {
+	return &sessions.Options{
+		Path:     "/",
+		MaxAge:   int(sessionMaxAge.Seconds()),
+		HttpOnly: true,
+		Secure:   st.secure,
+		SameSite: http.SameSiteLaxMode,
+	}
+}

@@ -1,0 +1,234 @@
+package handlers
+
+import (
+	"errors"
+	"net/http"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/gin-gonic/gin"
+
+	"keyuan/models"
+	"keyuan/views"
+)
+
+type userFormData struct {
+	User  models.User
+	Roles []models.Role
+	New   bool
+}
+
+func (s *Server) users(c *gin.Context) {
+	list, err := s.db.Users(c.Request.Context())
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	s.render(c, http.StatusOK, "admin/users", s.newPage(c, s.t(c, "users.title"), "settings", list))
+}
+
+func (s *Server) renderUserForm(c *gin.Context, status int, u models.User, isNew bool, errs fieldErrors) {
+	title := s.t(c, "users.new")
+	if !isNew {
+		title = s.t(c, "users.edit", u.DisplayName)
+	}
+	p := s.newPage(c, title, "settings", &userFormData{User: u, Roles: models.Roles, New: isNew})
+	p.Errors = errs
+	s.render(c, status, "admin/user_form", p)
+}
+
+func (s *Server) newUser(c *gin.Context) {
+	s.renderUserForm(c, http.StatusOK, models.User{Role: models.RoleSales, Active: true}, true, nil)
+}
+
+// validPassword enforces a minimum that bcrypt can hash (at most 72 bytes).
+func validPassword(pw string) string {
+	switch {
+	case utf8.RuneCountInString(pw) < 8:
+		return "validation.password_short"
+	case len(pw) > 72:
+		return "validation.password_long"
+	}
+	return ""
+}
+
+func userFrom(c *gin.Context) models.User {
+	return models.User{
+		Username:    strings.TrimSpace(c.PostForm("username")),
+		DisplayName: strings.TrimSpace(c.PostForm("display_name")),
+		Email:       strings.TrimSpace(c.PostForm("email")),
+		Role:        models.Role(c.PostForm("role")),
+		Active:      c.PostForm("active") == "1",
+	}
+}
+
+func validateUser(u models.User) fieldErrors {
+	errs := fieldErrors{}
+	if u.DisplayName == "" {
+		errs["display_name"] = "validation.required"
+	}
+	checkLen(errs, "display_name", u.DisplayName, 60)
+	if u.Email != "" && !validEmail(u.Email) {
+		errs["email"] = "validation.email"
+	}
+	if !u.Role.Valid() {
+		errs["role"] = "validation.invalid_choice"
+	}
+	return errs
+}
+
+func (s *Server) createUser(c *gin.Context) {
+	u := userFrom(c)
+	u.Active = true
+	errs := validateUser(u)
+	if u.Username == "" {
+		errs["username"] = "validation.required"
+	} else if len(u.Username) > 40 || strings.IndexFunc(u.Username, func(r rune) bool {
+		return !(r == '.' || r == '-' || r == '_' || (r < 128 && (r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9')))
+	}) >= 0 {
+		errs["username"] = "users.username_invalid"
+	}
+	pw := c.PostForm("password")
+	if msg := validPassword(pw); msg != "" {
+		errs["password"] = msg
+	}
+	if errs.Any() {
+		s.renderUserForm(c, http.StatusUnprocessableEntity, u, true, errs)
+		return
+	}
+	_, err := s.db.CreateUser(c.Request.Context(), actor(c).ID, models.NewUser{Username: u.Username,
+		DisplayName: u.DisplayName, Email: u.Email, Role: u.Role, Password: pw})
+	if errors.Is(err, models.ErrConflict) {
+		s.renderUserForm(c, http.StatusUnprocessableEntity, u, true, fieldErrors{"username": "users.username_taken"})
+		return
+	}
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	s.flash(c, "flash.saved")
+	redirect(c, "/admin/users")
+}
+
+func (s *Server) editUser(c *gin.Context) {
+	id, ok := idParam(c, "id")
+	if !ok {
+		s.notFound(c)
+		return
+	}
+	u, err := s.db.UserByID(c.Request.Context(), id)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	s.renderUserForm(c, http.StatusOK, *u, false, nil)
+}
+
+func (s *Server) updateUser(c *gin.Context) {
+	id, ok := idParam(c, "id")
+	if !ok {
+		s.notFound(c)
+		return
+	}
+	old, err := s.db.UserByID(c.Request.Context(), id)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	u := userFrom(c)
+	u.ID, u.Username = id, old.Username
+	errs := validateUser(u)
+	// An admin cannot lock themself out by demoting or disabling their own account.
+	if id == actor(c).ID && (u.Role != models.RoleAdmin || !u.Active) {
+		errs["role"] = "users.cannot_demote_self"
+	}
+	if errs.Any() {
+		s.renderUserForm(c, http.StatusUnprocessableEntity, u, false, errs)
+		return
+	}
+	if err := s.db.UpdateUser(c.Request.Context(), actor(c).ID, u); err != nil {
+		s.fail(c, err)
+		return
+	}
+	s.flash(c, "flash.saved")
+	redirect(c, "/admin/users")
+}
+
+func (s *Server) resetPassword(c *gin.Context) {
+	id, ok := idParam(c, "id")
+	if !ok {
+		s.notFound(c)
+		return
+	}
+	u, err := s.db.UserByID(c.Request.Context(), id)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	pw := c.PostForm("password")
+	if msg := validPassword(pw); msg != "" {
+		s.renderUserForm(c, http.StatusUnprocessableEntity, *u, false, fieldErrors{"password": msg})
+		return
+	}
+	keep := ""
+	if id == actor(c).ID {
+		keep = sessionID(c)
+	}
+	if err := s.db.SetPassword(c.Request.Context(), actor(c).ID, id, pw, keep); err != nil {
+		s.fail(c, err)
+		return
+	}
+	s.flash(c, "users.password_reset")
+	redirect(c, "/admin/users")
+}
+
+// Profile: each user's own password and language.
+
+func (s *Server) profile(c *gin.Context) {
+	s.render(c, http.StatusOK, "profile", s.newPage(c, s.t(c, "profile.title"), "", views.Languages))
+}
+
+func (s *Server) changeOwnPassword(c *gin.Context) {
+	ctx := c.Request.Context()
+	u := currentUser(c)
+	p := s.newPage(c, s.t(c, "profile.title"), "", views.Languages)
+	errs := fieldErrors{}
+	if _, err := s.db.Authenticate(ctx, u.Username, c.PostForm("current")); err != nil {
+		errs["current"] = "profile.wrong_password"
+	}
+	pw := c.PostForm("password")
+	if msg := validPassword(pw); msg != "" {
+		errs["password"] = msg
+	} else if pw != c.PostForm("confirm") {
+		errs["confirm"] = "profile.mismatch"
+	}
+	if errs.Any() {
+		p.Errors = errs
+		s.render(c, http.StatusUnprocessableEntity, "profile", p)
+		return
+	}
+	if err := s.db.SetPassword(ctx, u.ID, u.ID, pw, sessionID(c)); err != nil {
+		s.fail(c, err)
+		return
+	}
+	s.flash(c, "profile.password_changed")
+	redirect(c, "/profile")
+}
+
+func (s *Server) changeOwnLang(c *gin.Context) {
+	lang := c.PostForm("lang")
+	if lang != "" && !views.ValidLanguage(lang) {
+		s.errorPage(c, http.StatusBadRequest, "error.bad_request")
+		return
+	}
+	if err := s.db.SetUserLang(c.Request.Context(), currentUser(c).ID, lang); err != nil {
+		s.fail(c, err)
+		return
+	}
+	s.flash(c, "flash.saved")
+	redirect(c, "/profile")
+}
+
+func (s *Server) home(c *gin.Context) {
+	s.render(c, http.StatusOK, "home", s.newPage(c, s.t(c, "home.title"), "home", nil))
+}

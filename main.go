@@ -1,0 +1,261 @@
+// Command keyuan is Keyuan CRM (客源CRM): a self-hosted CRM for small
+// businesses in one executable.
+//
+//	keyuan [serve] [flags]   run the web server (default)
+//	keyuan gen [flags]       fill a database with a large synthetic data set
+//
+// Every flag also reads an environment variable (KEYUAN_ + flag name in
+// capitals, dashes as underscores); a flag given on the command line wins.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+	_ "time/tzdata" // the binary carries its own time zone data
+
+	"keyuan/handlers"
+	"keyuan/models"
+	"keyuan/static"
+	"keyuan/views"
+)
+
+// version is set at build time with -ldflags "-X main.version=…".
+var version = "dev"
+
+type config struct {
+	Listen    string
+	DataDir   string
+	BaseURL   string
+	TimeZone  string
+	LogLevel  string
+	Demo      bool
+	AdminPass string
+}
+
+func main() {
+	args := os.Args[1:]
+	cmd := "serve"
+	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+		cmd, args = args[0], args[1:]
+	}
+	var err error
+	switch cmd {
+	case "serve":
+		err = serve(args)
+	case "gen":
+		err = gen(args)
+	default:
+		err = fmt.Errorf("unknown command %q (commands: serve, gen)", cmd)
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "keyuan:", err)
+		os.Exit(1)
+	}
+}
+
+// envDefault returns the environment variable's value or def.
+func envDefault(name, def string) string {
+	if v, ok := os.LookupEnv(name); ok {
+		return v
+	}
+	return def
+}
+
+func commonFlags(fs *flag.FlagSet, cfg *config) {
+	fs.StringVar(&cfg.DataDir, "data", envDefault("KEYUAN_DATA", "./data"), "data directory (database, index, mail) [KEYUAN_DATA]")
+	fs.StringVar(&cfg.TimeZone, "tz", envDefault("KEYUAN_TZ", "Asia/Shanghai"), "the business's time zone [KEYUAN_TZ]")
+	fs.StringVar(&cfg.LogLevel, "log-level", envDefault("KEYUAN_LOG_LEVEL", "info"), "debug, info, warn or error [KEYUAN_LOG_LEVEL]")
+}
+
+func newLogger(level string) (*slog.Logger, error) {
+	var l slog.Level
+	if err := l.UnmarshalText([]byte(level)); err != nil {
+		return nil, fmt.Errorf("log level %q: %w", level, err)
+	}
+	return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: l})), nil
+}
+
+func openDB(ctx context.Context, cfg config) (*models.DB, error) {
+	loc, err := time.LoadLocation(cfg.TimeZone)
+	if err != nil {
+		return nil, fmt.Errorf("time zone %q: %w", cfg.TimeZone, err)
+	}
+	db, err := models.Open(ctx, filepath.Join(cfg.DataDir, "keyuan.db"))
+	if err != nil {
+		return nil, err
+	}
+	db.Loc = loc
+	if err := db.SeedDefaults(ctx); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return db, nil
+}
+
+func serve(args []string) error {
+	var cfg config
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	commonFlags(fs, &cfg)
+	fs.StringVar(&cfg.Listen, "listen", envDefault("KEYUAN_LISTEN", "127.0.0.1:8080"), "address to listen on [KEYUAN_LISTEN]")
+	fs.StringVar(&cfg.BaseURL, "base-url", envDefault("KEYUAN_BASE_URL", ""), "public URL, e.g. https://crm.example.com (default http://LISTEN) [KEYUAN_BASE_URL]")
+	fs.BoolVar(&cfg.Demo, "demo", envDefault("KEYUAN_DEMO", "") != "", "load demo data on first start [KEYUAN_DEMO]")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	cfg.AdminPass = os.Getenv("KEYUAN_ADMIN_PASSWORD")
+	if cfg.BaseURL == "" {
+		cfg.BaseURL = "http://" + cfg.Listen
+	}
+	cfg.BaseURL = strings.TrimRight(cfg.BaseURL, "/")
+	log, err := newLogger(cfg.LogLevel)
+	if err != nil {
+		return err
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+
+	db, err := openDB(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	if pw, err := db.EnsureAdmin(ctx, cfg.AdminPass); err != nil {
+		return err
+	} else if pw != "" && cfg.AdminPass == "" {
+		fmt.Printf("\n  First start: created the administrator account.\n    username: admin\n    password: %s\n  (shown once; change it under 个人设置 / My profile)\n\n", pw)
+	}
+	if cfg.Demo {
+		if err := loadDemo(ctx, db, log); err != nil {
+			return err
+		}
+	}
+	key, err := sessionKey(ctx, db)
+	if err != nil {
+		return err
+	}
+	assets, err := static.Load()
+	if err != nil {
+		return err
+	}
+	catalog, err := views.LoadCatalog()
+	if err != nil {
+		return err
+	}
+	engine, err := views.New(catalog, assets.URL, db.Location())
+	if err != nil {
+		return err
+	}
+	srv := handlers.New(handlers.Config{BaseURL: cfg.BaseURL, SessionKey: key, Location: db.Location(), Version: version},
+		db, engine, assets, log)
+
+	httpServer := &http.Server{
+		Addr:              cfg.Listen,
+		Handler:           srv.Handler(),
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       60 * time.Second,
+		WriteTimeout:      5 * time.Minute, // large exports stream for a while
+		IdleTimeout:       2 * time.Minute,
+		MaxHeaderBytes:    1 << 20,
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- httpServer.ListenAndServe() }()
+	log.Info("Keyuan CRM is running", "url", cfg.BaseURL, "listen", cfg.Listen, "data", cfg.DataDir, "version", version)
+
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	log.Info("shutting down")
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	if err := httpServer.Shutdown(shutdownCtx); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
+
+// sessionKey returns the key that signs session cookies: KEYUAN_SESSION_KEY
+// when set, otherwise one generated on first start and kept in the
+// database, so a restart does not sign everybody out.
+func sessionKey(ctx context.Context, db *models.DB) ([]byte, error) {
+	if k := os.Getenv("KEYUAN_SESSION_KEY"); k != "" {
+		if len(k) < 32 {
+			return nil, errors.New("KEYUAN_SESSION_KEY must be at least 32 characters")
+		}
+		return []byte(k), nil
+	}
+	k, err := db.Setting(ctx, "session_key")
+	if err != nil {
+		return nil, err
+	}
+	if k == "" {
+		k = models.RandomToken(48)
+		if err := db.SetSetting(ctx, "session_key", k); err != nil {
+			return nil, err
+		}
+	}
+	return []byte(k), nil
+}
+
+// loadDemo fills an empty database with the demo data set once.
+func loadDemo(ctx context.Context, db *models.DB, log *slog.Logger) error {
+	if done, err := db.Setting(ctx, "demo_loaded"); err != nil || done != "" {
+		return err
+	}
+	log.Info("loading demo data")
+	const pw = "keyuan-demo"
+	if err := db.Generate(ctx, models.GenerateOptions{Customers: 300, Prospects: 120, Sales: 4, Seed: 2026, Password: pw}); err != nil {
+		return fmt.Errorf("demo data: %w", err)
+	}
+	for _, u := range []models.NewUser{
+		{Username: "zhuguan", DisplayName: "周主管", Role: models.RoleManager, Password: pw, Email: "zhuguan@example.com"},
+		{Username: "kefu", DisplayName: "孙客服", Role: models.RoleService, Password: pw, Email: "kefu@example.com"},
+	} {
+		if _, err := db.CreateUser(ctx, 0, u); err != nil && !errors.Is(err, models.ErrConflict) {
+			return err
+		}
+	}
+	fmt.Printf("  Demo data loaded. Demo accounts (password %q): zhangwei, lina, wangqiang, liuyang (业务员), zhuguan (主管), kefu (服务人员)\n\n", pw)
+	return db.SetSetting(ctx, "demo_loaded", time.Now().UTC().Format(time.RFC3339))
+}
+
+func gen(args []string) error {
+	var cfg config
+	var opt models.GenerateOptions
+	fs := flag.NewFlagSet("gen", flag.ContinueOnError)
+	commonFlags(fs, &cfg)
+	fs.IntVar(&opt.Customers, "customers", 100000, "customers to create")
+	fs.IntVar(&opt.Prospects, "prospects", 0, "prospects to create")
+	fs.IntVar(&opt.Sales, "sales", 20, "salespeople to create")
+	fs.Uint64Var(&opt.Seed, "seed", 1, "random seed: the same seed gives the same data")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	ctx := context.Background()
+	db, err := openDB(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	if _, err := db.EnsureAdmin(ctx, os.Getenv("KEYUAN_ADMIN_PASSWORD")); err != nil {
+		return err
+	}
+	start := time.Now()
+	if err := db.Generate(ctx, opt); err != nil {
+		return err
+	}
+	fmt.Printf("generated %d customers and %d prospects for %d salespeople in %s\n", opt.Customers, opt.Prospects, opt.Sales,
+		time.Since(start).Round(time.Millisecond))
+	return nil
+}

@@ -1,0 +1,752 @@
+package models
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+)
+
+// Customer is a customer or a prospect (Kind tells which).
+type Customer struct {
+	ID                  int64
+	Kind                string // "customer" or "prospect"
+	Code                string
+	Name                string
+	ShortName           string
+	IndustryID          int64
+	SourceID            int64
+	GradeID             int64
+	RegionID            int64
+	StageID             int64
+	TraitIDs            []int64
+	Address             string
+	Phone               string
+	Email               string
+	Website             string
+	OwnerID             int64
+	OwnerName           string
+	Status              string
+	Notes               string
+	ConvertedToID       int64
+	LastActivityDate    string
+	LastActivityContent string
+	CreatedAt           string
+	UpdatedAt           string
+	CreatedByName       string
+	UpdatedByName       string
+}
+
+// Contact is a person at a customer.
+type Contact struct {
+	ID         int64
+	CustomerID int64
+	Name       string
+	Title      string
+	Phone      string
+	Mobile     string
+	Email      string
+	Birthday   string
+	IsPrimary  bool
+}
+
+// CustomerStatuses are the statuses a user may set; "converted" is only set
+// by converting a prospect.
+var CustomerStatuses = []string{"active", "inactive"}
+
+// CustomerFilter selects and orders a customer or prospect list. Every field
+// comes from the query string; only whitelisted values reach SQL.
+type CustomerFilter struct {
+	Kind       string
+	Q          string
+	IndustryID int64
+	SourceID   int64
+	GradeID    int64
+	RegionID   int64
+	StageID    int64
+	TraitID    int64
+	OwnerID    int64
+	Status     string
+	Sort       string
+	Desc       bool
+	Page       int
+	PerPage    int
+	IDs        []int64 // restrict to these rows (ticked rows for a batch action)
+}
+
+// customerSorts maps the sort names a URL may carry to ORDER BY terms.
+var customerSorts = map[string]string{
+	"name":     "c.name",
+	"code":     "c.code",
+	"updated":  "c.updated_at",
+	"created":  "c.id",
+	"activity": "c.last_activity_date",
+	"owner":    "c.owner_id",
+}
+
+// CustomerSortKeys lists the accepted sort names.
+var CustomerSortKeys = []string{"name", "code", "updated", "created", "activity", "owner"}
+
+// ValidCustomerSort reports whether s is a known sort name.
+func ValidCustomerSort(s string) bool { _, ok := customerSorts[s]; return ok }
+
+// where builds the WHERE clause shared by the list, count, export and batch
+// queries, including the row rule for salespeople.
+func (f CustomerFilter) where(actor Actor) (string, []any) {
+	conds := []string{"c.kind = ?"}
+	args := []any{f.Kind}
+	if !actor.SeesAllCustomers() {
+		conds = append(conds, "c.owner_id = ?")
+		args = append(args, actor.ID)
+	}
+	for _, p := range []struct {
+		col string
+		v   int64
+	}{{"c.industry_id", f.IndustryID}, {"c.source_id", f.SourceID}, {"c.grade_id", f.GradeID},
+		{"c.region_id", f.RegionID}, {"c.stage_id", f.StageID}, {"c.owner_id", f.OwnerID}} {
+		if p.v != 0 {
+			conds = append(conds, p.col+" = ?")
+			args = append(args, p.v)
+		}
+	}
+	if f.TraitID != 0 {
+		conds = append(conds, "EXISTS (SELECT 1 FROM customer_traits t WHERE t.customer_id = c.id AND t.item_id = ?)")
+		args = append(args, f.TraitID)
+	}
+	if f.Status != "" {
+		conds = append(conds, "c.status = ?")
+		args = append(args, f.Status)
+	}
+	if q := strings.TrimSpace(f.Q); q != "" {
+		like := "%" + escapeLike(q) + "%"
+		conds = append(conds, `(c.name LIKE ? ESCAPE '\' OR c.short_name LIKE ? ESCAPE '\' OR c.code LIKE ? ESCAPE '\'
+			OR c.phone LIKE ? ESCAPE '\' OR c.email LIKE ? ESCAPE '\'
+			OR EXISTS (SELECT 1 FROM contacts k WHERE k.customer_id = c.id AND (k.name LIKE ? ESCAPE '\' OR k.mobile LIKE ? ESCAPE '\')))`)
+		for range 7 {
+			args = append(args, like)
+		}
+	}
+	if len(f.IDs) > 0 {
+		conds = append(conds, "c.id IN ("+placeholders(len(f.IDs))+")")
+		for _, id := range f.IDs {
+			args = append(args, id)
+		}
+	}
+	return strings.Join(conds, " AND "), args
+}
+
+func (f CustomerFilter) orderBy() string {
+	col, ok := customerSorts[f.Sort]
+	if !ok {
+		col = customerSorts["name"]
+	}
+	dir := " ASC"
+	if f.Desc {
+		dir = " DESC"
+	}
+	if col == "c.id" {
+		return col + dir
+	}
+	return col + dir + ", c.id" + dir
+}
+
+func escapeLike(s string) string {
+	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
+}
+
+func placeholders(n int) string {
+	return strings.TrimSuffix(strings.Repeat("?,", n), ",")
+}
+
+// CustomerRow is one line of a list: the columns the list shows.
+type CustomerRow struct {
+	ID                  int64
+	Code                string
+	Name                string
+	ShortName           string
+	IndustryID          int64
+	GradeID             int64
+	RegionID            int64
+	StageID             int64
+	Phone               string
+	OwnerID             int64
+	OwnerName           string
+	Status              string
+	LastActivityDate    string
+	LastActivityContent string
+	PrimaryContact      string
+}
+
+// CustomerPage is a page of a list with the total match count.
+type CustomerPage struct {
+	Rows    []CustomerRow
+	Total   int
+	Page    int
+	PerPage int
+}
+
+// Pages is the number of pages.
+func (p CustomerPage) Pages() int {
+	if p.PerPage <= 0 {
+		return 1
+	}
+	return max(1, (p.Total+p.PerPage-1)/p.PerPage)
+}
+
+// ListCustomers returns one page of a list in two queries (count and page),
+// whatever the page number.
+func (db *DB) ListCustomers(ctx context.Context, actor Actor, f CustomerFilter) (CustomerPage, error) {
+	if f.PerPage <= 0 || f.PerPage > 200 {
+		f.PerPage = 50
+	}
+	if f.Page < 1 {
+		f.Page = 1
+	}
+	where, args := f.where(actor)
+	page := CustomerPage{Page: f.Page, PerPage: f.PerPage}
+	if err := db.Read.QueryRowContext(ctx, `SELECT COUNT(*) FROM customers c WHERE `+where, args...).Scan(&page.Total); err != nil {
+		return page, err
+	}
+	// The inner query finds the page's ids from an index alone; only those
+	// 50 rows are then read in full. This keeps deep pages cheap.
+	q := `SELECT c.id, c.code, c.name, c.short_name, COALESCE(c.industry_id, 0), COALESCE(c.grade_id, 0),
+			COALESCE(c.region_id, 0), COALESCE(c.stage_id, 0), c.phone, c.owner_id, u.display_name, c.status,
+			COALESCE(c.last_activity_date, ''), c.last_activity_content,
+			COALESCE((SELECT k.name FROM contacts k WHERE k.customer_id = c.id ORDER BY k.is_primary DESC, k.id LIMIT 1), '')
+		FROM customers c JOIN users u ON u.id = c.owner_id
+		WHERE c.id IN (SELECT c.id FROM customers c WHERE ` + where + ` ORDER BY ` + f.orderBy() + ` LIMIT ? OFFSET ?)
+		ORDER BY ` + f.orderBy()
+	args = append(args, f.PerPage, (f.Page-1)*f.PerPage)
+	rows, err := db.Read.QueryContext(ctx, q, args...)
+	if err != nil {
+		return page, err
+	}
+	defer rows.Close()
+	page.Rows = make([]CustomerRow, 0, f.PerPage)
+	for rows.Next() {
+		var r CustomerRow
+		if err := rows.Scan(&r.ID, &r.Code, &r.Name, &r.ShortName, &r.IndustryID, &r.GradeID, &r.RegionID, &r.StageID,
+			&r.Phone, &r.OwnerID, &r.OwnerName, &r.Status, &r.LastActivityDate, &r.LastActivityContent, &r.PrimaryContact); err != nil {
+			return page, err
+		}
+		page.Rows = append(page.Rows, r)
+	}
+	return page, rows.Err()
+}
+
+// CustomerIDs returns the ids of every row matching f that actor may see, in
+// list order (for "all that match the filter" batch actions and exports).
+func (db *DB) CustomerIDs(ctx context.Context, actor Actor, f CustomerFilter, limit int) ([]int64, error) {
+	where, args := f.where(actor)
+	args = append(args, limit)
+	rows, err := db.Read.QueryContext(ctx, `SELECT c.id FROM customers c WHERE `+where+` ORDER BY `+f.orderBy()+` LIMIT ?`, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var ids []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		ids = append(ids, id)
+	}
+	return ids, rows.Err()
+}
+
+// EachCustomer streams every row matching f to fn, for exports.
+func (db *DB) EachCustomer(ctx context.Context, actor Actor, f CustomerFilter, fn func(c *Customer) error) error {
+	where, args := f.where(actor)
+	rows, err := db.Read.QueryContext(ctx, `SELECT `+customerColumns+` FROM customers c JOIN users u ON u.id = c.owner_id
+		LEFT JOIN users cb ON cb.id = c.created_by LEFT JOIN users ub ON ub.id = c.updated_by
+		WHERE `+where+` ORDER BY `+f.orderBy(), args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		c, err := scanCustomer(rows)
+		if err != nil {
+			return err
+		}
+		if err := fn(c); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}
+
+const customerColumns = `c.id, c.kind, c.code, c.name, c.short_name, COALESCE(c.industry_id, 0), COALESCE(c.source_id, 0),
+	COALESCE(c.grade_id, 0), COALESCE(c.region_id, 0), COALESCE(c.stage_id, 0), c.address, c.phone, c.email, c.website,
+	c.owner_id, u.display_name, c.status, c.notes, COALESCE(c.converted_to_id, 0), COALESCE(c.last_activity_date, ''),
+	c.last_activity_content, c.created_at, c.updated_at, COALESCE(cb.display_name, ''), COALESCE(ub.display_name, '')`
+
+func scanCustomer(row interface{ Scan(...any) error }) (*Customer, error) {
+	var c Customer
+	err := row.Scan(&c.ID, &c.Kind, &c.Code, &c.Name, &c.ShortName, &c.IndustryID, &c.SourceID, &c.GradeID, &c.RegionID,
+		&c.StageID, &c.Address, &c.Phone, &c.Email, &c.Website, &c.OwnerID, &c.OwnerName, &c.Status, &c.Notes,
+		&c.ConvertedToID, &c.LastActivityDate, &c.LastActivityContent, &c.CreatedAt, &c.UpdatedAt, &c.CreatedByName, &c.UpdatedByName)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, ErrNotFound
+	}
+	return &c, err
+}
+
+type queryer interface {
+	QueryRowContext(context.Context, string, ...any) *sql.Row
+	QueryContext(context.Context, string, ...any) (*sql.Rows, error)
+}
+
+func (db *DB) getCustomer(ctx context.Context, q queryer, actor Actor, kind string, id int64) (*Customer, error) {
+	query := `SELECT ` + customerColumns + ` FROM customers c JOIN users u ON u.id = c.owner_id
+		LEFT JOIN users cb ON cb.id = c.created_by LEFT JOIN users ub ON ub.id = c.updated_by
+		WHERE c.id = ? AND c.kind = ?`
+	args := []any{id, kind}
+	if !actor.SeesAllCustomers() {
+		query += ` AND c.owner_id = ?`
+		args = append(args, actor.ID)
+	}
+	c, err := scanCustomer(q.QueryRowContext(ctx, query, args...))
+	if err != nil {
+		return nil, err
+	}
+	rows, err := q.QueryContext(ctx, `SELECT item_id FROM customer_traits WHERE customer_id = ? ORDER BY item_id`, id)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var t int64
+		if err := rows.Scan(&t); err != nil {
+			return nil, err
+		}
+		c.TraitIDs = append(c.TraitIDs, t)
+	}
+	return c, rows.Err()
+}
+
+// GetCustomer returns a customer or prospect actor may see; ErrNotFound
+// otherwise, so a colleague's record looks exactly like a missing one.
+func (db *DB) GetCustomer(ctx context.Context, actor Actor, kind string, id int64) (*Customer, error) {
+	return db.getCustomer(ctx, db.Read, actor, kind, id)
+}
+
+// Contacts lists a customer's contacts, primary first.
+func (db *DB) Contacts(ctx context.Context, customerID int64) ([]Contact, error) {
+	rows, err := db.Read.QueryContext(ctx, `SELECT id, customer_id, name, title, phone, mobile, email, COALESCE(birthday, ''), is_primary
+		FROM contacts WHERE customer_id = ? ORDER BY is_primary DESC, id`, customerID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []Contact
+	for rows.Next() {
+		var k Contact
+		if err := rows.Scan(&k.ID, &k.CustomerID, &k.Name, &k.Title, &k.Phone, &k.Mobile, &k.Email, &k.Birthday, &k.IsPrimary); err != nil {
+			return nil, err
+		}
+		out = append(out, k)
+	}
+	return out, rows.Err()
+}
+
+// Duplicate is an existing record that looks like the one being saved.
+type Duplicate struct {
+	ID        int64
+	Kind      string
+	Code      string
+	Name      string
+	OwnerName string
+	Reason    string // name, phone or email
+	Visible   bool   // whether the actor may open it
+}
+
+// FindDuplicates finds customers and prospects with the same name, phone or
+// e-mail as c (other than c itself). Salespeople see colleagues' names here
+// on purpose: the spec grants read-only names for de-duplication.
+func (db *DB) FindDuplicates(ctx context.Context, actor Actor, c *Customer) ([]Duplicate, error) {
+	var conds []string
+	var args []any
+	if n := strings.TrimSpace(c.Name); n != "" {
+		conds = append(conds, "(c.name = ? AND 'name' <> '')")
+		args = append(args, n)
+	}
+	if p := strings.TrimSpace(c.Phone); p != "" {
+		conds = append(conds, "(c.phone = ?)")
+		args = append(args, p)
+	}
+	if e := strings.TrimSpace(c.Email); e != "" {
+		conds = append(conds, "(c.email = ? COLLATE NOCASE)")
+		args = append(args, e)
+	}
+	if len(conds) == 0 {
+		return nil, nil
+	}
+	args = append(args, c.ID)
+	rows, err := db.Read.QueryContext(ctx, `SELECT c.id, c.kind, c.code, c.name, c.phone, c.email, c.owner_id, u.display_name
+		FROM customers c JOIN users u ON u.id = c.owner_id
+		WHERE (`+strings.Join(conds, " OR ")+`) AND c.id <> ? AND c.status <> 'converted' ORDER BY c.id LIMIT 10`, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []Duplicate
+	for rows.Next() {
+		var d Duplicate
+		var phone, email string
+		var owner int64
+		if err := rows.Scan(&d.ID, &d.Kind, &d.Code, &d.Name, &phone, &email, &owner, &d.OwnerName); err != nil {
+			return nil, err
+		}
+		switch {
+		case d.Name == strings.TrimSpace(c.Name):
+			d.Reason = "name"
+		case phone != "" && phone == strings.TrimSpace(c.Phone):
+			d.Reason = "phone"
+		default:
+			d.Reason = "email"
+		}
+		d.Visible = actor.SeesAllCustomers() || owner == actor.ID
+		out = append(out, d)
+	}
+	return out, rows.Err()
+}
+
+func customerPairs(old, c *Customer) []fieldPair {
+	i := func(v int64) string {
+		if v == 0 {
+			return ""
+		}
+		return strconv.FormatInt(v, 10)
+	}
+	return []fieldPair{
+		{"name", old.Name, c.Name}, {"short_name", old.ShortName, c.ShortName},
+		{"industry", i(old.IndustryID), i(c.IndustryID)}, {"source", i(old.SourceID), i(c.SourceID)},
+		{"grade", i(old.GradeID), i(c.GradeID)}, {"region", i(old.RegionID), i(c.RegionID)},
+		{"stage", i(old.StageID), i(c.StageID)}, {"traits", idList(old.TraitIDs), idList(c.TraitIDs)},
+		{"address", old.Address, c.Address}, {"phone", old.Phone, c.Phone}, {"email", old.Email, c.Email},
+		{"website", old.Website, c.Website}, {"owner", i(old.OwnerID), i(c.OwnerID)},
+		{"status", old.Status, c.Status}, {"notes", old.Notes, c.Notes},
+	}
+}
+
+func idList(ids []int64) string {
+	s := make([]string, len(ids))
+	for i, id := range ids {
+		s[i] = strconv.FormatInt(id, 10)
+	}
+	return strings.Join(s, ",")
+}
+
+// CreateCustomer inserts c (a customer or prospect) with its contacts,
+// numbering it in the same transaction. It sets c.ID and c.Code.
+func (db *DB) CreateCustomer(ctx context.Context, actor Actor, c *Customer, contacts []Contact) error {
+	return db.WithTx(ctx, func(tx *sql.Tx) error {
+		return db.CreateCustomerTx(ctx, tx, actor, c, contacts)
+	})
+}
+
+// CreateCustomerTx is CreateCustomer inside the caller's transaction.
+func (db *DB) CreateCustomerTx(ctx context.Context, tx *sql.Tx, actor Actor, c *Customer, contacts []Contact) error {
+	if !actor.SeesAllCustomers() {
+		c.OwnerID = actor.ID // a salesperson's records are always their own
+	}
+	code, err := db.NextNumber(ctx, tx, c.Kind)
+	if err != nil {
+		return err
+	}
+	now := db.nowStamp()
+	if c.Status == "" {
+		c.Status = "active"
+	}
+	res, err := tx.ExecContext(ctx, `INSERT INTO customers (kind, code, name, short_name, industry_id, source_id, grade_id,
+		region_id, stage_id, address, phone, email, website, owner_id, status, notes, created_at, created_by, updated_at, updated_by)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		c.Kind, code, c.Name, c.ShortName, nullInt(c.IndustryID), nullInt(c.SourceID), nullInt(c.GradeID),
+		nullInt(c.RegionID), nullInt(c.StageID), c.Address, c.Phone, c.Email, c.Website, c.OwnerID, c.Status, c.Notes,
+		now, nullInt(actor.ID), now, nullInt(actor.ID))
+	if err != nil {
+		return err
+	}
+	if c.ID, err = res.LastInsertId(); err != nil {
+		return err
+	}
+	c.Code = code
+	if err := setTraits(ctx, tx, c.ID, c.TraitIDs); err != nil {
+		return err
+	}
+	for i := range contacts {
+		contacts[i].CustomerID = c.ID
+		if err := db.insertContact(ctx, tx, actor, &contacts[i]); err != nil {
+			return err
+		}
+	}
+	changes := diff(customerPairs(&Customer{}, c))
+	return recordAudit(ctx, tx, now, actor.ID, c.Kind, c.ID, "create", append([]Change{{Field: "code", New: code}}, changes...))
+}
+
+func setTraits(ctx context.Context, tx *sql.Tx, id int64, traits []int64) error {
+	if _, err := tx.ExecContext(ctx, `DELETE FROM customer_traits WHERE customer_id = ?`, id); err != nil {
+		return err
+	}
+	for _, t := range traits {
+		if _, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO customer_traits (customer_id, item_id) VALUES (?, ?)`, id, t); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// UpdateCustomer saves the editable fields of c. A salesperson can only
+// update their own record and cannot give it away.
+func (db *DB) UpdateCustomer(ctx context.Context, actor Actor, c *Customer) error {
+	if !actor.EditsCustomers() {
+		return ErrNotFound
+	}
+	return db.WithTx(ctx, func(tx *sql.Tx) error {
+		old, err := db.getCustomer(ctx, tx, actor, c.Kind, c.ID)
+		if err != nil {
+			return err
+		}
+		if !actor.SeesAllCustomers() {
+			c.OwnerID = actor.ID
+		}
+		if old.Status == "converted" {
+			c.Status = "converted"
+		}
+		now := db.nowStamp()
+		_, err = tx.ExecContext(ctx, `UPDATE customers SET name = ?, short_name = ?, industry_id = ?, source_id = ?, grade_id = ?,
+			region_id = ?, stage_id = ?, address = ?, phone = ?, email = ?, website = ?, owner_id = ?, status = ?, notes = ?,
+			updated_at = ?, updated_by = ? WHERE id = ?`,
+			c.Name, c.ShortName, nullInt(c.IndustryID), nullInt(c.SourceID), nullInt(c.GradeID), nullInt(c.RegionID),
+			nullInt(c.StageID), c.Address, c.Phone, c.Email, c.Website, c.OwnerID, c.Status, c.Notes, now, nullInt(actor.ID), c.ID)
+		if err != nil {
+			return err
+		}
+		if err := setTraits(ctx, tx, c.ID, c.TraitIDs); err != nil {
+			return err
+		}
+		return recordAudit(ctx, tx, now, actor.ID, c.Kind, c.ID, "update", diff(customerPairs(old, c)))
+	})
+}
+
+// ChangeOwner gives the listed records to owner. Only managers and admins
+// may; rows the actor cannot see are skipped. It returns how many changed.
+func (db *DB) ChangeOwner(ctx context.Context, actor Actor, kind string, ids []int64, owner int64) (int, error) {
+	if !actor.IsManager() {
+		return 0, ErrNotFound
+	}
+	n := 0
+	err := db.WithTx(ctx, func(tx *sql.Tx) error {
+		now := db.nowStamp()
+		for _, id := range ids {
+			var old int64
+			err := tx.QueryRowContext(ctx, `SELECT owner_id FROM customers WHERE id = ? AND kind = ?`, id, kind).Scan(&old)
+			if errors.Is(err, sql.ErrNoRows) {
+				continue
+			}
+			if err != nil {
+				return err
+			}
+			if old == owner {
+				continue
+			}
+			if _, err := tx.ExecContext(ctx, `UPDATE customers SET owner_id = ?, updated_at = ?, updated_by = ? WHERE id = ?`,
+				owner, now, nullInt(actor.ID), id); err != nil {
+				return err
+			}
+			if err := recordAudit(ctx, tx, now, actor.ID, kind, id, "update", []Change{{Field: "owner",
+				Old: strconv.FormatInt(old, 10), New: strconv.FormatInt(owner, 10)}}); err != nil {
+				return err
+			}
+			n++
+		}
+		return nil
+	})
+	return n, err
+}
+
+func (db *DB) insertContact(ctx context.Context, tx *sql.Tx, actor Actor, k *Contact) error {
+	now := db.nowStamp()
+	res, err := tx.ExecContext(ctx, `INSERT INTO contacts (customer_id, name, title, phone, mobile, email, birthday, is_primary,
+		created_at, created_by, updated_at, updated_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		k.CustomerID, k.Name, k.Title, k.Phone, k.Mobile, k.Email, nullStr(k.Birthday), k.IsPrimary, now, nullInt(actor.ID), now, nullInt(actor.ID))
+	if err != nil {
+		return err
+	}
+	k.ID, err = res.LastInsertId()
+	if err != nil {
+		return err
+	}
+	if k.IsPrimary {
+		if _, err := tx.ExecContext(ctx, `UPDATE contacts SET is_primary = 0 WHERE customer_id = ? AND id <> ?`, k.CustomerID, k.ID); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// customerEditable checks inside tx that actor may change customer id and
+// returns its kind.
+func (db *DB) customerEditable(ctx context.Context, tx *sql.Tx, actor Actor, id int64) (string, error) {
+	if !actor.EditsCustomers() {
+		return "", ErrNotFound
+	}
+	var kind string
+	var owner int64
+	err := tx.QueryRowContext(ctx, `SELECT kind, owner_id FROM customers WHERE id = ?`, id).Scan(&kind, &owner)
+	if errors.Is(err, sql.ErrNoRows) || (err == nil && !actor.SeesAllCustomers() && owner != actor.ID) {
+		return "", ErrNotFound
+	}
+	return kind, err
+}
+
+// SaveContact creates (ID 0) or updates a contact of a customer actor may edit.
+func (db *DB) SaveContact(ctx context.Context, actor Actor, k *Contact) error {
+	return db.WithTx(ctx, func(tx *sql.Tx) error {
+		kind, err := db.customerEditable(ctx, tx, actor, k.CustomerID)
+		if err != nil {
+			return err
+		}
+		if k.ID == 0 {
+			if err := db.insertContact(ctx, tx, actor, k); err != nil {
+				return err
+			}
+			return recordAudit(ctx, tx, db.nowStamp(), actor.ID, kind, k.CustomerID, "contact_add", []Change{{Field: "contact", New: k.Name}})
+		}
+		var old Contact
+		err = tx.QueryRowContext(ctx, `SELECT name, title, phone, mobile, email, COALESCE(birthday, ''), is_primary FROM contacts
+			WHERE id = ? AND customer_id = ?`, k.ID, k.CustomerID).Scan(&old.Name, &old.Title, &old.Phone, &old.Mobile, &old.Email, &old.Birthday, &old.IsPrimary)
+		if errors.Is(err, sql.ErrNoRows) {
+			return ErrNotFound
+		}
+		if err != nil {
+			return err
+		}
+		now := db.nowStamp()
+		if _, err := tx.ExecContext(ctx, `UPDATE contacts SET name = ?, title = ?, phone = ?, mobile = ?, email = ?, birthday = ?,
+			is_primary = ?, updated_at = ?, updated_by = ? WHERE id = ?`, k.Name, k.Title, k.Phone, k.Mobile, k.Email, nullStr(k.Birthday),
+			k.IsPrimary, now, nullInt(actor.ID), k.ID); err != nil {
+			return err
+		}
+		if k.IsPrimary {
+			if _, err := tx.ExecContext(ctx, `UPDATE contacts SET is_primary = 0 WHERE customer_id = ? AND id <> ?`, k.CustomerID, k.ID); err != nil {
+				return err
+			}
+		}
+		changes := diff([]fieldPair{{"contact.name", old.Name, k.Name}, {"contact.title", old.Title, k.Title},
+			{"contact.phone", old.Phone, k.Phone}, {"contact.mobile", old.Mobile, k.Mobile}, {"contact.email", old.Email, k.Email},
+			{"contact.birthday", old.Birthday, k.Birthday}, {"contact.primary", boolText(old.IsPrimary), boolText(k.IsPrimary)}})
+		return recordAudit(ctx, tx, now, actor.ID, kind, k.CustomerID, "update", changes)
+	})
+}
+
+// GetContact returns a contact of a customer actor may see.
+func (db *DB) GetContact(ctx context.Context, actor Actor, customerID, id int64) (*Contact, error) {
+	query := `SELECT k.id, k.customer_id, k.name, k.title, k.phone, k.mobile, k.email, COALESCE(k.birthday, ''), k.is_primary
+		FROM contacts k JOIN customers c ON c.id = k.customer_id WHERE k.id = ? AND k.customer_id = ?`
+	args := []any{id, customerID}
+	if !actor.SeesAllCustomers() {
+		query += ` AND c.owner_id = ?`
+		args = append(args, actor.ID)
+	}
+	var k Contact
+	err := db.Read.QueryRowContext(ctx, query, args...).Scan(&k.ID, &k.CustomerID, &k.Name, &k.Title, &k.Phone, &k.Mobile, &k.Email, &k.Birthday, &k.IsPrimary)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, ErrNotFound
+	}
+	return &k, err
+}
+
+// DeleteContact removes a contact of a customer actor may edit.
+func (db *DB) DeleteContact(ctx context.Context, actor Actor, customerID, id int64) error {
+	return db.WithTx(ctx, func(tx *sql.Tx) error {
+		kind, err := db.customerEditable(ctx, tx, actor, customerID)
+		if err != nil {
+			return err
+		}
+		var name string
+		err = tx.QueryRowContext(ctx, `DELETE FROM contacts WHERE id = ? AND customer_id = ? RETURNING name`, id, customerID).Scan(&name)
+		if errors.Is(err, sql.ErrNoRows) {
+			return ErrNotFound
+		}
+		if err != nil {
+			return err
+		}
+		return recordAudit(ctx, tx, db.nowStamp(), actor.ID, kind, customerID, "contact_delete", []Change{{Field: "contact", Old: name}})
+	})
+}
+
+// convertHooks move rows that later modules attach to a prospect (activities,
+// plans, …) over to the customer it becomes. Each runs inside the conversion
+// transaction with (prospectID, customerID).
+var convertHooks []func(ctx context.Context, tx *sql.Tx, prospectID, customerID int64) error
+
+// RegisterConvertHook adds a step to prospect conversion.
+func RegisterConvertHook(fn func(ctx context.Context, tx *sql.Tx, prospectID, customerID int64) error) {
+	convertHooks = append(convertHooks, fn)
+}
+
+// ConvertProspect turns a prospect into a new customer: the customer gets a
+// customer number and the prospect's fields, contacts and everything attached
+// to it; the prospect stays, marked converted, pointing at the customer.
+func (db *DB) ConvertProspect(ctx context.Context, actor Actor, prospectID int64) (int64, error) {
+	if !actor.EditsCustomers() {
+		return 0, ErrNotFound
+	}
+	var customerID int64
+	err := db.WithTx(ctx, func(tx *sql.Tx) error {
+		p, err := db.getCustomer(ctx, tx, actor, "prospect", prospectID)
+		if err != nil {
+			return err
+		}
+		if p.Status == "converted" {
+			return ErrConflict
+		}
+		c := *p
+		c.ID = 0
+		c.Kind = "customer"
+		c.Status = "active"
+		if err := db.CreateCustomerTx(ctx, tx, Actor{ID: actor.ID, Role: RoleAdmin}, &c, nil); err != nil {
+			return err
+		}
+		customerID = c.ID
+		now := db.nowStamp()
+		if _, err := tx.ExecContext(ctx, `UPDATE customers SET last_activity_date = ?, last_activity_content = ? WHERE id = ?`,
+			nullStr(p.LastActivityDate), p.LastActivityContent, c.ID); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE contacts SET customer_id = ? WHERE customer_id = ?`, c.ID, p.ID); err != nil {
+			return err
+		}
+		for _, hook := range convertHooks {
+			if err := hook(ctx, tx, p.ID, c.ID); err != nil {
+				return err
+			}
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE customers SET status = 'converted', converted_to_id = ?, updated_at = ?, updated_by = ?
+			WHERE id = ?`, c.ID, now, nullInt(actor.ID), p.ID); err != nil {
+			return err
+		}
+		if err := recordAudit(ctx, tx, now, actor.ID, "prospect", p.ID, "convert", []Change{{Field: "converted_to", New: c.Code}}); err != nil {
+			return err
+		}
+		return recordAudit(ctx, tx, now, actor.ID, "customer", c.ID, "converted_from", []Change{{Field: "prospect", New: p.Code}})
+	})
+	if err != nil {
+		return 0, fmt.Errorf("convert prospect %d: %w", prospectID, err)
+	}
+	return customerID, nil
+}
+
+// ConvertedFrom returns the prospect a customer was converted from, if any.
+func (db *DB) ConvertedFrom(ctx context.Context, customerID int64) (id int64, code string, err error) {
+	err = db.Read.QueryRowContext(ctx, `SELECT id, code FROM customers WHERE converted_to_id = ? LIMIT 1`, customerID).Scan(&id, &code)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, "", nil
+	}
+	return id, code, err
+}

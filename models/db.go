@@ -1,0 +1,141 @@
+// Package models holds every SQL statement of the application. Handlers and
+// jobs call its functions with a context and plain values; nothing outside
+// this package knows the schema.
+package models
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"runtime"
+	"sync/atomic"
+	"time"
+
+	_ "github.com/mattn/go-sqlite3" // registers the "sqlite3" driver
+)
+
+// DB is the application's SQLite database: one writer connection, so writers
+// queue in Go instead of failing with "database is locked", and a pool of
+// readers that WAL lets run beside the writer.
+type DB struct {
+	Write *sql.DB
+	Read  *sql.DB
+	Path  string
+	// Now is the clock used for created/updated stamps; tests may replace it.
+	Now func() time.Time
+	// Loc is the business's time zone.
+	Loc *time.Location
+
+	aux atomic.Pointer[auxSnapshot]
+}
+
+// Domain errors that handlers map to HTTP statuses in one place.
+var (
+	ErrNotFound = errors.New("not found")
+	ErrConflict = errors.New("conflict")
+	ErrInUse    = errors.New("in use")
+)
+
+// dsn builds a connection string that applies the pragmas to every
+// connection the pool opens; a one-off PRAGMA exec would only reach one.
+func dsn(path string, readOnly bool) string {
+	q := url.Values{}
+	q.Set("_journal_mode", "WAL")
+	q.Set("_busy_timeout", "10000")
+	q.Set("_foreign_keys", "on")
+	q.Set("_synchronous", "NORMAL")
+	q.Set("_cache_size", "-32000")
+	if readOnly {
+		// query_only guards the reader pool against a stray write.
+		q.Set("_query_only", "true")
+	} else {
+		q.Set("_txlock", "immediate")
+	}
+	return "file:" + path + "?" + q.Encode()
+}
+
+// Open opens (creating if needed) the database file and applies migrations.
+func Open(ctx context.Context, path string) (*DB, error) {
+	if err := os.MkdirAll(filepath.Dir(path), 0o750); err != nil {
+		return nil, fmt.Errorf("create data dir: %w", err)
+	}
+	w, err := sql.Open("sqlite3", dsn(path, false))
+	if err != nil {
+		return nil, err
+	}
+	w.SetMaxOpenConns(1)
+	w.SetMaxIdleConns(1)
+	w.SetConnMaxIdleTime(0)
+	w.SetConnMaxLifetime(0)
+	if err := w.PingContext(ctx); err != nil {
+		w.Close()
+		return nil, fmt.Errorf("open database %s: %w", path, err)
+	}
+	db := &DB{Write: w, Path: path, Now: func() time.Time { return time.Now().UTC() }}
+	if err := db.migrate(ctx); err != nil {
+		w.Close()
+		return nil, err
+	}
+	r, err := sql.Open("sqlite3", dsn(path, true))
+	if err != nil {
+		w.Close()
+		return nil, err
+	}
+	n := max(4, runtime.NumCPU()*2)
+	r.SetMaxOpenConns(n)
+	r.SetMaxIdleConns(n)
+	r.SetConnMaxIdleTime(0)
+	db.Read = r
+	return db, nil
+}
+
+// Close closes both pools.
+func (db *DB) Close() error {
+	return errors.Join(db.Read.Close(), db.Write.Close())
+}
+
+// Ping checks that the database answers a query.
+func (db *DB) Ping(ctx context.Context) error {
+	var one int
+	return db.Read.QueryRowContext(ctx, "SELECT 1").Scan(&one)
+}
+
+// WithTx runs fn inside a write transaction. The transaction is committed
+// when fn returns nil and rolled back otherwise.
+func (db *DB) WithTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	tx, err := db.Write.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	if err := fn(tx); err != nil {
+		return err
+	}
+	return tx.Commit()
+}
+
+// stamp formats t the way every *_at column stores it: RFC 3339 in UTC,
+// which sorts correctly as text.
+func stamp(t time.Time) string { return t.UTC().Format(time.RFC3339) }
+
+func (db *DB) nowStamp() string { return stamp(db.Now()) }
+
+// nullInt turns 0 into NULL for optional foreign keys.
+func nullInt(v int64) any {
+	if v == 0 {
+		return nil
+	}
+	return v
+}
+
+// nullStr turns "" into NULL for optional dates.
+func nullStr(v string) any {
+	if v == "" {
+		return nil
+	}
+	return v
+}

@@ -1,0 +1,178 @@
+// Package views renders the HTML of the application: templates parsed once
+// at start-up from the embedded files, in every UI language.
+package views
+
+import (
+	"bytes"
+	"embed"
+	"fmt"
+	"html/template"
+	"io"
+	"io/fs"
+	"net/url"
+	"strings"
+	"sync"
+	"time"
+)
+
+//go:embed templates
+var templateFS embed.FS
+
+// Engine holds one parsed template set per page and language. Translation is
+// bound at parse time (one set per language) so rendering needs no locking.
+type Engine struct {
+	Catalog Catalog
+	pages   map[string]map[string]*template.Template // lang → page → set
+	bufs    sync.Pool
+}
+
+// New parses every template; it fails at start-up, not at the first request.
+func New(catalog Catalog, assetURL func(string) string, loc *time.Location) (*Engine, error) {
+	e := &Engine{Catalog: catalog, pages: map[string]map[string]*template.Template{},
+		bufs: sync.Pool{New: func() any { return new(bytes.Buffer) }}}
+	common, err := templateFiles("templates/partials")
+	if err != nil {
+		return nil, err
+	}
+	common = append([]string{"templates/layout.html"}, common...)
+	pages, err := templateFiles("templates/pages")
+	if err != nil {
+		return nil, err
+	}
+	for _, lang := range Languages {
+		base := template.New("").Funcs(funcs(catalog, lang, assetURL, loc))
+		if _, err := base.ParseFS(templateFS, common...); err != nil {
+			return nil, err
+		}
+		e.pages[lang] = map[string]*template.Template{}
+		for _, p := range pages {
+			set, err := base.Clone()
+			if err != nil {
+				return nil, err
+			}
+			if _, err := set.ParseFS(templateFS, p); err != nil {
+				return nil, err
+			}
+			name := strings.TrimSuffix(strings.TrimPrefix(p, "templates/pages/"), ".html")
+			e.pages[lang][name] = set
+		}
+	}
+	return e, nil
+}
+
+func templateFiles(dir string) ([]string, error) {
+	var out []string
+	err := fs.WalkDir(templateFS, dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if !d.IsDir() && strings.HasSuffix(p, ".html") {
+			out = append(out, p)
+		}
+		return nil
+	})
+	return out, err
+}
+
+// HasPage reports whether a page template exists.
+func (e *Engine) HasPage(page string) bool { _, ok := e.pages[Languages[0]][page]; return ok }
+
+// Render executes block ("layout" for a full page, "content" or a partial's
+// name for a fragment) of page into w. It renders into a buffer first, so a
+// template error never sends half a page.
+func (e *Engine) Render(w io.Writer, lang, page, block string, data any) error {
+	set, ok := e.pages[lang][page]
+	if !ok {
+		if set, ok = e.pages[Languages[0]][page]; !ok {
+			return fmt.Errorf("views: no page %q", page)
+		}
+	}
+	buf := e.bufs.Get().(*bytes.Buffer)
+	buf.Reset()
+	defer e.bufs.Put(buf)
+	if err := set.ExecuteTemplate(buf, block, data); err != nil {
+		return fmt.Errorf("views: render %s/%s: %w", page, block, err)
+	}
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+func funcs(c Catalog, lang string, assetURL func(string) string, loc *time.Location) template.FuncMap {
+	return template.FuncMap{
+		"t":     func(key string, args ...any) string { return c.T(lang, key, args...) },
+		"lang":  func() string { return lang },
+		"asset": assetURL,
+		"add":   func(a, b int) int { return a + b },
+		"sub":   func(a, b int) int { return a - b },
+		"dict": func(kv ...any) (map[string]any, error) {
+			if len(kv)%2 != 0 {
+				return nil, fmt.Errorf("dict: odd number of arguments")
+			}
+			m := make(map[string]any, len(kv)/2)
+			for i := 0; i < len(kv); i += 2 {
+				k, ok := kv[i].(string)
+				if !ok {
+					return nil, fmt.Errorf("dict: key %v is not a string", kv[i])
+				}
+				m[k] = kv[i+1]
+			}
+			return m, nil
+		},
+		"hasID": func(ids []int64, id int64) bool {
+			for _, x := range ids {
+				if x == id {
+					return true
+				}
+			}
+			return false
+		},
+		// withQuery returns the query string v with key set to value (or
+		// removed when value is ""), for sort and page links.
+		"withQuery": func(v url.Values, kv ...any) string {
+			out := url.Values{}
+			for k, vs := range v {
+				out[k] = append([]string(nil), vs...)
+			}
+			for i := 0; i+1 < len(kv); i += 2 {
+				k := fmt.Sprint(kv[i])
+				val := fmt.Sprint(kv[i+1])
+				if val == "" {
+					out.Del(k)
+				} else {
+					out.Set(k, val)
+				}
+			}
+			return out.Encode()
+		},
+		// when formats an RFC 3339 stamp as local date and time.
+		"when": func(s string) string {
+			t, err := time.Parse(time.RFC3339, s)
+			if err != nil {
+				return s
+			}
+			return t.In(loc).Format("2006-01-02 15:04")
+		},
+		"pageRange": pageRange,
+		"list":      func(v ...string) []string { return v },
+		// initial is the first character of a name, for avatars.
+		"initial": func(s string) string {
+			for _, r := range s {
+				return string(r)
+			}
+			return "?"
+		},
+	}
+}
+
+// pageRange returns the page numbers to link around cur, with 0 for a gap.
+func pageRange(cur, last int) []int {
+	var out []int
+	for p := 1; p <= last; p++ {
+		if p == 1 || p == last || (p >= cur-2 && p <= cur+2) {
+			out = append(out, p)
+		} else if len(out) > 0 && out[len(out)-1] != 0 {
+			out = append(out, 0)
+		}
+	}
+	return out
+}

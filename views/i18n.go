@@ -1,0 +1,106 @@
+package views
+
+import (
+	"embed"
+	"encoding/json"
+	"fmt"
+	"sort"
+	"strings"
+)
+
+// Languages the UI speaks; the first is the default.
+var Languages = []string{"zh", "en"}
+
+//go:embed locales/*.json
+var localeFS embed.FS
+
+// Catalog holds the messages of every language, keyed by message key.
+type Catalog map[string]map[string]string
+
+// LoadCatalog reads the embedded message files.
+func LoadCatalog() (Catalog, error) {
+	c := Catalog{}
+	for _, lang := range Languages {
+		b, err := localeFS.ReadFile("locales/" + lang + ".json")
+		if err != nil {
+			return nil, err
+		}
+		m := map[string]string{}
+		if err := json.Unmarshal(b, &m); err != nil {
+			return nil, fmt.Errorf("locales/%s.json: %w", lang, err)
+		}
+		c[lang] = m
+	}
+	return c, nil
+}
+
+// T translates key into lang, formatting args with fmt verbs in the
+// message. A missing key shows as the key itself, so it is visible on
+// screen, and a test catches it before it ships.
+func (c Catalog) T(lang, key string, args ...any) string {
+	msg, ok := c[lang][key]
+	if !ok {
+		msg, ok = c[Languages[0]][key]
+		if !ok {
+			return key
+		}
+	}
+	if len(args) == 0 {
+		return msg
+	}
+	return fmt.Sprintf(msg, args...)
+}
+
+// Has reports whether key exists in lang.
+func (c Catalog) Has(lang, key string) bool { _, ok := c[lang][key]; return ok }
+
+// Missing lists, per language, the keys that another language has and it lacks.
+func (c Catalog) Missing() map[string][]string {
+	all := map[string]bool{}
+	for _, m := range c {
+		for k := range m {
+			all[k] = true
+		}
+	}
+	out := map[string][]string{}
+	for _, lang := range Languages {
+		for k := range all {
+			if _, ok := c[lang][k]; !ok {
+				out[lang] = append(out[lang], k)
+			}
+		}
+		sort.Strings(out[lang])
+	}
+	return out
+}
+
+// MatchLanguage picks a UI language from an Accept-Language header.
+func MatchLanguage(accept string) string {
+	best, bestQ := Languages[0], -1.0
+	for _, part := range strings.Split(accept, ",") {
+		tag, params, _ := strings.Cut(strings.TrimSpace(part), ";")
+		q := 1.0
+		if v, ok := strings.CutPrefix(strings.TrimSpace(params), "q="); ok {
+			if _, err := fmt.Sscanf(v, "%g", &q); err != nil {
+				continue
+			}
+		}
+		base, _, _ := strings.Cut(strings.ToLower(tag), "-")
+		for _, l := range Languages {
+			if base == l && q > bestQ {
+				best, bestQ = l, q
+			}
+		}
+	}
+	return best
+}
+
+// ValidLanguage reports whether lang is one the UI speaks.
+func ValidLanguage(lang string) bool {
+	for _, l := range Languages {
+		if l == lang {
+			return true
+		}
+	}
+	return false
+}
