@@ -1,0 +1,149 @@
+package handlers
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/cookiejar"
+	"net/http/httptest"
+	"net/url"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"keyuan/models"
+	"keyuan/static"
+	"keyuan/views"
+)
+
+// testApp is the real application on a fresh SQLite file, served by an
+// httptest server.
+type testApp struct {
+	t   *testing.T
+	db  *models.DB
+	srv *Server
+	ts  *httptest.Server
+}
+
+func init() { models.SetBcryptCostForTests() }
+
+const testPassword = "password123"
+
+func newTestApp(t *testing.T) *testApp {
+	t.Helper()
+	ctx := context.Background()
+	db, err := models.Open(ctx, filepath.Join(t.TempDir(), "test.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	db.Loc, _ = time.LoadLocation("Asia/Shanghai")
+	if err := db.SeedDefaults(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.EnsureAdmin(ctx, testPassword); err != nil {
+		t.Fatal(err)
+	}
+	assets, err := static.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cat, err := views.LoadCatalog()
+	if err != nil {
+		t.Fatal(err)
+	}
+	eng, err := views.New(cat, assets.URL, db.Location())
+	if err != nil {
+		t.Fatal(err)
+	}
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	srv := New(Config{BaseURL: "http://example.test", SessionKey: []byte("0123456789abcdef0123456789abcdef"),
+		Location: db.Location()}, db, eng, assets, log)
+	ts := httptest.NewServer(srv.Handler())
+	t.Cleanup(ts.Close)
+	return &testApp{t: t, db: db, srv: srv, ts: ts}
+}
+
+// addUser creates an active user with testPassword and returns its id.
+func (a *testApp) addUser(username string, role models.Role) int64 {
+	a.t.Helper()
+	id, err := a.db.CreateUser(context.Background(), 0, models.NewUser{Username: username, DisplayName: username,
+		Role: role, Password: testPassword})
+	if err != nil {
+		a.t.Fatal(err)
+	}
+	return id
+}
+
+// client is a logged-in browser-like HTTP client (cookie jar, no redirects
+// followed, so tests see each status).
+type client struct {
+	t    *testing.T
+	app  *testApp
+	http *http.Client
+}
+
+func (a *testApp) anon() *client {
+	jar, _ := cookiejar.New(nil)
+	return &client{t: a.t, app: a, http: &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error {
+		return http.ErrUseLastResponse
+	}}}
+}
+
+// login signs in as username and fails the test when that does not work.
+func (a *testApp) login(username string) *client {
+	a.t.Helper()
+	c := a.anon()
+	res := c.post("/login", url.Values{"username": {username}, "password": {testPassword}})
+	if res.StatusCode != http.StatusSeeOther {
+		a.t.Fatalf("login %s: status %d", username, res.StatusCode)
+	}
+	return c
+}
+
+// response is a finished request with its body read.
+type response struct {
+	*http.Response
+	Body string
+}
+
+func (c *client) do(req *http.Request) *response {
+	c.t.Helper()
+	res, err := c.http.Do(req)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	defer res.Body.Close()
+	b, err := io.ReadAll(res.Body)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	return &response{Response: res, Body: string(b)}
+}
+
+func (c *client) get(path string, headers ...string) *response {
+	c.t.Helper()
+	req, err := http.NewRequest(http.MethodGet, c.app.ts.URL+path, nil)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	for i := 0; i+1 < len(headers); i += 2 {
+		req.Header.Set(headers[i], headers[i+1])
+	}
+	return c.do(req)
+}
+
+func (c *client) post(path string, form url.Values, headers ...string) *response {
+	c.t.Helper()
+	req, err := http.NewRequest(http.MethodPost, c.app.ts.URL+path, strings.NewReader(form.Encode()))
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	for i := 0; i+1 < len(headers); i += 2 {
+		req.Header.Set(headers[i], headers[i+1])
+	}
+	return c.do(req)
+}
