@@ -168,16 +168,13 @@ func (db *DB) SaveAuxItem(ctx context.Context, by int64, a *AuxItem) error {
 	})
 }
 
-// auxReferences lists every column that points at aux_items. Later modules
-// append their own columns here so "in use" stays true everywhere.
+// auxReferences finds uses of an auxiliary item (?1 is its id), one query
+// per table that points at aux_items. A module that adds such a column adds
+// its query here, so "in use" stays true everywhere.
 var auxReferences = []string{
 	"SELECT 1 FROM customers WHERE industry_id = ?1 OR source_id = ?1 OR grade_id = ?1 OR region_id = ?1 OR stage_id = ?1 LIMIT 1",
 	"SELECT 1 FROM customer_traits WHERE item_id = ?1 LIMIT 1",
 }
-
-// RegisterAuxReference adds a query (with ?1 for the item id) that finds a
-// use of an auxiliary item; used by later migrations' tables.
-func RegisterAuxReference(query string) { auxReferences = append(auxReferences, query) }
 
 // DeleteAuxItem removes an item that nothing uses; ErrInUse otherwise.
 func (db *DB) DeleteAuxItem(ctx context.Context, by int64, typ string, id int64) error {

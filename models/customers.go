@@ -680,14 +680,11 @@ func (db *DB) DeleteContact(ctx context.Context, actor Actor, customerID, id int
 	})
 }
 
-// convertHooks move rows that later modules attach to a prospect (activities,
-// plans, …) over to the customer it becomes. Each runs inside the conversion
-// transaction with (prospectID, customerID).
-var convertHooks []func(ctx context.Context, tx *sql.Tx, prospectID, customerID int64) error
-
-// RegisterConvertHook adds a step to prospect conversion.
-func RegisterConvertHook(fn func(ctx context.Context, tx *sql.Tx, prospectID, customerID int64) error) {
-	convertHooks = append(convertHooks, fn)
+// prospectMoves re-point what is attached to a prospect at the customer it
+// becomes (?1 the prospect, ?2 the customer). A module whose table points at
+// customers adds its statement here.
+var prospectMoves = []string{
+	"UPDATE contacts SET customer_id = ?2 WHERE customer_id = ?1",
 }
 
 // ConvertProspect turns a prospect into a new customer: the customer gets a
@@ -719,11 +716,8 @@ func (db *DB) ConvertProspect(ctx context.Context, actor Actor, prospectID int64
 			nullStr(p.LastActivityDate), p.LastActivityContent, c.ID); err != nil {
 			return err
 		}
-		if _, err := tx.ExecContext(ctx, `UPDATE contacts SET customer_id = ? WHERE customer_id = ?`, c.ID, p.ID); err != nil {
-			return err
-		}
-		for _, hook := range convertHooks {
-			if err := hook(ctx, tx, p.ID, c.ID); err != nil {
+		for _, move := range prospectMoves {
+			if _, err := tx.ExecContext(ctx, move, p.ID, c.ID); err != nil {
 				return err
 			}
 		}

@@ -4,6 +4,7 @@ import (
 	"embed"
 	"encoding/json"
 	"fmt"
+	"io/fs"
 	"sort"
 	"strings"
 )
@@ -11,25 +12,45 @@ import (
 // Languages the UI speaks; the first is the default.
 var Languages = []string{"zh", "en"}
 
-//go:embed locales/*.json
+// Messages live in locales/<lang>/<module>.json, one file per module so
+// modules can grow without touching each other's files.
+//
+//go:embed locales
 var localeFS embed.FS
 
 // Catalog holds the messages of every language, keyed by message key.
 type Catalog map[string]map[string]string
 
-// LoadCatalog reads the embedded message files.
+// LoadCatalog reads the embedded message files. A key defined twice in one
+// language is an error, so two modules cannot silently fight over a key.
 func LoadCatalog() (Catalog, error) {
 	c := Catalog{}
 	for _, lang := range Languages {
-		b, err := localeFS.ReadFile("locales/" + lang + ".json")
+		files, err := fs.Glob(localeFS, "locales/"+lang+"/*.json")
 		if err != nil {
 			return nil, err
 		}
-		m := map[string]string{}
-		if err := json.Unmarshal(b, &m); err != nil {
-			return nil, fmt.Errorf("locales/%s.json: %w", lang, err)
+		if len(files) == 0 {
+			return nil, fmt.Errorf("no message files for language %s", lang)
 		}
-		c[lang] = m
+		all := map[string]string{}
+		for _, f := range files {
+			b, err := localeFS.ReadFile(f)
+			if err != nil {
+				return nil, err
+			}
+			m := map[string]string{}
+			if err := json.Unmarshal(b, &m); err != nil {
+				return nil, fmt.Errorf("%s: %w", f, err)
+			}
+			for k, v := range m {
+				if _, dup := all[k]; dup {
+					return nil, fmt.Errorf("%s: key %q is defined twice", f, k)
+				}
+				all[k] = v
+			}
+		}
+		c[lang] = all
 	}
 	return c, nil
 }
