@@ -478,3 +478,12 @@ func TestSecurityHeaders(t *testing.T) {
 		t.Errorf("CSP %q", res.Header.Get("Content-Security-Policy"))
 	}
 }
+
+func TestCrossOriginDenialIsFriendly(t *testing.T) {
+	app := newTestApp(t)
+	c := app.login("admin")
+	res := c.post("/customers", url.Values{"name": {"跨站公司"}}, "Sec-Fetch-Site", "cross-site", "Accept-Language", "zh-CN")
+	if res.StatusCode != http.StatusForbidden || !strings.Contains(res.Body, "来自其他网站") || !strings.Contains(res.Body, "<html") {
+		t.Fatalf("status %d, body without the friendly page", res.StatusCode)
+	}
+}
