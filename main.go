@@ -24,6 +24,7 @@ import (
 	_ "time/tzdata" // the binary carries its own time zone data
 
 	"keyuan/handlers"
+	"keyuan/jobs"
 	"keyuan/models"
 	"keyuan/static"
 	"keyuan/views"
@@ -155,8 +156,13 @@ func serve(args []string) error {
 	if err != nil {
 		return err
 	}
-	srv := handlers.New(handlers.Config{BaseURL: cfg.BaseURL, SessionKey: key, Location: db.Location(), Version: version},
-		db, engine, assets, log)
+	importer, err := jobs.NewImporter(ctx, db, log)
+	if err != nil {
+		return err
+	}
+	defer importer.Shutdown()
+	srv := handlers.New(handlers.Config{BaseURL: cfg.BaseURL, DataDir: cfg.DataDir, SessionKey: key, Location: db.Location(),
+		Version: version}, handlers.Deps{DB: db, Views: engine, Assets: assets, Log: log, Importer: importer})
 
 	httpServer := &http.Server{
 		Addr:              cfg.Listen,

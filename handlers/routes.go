@@ -42,6 +42,7 @@ func (s *Server) Handler() http.Handler {
 		g := in.Group(k.base)
 		g.GET("", k.h(s.listCustomers))
 		g.GET("/export.csv", k.h(s.exportCustomers))
+		g.GET("/export.xlsx", k.h(s.exportCustomers))
 		g.GET("/duplicates", k.h(s.checkDuplicates))
 		g.POST("/batch", k.h(s.batchCustomers))
 		g.GET("/new", k.h(s.newCustomer))
@@ -56,6 +57,18 @@ func (s *Server) Handler() http.Handler {
 		g.POST("/:id/contacts/:cid/delete", k.h(s.deleteContact))
 	}
 	in.POST("/prospects/:id/convert", s.convertProspect)
+
+	// Import wizard: upload → map columns → values and preview → run → report.
+	in.GET("/import", s.importUploadPage)
+	in.POST("/import", s.importUpload)
+	in.GET("/import/:id", s.importStatus)
+	in.GET("/import/:id/map", s.importMapPage)
+	in.POST("/import/:id/map", s.importMap)
+	in.GET("/import/:id/preview", s.importPreviewPage)
+	in.POST("/import/:id/values", s.importValues)
+	in.POST("/import/:id/start", s.importStart)
+	in.POST("/import/:id/cancel", s.importCancel)
+	in.GET("/import/:id/report", s.importReport)
 
 	// Basic settings (基础设置): admin only.
 	admin := in.Group("/", s.requireRole(models.RoleAdmin))

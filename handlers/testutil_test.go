@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"keyuan/jobs"
 	"keyuan/models"
 	"keyuan/static"
 	"keyuan/views"
@@ -21,10 +22,11 @@ import (
 // testApp is the real application on a fresh SQLite file, served by an
 // httptest server.
 type testApp struct {
-	t   *testing.T
-	db  *models.DB
-	srv *Server
-	ts  *httptest.Server
+	t        *testing.T
+	db       *models.DB
+	srv      *Server
+	ts       *httptest.Server
+	importer *jobs.Importer
 }
 
 func init() { models.SetBcryptCostForTests() }
@@ -59,11 +61,17 @@ func newTestApp(t *testing.T) *testApp {
 		t.Fatal(err)
 	}
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	srv := New(Config{BaseURL: "http://example.test", SessionKey: []byte("0123456789abcdef0123456789abcdef"),
-		Location: db.Location()}, db, eng, assets, log)
+	importer, err := jobs.NewImporter(ctx, db, log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(importer.Shutdown)
+	dataDir := t.TempDir()
+	srv := New(Config{BaseURL: "http://example.test", DataDir: dataDir, SessionKey: []byte("0123456789abcdef0123456789abcdef"),
+		Location: db.Location()}, Deps{DB: db, Views: eng, Assets: assets, Log: log, Importer: importer})
 	ts := httptest.NewServer(srv.Handler())
 	t.Cleanup(ts.Close)
-	return &testApp{t: t, db: db, srv: srv, ts: ts}
+	return &testApp{t: t, db: db, srv: srv, ts: ts, importer: importer}
 }
 
 // addUser creates an active user with testPassword and returns its id.

@@ -260,7 +260,9 @@ func (db *DB) CustomerIDs(ctx context.Context, actor Actor, f CustomerFilter, li
 // EachCustomer streams every row matching f to fn, for exports.
 func (db *DB) EachCustomer(ctx context.Context, actor Actor, f CustomerFilter, fn func(c *Customer) error) error {
 	where, args := f.where(actor)
-	rows, err := db.Read.QueryContext(ctx, `SELECT `+customerColumns+` FROM customers c JOIN users u ON u.id = c.owner_id
+	rows, err := db.Read.QueryContext(ctx, `SELECT `+customerColumns+`,
+		COALESCE((SELECT group_concat(t.item_id) FROM customer_traits t WHERE t.customer_id = c.id), '')
+		FROM customers c JOIN users u ON u.id = c.owner_id
 		LEFT JOIN users cb ON cb.id = c.created_by LEFT JOIN users ub ON ub.id = c.updated_by
 		WHERE `+where+` ORDER BY `+f.orderBy(), args...)
 	if err != nil {
@@ -268,9 +270,15 @@ func (db *DB) EachCustomer(ctx context.Context, actor Actor, f CustomerFilter, f
 	}
 	defer rows.Close()
 	for rows.Next() {
-		c, err := scanCustomer(rows)
+		var traits string
+		c, err := scanCustomer(rows, &traits)
 		if err != nil {
 			return err
+		}
+		for _, t := range strings.Split(traits, ",") {
+			if id, err := strconv.ParseInt(t, 10, 64); err == nil {
+				c.TraitIDs = append(c.TraitIDs, id)
+			}
 		}
 		if err := fn(c); err != nil {
 			return err
@@ -284,11 +292,14 @@ const customerColumns = `c.id, c.kind, c.code, c.name, c.short_name, COALESCE(c.
 	c.owner_id, u.display_name, c.status, c.notes, COALESCE(c.converted_to_id, 0), COALESCE(c.last_activity_date, ''),
 	c.last_activity_content, c.created_at, c.updated_at, COALESCE(cb.display_name, ''), COALESCE(ub.display_name, '')`
 
-func scanCustomer(row interface{ Scan(...any) error }) (*Customer, error) {
+// scanCustomer scans customerColumns, then any extra columns into extra.
+func scanCustomer(row interface{ Scan(...any) error }, extra ...any) (*Customer, error) {
 	var c Customer
-	err := row.Scan(&c.ID, &c.Kind, &c.Code, &c.Name, &c.ShortName, &c.IndustryID, &c.SourceID, &c.GradeID, &c.RegionID,
+	dest := append([]any{&c.ID, &c.Kind, &c.Code, &c.Name, &c.ShortName, &c.IndustryID, &c.SourceID, &c.GradeID, &c.RegionID,
 		&c.StageID, &c.Address, &c.Phone, &c.Email, &c.Website, &c.OwnerID, &c.OwnerName, &c.Status, &c.Notes,
-		&c.ConvertedToID, &c.LastActivityDate, &c.LastActivityContent, &c.CreatedAt, &c.UpdatedAt, &c.CreatedByName, &c.UpdatedByName)
+		&c.ConvertedToID, &c.LastActivityDate, &c.LastActivityContent, &c.CreatedAt, &c.UpdatedAt, &c.CreatedByName, &c.UpdatedByName},
+		extra...)
+	err := row.Scan(dest...)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, ErrNotFound
 	}
@@ -507,30 +518,35 @@ func (db *DB) UpdateCustomer(ctx context.Context, actor Actor, c *Customer) erro
 		return ErrNotFound
 	}
 	return db.WithTx(ctx, func(tx *sql.Tx) error {
-		old, err := db.getCustomer(ctx, tx, actor, c.Kind, c.ID)
-		if err != nil {
-			return err
-		}
-		if !actor.SeesAllCustomers() {
-			c.OwnerID = actor.ID
-		}
-		if old.Status == "converted" {
-			c.Status = "converted"
-		}
-		now := db.nowStamp()
-		_, err = tx.ExecContext(ctx, `UPDATE customers SET name = ?, short_name = ?, industry_id = ?, source_id = ?, grade_id = ?,
-			region_id = ?, stage_id = ?, address = ?, phone = ?, email = ?, website = ?, owner_id = ?, status = ?, notes = ?,
-			updated_at = ?, updated_by = ? WHERE id = ?`,
-			c.Name, c.ShortName, nullInt(c.IndustryID), nullInt(c.SourceID), nullInt(c.GradeID), nullInt(c.RegionID),
-			nullInt(c.StageID), c.Address, c.Phone, c.Email, c.Website, c.OwnerID, c.Status, c.Notes, now, nullInt(actor.ID), c.ID)
-		if err != nil {
-			return err
-		}
-		if err := setTraits(ctx, tx, c.ID, c.TraitIDs); err != nil {
-			return err
-		}
-		return recordAudit(ctx, tx, now, actor.ID, c.Kind, c.ID, "update", diff(customerPairs(old, c)))
+		return db.updateCustomerTx(ctx, tx, actor, c)
 	})
+}
+
+// updateCustomerTx is UpdateCustomer inside the caller's transaction.
+func (db *DB) updateCustomerTx(ctx context.Context, tx *sql.Tx, actor Actor, c *Customer) error {
+	old, err := db.getCustomer(ctx, tx, actor, c.Kind, c.ID)
+	if err != nil {
+		return err
+	}
+	if !actor.SeesAllCustomers() {
+		c.OwnerID = actor.ID
+	}
+	if old.Status == "converted" {
+		c.Status = "converted"
+	}
+	now := db.nowStamp()
+	_, err = tx.ExecContext(ctx, `UPDATE customers SET name = ?, short_name = ?, industry_id = ?, source_id = ?, grade_id = ?,
+		region_id = ?, stage_id = ?, address = ?, phone = ?, email = ?, website = ?, owner_id = ?, status = ?, notes = ?,
+		updated_at = ?, updated_by = ? WHERE id = ?`,
+		c.Name, c.ShortName, nullInt(c.IndustryID), nullInt(c.SourceID), nullInt(c.GradeID), nullInt(c.RegionID),
+		nullInt(c.StageID), c.Address, c.Phone, c.Email, c.Website, c.OwnerID, c.Status, c.Notes, now, nullInt(actor.ID), c.ID)
+	if err != nil {
+		return err
+	}
+	if err := setTraits(ctx, tx, c.ID, c.TraitIDs); err != nil {
+		return err
+	}
+	return recordAudit(ctx, tx, now, actor.ID, c.Kind, c.ID, "update", diff(customerPairs(old, c)))
 }
 
 // ChangeOwner gives the listed records to owner. Only managers and admins
