@@ -73,10 +73,11 @@ func (c *Converter) item(field models.ImportField, v string) (int64, bool) {
 	return id, id != 0
 }
 
-// Convert checks and converts one row.
+// Convert checks and converts one row. r, when given, checks cell sizes
+// against the reader's limits (rows read back from the spool passed already).
 func (c *Converter) Convert(row []string, r *sheet.Reader) (models.ImportRow, []string) {
 	var errs []string
-	if i := r.CellTooLong(row); i >= 0 {
+	if r != nil && r.CellTooLong(row) >= 0 {
 		return models.ImportRow{}, []string{"import.err.cell_too_long"}
 	}
 	if c.job.Kind == "contact" {

@@ -1,12 +1,16 @@
 package jobs
 
 import (
+	"bufio"
 	"context"
+	"encoding/csv"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
+	"os"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 
@@ -138,14 +142,24 @@ func (im *Importer) runPhases(ctx context.Context, actor models.Actor, job *mode
 		return n, err
 	}
 	// Phase 1: check every row; nothing is written if the file is broken.
-	bad := map[int]bool{}
+	// Good rows are spooled to a plain CSV file, so the second pass does not
+	// parse the upload (XLSX parsing is the slow part) a second time.
+	spoolPath := job.Path + ".rows"
+	spoolFile, err := os.Create(spoolPath)
+	if err != nil {
+		return n, err
+	}
+	defer os.Remove(spoolPath)
+	defer spoolFile.Close()
+	spool := csv.NewWriter(bufio.NewWriterSize(spoolFile, 256<<10))
 	var failed []models.ImportResult
 	rows := 0
 	err = eachRow(job, func(line int, row []string, r *sheet.Reader) error {
 		rows++
 		if _, errs := conv.Convert(row, r); len(errs) > 0 {
-			bad[line] = true
 			failed = append(failed, models.ImportResult{Row: line, Outcome: "failed", Reason: strings.Join(errs, ";")})
+		} else if err := spool.Write(append([]string{strconv.Itoa(line)}, row...)); err != nil {
+			return err
 		}
 		if rows%2000 == 0 {
 			if err := ctx.Err(); err != nil {
@@ -157,6 +171,9 @@ func (im *Importer) runPhases(ctx context.Context, actor models.Actor, job *mode
 		return nil
 	})
 	if err != nil {
+		return n, err
+	}
+	if err := flushSpool(spool, spoolFile); err != nil {
 		return n, err
 	}
 	job.Total = rows
@@ -215,12 +232,9 @@ func (im *Importer) runPhases(ctx context.Context, actor models.Actor, job *mode
 		n.Processed = checked + (rows-checked)*seen/max(rows, 1)
 		return im.db.SetImportProgress(ctx, job.ID, n)
 	}
-	err = eachRow(job, func(line int, row []string, r *sheet.Reader) error {
-		seen++
-		if bad[line] {
-			return nil
-		}
-		ir, errs := conv.Convert(row, r)
+	err = eachSpooled(spoolPath, func(line int, row []string) error {
+		seen = line - 1 // header and blank lines count as seen too
+		ir, errs := conv.Convert(row, nil)
 		if len(errs) > 0 { // cannot happen: the same row passed phase 1
 			return fmt.Errorf("row %d changed between passes", line)
 		}
@@ -240,6 +254,42 @@ func (im *Importer) runPhases(ctx context.Context, actor models.Actor, job *mode
 	}
 	n.Processed = rows
 	return n, err
+}
+
+func flushSpool(w *csv.Writer, f *os.File) error {
+	w.Flush()
+	if err := w.Error(); err != nil {
+		return err
+	}
+	return f.Sync()
+}
+
+// eachSpooled reads back the rows phase one spooled: line number, cells.
+func eachSpooled(path string, fn func(line int, row []string) error) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	r := csv.NewReader(bufio.NewReaderSize(f, 256<<10))
+	r.FieldsPerRecord = -1
+	r.ReuseRecord = true
+	for {
+		rec, err := r.Read()
+		if err == io.EOF {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		line, err := strconv.Atoi(rec[0])
+		if err != nil {
+			return err
+		}
+		if err := fn(line, rec[1:]); err != nil {
+			return err
+		}
+	}
 }
 
 // eachRow opens the job's file and calls fn for every data row.
