@@ -57,6 +57,9 @@ func (s *Server) Handler() http.Handler {
 		g.POST("/:id/contacts/:cid/delete", k.h(s.deleteContact))
 	}
 	in.POST("/prospects/:id/convert", s.convertProspect)
+	in.GET("/contacts", s.listContacts)
+	in.GET("/contacts/export.csv", s.exportContacts)
+	in.GET("/contacts/export.xlsx", s.exportContacts)
 
 	// Import wizard: upload → map columns → values and preview → run → report.
 	in.GET("/import", s.importUploadPage)
