@@ -373,7 +373,8 @@ type customerCardData struct {
 		ID   int64
 		Code string
 	}
-	CanEdit bool
+	CanEdit   bool
+	Campaigns []models.CustomerCampaign
 }
 
 // describeHistory turns audit entries into readable lines: ids of items and
@@ -457,6 +458,10 @@ func (s *Server) showCustomer(c *gin.Context, k customerKind) {
 		if to, err := s.db.GetCustomer(ctx, models.Actor{Role: models.RoleAdmin}, "customer", cu.ConvertedToID); err == nil {
 			data.ConvertedTo = to.Code
 		}
+	}
+	if data.Campaigns, err = s.db.CustomerCampaigns(ctx, a, id); err != nil {
+		s.fail(c, err)
+		return
 	}
 	if k.kind == "customer" {
 		if data.ConvertedFrom.ID, data.ConvertedFrom.Code, err = s.db.ConvertedFrom(ctx, id); err != nil {
@@ -597,6 +602,8 @@ func (s *Server) batchCustomers(c *gin.Context, k customerKind) {
 			format = sheet.XLSX
 		}
 		s.writeCustomers(c, k, f, format)
+	case "campaign":
+		s.addToCampaign(c, f, back)
 	default:
 		s.errorPage(c, http.StatusBadRequest, "error.bad_request")
 	}

@@ -28,6 +28,12 @@ func (s *Server) Handler() http.Handler {
 	app.POST("/login", s.login)
 	app.POST("/logout", s.logout)
 
+	// Links inside campaign e-mail: no login. A GET never unsubscribes
+	// (mail scanners follow links); the POST does, also as RFC 8058 one-click.
+	app.GET("/u/:token", s.unsubscribePage)
+	app.POST("/u/:token", s.unsubscribe)
+	app.GET("/o/:file", s.openPixel)
+
 	in := app.Group("/", s.requireLogin)
 	in.GET("/", s.home)
 
@@ -61,6 +67,31 @@ func (s *Server) Handler() http.Handler {
 	in.GET("/contacts/export.csv", s.exportContacts)
 	in.GET("/contacts/export.xlsx", s.exportContacts)
 
+	// Marketing campaigns (市场活动管理): plans, target lists, results.
+	in.GET("/campaigns", s.listCampaigns)
+	in.GET("/campaigns/new", s.newCampaign)
+	in.GET("/campaigns/options", s.campaignOptions)
+	in.POST("/campaigns", s.saveCampaign)
+	in.GET("/campaigns/:id", s.showCampaign)
+	in.GET("/campaigns/:id/edit", s.editCampaign)
+	in.POST("/campaigns/:id", s.saveCampaign)
+	in.GET("/campaigns/:id/targets", s.campaignTargets)
+	in.GET("/campaigns/:id/targets/preview", s.previewTargets)
+	in.GET("/campaigns/:id/targets/search", s.searchTargetCustomers)
+	in.POST("/campaigns/:id/targets/filter", s.addTargetsByFilter)
+	in.POST("/campaigns/:id/targets/add", s.addTargetCustomer)
+	in.POST("/campaigns/:id/targets/:tid", s.saveTargetResult)
+	in.POST("/campaigns/:id/targets/:tid/delete", s.removeTarget)
+	in.POST("/campaigns/:id/results", s.saveCampaignResults)
+	in.GET("/campaigns/:id/mail", s.campaignMail)
+	in.POST("/campaigns/:id/mail", s.saveCampaignMail)
+	in.POST("/campaigns/:id/mail/preview", s.previewCampaignMail)
+	in.POST("/campaigns/:id/mail/test", s.testCampaignMail)
+	in.POST("/campaigns/:id/send", s.sendCampaign)
+	in.POST("/campaigns/:id/pause", s.pauseCampaign)
+	in.POST("/campaigns/:id/resume", s.resumeCampaign)
+	in.GET("/campaigns/:id/progress", s.campaignProgress)
+
 	// Import wizard: upload → map columns → values and preview → run → report.
 	in.GET("/import", s.importUploadPage)
 	in.POST("/import", s.importUpload)
@@ -85,6 +116,9 @@ func (s *Server) Handler() http.Handler {
 	admin.GET("/settings/aux/:type/:id/edit", s.editAuxItem)
 	admin.POST("/settings/aux/:type/:id", s.updateAuxItem)
 	admin.POST("/settings/aux/:type/:id/delete", s.deleteAuxItem)
+	admin.GET("/admin/mail", s.mailAdmin)
+	admin.POST("/admin/mail", s.saveMailAdmin)
+	admin.GET("/admin/mail/files/:name", s.mailFileView)
 	admin.GET("/admin/users", s.users)
 	admin.GET("/admin/users/new", s.newUser)
 	admin.POST("/admin/users", s.createUser)

@@ -40,6 +40,8 @@ type Deps struct {
 	Assets   *static.Assets
 	Log      *slog.Logger
 	Importer *jobs.Importer
+	Outbox   *jobs.Outbox
+	Mail     *jobs.MailSettings
 }
 
 // Server holds everything the handlers depend on.
@@ -52,6 +54,8 @@ type Server struct {
 	throttle *loginThrottle
 	log      *slog.Logger
 	importer *jobs.Importer
+	outbox   *jobs.Outbox
+	mail     *jobs.MailSettings
 }
 
 // New builds a Server.
@@ -76,6 +80,8 @@ func New(cfg Config, d Deps) *Server {
 		throttle: newLoginThrottle(cfg.LoginLimit, cfg.LoginWindow),
 		log:      d.Log,
 		importer: d.Importer,
+		outbox:   d.Outbox,
+		mail:     d.Mail,
 	}
 }
 

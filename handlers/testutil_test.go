@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"keyuan/jobs"
+	"keyuan/mail"
 	"keyuan/models"
 	"keyuan/static"
 	"keyuan/views"
@@ -27,6 +28,8 @@ type testApp struct {
 	srv      *Server
 	ts       *httptest.Server
 	importer *jobs.Importer
+	outbox   *jobs.Outbox
+	mail     *jobs.MailSettings
 }
 
 func init() { models.SetBcryptCostForTests() }
@@ -67,11 +70,13 @@ func newTestApp(t *testing.T) *testApp {
 	}
 	t.Cleanup(importer.Shutdown)
 	dataDir := t.TempDir()
+	mailSettings := jobs.NewMailSettings(db, mail.SMTPConfig{}, jobs.DefaultOutboxConfig, filepath.Join(dataDir, "mail"), "http://example.test")
+	outbox := jobs.NewOutbox(db, log, mailSettings.Sender)
 	srv := New(Config{BaseURL: "http://example.test", DataDir: dataDir, SessionKey: []byte("0123456789abcdef0123456789abcdef"),
-		Location: db.Location()}, Deps{DB: db, Views: eng, Assets: assets, Log: log, Importer: importer})
+		Location: db.Location()}, Deps{DB: db, Views: eng, Assets: assets, Log: log, Importer: importer, Outbox: outbox, Mail: mailSettings})
 	ts := httptest.NewServer(srv.Handler())
 	t.Cleanup(ts.Close)
-	return &testApp{t: t, db: db, srv: srv, ts: ts, importer: importer}
+	return &testApp{t: t, db: db, srv: srv, ts: ts, importer: importer, outbox: outbox, mail: mailSettings}
 }
 
 // addUser creates an active user with testPassword and returns its id.

@@ -69,11 +69,15 @@ type CustomerFilter struct {
 	TraitID    int64
 	OwnerID    int64
 	Status     string
-	Sort       string
-	Desc       bool
-	Page       int
-	PerPage    int
-	IDs        []int64 // restrict to these rows (ticked rows for a batch action)
+	// LastFrom and LastTo bound the latest activity date (YYYY-MM-DD); a
+	// record with no activity counts as before any date.
+	LastFrom string
+	LastTo   string
+	Sort     string
+	Desc     bool
+	Page     int
+	PerPage  int
+	IDs      []int64 // restrict to these rows (ticked rows for a batch action)
 }
 
 // customerSorts maps the sort names a URL may carry to ORDER BY terms.
@@ -118,6 +122,14 @@ func (f CustomerFilter) where(actor Actor) (string, []any) {
 	if f.Status != "" {
 		conds = append(conds, "c.status = ?")
 		args = append(args, f.Status)
+	}
+	if f.LastFrom != "" {
+		conds = append(conds, "c.last_activity_date >= ?")
+		args = append(args, f.LastFrom)
+	}
+	if f.LastTo != "" {
+		conds = append(conds, "COALESCE(c.last_activity_date, '') <= ?")
+		args = append(args, f.LastTo)
 	}
 	if q := strings.TrimSpace(f.Q); q != "" {
 		like := "%" + escapeLike(q) + "%"
@@ -701,6 +713,7 @@ func (db *DB) DeleteContact(ctx context.Context, actor Actor, customerID, id int
 // customers adds its statement here.
 var prospectMoves = []string{
 	"UPDATE contacts SET customer_id = ?2 WHERE customer_id = ?1",
+	"UPDATE OR IGNORE campaign_targets SET customer_id = ?2 WHERE customer_id = ?1",
 }
 
 // ConvertProspect turns a prospect into a new customer: the customer gets a
