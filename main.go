@@ -26,8 +26,8 @@ import (
 	_ "time/tzdata" // the binary carries its own time zone data
 
 	"keyuan/handlers"
-	"keyuan/mail"
 	"keyuan/jobs"
+	"keyuan/mail"
 	"keyuan/models"
 	"keyuan/static"
 	"keyuan/views"
