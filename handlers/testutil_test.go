@@ -8,6 +8,7 @@ import (
 	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -63,7 +64,7 @@ func newTestApp(t *testing.T) *testApp {
 	if err != nil {
 		t.Fatal(err)
 	}
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	log := slog.New(slog.NewTextHandler(testLogWriter(), nil))
 	importer, err := jobs.NewImporter(ctx, db, log)
 	if err != nil {
 		t.Fatal(err)
@@ -159,4 +160,12 @@ func (c *client) post(path string, form url.Values, headers ...string) *response
 		req.Header.Set(headers[i], headers[i+1])
 	}
 	return c.do(req)
+}
+
+// testLogWriter discards the server's log unless KEYUAN_TEST_LOG is set.
+func testLogWriter() io.Writer {
+	if os.Getenv("KEYUAN_TEST_LOG") != "" {
+		return os.Stderr
+	}
+	return io.Discard
 }
