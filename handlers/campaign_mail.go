@@ -76,7 +76,7 @@ func (s *Server) parseMailForm(c *gin.Context, f mailForm) (*mail.Template, time
 
 func (s *Server) campaignMailData(c *gin.Context, m *models.Campaign, f mailForm) (*campaignMailData, error) {
 	ctx := c.Request.Context()
-	data := &campaignMailData{Campaign: m, Form: f, Fields: mail.MergeFieldNames()}
+	data := &campaignMailData{Campaign: m, Form: f, Fields: mail.MergeFieldNames(s.lang(c) == "en")}
 	var err error
 	if data.Stats, err = s.db.MailStats(ctx, m.ID); err != nil {
 		return nil, err
@@ -275,8 +275,21 @@ func (s *Server) sendCampaign(c *gin.Context) {
 	if !ok {
 		return
 	}
-	f := mailForm{Subject: m.MailSubject, Text: m.MailText, HTML: m.MailHTML}
+	// The send button submits the editor, so what is on screen is what
+	// goes out; it is saved first. A bare POST sends the saved template.
+	f := mailFormFrom(c)
+	f.SendAt = ""
+	if f.Subject == "" && f.Text == "" {
+		f = mailForm{Subject: m.MailSubject, Text: m.MailText, HTML: m.MailHTML}
+	}
 	tpl, _, errs := s.parseMailForm(c, f)
+	if !errs.Any() {
+		if err := s.db.SaveCampaignMail(c.Request.Context(), actor(c), m.ID, f.Subject, f.Text, f.HTML, ""); err != nil {
+			s.fail(c, err)
+			return
+		}
+		m.MailSubject, m.MailText, m.MailHTML = f.Subject, f.Text, f.HTML
+	}
 	if errs.Any() {
 		data, err := s.campaignMailData(c, m, f)
 		if err != nil {

@@ -16,11 +16,15 @@ var mergeFieldNames = [][2]string{
 	{"活动名称", "CampaignName"}, {"活动日期", "CampaignDate"}, {"活动地点", "CampaignPlace"},
 }
 
-// MergeFieldNames lists the Chinese field names, for the editor's help.
-func MergeFieldNames() []string {
+// MergeFieldNames lists the field names for the editor's help: Chinese,
+// or the English aliases.
+func MergeFieldNames(english bool) []string {
 	out := make([]string, len(mergeFieldNames))
 	for i, f := range mergeFieldNames {
 		out[i] = f[0]
+		if english {
+			out[i] = f[1]
+		}
 	}
 	return out
 }
