@@ -20,11 +20,14 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 	_ "time/tzdata" // the binary carries its own time zone data
 
 	"keyuan/handlers"
+	"keyuan/jobs"
+	"keyuan/mail"
 	"keyuan/models"
 	"keyuan/static"
 	"keyuan/views"
@@ -34,6 +37,7 @@ import (
 var version = "dev"
 
 type config struct {
+	SMTP      mail.SMTPConfig
 	Listen    string
 	DataDir   string
 	BaseURL   string
@@ -136,9 +140,21 @@ func serve(args []string) error {
 		return err
 	}
 	fs.BoolVar(&cfg.Demo, "demo", demo, "load demo data on first start, into an empty database [KEYUAN_DEMO]")
+	fs.StringVar(&cfg.SMTP.Host, "smtp-host", envDefault("KEYUAN_SMTP_HOST", ""), "SMTP server; without one, mail is written to DATA/mail as .eml files [KEYUAN_SMTP_HOST]")
+	smtpPort, err := strconv.Atoi(envDefault("KEYUAN_SMTP_PORT", "587"))
+	if err != nil {
+		return fmt.Errorf("KEYUAN_SMTP_PORT: %w", err)
+	}
+	fs.IntVar(&cfg.SMTP.Port, "smtp-port", smtpPort, "SMTP port [KEYUAN_SMTP_PORT]")
+	fs.StringVar(&cfg.SMTP.TLS, "smtp-tls", envDefault("KEYUAN_SMTP_TLS", "starttls"), "starttls, tls or none [KEYUAN_SMTP_TLS]")
+	fs.StringVar(&cfg.SMTP.Username, "smtp-user", envDefault("KEYUAN_SMTP_USER", ""), "SMTP user name [KEYUAN_SMTP_USER]")
+	fs.StringVar(&cfg.SMTP.From, "mail-from", envDefault("KEYUAN_MAIL_FROM", ""), "sender address, e.g. crm@example.com [KEYUAN_MAIL_FROM]")
+	fs.StringVar(&cfg.SMTP.FromName, "mail-from-name", envDefault("KEYUAN_MAIL_FROM_NAME", ""), "sender name [KEYUAN_MAIL_FROM_NAME]")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
+	// The password only comes from the environment: flags show in ps.
+	cfg.SMTP.Password = os.Getenv("KEYUAN_SMTP_PASSWORD")
 	cfg.AdminPass = os.Getenv("KEYUAN_ADMIN_PASSWORD")
 	if cfg.BaseURL == "" {
 		cfg.BaseURL = "http://" + cfg.Listen
@@ -182,8 +198,27 @@ func serve(args []string) error {
 	if err != nil {
 		return err
 	}
-	srv := handlers.New(handlers.Config{BaseURL: cfg.BaseURL, SessionKey: key, Location: db.Location(), Version: version},
-		db, engine, assets, log)
+	importer, err := jobs.NewImporter(ctx, db, log)
+	if err != nil {
+		return err
+	}
+	defer importer.Shutdown()
+	mailSettings := jobs.NewMailSettings(db, cfg.SMTP, jobs.DefaultOutboxConfig, filepath.Join(cfg.DataDir, "mail"), cfg.BaseURL)
+	outbox := jobs.NewOutbox(db, log, mailSettings.Sender)
+	srv := handlers.New(handlers.Config{BaseURL: cfg.BaseURL, DataDir: cfg.DataDir, SessionKey: key, Location: db.Location(),
+		Version: version}, handlers.Deps{DB: db, Views: engine, Assets: assets, Log: log, Importer: importer,
+		Outbox: outbox, Mail: mailSettings})
+	background, stopBackground := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		outbox.Loop(background, 15*time.Second, srv.QueueDueCampaigns)
+	}()
+	defer func() {
+		stopBackground()
+		wg.Wait()
+	}()
 
 	httpServer := &http.Server{
 		Addr:              cfg.Listen,

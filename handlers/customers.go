@@ -4,17 +4,16 @@ import (
 	"context"
 	"errors"
 	"net/http"
-	"net/mail"
 	"net/url"
 	"slices"
 	"strconv"
 	"strings"
-	"time"
 	"unicode/utf8"
 
 	"github.com/gin-gonic/gin"
 
 	"keyuan/models"
+	"keyuan/sheet"
 )
 
 // customerKind is what differs between the customer and prospect screens.
@@ -244,39 +243,9 @@ func contactFormFrom(c *gin.Context, prefix string) models.Contact {
 	}
 }
 
-func validEmail(s string) bool {
-	if len(s) > 254 {
-		return false
-	}
-	a, err := mail.ParseAddress(s)
-	return err == nil && a.Address == s && a.Name == ""
-}
-
-func validPhone(s string) bool {
-	if len(s) > 40 {
-		return false
-	}
-	for _, r := range s {
-		if !strings.ContainsRune("0123456789+-() .#转xX", r) {
-			return false
-		}
-	}
-	return true
-}
-
-func validWebsite(s string) bool {
-	u, err := url.Parse(s)
-	return err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != "" && len(s) <= 300
-}
-
-func validDate(s string) bool {
-	t, err := time.Parse("2006-01-02", s)
-	return err == nil && t.Year() >= 1900 && t.Year() <= 2200
-}
-
 // checkLen adds errKey for field when v is longer than n characters.
 func checkLen(errs fieldErrors, field, v string, n int) {
-	if utf8.RuneCountInString(v) > n {
+	if models.TooLong(v, n) {
 		errs[field] = "validation.too_long"
 	}
 }
@@ -327,13 +296,13 @@ func (s *Server) validateCustomer(c *gin.Context, f *customerForm, old *models.C
 	if len(cu.TraitIDs) > 50 {
 		errs["traits"] = "validation.invalid_choice"
 	}
-	if cu.Phone != "" && !validPhone(cu.Phone) {
+	if cu.Phone != "" && !models.ValidPhone(cu.Phone) {
 		errs["phone"] = "validation.phone"
 	}
-	if cu.Email != "" && !validEmail(cu.Email) {
+	if cu.Email != "" && !models.ValidEmail(cu.Email) {
 		errs["email"] = "validation.email"
 	}
-	if cu.Website != "" && !validWebsite(cu.Website) {
+	if cu.Website != "" && !models.ValidWebsite(cu.Website) {
 		errs["website"] = "validation.website"
 	}
 	if cu.Status == "" {
@@ -370,16 +339,16 @@ func validateContact(k *models.Contact) fieldErrors {
 	}
 	checkLen(errs, "name", k.Name, 100)
 	checkLen(errs, "title", k.Title, 100)
-	if k.Phone != "" && !validPhone(k.Phone) {
+	if k.Phone != "" && !models.ValidPhone(k.Phone) {
 		errs["phone"] = "validation.phone"
 	}
-	if k.Mobile != "" && !validPhone(k.Mobile) {
+	if k.Mobile != "" && !models.ValidPhone(k.Mobile) {
 		errs["mobile"] = "validation.phone"
 	}
-	if k.Email != "" && !validEmail(k.Email) {
+	if k.Email != "" && !models.ValidEmail(k.Email) {
 		errs["email"] = "validation.email"
 	}
-	if k.Birthday != "" && !validDate(k.Birthday) {
+	if k.Birthday != "" && !models.ValidDate(k.Birthday) {
 		errs["birthday"] = "validation.date"
 	}
 	return errs
@@ -506,7 +475,8 @@ type customerCardData struct {
 		ID   int64
 		Code string
 	}
-	CanEdit bool
+	CanEdit   bool
+	Campaigns []models.CustomerCampaign
 }
 
 // describeHistory turns audit entries into readable lines: ids of items and
@@ -590,6 +560,10 @@ func (s *Server) showCustomer(c *gin.Context, k customerKind) {
 		if to, err := s.db.GetCustomer(ctx, models.Actor{Role: models.RoleAdmin}, "customer", cu.ConvertedToID); err == nil {
 			data.ConvertedTo = to.Code
 		}
+	}
+	if data.Campaigns, err = s.db.CustomerCampaigns(ctx, a, id); err != nil {
+		s.fail(c, err)
+		return
 	}
 	if k.kind == "customer" {
 		if data.ConvertedFrom.ID, data.ConvertedFrom.Code, err = s.db.ConvertedFrom(ctx, id); err != nil {
@@ -722,10 +696,16 @@ func (s *Server) batchCustomers(c *gin.Context, k customerKind) {
 		}
 		s.flash(c, "batch.owner_changed")
 		redirect(c, back)
-	case "export":
+	case "export", "export_xlsx":
 		// f is the ticked ids or the whole filter: either way the export
 		// reads the rows itself, through the same row rules.
-		s.writeCustomersCSV(c, k, f)
+		format := sheet.CSV
+		if c.PostForm("action") == "export_xlsx" {
+			format = sheet.XLSX
+		}
+		s.writeCustomers(c, k, f, format)
+	case "campaign":
+		s.addToCampaign(c, f, back)
 	default:
 		s.errorPage(c, http.StatusBadRequest, "error.bad_request")
 	}

@@ -1,7 +1,6 @@
 package handlers
 
 import (
-	"encoding/csv"
 	"fmt"
 	"net/http"
 	"strings"
@@ -10,70 +9,65 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"keyuan/models"
+	"keyuan/sheet"
 )
 
-// neutralizeCell defuses spreadsheet formula injection: a cell that a
-// spreadsheet would run as a formula (=, +, -, @, tab or CR first, also after
-// leading spaces) gets a leading apostrophe.
-func neutralizeCell(v string) string {
-	trimmed := strings.TrimLeft(v, " ")
-	if trimmed == "" {
-		return v
+// exportFormat reads the wanted download format: XLSX when the path or the
+// format parameter says so, CSV otherwise.
+func exportFormat(c *gin.Context) sheet.Format {
+	if c.Query("format") == "xlsx" || strings.HasSuffix(c.Request.URL.Path, ".xlsx") {
+		return sheet.XLSX
 	}
-	switch trimmed[0] {
-	case '=', '+', '-', '@', '\t', '\r':
-		return "'" + v
-	}
-	return v
+	return sheet.CSV
 }
 
-// csvDownload starts a CSV attachment: UTF-8 with a BOM so Excel reads
-// Chinese correctly. Rows are written as they come (streamed).
-func csvDownload(c *gin.Context, filename string) *csv.Writer {
-	c.Header("Content-Type", "text/csv; charset=utf-8")
-	c.Header("Content-Disposition", fmt.Sprintf(`attachment; filename="%s"`, filename))
+// startDownload sends the headers of an attachment named base plus a time
+// stamp and returns a writer for its rows. Rows stream as they are written
+// (CSV) or spill to a temporary file (XLSX), so memory stays bounded.
+func (s *Server) startDownload(c *gin.Context, base string, f sheet.Format) (sheet.Writer, error) {
+	name := fmt.Sprintf("%s-%s.%s", base, time.Now().In(s.cfg.Location).Format("20060102-1504"), f)
+	c.Header("Content-Type", sheet.ContentType(f))
+	c.Header("Content-Disposition", fmt.Sprintf(`attachment; filename="%s"`, name))
 	c.Header("Cache-Control", "no-store")
 	c.Status(http.StatusOK)
-	_, _ = c.Writer.Write([]byte("\xEF\xBB\xBF"))
-	return csv.NewWriter(c.Writer)
-}
-
-func writeRow(w *csv.Writer, cells ...string) error {
-	for i := range cells {
-		cells[i] = neutralizeCell(cells[i])
-	}
-	return w.Write(cells)
+	return sheet.NewWriter(c.Writer, f, base)
 }
 
 func (s *Server) exportCustomers(c *gin.Context, k customerKind) {
 	f := customerFilterFrom(c.Request.URL.Query(), k.kind)
-	s.writeCustomersCSV(c, k, f)
+	s.writeCustomers(c, k, f, exportFormat(c))
 }
 
-func (s *Server) writeCustomersCSV(c *gin.Context, k customerKind, f models.CustomerFilter) {
+// writeCustomers exports the rows of filter f that the user may see.
+func (s *Server) writeCustomers(c *gin.Context, k customerKind, f models.CustomerFilter, format sheet.Format) {
 	ctx := c.Request.Context()
 	aux, err := s.db.AuxLookupFor(ctx, s.lang(c))
 	if err != nil {
 		s.fail(c, err)
 		return
 	}
-	name := fmt.Sprintf("%ss-%s.csv", k.kind, time.Now().In(s.cfg.Location).Format("20060102-1504"))
-	w := csvDownload(c, name)
+	w, err := s.startDownload(c, k.kind+"s", format)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
 	header := []string{"code", "name", "short_name", "industry", "source", "grade", "region", "stage", "traits",
 		"address", "phone", "email", "website", "owner", "status", "last_activity_date", "last_activity_content", "notes"}
 	labels := make([]string, len(header))
 	for i, h := range header {
 		labels[i] = s.t(c, "field."+h)
 	}
-	if err := writeRow(w, labels...); err != nil {
+	if err := w.WriteRow(labels...); err != nil {
 		return
 	}
 	err = s.db.EachCustomer(ctx, actor(c), f, func(cu *models.Customer) error {
-		return writeRow(w, cu.Code, cu.Name, cu.ShortName, aux.Name(cu.IndustryID), aux.Name(cu.SourceID),
-			aux.Name(cu.GradeID), aux.Name(cu.RegionID), aux.Name(cu.StageID), auxNames(aux, cu.TraitIDs), cu.Address, cu.Phone, cu.Email,
-			cu.Website, cu.OwnerName, s.t(c, "status."+cu.Status), cu.LastActivityDate, cu.LastActivityContent, cu.Notes)
+		return w.WriteRow(cu.Code, cu.Name, cu.ShortName, aux.Name(cu.IndustryID), aux.Name(cu.SourceID),
+			aux.Name(cu.GradeID), aux.Name(cu.RegionID), aux.Name(cu.StageID), auxNames(aux, cu.TraitIDs), cu.Address, cu.Phone,
+			cu.Email, cu.Website, cu.OwnerName, s.t(c, "status."+cu.Status), cu.LastActivityDate, cu.LastActivityContent, cu.Notes)
 	})
-	w.Flush()
+	if cerr := w.Close(); err == nil {
+		err = cerr
+	}
 	if err != nil {
 		// Headers are gone; all we can do is log and cut the download short.
 		s.log.Error("export customers", "err", err)

@@ -3,54 +3,23 @@ package handlers
 import (
 	"context"
 	"io"
-	"log/slog"
 	"net/http"
 	"net/http/cookiejar"
-	"net/http/httptest"
 	"net/url"
-	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 	"unicode/utf8"
 
 	"keyuan/models"
-	"keyuan/static"
-	"keyuan/views"
 )
 
 // newFuzzApp is newTestApp for a fuzz target: one application for all the
 // inputs of a run (a fresh one per input would measure start-up, not input).
 func newFuzzApp(f *testing.F) *testApp {
 	f.Helper()
-	ctx := context.Background()
-	db, err := models.Open(ctx, filepath.Join(f.TempDir(), "fuzz.db"))
-	if err != nil {
-		f.Fatal(err)
-	}
-	f.Cleanup(func() { db.Close() })
-	if err := db.SeedDefaults(ctx); err != nil {
-		f.Fatal(err)
-	}
-	if _, err := db.EnsureAdmin(ctx, testPassword); err != nil {
-		f.Fatal(err)
-	}
-	assets, err := static.Load()
-	if err != nil {
-		f.Fatal(err)
-	}
-	cat, err := views.LoadCatalog()
-	if err != nil {
-		f.Fatal(err)
-	}
-	eng, err := views.New(cat, assets.URL, db.Location())
-	if err != nil {
-		f.Fatal(err)
-	}
-	srv := New(Config{BaseURL: "http://example.test", SessionKey: []byte("0123456789abcdef0123456789abcdef"),
-		Location: db.Location(), LoginLimit: 1 << 30}, db, eng, assets, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	ts := httptest.NewServer(srv.Handler())
-	f.Cleanup(ts.Close)
-	return &testApp{db: db, srv: srv, ts: ts}
+	// No login throttling: a fuzz run logs in many times from one address.
+	return newTestAppWith(f, Config{LoginLimit: 1 << 30, LoginWindow: time.Minute})
 }
 
 // fuzzUser adds a user and returns a signed-in HTTP client for it.

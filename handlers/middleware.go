@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 
 	"github.com/gin-gonic/gin"
@@ -155,8 +156,20 @@ func (s *Server) popFlash(c *gin.Context) string {
 	}
 	http.SetCookie(c.Writer, &http.Cookie{Name: flashCookie, Value: "", Path: "/", MaxAge: -1})
 	key, err := url.QueryUnescape(ck.Value)
-	if err != nil || !s.views.Catalog.Has(s.lang(c), key) {
+	if err != nil {
 		return ""
+	}
+	// "key|123" carries one number for the message.
+	key, num, hasNum := strings.Cut(key, "|")
+	if !s.views.Catalog.Has(s.lang(c), key) {
+		return ""
+	}
+	if hasNum {
+		n, err := strconv.Atoi(num)
+		if err != nil {
+			return ""
+		}
+		return s.t(c, key, n)
 	}
 	return s.t(c, key)
 }

@@ -29,6 +29,12 @@ func (s *Server) Handler() http.Handler {
 	app.POST("/login", s.login)
 	app.POST("/logout", s.logout)
 
+	// Links inside campaign e-mail: no login. A GET never unsubscribes
+	// (mail scanners follow links); the POST does, also as RFC 8058 one-click.
+	app.GET("/u/:token", s.unsubscribePage)
+	app.POST("/u/:token", s.unsubscribe)
+	app.GET("/o/:file", s.openPixel)
+
 	in := app.Group("/", s.requireLogin)
 	in.GET("/", s.home)
 
@@ -43,6 +49,7 @@ func (s *Server) Handler() http.Handler {
 		g := in.Group(k.base)
 		g.GET("", k.h(s.listCustomers))
 		g.GET("/export.csv", k.h(s.exportCustomers))
+		g.GET("/export.xlsx", k.h(s.exportCustomers))
 		g.GET("/duplicates", k.h(s.checkDuplicates))
 		g.POST("/batch", k.h(s.batchCustomers))
 		g.GET("/new", k.h(s.newCustomer))
@@ -57,6 +64,46 @@ func (s *Server) Handler() http.Handler {
 		g.POST("/:id/contacts/:cid/delete", k.h(s.deleteContact))
 	}
 	in.POST("/prospects/:id/convert", s.convertProspect)
+	in.GET("/contacts", s.listContacts)
+	in.GET("/contacts/export.csv", s.exportContacts)
+	in.GET("/contacts/export.xlsx", s.exportContacts)
+
+	// Marketing campaigns (市场活动管理): plans, target lists, results.
+	in.GET("/campaigns", s.listCampaigns)
+	in.GET("/campaigns/new", s.newCampaign)
+	in.GET("/campaigns/options", s.campaignOptions)
+	in.POST("/campaigns", s.saveCampaign)
+	in.GET("/campaigns/:id", s.showCampaign)
+	in.GET("/campaigns/:id/edit", s.editCampaign)
+	in.POST("/campaigns/:id", s.saveCampaign)
+	in.GET("/campaigns/:id/targets", s.campaignTargets)
+	in.GET("/campaigns/:id/targets/preview", s.previewTargets)
+	in.GET("/campaigns/:id/targets/search", s.searchTargetCustomers)
+	in.POST("/campaigns/:id/targets/filter", s.addTargetsByFilter)
+	in.POST("/campaigns/:id/targets/add", s.addTargetCustomer)
+	in.POST("/campaigns/:id/targets/:tid", s.saveTargetResult)
+	in.POST("/campaigns/:id/targets/:tid/delete", s.removeTarget)
+	in.POST("/campaigns/:id/results", s.saveCampaignResults)
+	in.GET("/campaigns/:id/mail", s.campaignMail)
+	in.POST("/campaigns/:id/mail", s.saveCampaignMail)
+	in.POST("/campaigns/:id/mail/preview", s.previewCampaignMail)
+	in.POST("/campaigns/:id/mail/test", s.testCampaignMail)
+	in.POST("/campaigns/:id/send", s.sendCampaign)
+	in.POST("/campaigns/:id/pause", s.pauseCampaign)
+	in.POST("/campaigns/:id/resume", s.resumeCampaign)
+	in.GET("/campaigns/:id/progress", s.campaignProgress)
+
+	// Import wizard: upload → map columns → values and preview → run → report.
+	in.GET("/import", s.importUploadPage)
+	in.POST("/import", s.importUpload)
+	in.GET("/import/:id", s.importStatus)
+	in.GET("/import/:id/map", s.importMapPage)
+	in.POST("/import/:id/map", s.importMap)
+	in.GET("/import/:id/preview", s.importPreviewPage)
+	in.POST("/import/:id/values", s.importValues)
+	in.POST("/import/:id/start", s.importStart)
+	in.POST("/import/:id/cancel", s.importCancel)
+	in.GET("/import/:id/report", s.importReport)
 
 	// Basic settings (基础设置): admin only.
 	admin := in.Group("/", s.requireRole(models.RoleAdmin))
@@ -70,6 +117,9 @@ func (s *Server) Handler() http.Handler {
 	admin.GET("/settings/aux/:type/:id/edit", s.editAuxItem)
 	admin.POST("/settings/aux/:type/:id", s.updateAuxItem)
 	admin.POST("/settings/aux/:type/:id/delete", s.deleteAuxItem)
+	admin.GET("/admin/mail", s.mailAdmin)
+	admin.POST("/admin/mail", s.saveMailAdmin)
+	admin.GET("/admin/mail/files/:name", s.mailFileView)
 	admin.GET("/admin/users", s.users)
 	admin.GET("/admin/users/new", s.newUser)
 	admin.POST("/admin/users", s.createUser)

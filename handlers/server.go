@@ -14,6 +14,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"keyuan/jobs"
 	"keyuan/models"
 	"keyuan/static"
 	"keyuan/views"
@@ -22,6 +23,7 @@ import (
 // Config holds the settings handlers need, passed in by main.
 type Config struct {
 	BaseURL      string
+	DataDir      string
 	SessionKey   []byte
 	Location     *time.Location
 	MaxBodyBytes int64
@@ -29,6 +31,17 @@ type Config struct {
 	// LoginLimit is how many failed logins one IP may make per LoginWindow.
 	LoginLimit  int
 	LoginWindow time.Duration
+}
+
+// Deps are the parts main builds and hands to the handlers.
+type Deps struct {
+	DB       *models.DB
+	Views    *views.Engine
+	Assets   *static.Assets
+	Log      *slog.Logger
+	Importer *jobs.Importer
+	Outbox   *jobs.Outbox
+	Mail     *jobs.MailSettings
 }
 
 // Server holds everything the handlers depend on.
@@ -40,10 +53,13 @@ type Server struct {
 	sessions *SessionStore
 	throttle *loginThrottle
 	log      *slog.Logger
+	importer *jobs.Importer
+	outbox   *jobs.Outbox
+	mail     *jobs.MailSettings
 }
 
 // New builds a Server.
-func New(cfg Config, db *models.DB, v *views.Engine, assets *static.Assets, log *slog.Logger) *Server {
+func New(cfg Config, d Deps) *Server {
 	if cfg.MaxBodyBytes == 0 {
 		cfg.MaxBodyBytes = 2 << 20
 	}
@@ -57,12 +73,15 @@ func New(cfg Config, db *models.DB, v *views.Engine, assets *static.Assets, log 
 	secure := strings.HasPrefix(cfg.BaseURL, "https://")
 	return &Server{
 		cfg:      cfg,
-		db:       db,
-		views:    v,
-		assets:   assets,
-		sessions: NewSessionStore(db, cfg.SessionKey, secure),
+		db:       d.DB,
+		views:    d.Views,
+		assets:   d.Assets,
+		sessions: NewSessionStore(d.DB, cfg.SessionKey, secure),
 		throttle: newLoginThrottle(cfg.LoginLimit, cfg.LoginWindow),
-		log:      log,
+		log:      d.Log,
+		importer: d.Importer,
+		outbox:   d.Outbox,
+		mail:     d.Mail,
 	}
 }
 

@@ -8,11 +8,14 @@ import (
 	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"keyuan/jobs"
+	"keyuan/mail"
 	"keyuan/models"
 	"keyuan/static"
 	"keyuan/views"
@@ -21,10 +24,13 @@ import (
 // testApp is the real application on a fresh SQLite file, served by an
 // httptest server.
 type testApp struct {
-	t   *testing.T
-	db  *models.DB
-	srv *Server
-	ts  *httptest.Server
+	t        testing.TB
+	db       *models.DB
+	srv      *Server
+	ts       *httptest.Server
+	importer *jobs.Importer
+	outbox   *jobs.Outbox
+	mail     *jobs.MailSettings
 }
 
 func init() { models.SetBcryptCostForTests() }
@@ -32,6 +38,13 @@ func init() { models.SetBcryptCostForTests() }
 const testPassword = "password123"
 
 func newTestApp(t *testing.T) *testApp {
+	t.Helper()
+	return newTestAppWith(t, Config{})
+}
+
+// newTestAppWith is newTestApp for any test kind (fuzz targets too), with
+// settings that override the defaults (zero fields keep them).
+func newTestAppWith(t testing.TB, override Config) *testApp {
 	t.Helper()
 	ctx := context.Background()
 	db, err := models.Open(ctx, filepath.Join(t.TempDir(), "test.db"))
@@ -58,12 +71,21 @@ func newTestApp(t *testing.T) *testApp {
 	if err != nil {
 		t.Fatal(err)
 	}
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	srv := New(Config{BaseURL: "http://example.test", SessionKey: []byte("0123456789abcdef0123456789abcdef"),
-		Location: db.Location()}, db, eng, assets, log)
+	log := slog.New(slog.NewTextHandler(testLogWriter(), nil))
+	importer, err := jobs.NewImporter(ctx, db, log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(importer.Shutdown)
+	dataDir := t.TempDir()
+	mailSettings := jobs.NewMailSettings(db, mail.SMTPConfig{}, jobs.DefaultOutboxConfig, filepath.Join(dataDir, "mail"), "http://example.test")
+	outbox := jobs.NewOutbox(db, log, mailSettings.Sender)
+	cfg := Config{BaseURL: "http://example.test", DataDir: dataDir, SessionKey: []byte("0123456789abcdef0123456789abcdef"),
+		Location: db.Location(), LoginLimit: override.LoginLimit, LoginWindow: override.LoginWindow}
+	srv := New(cfg, Deps{DB: db, Views: eng, Assets: assets, Log: log, Importer: importer, Outbox: outbox, Mail: mailSettings})
 	ts := httptest.NewServer(srv.Handler())
 	t.Cleanup(ts.Close)
-	return &testApp{t: t, db: db, srv: srv, ts: ts}
+	return &testApp{t: t, db: db, srv: srv, ts: ts, importer: importer, outbox: outbox, mail: mailSettings}
 }
 
 // addUser creates an active user with testPassword and returns its id.
@@ -80,7 +102,7 @@ func (a *testApp) addUser(username string, role models.Role) int64 {
 // client is a logged-in browser-like HTTP client (cookie jar, no redirects
 // followed, so tests see each status).
 type client struct {
-	t    *testing.T
+	t    testing.TB
 	app  *testApp
 	http *http.Client
 }
@@ -146,4 +168,12 @@ func (c *client) post(path string, form url.Values, headers ...string) *response
 		req.Header.Set(headers[i], headers[i+1])
 	}
 	return c.do(req)
+}
+
+// testLogWriter discards the server's log unless KEYUAN_TEST_LOG is set.
+func testLogWriter() io.Writer {
+	if os.Getenv("KEYUAN_TEST_LOG") != "" {
+		return os.Stderr
+	}
+	return io.Discard
 }

@@ -68,7 +68,7 @@ func validateUser(u models.User) fieldErrors {
 		errs["display_name"] = "validation.required"
 	}
 	checkLen(errs, "display_name", u.DisplayName, 60)
-	if u.Email != "" && !validEmail(u.Email) {
+	if u.Email != "" && !models.ValidEmail(u.Email) {
 		errs["email"] = "validation.email"
 	}
 	if !u.Role.Valid() {

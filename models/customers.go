@@ -70,11 +70,15 @@ type CustomerFilter struct {
 	TraitID    int64
 	OwnerID    int64
 	Status     string
-	Sort       string
-	Desc       bool
-	Page       int
-	PerPage    int
-	IDs        []int64 // restrict to these rows (ticked rows for a batch action)
+	// LastFrom and LastTo bound the latest activity date (YYYY-MM-DD); a
+	// record with no activity counts as before any date.
+	LastFrom string
+	LastTo   string
+	Sort     string
+	Desc     bool
+	Page     int
+	PerPage  int
+	IDs      []int64 // restrict to these rows (ticked rows for a batch action)
 }
 
 // customerSorts maps the sort names a URL may carry to ORDER BY terms.
@@ -119,6 +123,14 @@ func (f CustomerFilter) where(actor Actor) (string, []any) {
 	if f.Status != "" {
 		conds = append(conds, "c.status = ?")
 		args = append(args, f.Status)
+	}
+	if f.LastFrom != "" {
+		conds = append(conds, "c.last_activity_date >= ?")
+		args = append(args, f.LastFrom)
+	}
+	if f.LastTo != "" {
+		conds = append(conds, "COALESCE(c.last_activity_date, '') <= ?")
+		args = append(args, f.LastTo)
 	}
 	if q := strings.TrimSpace(f.Q); q != "" {
 		like := "%" + escapeLike(q) + "%"
@@ -273,12 +285,12 @@ func (db *DB) EachCustomer(ctx context.Context, actor Actor, f CustomerFilter, f
 	defer rows.Close()
 	for rows.Next() {
 		var traits string
-		c, err := scanCustomer(scanWith{rows, []any{&traits}})
+		c, err := scanCustomer(rows, &traits)
 		if err != nil {
 			return err
 		}
-		for _, part := range strings.Split(traits, ",") {
-			if id, err := strconv.ParseInt(part, 10, 64); err == nil {
+		for _, t := range strings.Split(traits, ",") {
+			if id, err := strconv.ParseInt(t, 10, 64); err == nil {
 				c.TraitIDs = append(c.TraitIDs, id)
 			}
 		}
@@ -295,24 +307,19 @@ const customerColumns = `c.id, c.kind, c.code, c.name, c.short_name, COALESCE(c.
 	c.owner_id, u.display_name, c.status, c.notes, COALESCE(c.converted_to_id, 0), COALESCE(c.last_activity_date, ''),
 	c.last_activity_content, c.created_at, c.updated_at, COALESCE(cb.display_name, ''), COALESCE(ub.display_name, '')`
 
-func scanCustomer(row interface{ Scan(...any) error }) (*Customer, error) {
+// scanCustomer scans customerColumns, then any extra columns into extra.
+func scanCustomer(row interface{ Scan(...any) error }, extra ...any) (*Customer, error) {
 	var c Customer
-	err := row.Scan(&c.ID, &c.Kind, &c.Code, &c.Name, &c.ShortName, &c.IndustryID, &c.SourceID, &c.GradeID, &c.RegionID,
+	dest := append([]any{&c.ID, &c.Kind, &c.Code, &c.Name, &c.ShortName, &c.IndustryID, &c.SourceID, &c.GradeID, &c.RegionID,
 		&c.StageID, &c.Address, &c.Phone, &c.Email, &c.Website, &c.OwnerID, &c.OwnerName, &c.Status, &c.Notes,
-		&c.ConvertedToID, &c.LastActivityDate, &c.LastActivityContent, &c.CreatedAt, &c.UpdatedAt, &c.CreatedByName, &c.UpdatedByName)
+		&c.ConvertedToID, &c.LastActivityDate, &c.LastActivityContent, &c.CreatedAt, &c.UpdatedAt, &c.CreatedByName, &c.UpdatedByName},
+		extra...)
+	err := row.Scan(dest...)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, ErrNotFound
 	}
 	return &c, err
 }
-
-// scanWith scans a row whose columns are followed by extra ones.
-type scanWith struct {
-	row   interface{ Scan(...any) error }
-	extra []any
-}
-
-func (s scanWith) Scan(dest ...any) error { return s.row.Scan(append(dest, s.extra...)...) }
 
 type queryer interface {
 	QueryRowContext(context.Context, string, ...any) *sql.Row
@@ -535,31 +542,36 @@ func (db *DB) UpdateCustomer(ctx context.Context, actor Actor, c *Customer) erro
 		return ErrNotFound
 	}
 	return db.WithTx(ctx, func(tx *sql.Tx) error {
-		old, err := db.getCustomer(ctx, tx, actor, c.Kind, c.ID)
-		if err != nil {
-			return err
-		}
-		if !actor.SeesAllCustomers() {
-			c.OwnerID = actor.ID
-		}
-		if old.Status == "converted" {
-			c.Status = "converted"
-		}
-		c.TraitIDs = sortedIDs(c.TraitIDs)
-		now := db.nowStamp()
-		_, err = tx.ExecContext(ctx, `UPDATE customers SET name = ?, short_name = ?, industry_id = ?, source_id = ?, grade_id = ?,
-			region_id = ?, stage_id = ?, address = ?, phone = ?, email = ?, website = ?, owner_id = ?, status = ?, notes = ?,
-			updated_at = ?, updated_by = ? WHERE id = ?`,
-			c.Name, c.ShortName, nullInt(c.IndustryID), nullInt(c.SourceID), nullInt(c.GradeID), nullInt(c.RegionID),
-			nullInt(c.StageID), c.Address, c.Phone, c.Email, c.Website, c.OwnerID, c.Status, c.Notes, now, nullInt(actor.ID), c.ID)
-		if err != nil {
-			return err
-		}
-		if err := setTraits(ctx, tx, c.ID, c.TraitIDs); err != nil {
-			return err
-		}
-		return recordAudit(ctx, tx, now, actor.ID, c.Kind, c.ID, "update", diff(customerPairs(old, c)))
+		return db.updateCustomerTx(ctx, tx, actor, c)
 	})
+}
+
+// updateCustomerTx is UpdateCustomer inside the caller's transaction.
+func (db *DB) updateCustomerTx(ctx context.Context, tx *sql.Tx, actor Actor, c *Customer) error {
+	old, err := db.getCustomer(ctx, tx, actor, c.Kind, c.ID)
+	if err != nil {
+		return err
+	}
+	if !actor.SeesAllCustomers() {
+		c.OwnerID = actor.ID
+	}
+	if old.Status == "converted" {
+		c.Status = "converted"
+	}
+	c.TraitIDs = sortedIDs(c.TraitIDs)
+	now := db.nowStamp()
+	_, err = tx.ExecContext(ctx, `UPDATE customers SET name = ?, short_name = ?, industry_id = ?, source_id = ?, grade_id = ?,
+		region_id = ?, stage_id = ?, address = ?, phone = ?, email = ?, website = ?, owner_id = ?, status = ?, notes = ?,
+		updated_at = ?, updated_by = ? WHERE id = ?`,
+		c.Name, c.ShortName, nullInt(c.IndustryID), nullInt(c.SourceID), nullInt(c.GradeID), nullInt(c.RegionID),
+		nullInt(c.StageID), c.Address, c.Phone, c.Email, c.Website, c.OwnerID, c.Status, c.Notes, now, nullInt(actor.ID), c.ID)
+	if err != nil {
+		return err
+	}
+	if err := setTraits(ctx, tx, c.ID, c.TraitIDs); err != nil {
+		return err
+	}
+	return recordAudit(ctx, tx, now, actor.ID, c.Kind, c.ID, "update", diff(customerPairs(old, c)))
 }
 
 // ChangeOwner gives the listed records to owner. Only managers and admins
@@ -714,6 +726,7 @@ func (db *DB) DeleteContact(ctx context.Context, actor Actor, customerID, id int
 // customers adds its statement here.
 var prospectMoves = []string{
 	"UPDATE contacts SET customer_id = ?2 WHERE customer_id = ?1",
+	"UPDATE OR IGNORE campaign_targets SET customer_id = ?2 WHERE customer_id = ?1",
 }
 
 // ConvertProspect turns a prospect into a new customer: the customer gets a

@@ -49,6 +49,9 @@ func dsn(path string, readOnly bool) string {
 	q.Set("_foreign_keys", "on")
 	q.Set("_synchronous", "NORMAL")
 	q.Set("_cache_size", "-32000")
+	// Each connection keeps its prepared statements: the same few queries
+	// run again and again, and preparing them is a large part of their cost.
+	q.Set("_stmt_cache_size", "128")
 	if readOnly {
 		// query_only guards the reader pool against a stray write.
 		q.Set("_query_only", "true")

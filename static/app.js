@@ -73,3 +73,19 @@
     syncBatch(form);
   });
 })();
+
+(function () {
+  "use strict";
+  // A select marked data-autosubmit submits its form when changed.
+  document.addEventListener("change", function (e) {
+    if (e.target.matches("select[data-autosubmit]")) e.target.form.requestSubmit();
+  });
+  // A submit button with data-busy shows that text and is disabled while
+  // the (slow) request runs, so nobody clicks twice or wonders.
+  document.addEventListener("submit", function (e) {
+    if (e.defaultPrevented) return;
+    var btn = e.submitter;
+    if (!btn || !btn.hasAttribute("data-busy")) return;
+    setTimeout(function () { btn.disabled = true; btn.textContent = btn.getAttribute("data-busy"); }, 0);
+  });
+})();

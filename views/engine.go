@@ -10,9 +10,12 @@ import (
 	"io"
 	"io/fs"
 	"net/url"
+	"slices"
 	"strings"
 	"sync"
 	"time"
+
+	"keyuan/models"
 )
 
 //go:embed templates
@@ -156,6 +159,9 @@ func funcs(c Catalog, lang string, assetURL func(string) string, loc *time.Locat
 			return t.In(loc).Format("2006-01-02 15:04")
 		},
 		"pageRange": pageRange,
+		"yuan":      models.Yuan,
+		"reason":    func(r string) string { return c.Reason(lang, r) },
+		"hasString": func(xs []string, x string) bool { return slices.Contains(xs, x) },
 		"list":      func(v ...string) []string { return v },
 		// initial is the first character of a name, for avatars.
 		"initial": func(s string) string {

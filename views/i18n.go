@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io/fs"
 	"sort"
+	"strconv"
 	"strings"
 )
 
@@ -124,4 +125,24 @@ func ValidLanguage(lang string) bool {
 		}
 	}
 	return false
+}
+
+// Reason translates a stored reason list "key|detail;key|detail": a
+// numeric detail is a line number, any other detail names a field
+// (import.field.<detail>).
+func (c Catalog) Reason(lang, reason string) string {
+	var out []string
+	for _, part := range strings.Split(reason, ";") {
+		key, detail, _ := strings.Cut(part, "|")
+		msg := c.T(lang, key)
+		if detail != "" {
+			if _, err := strconv.Atoi(detail); err == nil {
+				msg = c.T(lang, "import.at_line", msg, detail)
+			} else {
+				msg = c.T(lang, "import.field."+detail) + ": " + msg
+			}
+		}
+		out = append(out, msg)
+	}
+	return strings.Join(out, "; ")
 }

@@ -14,6 +14,7 @@ import (
 	"testing"
 
 	"keyuan/models"
+	"keyuan/sheet"
 )
 
 func loadCatalog(t *testing.T) Catalog {
@@ -304,6 +305,19 @@ func TestUsedKeysExist(t *testing.T) {
 		"customer.dup_reason.": {"name", "phone", "email"},
 		"history.action.":      actions,
 		"field.":               fields,
+		"campaign.status.":     models.CampaignStatuses,
+		"campaign.how.":        {"email", "phone", "visit", "other"},
+		"campaign.mail.":       {"none", "queued", "sending", "sent", "failed", "opened", "unsubscribed", "attended"},
+		"mailadmin.tls.":       {"starttls", "tls", "none"},
+		"import.kind.":         models.ImportKinds,
+		"import.dup.":          {"skip", "update", "create"},
+		"import.match.":        {"code", "name", "phone", "email"},
+		"import.state.":        {"draft", "ready", "running", "done", "failed", "cancelled"},
+		"import.outcome.":      {"created", "updated", "skipped", "failed", "duplicate", "duplicate_in_file", "not_yours"},
+		"import.field.":        importFieldKeys(),
+		"import.problem.": {sheet.ProblemEmpty, sheet.ProblemEncoding, sheet.ProblemQuoting, sheet.ProblemTooManyRows,
+			sheet.ProblemTooManyCols, sheet.ProblemNotXLSX, sheet.ProblemTooLarge, sheet.ProblemNoSheet, sheet.ProblemFormat,
+			sheet.ProblemCellTooLarge, "no_rows", "internal"},
 	}
 	for prefix, where := range u.families {
 		members, ok := families[prefix]
@@ -379,4 +393,15 @@ func TestCatalogT(t *testing.T) {
 			t.Errorf("T(%s, %s) = %q, want %q", tt.lang, tt.key, got, tt.want)
 		}
 	}
+}
+
+// importFieldKeys lists every import target field of every kind.
+func importFieldKeys() []string {
+	var out []string
+	for _, kind := range models.ImportKinds {
+		for _, f := range models.ImportFields(kind) {
+			out = append(out, f.Key)
+		}
+	}
+	return out
 }

@@ -1,0 +1,583 @@
+package handlers
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"html"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"keyuan/jobs"
+	"keyuan/mail"
+	"keyuan/models"
+)
+
+// mailForm is the invitation editor's content, kept as typed.
+type mailForm struct {
+	Subject, Text, HTML string
+	SendAt              string // local "2006-01-02T15:04" from the datetime-local input
+}
+
+func mailFormFrom(c *gin.Context) mailForm {
+	return mailForm{Subject: strings.TrimSpace(c.PostForm("subject")), Text: c.PostForm("text"), HTML: c.PostForm("html"),
+		SendAt: strings.TrimSpace(c.PostForm("send_at"))}
+}
+
+type campaignMailData struct {
+	Campaign *models.Campaign
+	Form     mailForm
+	Fields   []string
+	Stats    models.CampaignMailStats
+	Targets  []models.Target // for the preview's recipient picker
+	Preview  *mail.Rendered
+	PreviewT *models.Target
+	Result   *models.QueueResult
+	SMTP     bool
+}
+
+// parseMailForm checks the template and the schedule; errors carry a
+// message key and, for template errors, the part and line.
+func (s *Server) parseMailForm(c *gin.Context, f mailForm) (*mail.Template, time.Time, fieldErrors) {
+	errs := fieldErrors{}
+	var sendAt time.Time
+	checkLen(errs, "subject", f.Subject, 300)
+	checkLen(errs, "text", f.Text, 50000)
+	checkLen(errs, "html", f.HTML, 100000)
+	if errs.Any() {
+		return nil, sendAt, errs
+	}
+	tpl, err := mail.ParseTemplate(f.Subject, f.Text, f.HTML)
+	var te *mail.TemplateError
+	if errors.As(err, &te) {
+		errs[te.Part] = "campaign.template_error|" + strconv.Itoa(te.Line)
+		c.Set("template_error_detail", te.Err.Error())
+	} else if err != nil {
+		errs["text"] = "campaign.template_error|1"
+	}
+	if f.SendAt != "" {
+		t, err := time.ParseInLocation("2006-01-02T15:04", f.SendAt, s.cfg.Location)
+		if err != nil || t.Year() > 2200 {
+			errs["send_at"] = "validation.date"
+		} else {
+			sendAt = t
+		}
+	}
+	return tpl, sendAt, errs
+}
+
+func (s *Server) campaignMailData(c *gin.Context, m *models.Campaign, f mailForm) (*campaignMailData, error) {
+	ctx := c.Request.Context()
+	data := &campaignMailData{Campaign: m, Form: f, Fields: mail.MergeFieldNames(s.lang(c) == "en")}
+	var err error
+	if data.Stats, err = s.db.MailStats(ctx, m.ID); err != nil {
+		return nil, err
+	}
+	page, err := s.db.ListTargets(ctx, m.ID, "", "", 1, 100)
+	if err != nil {
+		return nil, err
+	}
+	data.Targets = page.Rows
+	smtp, _, err := s.mail.Current(ctx)
+	if err != nil {
+		return nil, err
+	}
+	data.SMTP = smtp.Enabled()
+	return data, nil
+}
+
+func (s *Server) renderCampaignMail(c *gin.Context, status int, data *campaignMailData, errs fieldErrors) {
+	p := s.newPage(c, s.t(c, "campaign.mail.title"), "campaigns", data)
+	p.Errors = errs
+	if detail, ok := c.Get("template_error_detail"); ok {
+		p.Flash = s.t(c, "campaign.template_detail", detail)
+	}
+	s.render(c, status, "campaigns/mail", p)
+}
+
+func (s *Server) campaignMail(c *gin.Context) {
+	m, ok := s.campaign(c)
+	if !ok {
+		return
+	}
+	f := mailForm{Subject: m.MailSubject, Text: m.MailText, HTML: m.MailHTML}
+	if f.Subject == "" && f.Text == "" {
+		f.Subject = s.t(c, "campaign.default_subject")
+		f.Text = s.t(c, "campaign.default_text")
+	}
+	if m.SendAt != "" {
+		if t, err := time.Parse(time.RFC3339, m.SendAt); err == nil {
+			f.SendAt = t.In(s.cfg.Location).Format("2006-01-02T15:04")
+		}
+	}
+	data, err := s.campaignMailData(c, m, f)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	s.renderCampaignMail(c, http.StatusOK, data, nil)
+}
+
+// mergeFields are one target's values for the template.
+func (s *Server) mergeFields(m *models.Campaign, inv models.Invitee) mail.MergeFields {
+	date := m.StartDate
+	if m.EndDate != m.StartDate {
+		date += " – " + m.EndDate
+	}
+	return mail.MergeFields{CustomerName: inv.Company, ContactName: inv.Name, ContactTitle: inv.ContactTitle,
+		Salesperson: inv.Salesperson, CampaignName: m.Name, CampaignDate: date, CampaignPlace: m.Place}
+}
+
+// finishInvitation adds the unsubscribe link (text and HTML) and the open
+// pixel to a rendered invitation.
+func (s *Server) finishInvitation(lang string, r mail.Rendered, token string) models.RenderedMail {
+	unsub := jobs.UnsubscribeURL(s.cfg.BaseURL, token)
+	line := s.views.Catalog.T(lang, "campaign.unsubscribe_line")
+	out := models.RenderedMail{Subject: r.Subject, Text: strings.TrimRight(r.Text, "\n") + "\n\n--\n" + line + " " + unsub + "\n"}
+	if r.HTML != "" {
+		out.HTML = r.HTML + `<p style="margin-top:24px;font-size:12px;color:#888">` + html.EscapeString(line) +
+			` <a href="` + html.EscapeString(unsub) + `">` + html.EscapeString(unsub) + `</a></p>` +
+			`<img src="` + html.EscapeString(jobs.OpenPixelURL(s.cfg.BaseURL, token)) + `" width="1" height="1" alt="">`
+	}
+	return out
+}
+
+// saveCampaignMail stores the template (and schedule) after checking it.
+func (s *Server) saveCampaignMail(c *gin.Context) {
+	m, ok := s.campaign(c)
+	if !ok {
+		return
+	}
+	f := mailFormFrom(c)
+	_, sendAt, errs := s.parseMailForm(c, f)
+	if !sendAt.IsZero() && sendAt.Before(time.Now()) {
+		errs["send_at"] = "campaign.send_at_past"
+	}
+	if errs.Any() {
+		data, err := s.campaignMailData(c, m, f)
+		if err != nil {
+			s.fail(c, err)
+			return
+		}
+		s.renderCampaignMail(c, http.StatusUnprocessableEntity, data, errs)
+		return
+	}
+	at := ""
+	if !sendAt.IsZero() {
+		at = sendAt.UTC().Format(time.RFC3339)
+	}
+	if err := s.db.SaveCampaignMail(c.Request.Context(), actor(c), m.ID, f.Subject, f.Text, f.HTML, at); err != nil {
+		s.fail(c, err)
+		return
+	}
+	if at != "" {
+		s.flash(c, "campaign.scheduled")
+	} else {
+		s.flash(c, "flash.saved")
+	}
+	redirect(c, fmt.Sprintf("/campaigns/%d/mail", m.ID))
+}
+
+// previewCampaignMail renders the form's (unsaved) template for one target.
+func (s *Server) previewCampaignMail(c *gin.Context) {
+	m, ok := s.campaign(c)
+	if !ok {
+		return
+	}
+	f := mailFormFrom(c)
+	tpl, _, errs := s.parseMailForm(c, f)
+	data, err := s.campaignMailData(c, m, f)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	p := s.newPage(c, "", "campaigns", data)
+	p.Errors = errs
+	if tpl != nil {
+		inv := models.Invitee{Name: s.t(c, "campaign.sample_contact"), Company: s.t(c, "campaign.sample_company"),
+			Salesperson: currentUser(c).DisplayName}
+		if tid := parseID(c.PostForm("target")); tid != 0 {
+			if t, err := s.db.GetTarget(c.Request.Context(), actor(c), m.ID, tid); err == nil {
+				inv = models.Invitee{TargetID: t.ID, Name: t.Name, Email: t.Email, Company: t.Company, Salesperson: m.OwnerName}
+				data.PreviewT = t
+			}
+		}
+		r, err := tpl.Render(s.mergeFields(m, inv))
+		if err == nil {
+			data.Preview = &r
+		}
+	}
+	s.renderBlock(c, http.StatusOK, "campaigns/mail", "preview", p)
+}
+
+// testCampaignMail sends the form's invitation to the current user now.
+func (s *Server) testCampaignMail(c *gin.Context) {
+	m, ok := s.campaign(c)
+	if !ok {
+		return
+	}
+	u := currentUser(c)
+	f := mailFormFrom(c)
+	tpl, _, errs := s.parseMailForm(c, f)
+	toast := func(key, level string, args ...any) {
+		c.Header("HX-Trigger", toastTrigger(s.t(c, key, args...), level))
+		c.Status(http.StatusNoContent)
+	}
+	if errs.Any() {
+		toast("campaign.test_template_error", "error")
+		return
+	}
+	if u.Email == "" {
+		toast("campaign.test_no_email", "error")
+		return
+	}
+	r, err := tpl.Render(s.mergeFields(m, models.Invitee{Name: u.DisplayName, Company: s.t(c, "campaign.sample_company"),
+		Salesperson: u.DisplayName}))
+	if err != nil {
+		toast("campaign.test_template_error", "error")
+		return
+	}
+	sender, lim, err := s.mail.Sender(c.Request.Context())
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	token := "test-" + models.RandomToken(12)
+	fin := s.finishInvitation(s.lang(c), r, token)
+	env := &mail.Envelope{MessageID: token + "@keyuan", From: lim.From, FromName: lim.FromName, ToName: u.DisplayName, To: u.Email,
+		Subject: "[TEST] " + fin.Subject, Text: fin.Text, HTML: fin.HTML}
+	ctx, cancel := context.WithTimeout(c.Request.Context(), 30*time.Second)
+	defer cancel()
+	session, err := sender.Open(ctx)
+	if err == nil {
+		err = session.Send(ctx, env)
+		session.Close()
+	}
+	if err != nil {
+		s.log.Warn("test mail", "err", err)
+		toast("campaign.test_failed", "error", err.Error())
+		return
+	}
+	toast("campaign.test_sent", "info", u.Email)
+}
+
+// sendCampaign queues the invitation for every target not mailed yet.
+func (s *Server) sendCampaign(c *gin.Context) {
+	m, ok := s.campaign(c)
+	if !ok {
+		return
+	}
+	// The send button submits the editor, so what is on screen is what
+	// goes out; it is saved first. A bare POST sends the saved template.
+	f := mailFormFrom(c)
+	f.SendAt = ""
+	if f.Subject == "" && f.Text == "" {
+		f = mailForm{Subject: m.MailSubject, Text: m.MailText, HTML: m.MailHTML}
+	}
+	tpl, _, errs := s.parseMailForm(c, f)
+	if !errs.Any() {
+		if err := s.db.SaveCampaignMail(c.Request.Context(), actor(c), m.ID, f.Subject, f.Text, f.HTML, ""); err != nil {
+			s.fail(c, err)
+			return
+		}
+		m.MailSubject, m.MailText, m.MailHTML = f.Subject, f.Text, f.HTML
+	}
+	if errs.Any() {
+		data, err := s.campaignMailData(c, m, f)
+		if err != nil {
+			s.fail(c, err)
+			return
+		}
+		s.renderCampaignMail(c, http.StatusUnprocessableEntity, data, errs)
+		return
+	}
+	res, err := s.queueCampaign(c.Request.Context(), s.lang(c), actor(c), m, tpl)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	s.outbox.Kick()
+	data, err := s.campaignMailData(c, m, f)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	data.Result = &res
+	s.renderCampaignMail(c, http.StatusOK, data, nil)
+}
+
+// queueCampaign renders and queues one message per target.
+// The footer is written in lang.
+func (s *Server) queueCampaign(ctx context.Context, lang string, a models.Actor, m *models.Campaign, tpl *mail.Template) (models.QueueResult, error) {
+	host := "keyuan.local"
+	if u, err := url.Parse(s.cfg.BaseURL); err == nil && u.Hostname() != "" {
+		host = u.Hostname()
+	}
+	return s.db.QueueCampaignMail(ctx, a, m.ID, host, func(inv models.Invitee, msg models.OutboxMessage) (models.RenderedMail, error) {
+		r, err := tpl.Render(s.mergeFields(m, inv))
+		if err != nil {
+			return models.RenderedMail{}, err
+		}
+		return s.finishInvitation(lang, r, msg.Token), nil
+	})
+}
+
+// QueueDueCampaigns queues the campaigns whose scheduled time has come, as
+// their owners. The outbox loop calls it before each round.
+func (s *Server) QueueDueCampaigns(ctx context.Context) error {
+	due, err := s.db.DueCampaigns(ctx, time.Now())
+	if err != nil {
+		return err
+	}
+	for _, d := range due {
+		owner, err := s.db.UserByID(ctx, d.OwnerID)
+		if err != nil {
+			return err
+		}
+		a := owner.Actor()
+		if !owner.Active {
+			a = models.Actor{Role: models.RoleAdmin}
+		}
+		m, err := s.db.GetCampaign(ctx, a, d.ID)
+		if err != nil {
+			return err
+		}
+		tpl, err := mail.ParseTemplate(m.MailSubject, m.MailText, m.MailHTML)
+		if err != nil {
+			s.log.Warn("scheduled campaign has a broken template", "campaign", m.ID, "err", err)
+			continue
+		}
+		// The footer is in the owner's language: the scheduler has no request.
+		lang := owner.Lang
+		if lang == "" {
+			lang = "zh"
+		}
+		res, err := s.queueCampaign(ctx, lang, a, m, tpl)
+		if err != nil {
+			return err
+		}
+		s.log.Info("scheduled campaign queued", "campaign", m.ID, "queued", res.Queued)
+	}
+	return nil
+}
+
+func (s *Server) pauseCampaign(c *gin.Context)  { s.setPaused(c, true) }
+func (s *Server) resumeCampaign(c *gin.Context) { s.setPaused(c, false) }
+
+func (s *Server) setPaused(c *gin.Context, paused bool) {
+	m, ok := s.campaign(c)
+	if !ok {
+		return
+	}
+	if err := s.db.SetCampaignPaused(c.Request.Context(), actor(c), m.ID, paused); err != nil {
+		s.fail(c, err)
+		return
+	}
+	if !paused {
+		s.outbox.Kick()
+	}
+	redirect(c, fmt.Sprintf("/campaigns/%d/mail", m.ID))
+}
+
+// campaignProgress is the sending progress block, polled by htmx.
+func (s *Server) campaignProgress(c *gin.Context) {
+	m, ok := s.campaign(c)
+	if !ok {
+		return
+	}
+	data, err := s.campaignMailData(c, m, mailForm{})
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	s.renderBlock(c, http.StatusOK, "campaigns/mail", "progress", s.newPage(c, "", "campaigns", data))
+}
+
+// Public links in the messages: unsubscribe and the open pixel.
+
+type unsubscribeData struct {
+	Token string
+	Email string
+	Done  bool
+}
+
+// unsubscribePage asks to confirm; a GET never changes anything, because
+// mail scanners follow links.
+func (s *Server) unsubscribePage(c *gin.Context) {
+	token := c.Param("token")
+	if len(token) > 64 {
+		s.notFound(c)
+		return
+	}
+	s.render(c, http.StatusOK, "unsubscribe", s.newPage(c, s.t(c, "unsubscribe.title"), "", &unsubscribeData{Token: token}))
+}
+
+// unsubscribe handles the confirm button and RFC 8058 one-click POSTs.
+func (s *Server) unsubscribe(c *gin.Context) {
+	token := c.Param("token")
+	email, err := s.db.Unsubscribe(c.Request.Context(), token)
+	if errors.Is(err, models.ErrNotFound) || len(token) > 64 {
+		s.notFound(c)
+		return
+	}
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	s.render(c, http.StatusOK, "unsubscribe", s.newPage(c, s.t(c, "unsubscribe.title"), "", &unsubscribeData{Email: maskEmail(email), Done: true}))
+}
+
+// maskEmail shows enough of an address to recognise it: w***@example.com.
+func maskEmail(e string) string {
+	local, domain, ok := strings.Cut(e, "@")
+	if !ok || local == "" {
+		return "***"
+	}
+	return string([]rune(local)[:1]) + "***@" + domain
+}
+
+// transparentGIF is a 1×1 transparent GIF.
+var transparentGIF = []byte("GIF89a\x01\x00\x01\x00\x80\x00\x00\x00\x00\x00\xff\xff\xff\x21\xf9\x04\x01\x00\x00\x00\x00\x2c\x00\x00\x00\x00\x01\x00\x01\x00\x00\x02\x02\x44\x01\x00\x3b")
+
+func (s *Server) openPixel(c *gin.Context) {
+	token := strings.TrimSuffix(c.Param("file"), ".gif")
+	if len(token) <= 64 {
+		if err := s.db.MarkOpened(c.Request.Context(), token); err != nil {
+			s.log.Error("record open", "err", err)
+		}
+	}
+	c.Header("Cache-Control", "no-store")
+	c.Data(http.StatusOK, "image/gif", transparentGIF)
+}
+
+// Admin: outgoing mail settings and the .eml files.
+
+type mailAdminData struct {
+	SMTP        mail.SMTPConfig
+	PerMinute   int
+	PerHour     int
+	HasPassword bool
+	Files       []mailFile
+	FileDir     string
+}
+
+type mailFile struct {
+	Name string
+	Size int64
+	At   string
+}
+
+func (s *Server) mailAdminData(c *gin.Context) (*mailAdminData, error) {
+	cfg, lim, err := s.mail.Current(c.Request.Context())
+	if err != nil {
+		return nil, err
+	}
+	data := &mailAdminData{SMTP: cfg, PerMinute: lim.PerMinute, PerHour: lim.PerHour, HasPassword: cfg.Password != "",
+		FileDir: s.mail.FileDir()}
+	data.SMTP.Password = "" // never shown back
+	entries, err := os.ReadDir(s.mail.FileDir())
+	if err != nil && !errors.Is(err, os.ErrNotExist) {
+		return nil, err
+	}
+	for _, e := range entries {
+		if e.IsDir() || !strings.HasSuffix(e.Name(), ".eml") {
+			continue
+		}
+		info, err := e.Info()
+		if err != nil {
+			continue
+		}
+		data.Files = append(data.Files, mailFile{Name: e.Name(), Size: info.Size(),
+			At: info.ModTime().In(s.cfg.Location).Format("2006-01-02 15:04:05")})
+	}
+	sort.Slice(data.Files, func(i, j int) bool { return data.Files[i].Name > data.Files[j].Name })
+	if len(data.Files) > 200 {
+		data.Files = data.Files[:200]
+	}
+	return data, nil
+}
+
+func (s *Server) mailAdmin(c *gin.Context) {
+	data, err := s.mailAdminData(c)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	s.render(c, http.StatusOK, "admin/mail", s.newPage(c, s.t(c, "mailadmin.title"), "settings", data))
+}
+
+func (s *Server) saveMailAdmin(c *gin.Context) {
+	cfg := mail.SMTPConfig{Host: strings.TrimSpace(c.PostForm("host")), TLS: c.PostForm("tls"),
+		Username: strings.TrimSpace(c.PostForm("username")), Password: c.PostForm("password"),
+		From: strings.TrimSpace(c.PostForm("from")), FromName: strings.TrimSpace(c.PostForm("from_name"))}
+	errs := fieldErrors{}
+	port, err := strconv.Atoi(strings.TrimSpace(c.PostForm("port")))
+	if err != nil || port < 1 || port > 65535 {
+		errs["port"] = "validation.number"
+	}
+	cfg.Port = port
+	switch cfg.TLS {
+	case "starttls", "tls", "none":
+	default:
+		errs["tls"] = "validation.invalid_choice"
+	}
+	if cfg.From != "" && !models.ValidEmail(cfg.From) {
+		errs["from"] = "validation.email"
+	}
+	if strings.ContainsAny(cfg.Host, " /\\@") || len(cfg.Host) > 253 {
+		errs["host"] = "mailadmin.host_invalid"
+	}
+	checkLen(errs, "from_name", cfg.FromName, 100)
+	perMinute, err1 := strconv.Atoi(strings.TrimSpace(c.PostForm("per_minute")))
+	perHour, err2 := strconv.Atoi(strings.TrimSpace(c.PostForm("per_hour")))
+	if err1 != nil || perMinute < 0 {
+		errs["per_minute"] = "validation.number"
+	}
+	if err2 != nil || perHour < 0 {
+		errs["per_hour"] = "validation.number"
+	}
+	if errs.Any() {
+		data, err := s.mailAdminData(c)
+		if err != nil {
+			s.fail(c, err)
+			return
+		}
+		data.SMTP, data.PerMinute, data.PerHour = cfg, perMinute, perHour
+		data.SMTP.Password = ""
+		p := s.newPage(c, s.t(c, "mailadmin.title"), "settings", data)
+		p.Errors = errs
+		s.render(c, http.StatusUnprocessableEntity, "admin/mail", p)
+		return
+	}
+	if err := s.mail.Save(c.Request.Context(), cfg, perMinute, perHour); err != nil {
+		s.fail(c, err)
+		return
+	}
+	s.flash(c, "flash.saved")
+	redirect(c, "/admin/mail")
+}
+
+// mailFileView shows one .eml file as text.
+func (s *Server) mailFileView(c *gin.Context) {
+	name := c.Param("name")
+	if name != filepath.Base(name) || !strings.HasSuffix(name, ".eml") || strings.HasPrefix(name, ".") {
+		s.notFound(c)
+		return
+	}
+	b, err := os.ReadFile(filepath.Join(s.mail.FileDir(), name))
+	if err != nil {
+		s.notFound(c)
+		return
+	}
+	c.Header("Content-Type", "text/plain; charset=utf-8")
+	c.Header("Content-Disposition", `inline; filename="`+name+`"`)
+	c.String(http.StatusOK, "%s", b)
+}

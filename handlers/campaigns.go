@@ -1,0 +1,533 @@
+package handlers
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"keyuan/models"
+)
+
+// campaignAccess stops service staff, who have no campaign screens.
+func (s *Server) campaignAccess(c *gin.Context) bool {
+	if !actor(c).UsesCampaigns() {
+		s.errorPage(c, http.StatusForbidden, "error.forbidden")
+		return false
+	}
+	return true
+}
+
+type campaignListData struct {
+	Filter    models.CampaignFilter
+	Campaigns []models.Campaign
+	Statuses  []string
+}
+
+func (s *Server) listCampaigns(c *gin.Context) {
+	if !s.campaignAccess(c) {
+		return
+	}
+	q := c.Request.URL.Query()
+	f := models.CampaignFilter{Q: truncate(strings.TrimSpace(q.Get("q")), 100), TypeID: parseID(q.Get("type"))}
+	for _, st := range models.CampaignStatuses {
+		if q.Get("status") == st {
+			f.Status = st
+		}
+	}
+	list, err := s.db.ListCampaigns(c.Request.Context(), actor(c), f, 500)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	p := s.newPage(c, s.t(c, "campaign.list.title"), "campaigns", &campaignListData{Filter: f, Campaigns: list, Statuses: models.CampaignStatuses})
+	if isFragment(c) && c.GetHeader("HX-Target") == "results" {
+		s.renderBlock(c, http.StatusOK, "campaigns/list", "results", p)
+		return
+	}
+	s.render(c, http.StatusOK, "campaigns/list", p)
+}
+
+type campaignFormData struct {
+	Campaign models.Campaign
+	Budget   string // as typed
+	Owners   []models.User
+	Statuses []string
+	Manager  bool
+}
+
+func (s *Server) renderCampaignForm(c *gin.Context, status int, m models.Campaign, budget string, errs fieldErrors) {
+	a := actor(c)
+	data := &campaignFormData{Campaign: m, Budget: budget, Statuses: models.CampaignStatuses, Manager: a.SeesAllCampaigns()}
+	if a.SeesAllCampaigns() {
+		owners, err := s.db.ActiveUsersByRole(c.Request.Context(), models.RoleSales, models.RoleManager, models.RoleAdmin)
+		if err != nil {
+			s.fail(c, err)
+			return
+		}
+		data.Owners = owners
+	}
+	title := s.t(c, "campaign.new.title")
+	if m.ID != 0 {
+		title = s.t(c, "campaign.edit.title", m.Name)
+	}
+	p := s.newPage(c, title, "campaigns", data)
+	p.Errors = errs
+	s.render(c, status, "campaigns/form", p)
+}
+
+func (s *Server) newCampaign(c *gin.Context) {
+	if !s.campaignAccess(c) {
+		return
+	}
+	today := time.Now().In(s.cfg.Location).Format("2006-01-02")
+	s.renderCampaignForm(c, http.StatusOK, models.Campaign{StartDate: today, EndDate: today, Status: "planning", OwnerID: actor(c).ID}, "", nil)
+}
+
+func (s *Server) editCampaign(c *gin.Context) {
+	m, ok := s.campaign(c)
+	if !ok {
+		return
+	}
+	s.renderCampaignForm(c, http.StatusOK, *m, models.Yuan(m.Budget), nil)
+}
+
+// campaign loads the campaign of the URL; it has written the error page
+// when ok is false.
+func (s *Server) campaign(c *gin.Context) (*models.Campaign, bool) {
+	id, ok := idParam(c, "id")
+	if !ok || !actor(c).UsesCampaigns() {
+		s.notFound(c)
+		return nil, false
+	}
+	m, err := s.db.GetCampaign(c.Request.Context(), actor(c), id)
+	if err != nil {
+		s.fail(c, err)
+		return nil, false
+	}
+	return m, true
+}
+
+func (s *Server) saveCampaign(c *gin.Context) {
+	if !s.campaignAccess(c) {
+		return
+	}
+	var m models.Campaign
+	if id := c.Param("id"); id != "" {
+		old, ok := s.campaign(c)
+		if !ok {
+			return
+		}
+		m = *old
+	}
+	m.Name = strings.TrimSpace(c.PostForm("name"))
+	m.TypeID = parseID(c.PostForm("type"))
+	m.StartDate = strings.TrimSpace(c.PostForm("start_date"))
+	m.EndDate = strings.TrimSpace(c.PostForm("end_date"))
+	m.Place = strings.TrimSpace(c.PostForm("place"))
+	m.Description = strings.TrimSpace(c.PostForm("description"))
+	m.OwnerID = parseID(c.PostForm("owner"))
+	budget := strings.TrimSpace(c.PostForm("budget"))
+	errs := fieldErrors{}
+	if m.Name == "" {
+		errs["name"] = "validation.required"
+	}
+	checkLen(errs, "name", m.Name, 200)
+	checkLen(errs, "place", m.Place, 200)
+	checkLen(errs, "description", m.Description, 5000)
+	if !s.db.CheckAuxItem(c.Request.Context(), "campaign_type", m.TypeID) {
+		errs["type"] = "validation.invalid_choice"
+	}
+	if !models.ValidDate(m.StartDate) {
+		errs["start_date"] = "validation.date"
+	}
+	if !models.ValidDate(m.EndDate) {
+		errs["end_date"] = "validation.date"
+	} else if m.EndDate < m.StartDate {
+		errs["end_date"] = "campaign.end_before_start"
+	}
+	var ok bool
+	if m.Budget, ok = models.ParseYuan(budget); !ok {
+		errs["budget"] = "campaign.money_invalid"
+	}
+	if st := c.PostForm("status"); st != "" {
+		m.Status = ""
+		for _, x := range models.CampaignStatuses {
+			if x == st {
+				m.Status = x
+			}
+		}
+		if m.Status == "" {
+			errs["status"] = "validation.invalid_choice"
+		}
+	}
+	a := actor(c)
+	if !a.SeesAllCampaigns() || m.OwnerID == 0 {
+		if m.ID == 0 || !a.SeesAllCampaigns() {
+			m.OwnerID = a.ID
+		}
+	}
+	if a.SeesAllCampaigns() {
+		if u, err := s.db.UserByID(c.Request.Context(), m.OwnerID); err != nil || !u.Active || u.Role == models.RoleService {
+			errs["owner"] = "validation.invalid_choice"
+		}
+	}
+	if errs.Any() {
+		s.renderCampaignForm(c, http.StatusUnprocessableEntity, m, budget, errs)
+		return
+	}
+	if err := s.db.SaveCampaign(c.Request.Context(), a, &m); err != nil {
+		s.fail(c, err)
+		return
+	}
+	s.flash(c, "flash.saved")
+	redirect(c, fmt.Sprintf("/campaigns/%d", m.ID))
+}
+
+type campaignCardData struct {
+	Campaign *models.Campaign
+	Stats    models.CampaignMailStats
+	Targets  models.TargetPage
+	TargetQ  url.Values
+	Owners   []models.User
+	Results  struct {
+		ActualCost string
+	}
+	History []historyLine
+}
+
+func (s *Server) showCampaign(c *gin.Context) {
+	m, ok := s.campaign(c)
+	if !ok {
+		return
+	}
+	data, err := s.campaignCard(c, m)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	s.renderCampaignCard(c, http.StatusOK, data, nil)
+}
+
+func (s *Server) campaignCard(c *gin.Context, m *models.Campaign) (*campaignCardData, error) {
+	ctx := c.Request.Context()
+	data := &campaignCardData{Campaign: m, TargetQ: c.Request.URL.Query()}
+	data.Results.ActualCost = models.Yuan(m.ActualCost)
+	var err error
+	if data.Stats, err = s.db.MailStats(ctx, m.ID); err != nil {
+		return nil, err
+	}
+	page, _ := strconv.Atoi(c.Query("page"))
+	if data.Targets, err = s.db.ListTargets(ctx, m.ID, c.Query("status"), truncate(c.Query("q"), 100), page, 50); err != nil {
+		return nil, err
+	}
+	if actor(c).SeesAllCampaigns() {
+		if data.Owners, err = s.db.ActiveUsersByRole(ctx, models.RoleSales, models.RoleManager, models.RoleAdmin); err != nil {
+			return nil, err
+		}
+	}
+	entries, err := s.db.History(ctx, "campaign", m.ID, 50)
+	if err != nil {
+		return nil, err
+	}
+	aux, err := s.db.AuxLookupFor(ctx, s.lang(c))
+	if err != nil {
+		return nil, err
+	}
+	data.History = s.describeHistory(c, entries, aux)
+	return data, nil
+}
+
+func (s *Server) renderCampaignCard(c *gin.Context, status int, data *campaignCardData, errs fieldErrors) {
+	p := s.newPage(c, data.Campaign.Name, "campaigns", data)
+	p.Errors = errs
+	s.render(c, status, "campaigns/card", p)
+}
+
+// campaignTargets answers the target table's paging and filtering (htmx).
+func (s *Server) campaignTargets(c *gin.Context) {
+	m, ok := s.campaign(c)
+	if !ok {
+		return
+	}
+	data, err := s.campaignCard(c, m)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	s.renderBlock(c, http.StatusOK, "campaigns/card", "targets", s.newPage(c, m.Name, "campaigns", data))
+}
+
+// targetFilterFrom reads the target-list builder's filter.
+func targetFilterFrom(q url.Values) models.TargetFilter {
+	f := models.TargetFilter{Customer: customerFilterFrom(q, q.Get("kind")), Contacts: "primary"}
+	if q.Get("contacts") == "all" {
+		f.Contacts = "all"
+	}
+	if d := q.Get("last_from"); models.ValidDate(d) {
+		f.Customer.LastFrom = d
+	}
+	if d := q.Get("last_to"); models.ValidDate(d) {
+		f.Customer.LastTo = d
+	}
+	return f
+}
+
+type targetPreviewData struct {
+	Total, WithEmail int
+	First            []models.TargetCandidate
+}
+
+// previewTargets answers the live count while a target filter is built.
+func (s *Server) previewTargets(c *gin.Context) {
+	if _, ok := s.campaign(c); !ok {
+		return
+	}
+	f := targetFilterFrom(c.Request.URL.Query())
+	total, withEmail, first, err := s.db.PreviewTargets(c.Request.Context(), actor(c), f, 8)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	s.renderBlock(c, http.StatusOK, "campaigns/card", "target_preview",
+		s.newPage(c, "", "campaigns", &targetPreviewData{Total: total, WithEmail: withEmail, First: first}))
+}
+
+func (s *Server) addTargetsByFilter(c *gin.Context) {
+	m, ok := s.campaign(c)
+	if !ok {
+		return
+	}
+	n, err := s.db.AddTargetsByFilter(c.Request.Context(), actor(c), m.ID, targetFilterFrom(c.Request.PostForm))
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	s.flashCount(c, "campaign.targets_added", n)
+	redirect(c, fmt.Sprintf("/campaigns/%d#targets", m.ID))
+}
+
+// flashCount shows a message with a number on the next page. The number
+// travels in the cookie after a "|", and only digits are accepted there.
+func (s *Server) flashCount(c *gin.Context, key string, n int) {
+	s.flash(c, key+"|"+strconv.Itoa(n))
+}
+
+type customerPick struct {
+	Rows       []models.CustomerRow
+	CampaignID int64
+}
+
+// searchTargetCustomers finds customers and prospects to add by hand.
+func (s *Server) searchTargetCustomers(c *gin.Context) {
+	m, ok := s.campaign(c)
+	if !ok {
+		return
+	}
+	q := truncate(strings.TrimSpace(c.Query("q")), 100)
+	data := &customerPick{CampaignID: m.ID}
+	if q != "" {
+		for _, kind := range []string{"customer", "prospect"} {
+			res, err := s.db.ListCustomers(c.Request.Context(), actor(c), models.CustomerFilter{Kind: kind, Q: q, Status: "active", PerPage: 8})
+			if err != nil {
+				s.fail(c, err)
+				return
+			}
+			data.Rows = append(data.Rows, res.Rows...)
+		}
+	}
+	s.renderBlock(c, http.StatusOK, "campaigns/card", "customer_pick", s.newPage(c, "", "campaigns", data))
+}
+
+func (s *Server) addTargetCustomer(c *gin.Context) {
+	m, ok := s.campaign(c)
+	if !ok {
+		return
+	}
+	id := parseID(c.PostForm("customer"))
+	n, err := s.db.AddTargetCustomers(c.Request.Context(), actor(c), m.ID, []int64{id})
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	s.flashCount(c, "campaign.targets_added", n)
+	redirect(c, fmt.Sprintf("/campaigns/%d#targets", m.ID))
+}
+
+func (s *Server) removeTarget(c *gin.Context) {
+	m, ok := s.campaign(c)
+	if !ok {
+		return
+	}
+	tid, ok := idParam(c, "tid")
+	if !ok {
+		s.notFound(c)
+		return
+	}
+	if err := s.db.RemoveTarget(c.Request.Context(), actor(c), m.ID, tid); err != nil {
+		s.fail(c, err)
+		return
+	}
+	s.flash(c, "flash.deleted")
+	redirect(c, fmt.Sprintf("/campaigns/%d#targets", m.ID))
+}
+
+// saveTargetResult records notified/attended/head count/feedback for one
+// person; htmx swaps the row in place.
+func (s *Server) saveTargetResult(c *gin.Context) {
+	m, ok := s.campaign(c)
+	if !ok {
+		return
+	}
+	tid, ok := idParam(c, "tid")
+	if !ok {
+		s.notFound(c)
+		return
+	}
+	t, err := s.db.GetTarget(c.Request.Context(), actor(c), m.ID, tid)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	t.Notified = c.PostForm("notified") == "1"
+	t.NotifiedHow = c.PostForm("notified_how")
+	t.Attended = c.PostForm("attended") == "1"
+	t.Feedback = strings.TrimSpace(c.PostForm("feedback"))
+	errs := fieldErrors{}
+	switch t.NotifiedHow {
+	case "", "email", "phone", "visit", "other":
+	default:
+		errs["notified_how"] = "validation.invalid_choice"
+	}
+	if t.Notified && t.NotifiedHow == "" {
+		t.NotifiedHow = "phone"
+	}
+	hc := strings.TrimSpace(c.PostForm("head_count"))
+	if hc == "" {
+		t.HeadCount = 0
+	} else if n, err := strconv.Atoi(hc); err != nil || n < 0 || n > 10000 {
+		errs["head_count"] = "validation.number"
+	} else {
+		t.HeadCount = n
+	}
+	if t.Attended && t.HeadCount == 0 {
+		t.HeadCount = 1
+	}
+	checkLen(errs, "feedback", t.Feedback, 2000)
+	status := http.StatusOK
+	if errs.Any() {
+		status = http.StatusUnprocessableEntity
+	} else if err := s.db.SaveTargetResult(c.Request.Context(), actor(c), t); err != nil {
+		s.fail(c, err)
+		return
+	}
+	if isFragment(c) {
+		p := s.newPage(c, "", "campaigns", map[string]any{"T": t, "CampaignID": m.ID})
+		p.Errors = errs
+		if status == http.StatusOK {
+			c.Header("HX-Trigger", toastTrigger(s.t(c, "flash.saved"), "info"))
+		}
+		s.renderBlock(c, status, "campaigns/card", "target_row_fragment", p)
+		return
+	}
+	if errs.Any() {
+		s.errorPage(c, http.StatusUnprocessableEntity, "error.bad_request")
+		return
+	}
+	s.flash(c, "flash.saved")
+	redirect(c, fmt.Sprintf("/campaigns/%d#targets", m.ID))
+}
+
+func (s *Server) saveCampaignResults(c *gin.Context) {
+	m, ok := s.campaign(c)
+	if !ok {
+		return
+	}
+	errs := fieldErrors{}
+	cost := strings.TrimSpace(c.PostForm("actual_cost"))
+	var okCost bool
+	if m.ActualCost, okCost = models.ParseYuan(cost); !okCost {
+		errs["actual_cost"] = "campaign.money_invalid"
+	}
+	m.Summary = strings.TrimSpace(c.PostForm("summary"))
+	checkLen(errs, "summary", m.Summary, 5000)
+	for _, x := range []struct {
+		field string
+		dst   *int
+	}{{"leads", &m.Leads}, {"opportunities", &m.Opps}} {
+		v := strings.TrimSpace(c.PostForm(x.field))
+		if v == "" {
+			*x.dst = 0
+			continue
+		}
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 0 || n > 1_000_000 {
+			errs[x.field] = "validation.number"
+			continue
+		}
+		*x.dst = n
+	}
+	if errs.Any() {
+		data, err := s.campaignCard(c, m)
+		if err != nil {
+			s.fail(c, err)
+			return
+		}
+		data.Results.ActualCost = cost
+		s.renderCampaignCard(c, http.StatusUnprocessableEntity, data, errs)
+		return
+	}
+	if err := s.db.SaveCampaignResults(c.Request.Context(), actor(c), m); err != nil {
+		s.fail(c, err)
+		return
+	}
+	s.flash(c, "flash.saved")
+	redirect(c, fmt.Sprintf("/campaigns/%d#results", m.ID))
+}
+
+// campaignOptions fills the customer list's "add to campaign" select when
+// it is first opened (htmx), so the list page itself costs no extra query.
+func (s *Server) campaignOptions(c *gin.Context) {
+	if !actor(c).UsesCampaigns() {
+		s.notFound(c)
+		return
+	}
+	var open []models.Campaign
+	for _, st := range []string{"planning", "inviting"} {
+		list, err := s.db.ListCampaigns(c.Request.Context(), actor(c), models.CampaignFilter{Status: st}, 100)
+		if err != nil {
+			s.fail(c, err)
+			return
+		}
+		open = append(open, list...)
+	}
+	s.renderBlock(c, http.StatusOK, "campaigns/list", "options", s.newPage(c, "", "campaigns", open))
+}
+
+// addToCampaign is the customer list's batch action "add to campaign": the
+// ticked rows, or every row matching the list's filter.
+func (s *Server) addToCampaign(c *gin.Context, f models.CustomerFilter, back string) {
+	campaignID := parseID(c.PostForm("campaign"))
+	m, err := s.db.GetCampaign(c.Request.Context(), actor(c), campaignID)
+	if errors.Is(err, models.ErrNotFound) {
+		s.flash(c, "batch.campaign_invalid")
+		redirect(c, back)
+		return
+	}
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	n, err := s.db.AddTargetsByFilter(c.Request.Context(), actor(c), m.ID, models.TargetFilter{Customer: f, Contacts: "primary"})
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	s.flashCount(c, "campaign.targets_added", n)
+	redirect(c, fmt.Sprintf("/campaigns/%d#targets", m.ID))
+}

@@ -1,0 +1,73 @@
+package handlers
+
+import (
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"github.com/gin-gonic/gin"
+
+	"keyuan/models"
+)
+
+func contactFilterFrom(q url.Values) models.ContactFilter {
+	f := models.ContactFilter{Q: truncate(strings.TrimSpace(q.Get("q")), 100), Kind: q.Get("kind"), PerPage: 50}
+	if p, err := strconv.Atoi(q.Get("page")); err == nil && p > 0 && p <= 1_000_000 {
+		f.Page = p
+	}
+	return f
+}
+
+type contactListData struct {
+	Filter models.ContactFilter
+	Result models.ContactPage
+}
+
+// listContacts shows every contact of the customers and prospects the user
+// may see (联系人), searchable by name, phone, e-mail or company.
+func (s *Server) listContacts(c *gin.Context) {
+	f := contactFilterFrom(c.Request.URL.Query())
+	res, err := s.db.ListContacts(c.Request.Context(), actor(c), f)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	p := s.newPage(c, s.t(c, "contacts.title"), "contacts", &contactListData{Filter: f, Result: res})
+	if isFragment(c) && c.GetHeader("HX-Target") == "results" {
+		s.renderBlock(c, http.StatusOK, "contacts/list", "results", p)
+		return
+	}
+	s.render(c, http.StatusOK, "contacts/list", p)
+}
+
+func (s *Server) exportContacts(c *gin.Context) {
+	f := contactFilterFrom(c.Request.URL.Query())
+	w, err := s.startDownload(c, "contacts", exportFormat(c))
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	keys := []string{"contact_name", "title", "mobile", "phone", "email", "birthday", "contact.primary", "code", "name", "owner"}
+	labels := make([]string, len(keys))
+	for i, k := range keys {
+		labels[i] = s.t(c, "field."+k)
+	}
+	if err := w.WriteRow(labels...); err != nil {
+		return
+	}
+	yes := s.t(c, "contacts.yes")
+	err = s.db.EachContact(c.Request.Context(), actor(c), f, func(r models.ContactRow) error {
+		primary := ""
+		if r.IsPrimary {
+			primary = yes
+		}
+		return w.WriteRow(r.Name, r.Title, r.Mobile, r.Phone, r.Email, r.Birthday, primary, r.CustomerCode, r.CustomerName, r.OwnerName)
+	})
+	if cerr := w.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		s.log.Error("export contacts", "err", err)
+	}
+}

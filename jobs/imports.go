@@ -1,0 +1,382 @@
+package jobs
+
+import (
+	"bufio"
+	"context"
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+
+	"keyuan/models"
+	"keyuan/sheet"
+)
+
+// ImportBatchSize rows are written per transaction: an error rolls back
+// that batch whole, never half of it.
+const ImportBatchSize = 500
+
+// maxDistinctValues bounds how many different values of one category
+// column the wizard offers to map.
+const maxDistinctValues = 300
+
+// Importer runs imports in the background, one goroutine per running job,
+// each cancellable.
+type Importer struct {
+	db   *models.DB
+	log  *slog.Logger
+	base context.Context
+	stop context.CancelFunc
+
+	mu      sync.Mutex
+	cancels map[int64]context.CancelFunc
+	wg      sync.WaitGroup
+}
+
+// NewImporter marks jobs a previous process left running as failed, so
+// nothing stays "running" forever after a crash.
+func NewImporter(ctx context.Context, db *models.DB, log *slog.Logger) (*Importer, error) {
+	if err := db.FailInterruptedImports(ctx); err != nil {
+		return nil, err
+	}
+	base, stop := context.WithCancel(context.Background())
+	return &Importer{db: db, log: log, base: base, stop: stop, cancels: map[int64]context.CancelFunc{}}, nil
+}
+
+// Shutdown cancels running imports and waits for them to stop.
+func (im *Importer) Shutdown() {
+	im.stop()
+	im.wg.Wait()
+}
+
+// Start begins a ready job in the background; ErrConflict when it is not
+// ready (e.g. already started).
+func (im *Importer) Start(ctx context.Context, actor models.Actor, id int64) error {
+	job, err := im.db.GetImportJob(ctx, actor, id)
+	if err != nil {
+		return err
+	}
+	if err := im.db.CreateImportValues(ctx, actor, job); err != nil {
+		return err
+	}
+	if err := im.db.SaveImportSetup(ctx, actor, job); err != nil {
+		return err
+	}
+	if err := im.db.StartImportJob(ctx, actor, id); err != nil {
+		return err
+	}
+	runCtx, cancel := context.WithCancel(im.base)
+	im.mu.Lock()
+	im.cancels[id] = cancel
+	im.mu.Unlock()
+	im.wg.Add(1)
+	go func() {
+		defer im.wg.Done()
+		defer func() {
+			im.mu.Lock()
+			delete(im.cancels, id)
+			im.mu.Unlock()
+			cancel()
+		}()
+		im.run(runCtx, actor, job)
+	}()
+	return nil
+}
+
+// Cancel stops a running job after its current batch; false when the job
+// is not running here.
+func (im *Importer) Cancel(id int64) bool {
+	im.mu.Lock()
+	defer im.mu.Unlock()
+	cancel, ok := im.cancels[id]
+	if ok {
+		cancel()
+	}
+	return ok
+}
+
+// Wait blocks until no import runs (tests).
+func (im *Importer) Wait() { im.wg.Wait() }
+
+// run checks every row first and writes nothing when the file itself is
+// broken; then it writes the good rows in batches.
+func (im *Importer) run(ctx context.Context, actor models.Actor, job *models.ImportJob) {
+	counts, err := im.runPhases(ctx, actor, job)
+	status, msg := "done", ""
+	switch {
+	case errors.Is(err, context.Canceled):
+		status, msg = "cancelled", "import.cancelled"
+	case err != nil:
+		status, msg = "failed", ProblemKey(err)
+		im.log.Warn("import failed", "job", job.ID, "err", err)
+	}
+	// The run's own context may be cancelled; the final bookkeeping must
+	// still be written.
+	if err := im.db.FinishImportJob(context.Background(), job.ID, actor.ID, status, msg, counts); err != nil {
+		im.log.Error("finish import", "job", job.ID, "err", err)
+	}
+}
+
+// ProblemKey turns a reading error into a message key.
+func ProblemKey(err error) string {
+	var p *sheet.Problem
+	if errors.As(err, &p) {
+		if p.Line > 0 {
+			return fmt.Sprintf("import.problem.%s|%d", p.Code, p.Line)
+		}
+		return "import.problem." + p.Code
+	}
+	return "import.problem.internal"
+}
+
+func (im *Importer) runPhases(ctx context.Context, actor models.Actor, job *models.ImportJob) (models.ImportCounts, error) {
+	var n models.ImportCounts
+	conv, err := NewConverter(ctx, im.db, actor, job)
+	if err != nil {
+		return n, err
+	}
+	// Phase 1: check every row; nothing is written if the file is broken.
+	// Good rows are spooled to a plain CSV file, so the second pass does not
+	// parse the upload (XLSX parsing is the slow part) a second time.
+	spoolPath := job.Path + ".rows"
+	spoolFile, err := os.Create(spoolPath)
+	if err != nil {
+		return n, err
+	}
+	defer os.Remove(spoolPath)
+	defer spoolFile.Close()
+	spool := csv.NewWriter(bufio.NewWriterSize(spoolFile, 256<<10))
+	var failed []models.ImportResult
+	rows := 0
+	err = eachRow(job, func(line int, row []string, r *sheet.Reader) error {
+		rows++
+		if _, errs := conv.Convert(row, r); len(errs) > 0 {
+			failed = append(failed, models.ImportResult{Row: line, Outcome: "failed", Reason: strings.Join(errs, ";")})
+		} else if err := spool.Write(append([]string{strconv.Itoa(line)}, row...)); err != nil {
+			return err
+		}
+		if rows%2000 == 0 {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			n.Processed = rows / 5
+			return im.db.SetImportProgress(ctx, job.ID, n)
+		}
+		return nil
+	})
+	if err != nil {
+		return n, err
+	}
+	if err := flushSpool(spool, spoolFile); err != nil {
+		return n, err
+	}
+	job.Total = rows
+	n.Failed = len(failed)
+	if err := im.db.AddImportResults(ctx, job.ID, failed); err != nil {
+		return n, err
+	}
+	// Phase 2: write the good rows in batches.
+	dups, err := newDupChecker(ctx, im.db, job)
+	if err != nil {
+		return n, err
+	}
+	// Checking took the first fifth of the progress bar; writing takes the rest.
+	checked, seen := rows/5, 0
+	var batch []models.ImportRow
+	var skipped []models.ImportResult
+	flush := func() error {
+		if len(batch) == 0 {
+			return nil
+		}
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		ids, err := im.db.ImportBatch(ctx, actor, job.Kind, batch)
+		if err != nil {
+			// The whole batch rolled back: report each of its rows.
+			var res []models.ImportResult
+			for _, r := range batch {
+				res = append(res, models.ImportResult{Row: r.Row, Outcome: "failed", Reason: "import.err.database"})
+			}
+			n.Failed += len(batch)
+			im.log.Warn("import batch failed", "job", job.ID, "err", err)
+			if err := im.db.AddImportResults(ctx, job.ID, res); err != nil {
+				return err
+			}
+		} else {
+			var res []models.ImportResult
+			for i, r := range batch {
+				dups.added(ids[i], r)
+				if r.Action == "update" {
+					n.Updated++
+					res = append(res, models.ImportResult{Row: r.Row, Outcome: "updated", Reason: "import.outcome.updated", RecordID: ids[i]})
+				} else {
+					n.Created++
+				}
+			}
+			if err := im.db.AddImportResults(ctx, job.ID, res); err != nil {
+				return err
+			}
+		}
+		if err := im.db.AddImportResults(ctx, job.ID, skipped); err != nil {
+			return err
+		}
+		n.Skipped += len(skipped)
+		batch, skipped = batch[:0], skipped[:0]
+		n.Processed = checked + (rows-checked)*seen/max(rows, 1)
+		return im.db.SetImportProgress(ctx, job.ID, n)
+	}
+	err = eachSpooled(spoolPath, func(line int, row []string) error {
+		seen = line - 1 // header and blank lines count as seen too
+		ir, errs := conv.Convert(row, nil)
+		if len(errs) > 0 { // cannot happen: the same row passed phase 1
+			return fmt.Errorf("row %d changed between passes", line)
+		}
+		ir.Row = line
+		if skip := dups.decide(&ir, actor); skip != "" {
+			skipped = append(skipped, models.ImportResult{Row: line, Outcome: "skipped", Reason: skip})
+		} else {
+			batch = append(batch, ir)
+		}
+		if len(batch)+len(skipped) >= ImportBatchSize {
+			return flush()
+		}
+		return nil
+	})
+	if err == nil {
+		err = flush()
+	}
+	n.Processed = rows
+	return n, err
+}
+
+func flushSpool(w *csv.Writer, f *os.File) error {
+	w.Flush()
+	if err := w.Error(); err != nil {
+		return err
+	}
+	return f.Sync()
+}
+
+// eachSpooled reads back the rows phase one spooled: line number, cells.
+func eachSpooled(path string, fn func(line int, row []string) error) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	r := csv.NewReader(bufio.NewReaderSize(f, 256<<10))
+	r.FieldsPerRecord = -1
+	r.ReuseRecord = true
+	for {
+		rec, err := r.Read()
+		if err == io.EOF {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		line, err := strconv.Atoi(rec[0])
+		if err != nil {
+			return err
+		}
+		if err := fn(line, rec[1:]); err != nil {
+			return err
+		}
+	}
+}
+
+// eachRow opens the job's file and calls fn for every data row.
+func eachRow(job *models.ImportJob, fn func(line int, row []string, r *sheet.Reader) error) error {
+	r, err := sheet.Open(job.Path, sheet.Format(job.Format), job.Sheet, sheet.DefaultLimits)
+	if err != nil {
+		return err
+	}
+	defer r.Close()
+	for {
+		row, err := r.Next()
+		if err == io.EOF {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		if err := fn(r.Line(), row, r); err != nil {
+			return err
+		}
+	}
+}
+
+// Scan reads a whole file for the wizard: how many rows, and the distinct
+// values of every mapped category column.
+func Scan(job *models.ImportJob) (rows int, values map[string][]string, err error) {
+	values = map[string][]string{}
+	seen := map[string]map[string]bool{}
+	cols := map[int]models.ImportField{}
+	for i, key := range job.Mapping {
+		if f, ok := models.ImportFieldByKey(job.Kind, key); ok && f.AuxType != "" {
+			cols[i] = f
+			seen[key] = map[string]bool{}
+		}
+	}
+	err = eachRow(job, func(line int, row []string, r *sheet.Reader) error {
+		rows++
+		for i, f := range cols {
+			if i >= len(row) || row[i] == "" {
+				continue
+			}
+			vals := []string{row[i]}
+			if f.Multi {
+				vals = models.SplitMulti(row[i])
+			}
+			for _, v := range vals {
+				if !seen[f.Key][v] && len(seen[f.Key]) < maxDistinctValues && !models.TooLong(v, 60) {
+					seen[f.Key][v] = true
+					values[f.Key] = append(values[f.Key], v)
+				}
+			}
+		}
+		return nil
+	})
+	for _, v := range values {
+		sort.Strings(v)
+	}
+	return rows, values, err
+}
+
+// PreviewRow is one row of the wizard's preview.
+type PreviewRow struct {
+	Line   int
+	Cells  []string
+	Errors []string
+}
+
+// Preview converts the first n rows, with their errors.
+func Preview(ctx context.Context, db *models.DB, actor models.Actor, job *models.ImportJob, n int) ([]PreviewRow, error) {
+	conv, err := NewConverter(ctx, db, actor, job)
+	if err != nil {
+		return nil, err
+	}
+	var out []PreviewRow
+	stop := errors.New("enough")
+	err = eachRow(job, func(line int, row []string, r *sheet.Reader) error {
+		_, errs := conv.Convert(row, r)
+		cells := make([]string, len(job.Header))
+		copy(cells, row)
+		out = append(out, PreviewRow{Line: line, Cells: cells, Errors: errs})
+		if len(out) >= n {
+			return stop
+		}
+		return nil
+	})
+	if err != nil && !errors.Is(err, stop) {
+		return out, err
+	}
+	return out, nil
+}

@@ -1,0 +1,609 @@
+package models
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+)
+
+// Campaign statuses, in their usual order.
+var CampaignStatuses = []string{"planning", "inviting", "done", "cancelled"}
+
+// SeesAllCampaigns is true for managers and admins; salespeople see the
+// campaigns they own.
+func (a Actor) SeesAllCampaigns() bool { return a.IsManager() }
+
+// UsesCampaigns is false for service staff, who have no campaign screens.
+func (a Actor) UsesCampaigns() bool { return a.Role != RoleService }
+
+// Campaign is a marketing campaign plan (市场活动计划) with its results.
+type Campaign struct {
+	ID           int64
+	Code         string
+	Name         string
+	TypeID       int64
+	StartDate    string
+	EndDate      string
+	Place        string
+	Budget       int64 // fen
+	OwnerID      int64
+	OwnerName    string
+	Description  string
+	Status       string
+	ActualCost   int64 // fen
+	Summary      string
+	Leads        int
+	Opps         int
+	MailSubject  string
+	MailText     string
+	MailHTML     string
+	SendAt       string
+	Paused       bool
+	CreatedAt    string
+	UpdatedAt    string
+	TargetCount  int
+	AttendedSum  int // head count of attendees
+	NotifiedSum  int
+	AttendedRows int
+	// RespondedRows are targets who came or answered (feedback).
+	RespondedRows int
+}
+
+// ResponseRate is targets who came or answered over notified targets, in percent.
+func (m *Campaign) ResponseRate() float64 { return percent(m.RespondedRows, m.NotifiedSum) }
+
+// Yuan formats fen as yuan with two decimals, e.g. 123456 → "1,234.56".
+func Yuan(fen int64) string {
+	neg := fen < 0
+	if neg {
+		fen = -fen
+	}
+	whole := strconv.FormatInt(fen/100, 10)
+	var b strings.Builder
+	for i, r := range whole {
+		if i > 0 && (len(whole)-i)%3 == 0 {
+			b.WriteByte(',')
+		}
+		b.WriteRune(r)
+	}
+	out := fmt.Sprintf("%s.%02d", b.String(), fen%100)
+	if neg {
+		out = "-" + out
+	}
+	return out
+}
+
+// ParseYuan reads an amount such as "1,234.5" or "￥800" into fen.
+func ParseYuan(s string) (int64, bool) {
+	s = strings.NewReplacer(",", "", "，", "", "￥", "", "¥", "", " ", "").Replace(strings.TrimSpace(s))
+	if s == "" {
+		return 0, true
+	}
+	whole, frac, _ := strings.Cut(s, ".")
+	if len(frac) > 2 || whole == "" && frac == "" {
+		return 0, false
+	}
+	w, err := strconv.ParseInt(whole, 10, 64)
+	if err != nil || w < 0 || w > 1e11 {
+		return 0, false
+	}
+	for len(frac) < 2 {
+		frac += "0"
+	}
+	f, err := strconv.ParseInt(frac, 10, 64)
+	if err != nil {
+		return 0, false
+	}
+	return w*100 + f, true
+}
+
+const campaignColumns = `m.id, m.code, m.name, COALESCE(m.type_id, 0), m.start_date, m.end_date, m.place, m.budget, m.owner_id,
+	u.display_name, m.description, m.status, m.actual_cost, m.summary, m.leads, m.opportunities, m.mail_subject, m.mail_text,
+	m.mail_html, COALESCE(m.send_at, ''), m.paused, m.created_at, m.updated_at,
+	(SELECT COUNT(*) FROM campaign_targets t WHERE t.campaign_id = m.id),
+	(SELECT COALESCE(SUM(CASE WHEN t.attended THEN MAX(t.head_count, 1) ELSE 0 END), 0) FROM campaign_targets t WHERE t.campaign_id = m.id),
+	(SELECT COALESCE(SUM(t.notified), 0) FROM campaign_targets t WHERE t.campaign_id = m.id),
+	(SELECT COALESCE(SUM(t.attended), 0) FROM campaign_targets t WHERE t.campaign_id = m.id),
+	(SELECT COUNT(*) FROM campaign_targets t WHERE t.campaign_id = m.id AND (t.attended = 1 OR t.feedback <> ''))`
+
+func scanCampaign(row interface{ Scan(...any) error }) (*Campaign, error) {
+	var m Campaign
+	err := row.Scan(&m.ID, &m.Code, &m.Name, &m.TypeID, &m.StartDate, &m.EndDate, &m.Place, &m.Budget, &m.OwnerID,
+		&m.OwnerName, &m.Description, &m.Status, &m.ActualCost, &m.Summary, &m.Leads, &m.Opps, &m.MailSubject, &m.MailText,
+		&m.MailHTML, &m.SendAt, &m.Paused, &m.CreatedAt, &m.UpdatedAt, &m.TargetCount, &m.AttendedSum, &m.NotifiedSum, &m.AttendedRows, &m.RespondedRows)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, ErrNotFound
+	}
+	return &m, err
+}
+
+// AttendanceRate is attendees (rows) over notified targets, in percent.
+func (m *Campaign) AttendanceRate() float64 { return percent(m.AttendedRows, m.NotifiedSum) }
+
+// CostPerAttendee is the actual cost over the head count, in fen.
+func (m *Campaign) CostPerAttendee() int64 {
+	if m.AttendedSum == 0 {
+		return 0
+	}
+	return m.ActualCost / int64(m.AttendedSum)
+}
+
+func percent(a, b int) float64 {
+	if b == 0 {
+		return 0
+	}
+	return float64(a) * 100 / float64(b)
+}
+
+// CampaignFilter selects the campaign list.
+type CampaignFilter struct {
+	Q       string
+	Status  string
+	TypeID  int64
+	OwnerID int64
+	From    string // start date on or after
+	To      string // start date on or before
+}
+
+func campaignScope(actor Actor) (string, []any) {
+	if !actor.UsesCampaigns() {
+		return "0", nil
+	}
+	if actor.SeesAllCampaigns() {
+		return "1", nil
+	}
+	return "m.owner_id = ?", []any{actor.ID}
+}
+
+// ListCampaigns lists the campaigns actor may see, newest first.
+func (db *DB) ListCampaigns(ctx context.Context, actor Actor, f CampaignFilter, limit int) ([]Campaign, error) {
+	scope, args := campaignScope(actor)
+	conds := []string{scope}
+	if f.Status != "" {
+		conds = append(conds, "m.status = ?")
+		args = append(args, f.Status)
+	}
+	if f.TypeID != 0 {
+		conds = append(conds, "m.type_id = ?")
+		args = append(args, f.TypeID)
+	}
+	if f.OwnerID != 0 {
+		conds = append(conds, "m.owner_id = ?")
+		args = append(args, f.OwnerID)
+	}
+	if f.From != "" {
+		conds = append(conds, "m.start_date >= ?")
+		args = append(args, f.From)
+	}
+	if f.To != "" {
+		conds = append(conds, "m.start_date <= ?")
+		args = append(args, f.To)
+	}
+	if q := strings.TrimSpace(f.Q); q != "" {
+		conds = append(conds, `(m.name LIKE ? ESCAPE '\' OR m.code LIKE ? ESCAPE '\' OR m.place LIKE ? ESCAPE '\')`)
+		like := "%" + escapeLike(q) + "%"
+		args = append(args, like, like, like)
+	}
+	args = append(args, limit)
+	rows, err := db.Read.QueryContext(ctx, `SELECT `+campaignColumns+` FROM campaigns m JOIN users u ON u.id = m.owner_id
+		WHERE `+strings.Join(conds, " AND ")+` ORDER BY m.start_date DESC, m.id DESC LIMIT ?`, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []Campaign
+	for rows.Next() {
+		m, err := scanCampaign(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, *m)
+	}
+	return out, rows.Err()
+}
+
+// GetCampaign returns a campaign actor may see.
+func (db *DB) GetCampaign(ctx context.Context, actor Actor, id int64) (*Campaign, error) {
+	return db.getCampaign(ctx, db.Read, actor, id)
+}
+
+func (db *DB) getCampaign(ctx context.Context, q queryer, actor Actor, id int64) (*Campaign, error) {
+	scope, args := campaignScope(actor)
+	return scanCampaign(q.QueryRowContext(ctx, `SELECT `+campaignColumns+` FROM campaigns m JOIN users u ON u.id = m.owner_id
+		WHERE m.id = ? AND `+scope, append([]any{id}, args...)...))
+}
+
+func campaignPairs(old, m *Campaign) []fieldPair {
+	i := func(v int64) string { return strconv.FormatInt(v, 10) }
+	return []fieldPair{{"name", old.Name, m.Name}, {"campaign_type", i(old.TypeID), i(m.TypeID)},
+		{"start_date", old.StartDate, m.StartDate}, {"end_date", old.EndDate, m.EndDate}, {"place", old.Place, m.Place},
+		{"budget", Yuan(old.Budget), Yuan(m.Budget)}, {"owner", i(old.OwnerID), i(m.OwnerID)},
+		{"description", old.Description, m.Description}, {"status", old.Status, m.Status}}
+}
+
+// SaveCampaign creates (ID 0) or updates a campaign's plan. A salesperson
+// owns what they create and cannot hand it over.
+func (db *DB) SaveCampaign(ctx context.Context, actor Actor, m *Campaign) error {
+	if !actor.UsesCampaigns() {
+		return ErrNotFound
+	}
+	if !actor.SeesAllCampaigns() {
+		m.OwnerID = actor.ID
+	}
+	return db.WithTx(ctx, func(tx *sql.Tx) error {
+		now := db.nowStamp()
+		if m.ID == 0 {
+			code, err := db.NextNumber(ctx, tx, "campaign")
+			if err != nil {
+				return err
+			}
+			if m.Status == "" {
+				m.Status = "planning"
+			}
+			res, err := tx.ExecContext(ctx, `INSERT INTO campaigns (code, name, type_id, start_date, end_date, place, budget, owner_id,
+				description, status, created_at, created_by, updated_at, updated_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+				code, m.Name, nullInt(m.TypeID), m.StartDate, m.EndDate, m.Place, m.Budget, m.OwnerID, m.Description, m.Status,
+				now, actor.ID, now, actor.ID)
+			if err != nil {
+				return err
+			}
+			m.Code = code
+			if m.ID, err = res.LastInsertId(); err != nil {
+				return err
+			}
+			return recordAudit(ctx, tx, now, actor.ID, "campaign", m.ID, "create", diff(campaignPairs(&Campaign{}, m)))
+		}
+		old, err := db.getCampaign(ctx, tx, actor, m.ID)
+		if err != nil {
+			return err
+		}
+		_, err = tx.ExecContext(ctx, `UPDATE campaigns SET name = ?, type_id = ?, start_date = ?, end_date = ?, place = ?, budget = ?,
+			owner_id = ?, description = ?, status = ?, updated_at = ?, updated_by = ? WHERE id = ?`,
+			m.Name, nullInt(m.TypeID), m.StartDate, m.EndDate, m.Place, m.Budget, m.OwnerID, m.Description, m.Status, now, actor.ID, m.ID)
+		if err != nil {
+			return err
+		}
+		return recordAudit(ctx, tx, now, actor.ID, "campaign", m.ID, "update", diff(campaignPairs(old, m)))
+	})
+}
+
+// SaveCampaignResults stores the results of a campaign (市场活动成果).
+func (db *DB) SaveCampaignResults(ctx context.Context, actor Actor, m *Campaign) error {
+	return db.WithTx(ctx, func(tx *sql.Tx) error {
+		old, err := db.getCampaign(ctx, tx, actor, m.ID)
+		if err != nil {
+			return err
+		}
+		now := db.nowStamp()
+		if _, err := tx.ExecContext(ctx, `UPDATE campaigns SET actual_cost = ?, summary = ?, leads = ?, opportunities = ?,
+			updated_at = ?, updated_by = ? WHERE id = ?`, m.ActualCost, m.Summary, m.Leads, m.Opps, now, actor.ID, m.ID); err != nil {
+			return err
+		}
+		return recordAudit(ctx, tx, now, actor.ID, "campaign", m.ID, "update", diff([]fieldPair{
+			{"actual_cost", Yuan(old.ActualCost), Yuan(m.ActualCost)}, {"summary", old.Summary, m.Summary},
+			{"leads", strconv.Itoa(old.Leads), strconv.Itoa(m.Leads)}, {"opportunities", strconv.Itoa(old.Opps), strconv.Itoa(m.Opps)},
+		}))
+	})
+}
+
+// TargetFilter picks customers and prospects for a campaign's target list.
+type TargetFilter struct {
+	Customer CustomerFilter // Kind "" means both kinds
+	Contacts string         // "primary" (one person per company) or "all"
+}
+
+func (f TargetFilter) kinds() []string {
+	if f.Customer.Kind == "customer" || f.Customer.Kind == "prospect" {
+		return []string{f.Customer.Kind}
+	}
+	return []string{"customer", "prospect"}
+}
+
+// personColumns turn a company and its contact into a person to invite.
+const personColumns = `c.id AS cid, k.id AS kid, COALESCE(k.name, c.name) AS name,
+	COALESCE(NULLIF(k.email, ''), c.email) AS email, c.name AS company`
+
+// targetFrom is the FROM … WHERE that turns the filter's companies into
+// people: their primary contact, every contact, or the company itself when
+// it has no contact. Row rules of the actor apply through CustomerFilter.where.
+func (f TargetFilter) targetFrom(actor Actor, kind string) (string, []any) {
+	cf := f.Customer
+	cf.Kind = kind
+	cf.Status = "active"
+	where, args := cf.where(actor)
+	join := `LEFT JOIN contacts k ON k.customer_id = c.id AND k.id = (SELECT k2.id FROM contacts k2 WHERE k2.customer_id = c.id
+		ORDER BY k2.is_primary DESC, k2.id LIMIT 1)`
+	if f.Contacts == "all" {
+		join = `LEFT JOIN contacts k ON k.customer_id = c.id`
+	}
+	return ` FROM customers c ` + join + ` WHERE ` + where, args
+}
+
+// TargetCandidate is one person a filter would add.
+type TargetCandidate struct {
+	CustomerID  int64
+	ContactID   int64
+	Name, Email string
+	Company     string
+}
+
+// PreviewTargets counts the people a filter would add (and how many have an
+// e-mail address) and returns the first few.
+func (db *DB) PreviewTargets(ctx context.Context, actor Actor, f TargetFilter, n int) (total, withEmail int, first []TargetCandidate, err error) {
+	for _, kind := range f.kinds() {
+		from, args := f.targetFrom(actor, kind)
+		var t, e int
+		err = db.Read.QueryRowContext(ctx, `SELECT COUNT(*), COALESCE(SUM(x.email <> ''), 0) FROM (SELECT `+personColumns+from+`) x`,
+			args...).Scan(&t, &e)
+		if err != nil {
+			return
+		}
+		total, withEmail = total+t, withEmail+e
+		if len(first) < n {
+			var rows *sql.Rows
+			rows, err = db.Read.QueryContext(ctx, `SELECT `+personColumns+from+` ORDER BY c.name, c.id LIMIT ?`, append(args, n-len(first))...)
+			if err != nil {
+				return
+			}
+			for rows.Next() {
+				var c TargetCandidate
+				var contact sql.NullInt64
+				if err = rows.Scan(&c.CustomerID, &contact, &c.Name, &c.Email, &c.Company); err != nil {
+					rows.Close()
+					return
+				}
+				c.ContactID = contact.Int64
+				first = append(first, c)
+			}
+			rows.Close()
+			if err = rows.Err(); err != nil {
+				return
+			}
+		}
+	}
+	return
+}
+
+// AddTargetsByFilter adds every person the filter selects, in one
+// statement per kind; people already on the list stay as they are.
+func (db *DB) AddTargetsByFilter(ctx context.Context, actor Actor, campaignID int64, f TargetFilter) (int, error) {
+	added := 0
+	err := db.WithTx(ctx, func(tx *sql.Tx) error {
+		if _, err := db.getCampaign(ctx, tx, actor, campaignID); err != nil {
+			return err
+		}
+		now := db.nowStamp()
+		for _, kind := range f.kinds() {
+			from, args := f.targetFrom(actor, kind)
+			res, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO campaign_targets (campaign_id, customer_id, contact_id, name, email,
+				created_at, created_by, updated_at, updated_by)
+				SELECT ?, x.cid, x.kid, x.name, x.email, ?, ?, ?, ? FROM (SELECT `+personColumns+from+`) x`,
+				append([]any{campaignID, now, actor.ID, now, actor.ID}, args...)...)
+			if err != nil {
+				return err
+			}
+			n, _ := res.RowsAffected()
+			added += int(n)
+		}
+		return recordAudit(ctx, tx, now, actor.ID, "campaign", campaignID, "targets_add", []Change{{Field: "targets", New: strconv.Itoa(added)}})
+	})
+	return added, err
+}
+
+// AddTargetCustomers adds the given customers or prospects (their primary
+// contact, or the company) that actor may see.
+func (db *DB) AddTargetCustomers(ctx context.Context, actor Actor, campaignID int64, ids []int64) (int, error) {
+	if len(ids) == 0 {
+		return 0, nil
+	}
+	f := TargetFilter{Customer: CustomerFilter{IDs: ids}, Contacts: "primary"}
+	return db.AddTargetsByFilter(ctx, actor, campaignID, f)
+}
+
+// RemoveTarget takes one person off a campaign's list.
+func (db *DB) RemoveTarget(ctx context.Context, actor Actor, campaignID, targetID int64) error {
+	return db.WithTx(ctx, func(tx *sql.Tx) error {
+		if _, err := db.getCampaign(ctx, tx, actor, campaignID); err != nil {
+			return err
+		}
+		var name string
+		err := tx.QueryRowContext(ctx, `DELETE FROM campaign_targets WHERE id = ? AND campaign_id = ? RETURNING name`, targetID, campaignID).Scan(&name)
+		if errors.Is(err, sql.ErrNoRows) {
+			return ErrNotFound
+		}
+		if err != nil {
+			return err
+		}
+		return recordAudit(ctx, tx, db.nowStamp(), actor.ID, "campaign", campaignID, "targets_remove", []Change{{Field: "targets", Old: name}})
+	})
+}
+
+// Target is one person on a campaign's list with their results.
+type Target struct {
+	ID           int64
+	CampaignID   int64
+	CustomerID   int64
+	CustomerKind string
+	Company      string
+	ContactID    int64
+	Name         string
+	Email        string
+	MailStatus   string
+	MailError    string
+	Notified     bool
+	NotifiedHow  string
+	NotifiedAt   string
+	Attended     bool
+	HeadCount    int
+	Feedback     string
+}
+
+// TargetPage is a page of a target list.
+type TargetPage struct {
+	Rows    []Target
+	Total   int
+	Page    int
+	PerPage int
+}
+
+// Pages is the number of pages.
+func (p TargetPage) Pages() int { return max(1, (p.Total+p.PerPage-1)/max(p.PerPage, 1)) }
+
+const targetColumns = `t.id, t.campaign_id, t.customer_id, c.kind, c.name, COALESCE(t.contact_id, 0), t.name, t.email, t.mail_status,
+	t.mail_error, t.notified, t.notified_how, COALESCE(t.notified_at, ''), t.attended, t.head_count, t.feedback`
+
+func scanTarget(row interface{ Scan(...any) error }) (Target, error) {
+	var t Target
+	err := row.Scan(&t.ID, &t.CampaignID, &t.CustomerID, &t.CustomerKind, &t.Company, &t.ContactID, &t.Name, &t.Email, &t.MailStatus,
+		&t.MailError, &t.Notified, &t.NotifiedHow, &t.NotifiedAt, &t.Attended, &t.HeadCount, &t.Feedback)
+	return t, err
+}
+
+// ListTargets returns a page of a campaign's targets (the campaign must
+// already have been checked against the actor), optionally by mail status.
+func (db *DB) ListTargets(ctx context.Context, campaignID int64, status, q string, page, perPage int) (TargetPage, error) {
+	p := TargetPage{Page: max(page, 1), PerPage: perPage}
+	conds := []string{"t.campaign_id = ?"}
+	args := []any{campaignID}
+	switch status {
+	case "none":
+		conds = append(conds, "t.mail_status = ''")
+	case "queued", "sending", "sent", "failed", "opened", "unsubscribed":
+		conds = append(conds, "t.mail_status = ?")
+		args = append(args, status)
+	case "attended":
+		conds = append(conds, "t.attended = 1")
+	}
+	if q = strings.TrimSpace(q); q != "" {
+		like := "%" + escapeLike(q) + "%"
+		conds = append(conds, `(t.name LIKE ? ESCAPE '\' OR t.email LIKE ? ESCAPE '\' OR c.name LIKE ? ESCAPE '\')`)
+		args = append(args, like, like, like)
+	}
+	from := ` FROM campaign_targets t JOIN customers c ON c.id = t.customer_id WHERE ` + strings.Join(conds, " AND ")
+	if err := db.Read.QueryRowContext(ctx, `SELECT COUNT(*)`+from, args...).Scan(&p.Total); err != nil {
+		return p, err
+	}
+	rows, err := db.Read.QueryContext(ctx, `SELECT `+targetColumns+from+` ORDER BY c.name, t.id LIMIT ? OFFSET ?`,
+		append(args, p.PerPage, (p.Page-1)*p.PerPage)...)
+	if err != nil {
+		return p, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		t, err := scanTarget(rows)
+		if err != nil {
+			return p, err
+		}
+		p.Rows = append(p.Rows, t)
+	}
+	return p, rows.Err()
+}
+
+// GetTarget returns one target of a campaign actor may see.
+func (db *DB) GetTarget(ctx context.Context, actor Actor, campaignID, id int64) (*Target, error) {
+	if _, err := db.GetCampaign(ctx, actor, campaignID); err != nil {
+		return nil, err
+	}
+	t, err := scanTarget(db.Read.QueryRowContext(ctx, `SELECT `+targetColumns+` FROM campaign_targets t
+		JOIN customers c ON c.id = t.customer_id WHERE t.id = ? AND t.campaign_id = ?`, id, campaignID))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, ErrNotFound
+	}
+	return &t, err
+}
+
+// SaveTargetResult records, by hand, whether a person was notified (and
+// how), attended (with how many people) and their feedback.
+func (db *DB) SaveTargetResult(ctx context.Context, actor Actor, t *Target) error {
+	return db.WithTx(ctx, func(tx *sql.Tx) error {
+		if _, err := db.getCampaign(ctx, tx, actor, t.CampaignID); err != nil {
+			return err
+		}
+		now := db.nowStamp()
+		var notifiedAt any
+		if t.Notified {
+			notifiedAt = now
+		}
+		res, err := tx.ExecContext(ctx, `UPDATE campaign_targets SET notified = ?, notified_how = ?,
+			notified_at = CASE WHEN ? AND notified_at IS NOT NULL THEN notified_at ELSE ? END,
+			attended = ?, head_count = ?, feedback = ?, updated_at = ?, updated_by = ? WHERE id = ? AND campaign_id = ?`,
+			t.Notified, t.NotifiedHow, t.Notified, notifiedAt, t.Attended, t.HeadCount, t.Feedback, now, actor.ID, t.ID, t.CampaignID)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return ErrNotFound
+		}
+		return nil
+	})
+}
+
+// CampaignMailStats counts a campaign's targets by mail status.
+type CampaignMailStats struct {
+	Targets, WithEmail, Queued, Sending, Sent, Failed, Opened, Unsubscribed int
+}
+
+// Done is the share of queued mail that has reached a final state, 0–100.
+func (s CampaignMailStats) Done() int {
+	total := s.Queued + s.Sending + s.Sent + s.Failed + s.Opened + s.Unsubscribed
+	if total == 0 {
+		return 0
+	}
+	return (s.Sent + s.Failed + s.Opened + s.Unsubscribed) * 100 / total
+}
+
+// Active reports whether mail is still on its way.
+func (s CampaignMailStats) Active() bool { return s.Queued+s.Sending > 0 }
+
+// MailStats counts a campaign's targets by mail status.
+func (db *DB) MailStats(ctx context.Context, campaignID int64) (CampaignMailStats, error) {
+	var s CampaignMailStats
+	err := db.Read.QueryRowContext(ctx, `SELECT COUNT(*),
+		COALESCE(SUM(email <> ''), 0),
+		COALESCE(SUM(mail_status = 'queued'), 0), COALESCE(SUM(mail_status = 'sending'), 0),
+		COALESCE(SUM(mail_status = 'sent'), 0), COALESCE(SUM(mail_status = 'failed'), 0),
+		COALESCE(SUM(mail_status = 'opened'), 0), COALESCE(SUM(mail_status = 'unsubscribed'), 0)
+		FROM campaign_targets WHERE campaign_id = ?`, campaignID).Scan(&s.Targets, &s.WithEmail, &s.Queued, &s.Sending,
+		&s.Sent, &s.Failed, &s.Opened, &s.Unsubscribed)
+	return s, err
+}
+
+// CustomerCampaign is a campaign a customer was invited to, for the card.
+type CustomerCampaign struct {
+	CampaignID int64
+	Code, Name string
+	StartDate  string
+	Status     string
+	Person     string
+	Notified   bool
+	Attended   bool
+	HeadCount  int
+	Feedback   string
+	MailStatus string
+}
+
+// CustomerCampaigns lists the campaigns a customer's people were on; only
+// campaigns the actor may see are listed.
+func (db *DB) CustomerCampaigns(ctx context.Context, actor Actor, customerID int64) ([]CustomerCampaign, error) {
+	scope, args := campaignScope(actor)
+	rows, err := db.Read.QueryContext(ctx, `SELECT m.id, m.code, m.name, m.start_date, m.status, t.name, t.notified, t.attended,
+		t.head_count, t.feedback, t.mail_status FROM campaign_targets t JOIN campaigns m ON m.id = t.campaign_id
+		WHERE t.customer_id = ? AND `+scope+` ORDER BY m.start_date DESC, t.id LIMIT 50`, append([]any{customerID}, args...)...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []CustomerCampaign
+	for rows.Next() {
+		var c CustomerCampaign
+		if err := rows.Scan(&c.CampaignID, &c.Code, &c.Name, &c.StartDate, &c.Status, &c.Person, &c.Notified, &c.Attended,
+			&c.HeadCount, &c.Feedback, &c.MailStatus); err != nil {
+			return nil, err
+		}
+		out = append(out, c)
+	}
+	return out, rows.Err()
+}
