@@ -471,6 +471,8 @@ var selfRoutes = []routeCase{
 	{"campaign new form", "GET", "/campaigns/new", nil},
 	{"campaign create", "POST", "/campaigns", nil},
 	{"open campaigns for the batch select", "GET", "/campaigns/options", nil},
+	{"campaign export csv", "GET", "/campaigns/export.csv", nil},
+	{"campaign export xlsx", "GET", "/campaigns/export.xlsx", nil},
 	{"contacts list", "GET", "/contacts", nil},
 	{"contacts export csv", "GET", "/contacts/export.csv", nil},
 	{"contacts export xlsx", "GET", "/contacts/export.xlsx", nil},

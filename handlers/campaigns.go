@@ -29,17 +29,21 @@ type campaignListData struct {
 	Statuses  []string
 }
 
-func (s *Server) listCampaigns(c *gin.Context) {
-	if !s.campaignAccess(c) {
-		return
-	}
-	q := c.Request.URL.Query()
+func campaignFilterFrom(q url.Values) models.CampaignFilter {
 	f := models.CampaignFilter{Q: truncate(strings.TrimSpace(q.Get("q")), 100), TypeID: parseID(q.Get("type"))}
 	for _, st := range models.CampaignStatuses {
 		if q.Get("status") == st {
 			f.Status = st
 		}
 	}
+	return f
+}
+
+func (s *Server) listCampaigns(c *gin.Context) {
+	if !s.campaignAccess(c) {
+		return
+	}
+	f := campaignFilterFrom(c.Request.URL.Query())
 	list, err := s.db.ListCampaigns(c.Request.Context(), actor(c), f, 500)
 	if err != nil {
 		s.fail(c, err)
@@ -530,4 +534,49 @@ func (s *Server) addToCampaign(c *gin.Context, f models.CustomerFilter, back str
 	}
 	s.flashCount(c, "campaign.targets_added", n)
 	redirect(c, fmt.Sprintf("/campaigns/%d#targets", m.ID))
+}
+
+// exportCampaigns downloads the campaign list (the user's filter, the
+// campaigns they may see) with results and rates.
+func (s *Server) exportCampaigns(c *gin.Context) {
+	if !s.campaignAccess(c) {
+		return
+	}
+	list, err := s.db.ListCampaigns(c.Request.Context(), actor(c), campaignFilterFrom(c.Request.URL.Query()), 100_000)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	aux, err := s.db.AuxLookupFor(c.Request.Context(), s.lang(c))
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	w, err := s.startDownload(c, "campaigns", exportFormat(c))
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	keys := []string{"field.code", "campaign.name", "campaign.type", "campaign.start", "campaign.end", "campaign.place",
+		"campaign.budget", "field.owner", "field.status", "campaign.targets", "campaign.notified", "campaign.attendees",
+		"campaign.response_rate", "campaign.attendance_rate", "campaign.actual_cost", "campaign.cost_per_attendee",
+		"campaign.leads", "campaign.opportunities", "campaign.summary"}
+	labels := make([]string, len(keys))
+	for i, k := range keys {
+		labels[i] = s.t(c, k)
+	}
+	if err := w.WriteRow(labels...); err != nil {
+		return
+	}
+	for _, m := range list {
+		if err := w.WriteRow(m.Code, m.Name, aux.Name(m.TypeID), m.StartDate, m.EndDate, m.Place, models.Yuan(m.Budget), m.OwnerName,
+			s.t(c, "campaign.status."+m.Status), strconv.Itoa(m.TargetCount), strconv.Itoa(m.NotifiedSum), strconv.Itoa(m.AttendedSum),
+			fmt.Sprintf("%.1f%%", m.ResponseRate()), fmt.Sprintf("%.1f%%", m.AttendanceRate()), models.Yuan(m.ActualCost),
+			models.Yuan(m.CostPerAttendee()), strconv.Itoa(m.Leads), strconv.Itoa(m.Opps), m.Summary); err != nil {
+			break
+		}
+	}
+	if err := w.Close(); err != nil {
+		s.log.Error("export campaigns", "err", err)
+	}
 }

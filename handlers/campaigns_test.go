@@ -82,6 +82,10 @@ func TestCampaignRowRules(t *testing.T) {
 	if !strings.Contains(res.Body, "活动"+strconv.FormatInt(f.lina, 10)) || strings.Contains(res.Body, "活动"+strconv.FormatInt(f.wang, 10)) {
 		t.Error("list shows a colleague's campaign or misses one's own")
 	}
+	if res := c.get("/campaigns/export.csv"); !strings.Contains(res.Body, "活动"+strconv.FormatInt(f.lina, 10)) ||
+		strings.Contains(res.Body, "活动"+strconv.FormatInt(f.wang, 10)) {
+		t.Error("export shows a colleague's campaign or misses one's own")
+	}
 	f.app.addUser("kefu", models.RoleService)
 	if res := f.app.login("kefu").get("/campaigns"); res.StatusCode != http.StatusForbidden {
 		t.Errorf("service staff: %d, want 403", res.StatusCode)

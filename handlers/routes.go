@@ -72,6 +72,8 @@ func (s *Server) Handler() http.Handler {
 	in.GET("/campaigns", s.listCampaigns)
 	in.GET("/campaigns/new", s.newCampaign)
 	in.GET("/campaigns/options", s.campaignOptions)
+	in.GET("/campaigns/export.csv", s.exportCampaigns)
+	in.GET("/campaigns/export.xlsx", s.exportCampaigns)
 	in.POST("/campaigns", s.saveCampaign)
 	in.GET("/campaigns/:id", s.showCampaign)
 	in.GET("/campaigns/:id/edit", s.editCampaign)
