@@ -15,6 +15,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	netmail "net/mail"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -24,6 +25,8 @@ import (
 	_ "time/tzdata" // the binary carries its own time zone data
 
 	"keyuan/handlers"
+	"keyuan/jobs"
+	"keyuan/mail"
 	"keyuan/models"
 	"keyuan/static"
 	"keyuan/views"
@@ -40,6 +43,8 @@ type config struct {
 	LogLevel  string
 	Demo      bool
 	AdminPass string
+	MailFrom  string
+	JobsOff   string
 }
 
 func main() {
@@ -109,6 +114,8 @@ func serve(args []string) error {
 	fs.StringVar(&cfg.Listen, "listen", envDefault("KEYUAN_LISTEN", "127.0.0.1:8080"), "address to listen on [KEYUAN_LISTEN]")
 	fs.StringVar(&cfg.BaseURL, "base-url", envDefault("KEYUAN_BASE_URL", ""), "public URL, e.g. https://crm.example.com (default http://LISTEN) [KEYUAN_BASE_URL]")
 	fs.BoolVar(&cfg.Demo, "demo", envDefault("KEYUAN_DEMO", "") != "", "load demo data on first start [KEYUAN_DEMO]")
+	fs.StringVar(&cfg.MailFrom, "mail-from", envDefault("KEYUAN_MAIL_FROM", "客源CRM <crm@localhost>"), "sender of outgoing e-mail [KEYUAN_MAIL_FROM]")
+	fs.StringVar(&cfg.JobsOff, "jobs-off", envDefault("KEYUAN_JOBS_OFF", ""), "comma-separated scheduled jobs to disable, e.g. plan_reminders [KEYUAN_JOBS_OFF]")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -157,6 +164,11 @@ func serve(args []string) error {
 	}
 	srv := handlers.New(handlers.Config{BaseURL: cfg.BaseURL, SessionKey: key, Location: db.Location(), Version: version},
 		db, engine, assets, log)
+	sched, err := startJobs(cfg, db, catalog, log)
+	if err != nil {
+		return err
+	}
+	srv.UseScheduler(sched)
 
 	httpServer := &http.Server{
 		Addr:              cfg.Listen,
@@ -182,7 +194,41 @@ func serve(args []string) error {
 	if err := httpServer.Shutdown(shutdownCtx); err != nil && !errors.Is(err, http.ErrServerClosed) {
 		return err
 	}
+	if err := sched.Stop(shutdownCtx); err != nil {
+		return fmt.Errorf("stop jobs: %w", err)
+	}
 	return nil
+}
+
+// startJobs builds the named list of scheduled jobs and starts them.
+// Outgoing e-mail is written as .eml files under the data folder.
+func startJobs(cfg config, db *models.DB, catalog views.Catalog, log *slog.Logger) (*jobs.Scheduler, error) {
+	from, err := netmail.ParseAddress(cfg.MailFrom)
+	if err != nil {
+		return nil, fmt.Errorf("mail-from %q: %w", cfg.MailFrom, err)
+	}
+	mailer, err := mail.NewFileMailer(filepath.Join(cfg.DataDir, "mail"))
+	if err != nil {
+		return nil, err
+	}
+	off := map[string]bool{}
+	for _, name := range strings.Split(cfg.JobsOff, ",") {
+		off[strings.TrimSpace(name)] = true
+	}
+	list := []jobs.Job{
+		{Name: "plan_reminders", Schedule: "@every 1m", Run: jobs.PlanReminders(db, jobs.ReminderConfig{
+			Mailer: mailer, From: *from, BaseURL: cfg.BaseURL, T: catalog.T})},
+		{Name: "session_cleanup", Schedule: "17 * * * *", Run: jobs.SessionCleanup(db)},
+	}
+	for i := range list {
+		list[i].Enabled = !off[list[i].Name]
+	}
+	sched, err := jobs.New(db, log, db.Location(), list)
+	if err != nil {
+		return nil, err
+	}
+	sched.Start()
+	return sched, nil
 }
 
 // sessionKey returns the key that signs session cookies: KEYUAN_SESSION_KEY

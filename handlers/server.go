@@ -14,6 +14,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"keyuan/jobs"
 	"keyuan/models"
 	"keyuan/static"
 	"keyuan/views"
@@ -40,6 +41,7 @@ type Server struct {
 	sessions *SessionStore
 	throttle *loginThrottle
 	log      *slog.Logger
+	jobs     *jobs.Scheduler // nil until UseScheduler
 }
 
 // New builds a Server.

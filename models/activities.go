@@ -80,9 +80,22 @@ func (db *DB) GetCounterpart(ctx context.Context, actor Actor, id int64) (*Count
 	return db.counterpart(ctx, db.Read, actor, id)
 }
 
+// CounterpartAnyStatus is GetCounterpart that also finds converted prospects,
+// for showing what old records are about.
+func (db *DB) CounterpartAnyStatus(ctx context.Context, actor Actor, id int64) (*Counterpart, error) {
+	return db.lookupCounterpart(ctx, db.Read, actor, id, true)
+}
+
 func (db *DB) counterpart(ctx context.Context, q queryer, actor Actor, id int64) (*Counterpart, error) {
+	return db.lookupCounterpart(ctx, q, actor, id, false)
+}
+
+func (db *DB) lookupCounterpart(ctx context.Context, q queryer, actor Actor, id int64, converted bool) (*Counterpart, error) {
 	query := `SELECT c.id, c.kind, c.code, c.name, c.owner_id, u.display_name, c.status FROM customers c
-		JOIN users u ON u.id = c.owner_id WHERE c.id = ? AND c.status <> 'converted'`
+		JOIN users u ON u.id = c.owner_id WHERE c.id = ?`
+	if !converted {
+		query += ` AND c.status <> 'converted'`
+	}
 	args := []any{id}
 	if !actor.SeesAllCustomers() {
 		query += ` AND c.owner_id = ?`

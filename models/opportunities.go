@@ -293,3 +293,6 @@ func ParseFen(s string) (int64, bool) {
 	}
 	return y*100 + c, true
 }
+
+// Amount is the amount as yuan text.
+func (o Opportunity) Amount() string { return FormatFen(o.AmountFen) }

@@ -365,6 +365,22 @@ func (db *DB) NextPlan(ctx context.Context, actor Actor, customerID int64, today
 	return p, err
 }
 
+// PlanCompletedBy returns the plan that activity record activityID
+// completed (nil when none) if actor may see it.
+func (db *DB) PlanCompletedBy(ctx context.Context, actor Actor, activityID int64) (*Plan, error) {
+	query := `SELECT ` + planColumns + planJoins + ` WHERE p.done_activity_id = ?`
+	args := []any{activityID}
+	if !actor.SeesAllActivities() {
+		query += ` AND p.owner_id = ?`
+		args = append(args, actor.ID)
+	}
+	p, err := scanPlan(db.Read.QueryRowContext(ctx, query, args...))
+	if errors.Is(err, ErrNotFound) {
+		return nil, nil
+	}
+	return p, err
+}
+
 // Batch planning (批量计划).
 
 // BatchPlan is what a batch of plans shares; each customer gets one plan on
