@@ -261,7 +261,9 @@ func loadDemo(ctx context.Context, db *models.DB, log *slog.Logger) error {
 	}
 	log.Info("loading demo data")
 	const pw = "keyuan-demo"
-	if err := db.Generate(ctx, models.GenerateOptions{Customers: 300, Prospects: 120, Sales: 4, Seed: 2026, Password: pw}); err != nil {
+	today := db.LocalNow()
+	if err := db.Generate(ctx, models.GenerateOptions{Customers: 300, Prospects: 120, Sales: 4, Seed: 2026, Password: pw,
+		Activities: 3000, Plans: 400, Until: time.Date(today.Year(), today.Month(), today.Day(), 0, 0, 0, 0, time.UTC)}); err != nil {
 		return fmt.Errorf("demo data: %w", err)
 	}
 	for _, u := range []models.NewUser{
@@ -285,6 +287,8 @@ func gen(args []string) error {
 	fs.IntVar(&opt.Prospects, "prospects", 0, "prospects to create")
 	fs.IntVar(&opt.Sales, "sales", 20, "salespeople to create")
 	fs.Uint64Var(&opt.Seed, "seed", 1, "random seed: the same seed gives the same data")
+	fs.IntVar(&opt.Activities, "activities", 0, "activity records to create (about one in ten also gets its next-activity plan)")
+	fs.IntVar(&opt.Plans, "plans", 0, "further activity plans to create around the end date")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -301,7 +305,7 @@ func gen(args []string) error {
 	if err := db.Generate(ctx, opt); err != nil {
 		return err
 	}
-	fmt.Printf("generated %d customers and %d prospects for %d salespeople in %s\n", opt.Customers, opt.Prospects, opt.Sales,
-		time.Since(start).Round(time.Millisecond))
+	fmt.Printf("generated %d customers, %d prospects, %d activity records and %d plans for %d salespeople in %s\n",
+		opt.Customers, opt.Prospects, opt.Activities, opt.Plans, opt.Sales, time.Since(start).Round(time.Millisecond))
 	return nil
 }

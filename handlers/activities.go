@@ -360,6 +360,9 @@ func (s *Server) saveActivity(c *gin.Context, id int64) {
 	f.Activity.ID = id
 	if old != nil {
 		f.Activity.Code, f.Activity.PlanID = old.Code, 0
+		if f.Activity.OwnerID == 0 {
+			f.Activity.OwnerID = old.OwnerID
+		}
 	} else if f.Activity.PlanID != 0 {
 		p, err := s.db.GetPlan(ctx, a, f.Activity.PlanID)
 		if err != nil {

@@ -27,6 +27,7 @@ type calCell struct {
 	InMonth bool
 	Today   bool
 	Weekend bool
+	Weekday int // 1 Monday … 7 Sunday
 	Level   int // year view: 0–4, how busy the day is
 	*models.CalDay
 }
@@ -142,7 +143,7 @@ func (s *Server) calendar(c *gin.Context) {
 	cell := func(t time.Time, month time.Month) calCell {
 		d := day(t)
 		x := calCell{Date: d, Day: t.Day(), InMonth: t.Month() == month, Today: d == data.Today,
-			Weekend: t.Weekday() == time.Saturday || t.Weekday() == time.Sunday, CalDay: days[d]}
+			Weekend: t.Weekday() == time.Saturday || t.Weekday() == time.Sunday, Weekday: (int(t.Weekday())+6)%7 + 1, CalDay: days[d]}
 		if x.CalDay == nil {
 			x.CalDay = &models.CalDay{Date: d}
 		}
@@ -271,14 +272,16 @@ func (s *Server) icalFeed(c *gin.Context) {
 type icalWriter struct{ strings.Builder }
 
 func (w *icalWriter) line(s string) {
-	for len(s) > 75 {
-		cut := 75
+	limit := 75
+	for len(s) > limit {
+		cut := limit
 		for cut > 0 && s[cut]&0xC0 == 0x80 {
 			cut--
 		}
 		w.WriteString(s[:cut])
 		w.WriteString("\r\n ")
 		s = s[cut:]
+		limit = 74 // a continuation line starts with the folding space
 	}
 	w.WriteString(s)
 	w.WriteString("\r\n")

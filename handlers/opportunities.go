@@ -224,11 +224,14 @@ func (s *Server) updateOpportunity(c *gin.Context) {
 func (s *Server) saveOpportunity(c *gin.Context, id int64) {
 	ctx := c.Request.Context()
 	a := actor(c)
+	var oldOwner int64
 	if id != 0 {
-		if _, err := s.db.GetOpportunity(ctx, a, id); err != nil {
+		old, err := s.db.GetOpportunity(ctx, a, id)
+		if err != nil {
 			s.fail(c, err)
 			return
 		}
+		oldOwner = old.OwnerID
 	}
 	f := opportunityForm{Opportunity: models.Opportunity{ID: id, Name: strings.TrimSpace(c.PostForm("name")),
 		CustomerID: parseID(c.PostForm("customer")), OwnerID: parseID(c.PostForm("owner")),
@@ -237,6 +240,9 @@ func (s *Server) saveOpportunity(c *gin.Context, id int64) {
 		CustomerLabel: truncate(strings.TrimSpace(c.PostForm("customer_label")), 200),
 		Amount:        strings.TrimSpace(c.PostForm("amount")), Probability: strings.TrimSpace(c.PostForm("probability"))}
 	o := &f.Opportunity
+	if o.OwnerID == 0 {
+		o.OwnerID = oldOwner
+	}
 	errs := fieldErrors{}
 	if o.Name == "" {
 		errs["name"] = "validation.required"

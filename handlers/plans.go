@@ -36,7 +36,7 @@ func planFilterFrom(q url.Values, today time.Time) models.PlanFilter {
 	case "today":
 		f.From, f.To = day(today), day(today)
 	case "week":
-		start := today.AddDate(0, 0, -((int(today.Weekday())+6)%7))
+		start := today.AddDate(0, 0, -((int(today.Weekday()) + 6) % 7))
 		f.From, f.To = day(start), day(start.AddDate(0, 0, 6))
 	case "month":
 		start := time.Date(today.Year(), today.Month(), 1, 0, 0, 0, 0, today.Location())
@@ -268,6 +268,9 @@ func (s *Server) savePlan(c *gin.Context, id int64) {
 			return
 		}
 		f.Plan.Code, f.Plan.Origin = old.Code, old.Origin
+		if f.Plan.OwnerID == 0 {
+			f.Plan.OwnerID = old.OwnerID
+		}
 		if old.Status == "done" {
 			f.Plan.Status = "done"
 		}
