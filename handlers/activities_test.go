@@ -18,7 +18,7 @@ import (
 // one record, plan and opportunity of zhang's.
 type actWorld struct {
 	*testApp
-	mgr, zhang, li, kefu int64
+	mgr, zhang, li, kefu   int64
 	mine, theirs, prospect int64 // customers
 	contact, theirContact  int64
 	activity, plan, opp    int64
