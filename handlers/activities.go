@@ -127,7 +127,7 @@ func (s *Server) listActivities(c *gin.Context) {
 			return
 		}
 	}
-	if data.Competitors, err = s.db.Competitors(ctx, a, false); err != nil {
+	if data.Competitors, err = s.db.CompetitorNames(ctx); err != nil {
 		s.fail(c, err)
 		return
 	}
@@ -263,7 +263,7 @@ func (s *Server) renderActivityForm(c *gin.Context, status int, f activityForm, 
 			return
 		}
 	}
-	all, err := s.db.Competitors(ctx, a, false)
+	all, err := s.db.CompetitorNames(ctx)
 	if err != nil {
 		s.fail(c, err)
 		return

@@ -3,6 +3,7 @@ package handlers
 import (
 	"fmt"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -29,13 +30,18 @@ type calCell struct {
 	Weekend bool
 	Weekday int // 1 Monday … 7 Sunday
 	Level   int // year view: 0–4, how busy the day is
+	DayURL  string
 	*models.CalDay
 }
 
 type calMonth struct {
 	Title string
-	Month string // YYYY-MM-01
+	URL   string // the month view
 	Weeks [][]calCell
+}
+
+type calView struct {
+	Name, URL string
 }
 
 type calendarData struct {
@@ -52,8 +58,17 @@ type calendarData struct {
 	Months   []calMonth  // year
 	Users    []models.User
 	Manager  bool
-	Views    []string
+	Views    []calView
 	Empty    bool
+	PrevURL  string
+	NextURL  string
+	TodayURL string
+}
+
+// calURL is a calendar link; the templates get them ready-made, which
+// keeps a month of cells cheap to render.
+func calURL(view, date, who string) string {
+	return "/calendar?view=" + view + "&date=" + date + "&who=" + url.QueryEscape(who)
 }
 
 func mondayOf(t time.Time) time.Time { return t.AddDate(0, 0, -((int(t.Weekday()) + 6) % 7)) }
@@ -111,7 +126,10 @@ func (s *Server) calendar(c *gin.Context) {
 	}
 	var from, to time.Time
 	data := &calendarData{View: view, Date: day(anchor), Who: who, Today: day(today), Manager: a.SeesAllActivities(),
-		Views: []string{"day", "week", "month", "year"}, Weekdays: []int{1, 2, 3, 4, 5, 6, 7}}
+		Weekdays: []int{1, 2, 3, 4, 5, 6, 7}}
+	for _, v := range []string{"day", "week", "month", "year"} {
+		data.Views = append(data.Views, calView{Name: v, URL: calURL(v, data.Date, who)})
+	}
 	switch view {
 	case "day":
 		from, to = anchor, anchor
@@ -140,10 +158,12 @@ func (s *Server) calendar(c *gin.Context) {
 		return
 	}
 	data.Empty = len(days) == 0
+	data.PrevURL, data.NextURL, data.TodayURL = calURL(view, data.Prev, who), calURL(view, data.Next, who), calURL(view, data.Today, who)
 	cell := func(t time.Time, month time.Month) calCell {
 		d := day(t)
 		x := calCell{Date: d, Day: t.Day(), InMonth: t.Month() == month, Today: d == data.Today,
-			Weekend: t.Weekday() == time.Saturday || t.Weekday() == time.Sunday, Weekday: (int(t.Weekday())+6)%7 + 1, CalDay: days[d]}
+			Weekend: t.Weekday() == time.Saturday || t.Weekday() == time.Sunday, Weekday: (int(t.Weekday())+6)%7 + 1,
+			DayURL: calURL("day", d, who), CalDay: days[d]}
 		if x.CalDay == nil {
 			x.CalDay = &models.CalDay{Date: d}
 		}
@@ -181,7 +201,7 @@ func (s *Server) calendar(c *gin.Context) {
 		for m := 0; m < 12; m++ {
 			first := from.AddDate(0, m, 0)
 			data.Months = append(data.Months, calMonth{Title: s.t(c, "month."+strconv.Itoa(int(first.Month()))),
-				Month: day(first), Weeks: weeks(first)})
+				URL: calURL("month", day(first), who), Weeks: weeks(first)})
 		}
 	}
 	if a.SeesAllActivities() {

@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"sort"
+	"strings"
 )
 
 // CalEntry is one item in the calendar: an open plan or an activity record
@@ -42,10 +43,10 @@ type CalendarQuery struct {
 	PerDay   int
 }
 
-// Calendar returns the days of a period that have entries. Each query reads
-// the period from an index, ranks each day's entries there, and only then
-// reads the few rows it lists, so a busy team month costs little more than
-// a quiet one.
+// Calendar returns the days of a period that have entries. Each day's
+// count comes from an index alone; the entries listed are found per day
+// through the same index (a correlated LIMIT), so a busy team month costs
+// little more than a quiet one: only the rows shown are read.
 func (db *DB) Calendar(ctx context.Context, actor Actor, q CalendarQuery) (map[string]*CalDay, error) {
 	if !actor.SeesAllActivities() {
 		if q.OwnerID != 0 && q.OwnerID != actor.ID {
@@ -67,66 +68,73 @@ func (db *DB) Calendar(ctx context.Context, actor Actor, q CalendarQuery) (map[s
 		ownerCond = " AND owner_id = ?"
 		args = append(args, q.OwnerID)
 	}
-	if q.PerDay <= 0 {
-		for _, src := range []string{
-			`SELECT date, COUNT(*) FROM activities WHERE date BETWEEN ? AND ?` + ownerCond + ` GROUP BY date`,
-			`SELECT date, COUNT(*) FROM plans WHERE date BETWEEN ? AND ?` + ownerCond + ` AND status = 'planned' GROUP BY date`,
-		} {
-			rows, err := db.Read.QueryContext(ctx, src, args...)
-			if err != nil {
-				return nil, err
-			}
-			for rows.Next() {
-				var d string
-				var n int
-				if err := rows.Scan(&d, &n); err != nil {
-					rows.Close()
-					return nil, err
-				}
-				day(d).Total += n
-			}
-			rows.Close()
-			if err := rows.Err(); err != nil {
-				return nil, err
-			}
+	for _, src := range []string{
+		`SELECT date, COUNT(*) FROM activities WHERE date BETWEEN ? AND ?` + ownerCond + ` GROUP BY date`,
+		`SELECT date, COUNT(*) FROM plans WHERE date BETWEEN ? AND ?` + ownerCond + ` AND status = 'planned' GROUP BY date`,
+	} {
+		rows, err := db.Read.QueryContext(ctx, src, args...)
+		if err != nil {
+			return nil, err
 		}
+		for rows.Next() {
+			var d string
+			var n int
+			if err := rows.Scan(&d, &n); err != nil {
+				rows.Close()
+				return nil, err
+			}
+			day(d).Total += n
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, err
+		}
+	}
+	if q.PerDay <= 0 || len(days) == 0 {
 		return days, nil
 	}
-	args = append(args, q.PerDay)
-	queries := []struct{ kind, sql string }{
-		{"activity", `WITH r AS (SELECT id, date, ROW_NUMBER() OVER (PARTITION BY date ORDER BY start_time, id) AS rn,
-				COUNT(*) OVER (PARTITION BY date) AS n
-			FROM activities WHERE date BETWEEN ? AND ?` + ownerCond + `)
-			SELECT r.n, a.id, a.date, a.start_time, a.end_time, a.subject, c.name, u.display_name, COALESCE(a.method_id, 0)
-			FROM r JOIN activities a ON a.id = r.id JOIN customers c ON c.id = a.customer_id JOIN users u ON u.id = a.owner_id
-			WHERE r.rn <= ?`},
-		{"plan", `WITH r AS (SELECT id, date, ROW_NUMBER() OVER (PARTITION BY date ORDER BY time, id) AS rn,
-				COUNT(*) OVER (PARTITION BY date) AS n
-			FROM plans WHERE date BETWEEN ? AND ?` + ownerCond + ` AND status = 'planned')
-			SELECT r.n, p.id, p.date, p.time, '', p.subject, c.name, u.display_name, COALESCE(p.method_id, 0)
-			FROM r JOIN plans p ON p.id = r.id JOIN customers c ON c.id = p.customer_id JOIN users u ON u.id = p.owner_id
-			WHERE r.rn <= ?`},
+	// Only the days that have entries, as a VALUES list.
+	busy := make([]string, 0, len(days))
+	for d := range days {
+		busy = append(busy, d)
 	}
-	counted := map[string]map[string]bool{}
+	sort.Strings(busy)
+	values := strings.TrimSuffix(strings.Repeat("(?),", len(busy)), ",")
+	eargs := make([]any, 0, len(busy)+2)
+	for _, d := range busy {
+		eargs = append(eargs, d)
+	}
+	ownerCond = ""
+	if q.OwnerID != 0 {
+		ownerCond = " AND x.owner_id = ?"
+		eargs = append(eargs, q.OwnerID)
+	}
+	eargs = append(eargs, q.PerDay)
+	queries := []struct{ kind, sql string }{
+		{"activity", `WITH days(d) AS (VALUES ` + values + `)
+			SELECT a.id, a.date, a.start_time, a.end_time, a.subject, c.name, u.display_name, COALESCE(a.method_id, 0)
+			FROM days JOIN activities a ON a.id IN (SELECT x.id FROM activities x WHERE x.date = days.d` + ownerCond + `
+				ORDER BY x.start_time, x.id LIMIT ?)
+			JOIN customers c ON c.id = a.customer_id JOIN users u ON u.id = a.owner_id`},
+		{"plan", `WITH days(d) AS (VALUES ` + values + `)
+			SELECT p.id, p.date, p.time, '', p.subject, c.name, u.display_name, COALESCE(p.method_id, 0)
+			FROM days JOIN plans p ON p.id IN (SELECT x.id FROM plans x WHERE x.date = days.d` + ownerCond + `
+				AND x.status = 'planned' ORDER BY x.time, x.id LIMIT ?)
+			JOIN customers c ON c.id = p.customer_id JOIN users u ON u.id = p.owner_id`},
+	}
 	for _, src := range queries {
-		counted[src.kind] = map[string]bool{}
-		rows, err := db.Read.QueryContext(ctx, src.sql, args...)
+		rows, err := db.Read.QueryContext(ctx, src.sql, eargs...)
 		if err != nil {
 			return nil, err
 		}
 		for rows.Next() {
 			e := CalEntry{Kind: src.kind}
-			var n int
-			if err := rows.Scan(&n, &e.ID, &e.Date, &e.Time, &e.EndTime, &e.Subject, &e.CustomerName, &e.OwnerName, &e.MethodID); err != nil {
+			if err := rows.Scan(&e.ID, &e.Date, &e.Time, &e.EndTime, &e.Subject, &e.CustomerName, &e.OwnerName, &e.MethodID); err != nil {
 				rows.Close()
 				return nil, err
 			}
 			d := day(e.Date)
 			d.Entries = append(d.Entries, e)
-			if !counted[src.kind][e.Date] {
-				counted[src.kind][e.Date] = true
-				d.Total += n
-			}
 		}
 		rows.Close()
 		if err := rows.Err(); err != nil {

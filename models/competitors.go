@@ -24,7 +24,7 @@ type Competitor struct {
 func (db *DB) Competitors(ctx context.Context, actor Actor, activeOnly bool) ([]Competitor, error) {
 	mentionCond, args := "", []any{}
 	if !actor.SeesAllActivities() {
-		mentionCond = " AND m.activity_id IN (SELECT id FROM activities WHERE owner_id = ?)"
+		mentionCond = " AND EXISTS (SELECT 1 FROM activities a WHERE a.id = m.activity_id AND a.owner_id = ?)"
 		args = append(args, actor.ID)
 	}
 	query := `SELECT p.id, p.name, p.strengths, p.weaknesses, p.notes, p.active, p.created_at, p.updated_at,
@@ -42,6 +42,25 @@ func (db *DB) Competitors(ctx context.Context, actor Actor, activeOnly bool) ([]
 	for rows.Next() {
 		var c Competitor
 		if err := rows.Scan(&c.ID, &c.Name, &c.Strengths, &c.Weaknesses, &c.Notes, &c.Active, &c.CreatedAt, &c.UpdatedAt, &c.Mentions); err != nil {
+			return nil, err
+		}
+		out = append(out, c)
+	}
+	return out, rows.Err()
+}
+
+// CompetitorNames lists the competitors by name without mention counts,
+// for pickers and filters.
+func (db *DB) CompetitorNames(ctx context.Context) ([]Competitor, error) {
+	rows, err := db.Read.QueryContext(ctx, `SELECT id, name, active FROM competitors ORDER BY name`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []Competitor
+	for rows.Next() {
+		var c Competitor
+		if err := rows.Scan(&c.ID, &c.Name, &c.Active); err != nil {
 			return nil, err
 		}
 		out = append(out, c)
