@@ -298,7 +298,7 @@ func loadDemo(ctx context.Context, db *models.DB, log *slog.Logger) error {
 	const pw = "keyuan-demo"
 	today := db.LocalNow()
 	if err := db.Generate(ctx, models.GenerateOptions{Customers: 300, Prospects: 120, Sales: 4, Seed: 2026, Password: pw,
-		Activities: 3000, Plans: 400, Until: time.Date(today.Year(), today.Month(), today.Day(), 0, 0, 0, 0, time.UTC)}); err != nil {
+		Activities: 3000, Plans: 400, Opportunities: 60, Until: time.Date(today.Year(), today.Month(), today.Day(), 0, 0, 0, 0, time.UTC)}); err != nil {
 		return fmt.Errorf("demo data: %w", err)
 	}
 	for _, u := range []models.NewUser{
@@ -324,6 +324,7 @@ func gen(args []string) error {
 	fs.Uint64Var(&opt.Seed, "seed", 1, "random seed: the same seed gives the same data")
 	fs.IntVar(&opt.Activities, "activities", 0, "activity records to create (about one in ten also gets its next-activity plan)")
 	fs.IntVar(&opt.Plans, "plans", 0, "further activity plans to create around the end date")
+	fs.IntVar(&opt.Opportunities, "opportunities", 0, "opportunities to create")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}

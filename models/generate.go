@@ -20,9 +20,10 @@ type GenerateOptions struct {
 	// for the customers (generate_activities.go); Until is the end of the
 	// generated history (default 2026-06-30, so the same seed gives the
 	// same data on any day).
-	Activities int
-	Plans      int
-	Until      time.Time
+	Activities    int
+	Plans         int
+	Opportunities int
+	Until         time.Time
 }
 
 // Name parts for believable Chinese company and person names.

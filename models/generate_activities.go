@@ -32,7 +32,7 @@ var (
 // plans, for the customers already generated, then writes each customer's
 // latest activity back. Numbers are allocated in blocks per transaction.
 func (db *DB) generateActivities(ctx context.Context, rng *rand.Rand, opt GenerateOptions) error {
-	if opt.Activities == 0 && opt.Plans == 0 {
+	if opt.Activities == 0 && opt.Plans == 0 && opt.Opportunities == 0 {
 		return nil
 	}
 	until := opt.Until
@@ -163,6 +163,9 @@ func (db *DB) generateActivities(ctx context.Context, rng *rand.Rand, opt Genera
 	if err := db.generatePlans(ctx, rng, opt.Plans, until, custs, methods); err != nil {
 		return err
 	}
+	if err := db.generateOpportunities(ctx, rng, opt.Opportunities, until, custs, stages); err != nil {
+		return err
+	}
 	_, err = db.Write.ExecContext(ctx, `UPDATE customers SET (last_activity_date, last_activity_content) =
 		(SELECT a.date, a.subject FROM activities a WHERE a.customer_id = customers.id ORDER BY a.date DESC, a.id DESC LIMIT 1)
 		WHERE EXISTS (SELECT 1 FROM activities a WHERE a.customer_id = customers.id)`)
@@ -217,4 +220,46 @@ func (db *DB) generatePlans(ctx context.Context, rng *rand.Rand, n int, until ti
 		}
 	}
 	return nil
+}
+
+var genDeals = []string{"年度设备采购", "办公系统升级", "新厂房配套", "耗材年度框架协议", "售后服务续约", "试点项目", "二期扩容"}
+
+// generateOpportunities adds n opportunities: most open and spread over
+// the sales stages, some won or lost.
+func (db *DB) generateOpportunities(ctx context.Context, rng *rand.Rand, n int, until time.Time, custs []genCust, stages []int64) error {
+	if n == 0 {
+		return nil
+	}
+	return db.WithTx(ctx, func(tx *sql.Tx) error {
+		codes, err := db.nextNumbers(ctx, tx, "opportunity", n)
+		if err != nil {
+			return err
+		}
+		ins, err := tx.PrepareContext(ctx, `INSERT INTO opportunities (code, name, customer_id, owner_id, amount_fen, expected_close,
+			stage_id, probability, status, close_reason, closed_at, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+		if err != nil {
+			return err
+		}
+		defer ins.Close()
+		now := db.nowStamp()
+		for i := range n {
+			c := custs[rng.IntN(len(custs))]
+			si := rng.IntN(max(1, len(stages)-2)) // open ones sit before won/lost
+			status, reason, prob := "open", "", 10+20*si
+			var closed any
+			switch rng.IntN(6) {
+			case 0:
+				status, reason, prob, si, closed = "won", "价格和服务都有优势", 100, len(stages)-2, now
+			case 1:
+				status, reason, prob, si, closed = "lost", pick(rng, []string{"预算取消", "竞争对手报价更低", "项目延期"}), 0, len(stages)-1, now
+			}
+			amount := int64(5+rng.IntN(200)) * 100000
+			expected := until.AddDate(0, 0, rng.IntN(120)).Format("2006-01-02")
+			if _, err := ins.ExecContext(ctx, codes[i], pick(rng, genDeals), c.id, c.owner, amount, expected, stages[min(si, len(stages)-1)],
+				min(prob, 100), status, reason, closed, now, now); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
 }
