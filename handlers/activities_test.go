@@ -23,6 +23,7 @@ type actWorld struct {
 	contact, theirContact  int64
 	activity, plan, opp    int64
 	method, stage          int64
+	competitor, notice     int64
 }
 
 func newActWorld(t *testing.T) *actWorld {
@@ -70,6 +71,17 @@ func newActWorld(t *testing.T) *actWorld {
 		t.Fatal(err)
 	}
 	w.opp = o.ID
+	cp := &models.Competitor{Name: "金石软件", Active: true}
+	if err := w.db.SaveCompetitor(ctx, zhang, cp); err != nil {
+		t.Fatal(err)
+	}
+	w.competitor = cp.ID
+	if ok, err := w.db.NotifyPlan(ctx, w.plan); err != nil || !ok {
+		t.Fatalf("notify: %v %v", ok, err)
+	}
+	if err := w.db.Read.QueryRow(`SELECT id FROM notifications WHERE plan_id = ?`, w.plan).Scan(&w.notice); err != nil {
+		t.Fatal(err)
+	}
 	return w
 }
 
@@ -232,30 +244,43 @@ func TestCompletePlan(t *testing.T) {
 	}
 }
 
-// TestActivityRoutesByRole checks every route of the module for every role:
-// the owner and managers get the page, a colleague 404, service staff 403,
-// and a visitor is sent to the login page.
-func TestActivityRoutesByRole(t *testing.T) {
-	w := newActWorld(t)
-	clients := map[string]*client{"zhang": w.login("zhang"), "li": w.login("li"), "zhuguan": w.login("zhuguan"),
-		"admin": w.login("admin"), "kefu": w.login("kefu"), "anon": w.anon()}
-	type route struct {
-		method, path string
-		form         url.Values
-		want         map[string]int // by user; missing users expect the default
+// roleCase is a request with the status each user of the activity world
+// must get: zhang owns the records, li is a colleague, zhuguan a manager,
+// kefu service staff, anon not signed in.
+type roleCase struct {
+	routeCase
+	want map[string]int
+}
+
+// activityRoutes lists every route of the activity module (and of the
+// notifications, calendar feed and jobs) with the status per role. A new
+// route of these screens goes here; TestAccessTablesCoverEveryRoute
+// checks that it does.
+func activityRoutes(w *actWorld) []roleCase {
+	own := func(m, p string, form url.Values, ok int) roleCase {
+		return roleCase{routeCase{p, m, p, form}, map[string]int{"zhang": ok, "zhuguan": ok, "admin": ok, "li": 404, "kefu": 403, "anon": 303}}
 	}
-	own := func(m, p string, form url.Values, ok int) route {
-		return route{m, p, form, map[string]int{"zhang": ok, "zhuguan": ok, "admin": ok, "li": 404, "kefu": 403, "anon": 303}}
+	shared := func(m, p string, form url.Values, ok int) roleCase {
+		return roleCase{routeCase{p, m, p, form}, map[string]int{"zhang": ok, "zhuguan": ok, "admin": ok, "li": ok, "kefu": 403, "anon": 303}}
 	}
-	shared := func(m, p string, form url.Values, ok int) route {
-		return route{m, p, form, map[string]int{"zhang": ok, "zhuguan": ok, "admin": ok, "li": ok, "kefu": 403, "anon": 303}}
+	// Creating for zhang's customer: a colleague gets the form back (422),
+	// as for any counterpart that is not theirs.
+	create := func(p string, form url.Values) roleCase {
+		return roleCase{routeCase{p, "POST", p, form}, map[string]int{"zhang": 303, "zhuguan": 303, "admin": 303, "li": 422, "kefu": 403, "anon": 303}}
+	}
+	anyone := func(m, p string, form url.Values, ok int) roleCase {
+		return roleCase{routeCase{p, m, p, form}, map[string]int{"zhang": ok, "zhuguan": ok, "admin": ok, "li": ok, "kefu": ok, "anon": 303}}
 	}
 	planForm := url.Values{"date": {"2026-03-11"}, "time": {"09:30"}, "customer": {id(w.mine)}, "subject": {"改期回访"}, "remind": {"15"}}
 	oppForm := url.Values{"name": {"年度设备采购"}, "customer": {id(w.mine)}, "amount": {"120000"}, "probability": {"40"}}
-	routes := []route{
+	batch := url.Values{"kind": {"customer"}, "id": {id(w.mine)}, "from": {"2026-04-01"}, "to": {"2026-04-03"}, "subject": {"邀请"},
+		"step": {"confirm"}}
+	return []roleCase{
 		shared("GET", "/activities", nil, 200),
 		shared("GET", "/activities/new", nil, 200),
 		own("GET", "/activities/new?customer="+id(w.mine), nil, 200),
+		own("GET", "/activities/new?plan="+id(w.plan), nil, 200),
+		create("/activities", w.activityForm(map[string]string{"subject": "新建的记录"})),
 		own("GET", "/activities/"+id(w.activity), nil, 200),
 		own("GET", "/activities/"+id(w.activity)+"/edit", nil, 200),
 		own("POST", "/activities/"+id(w.activity), w.activityForm(map[string]string{"date": "2026-03-02"}), 303),
@@ -264,26 +289,60 @@ func TestActivityRoutesByRole(t *testing.T) {
 		shared("GET", "/plans", nil, 200),
 		shared("GET", "/plans/today", nil, 200),
 		shared("GET", "/plans/new", nil, 200),
+		create("/plans", planForm),
+		{routeCase{"batch", "POST", "/plans/batch", batch},
+			map[string]int{"zhang": 303, "zhuguan": 303, "admin": 303, "li": 404, "kefu": 403, "anon": 303}},
 		own("GET", "/plans/"+id(w.plan), nil, 200),
 		own("GET", "/plans/"+id(w.plan)+"/edit", nil, 200),
 		own("POST", "/plans/"+id(w.plan), planForm, 303),
+		own("POST", "/plans/"+id(w.plan)+"/cancel", nil, 303),
 		own("GET", "/calendar?who="+id(w.zhang), nil, 200),
-		{"GET", "/calendar?who=team", nil, map[string]int{"zhang": 404, "li": 404, "zhuguan": 200, "admin": 200, "kefu": 403, "anon": 303}},
+		{routeCase{"team calendar", "GET", "/calendar?who=team", nil},
+			map[string]int{"zhang": 404, "li": 404, "zhuguan": 200, "admin": 200, "kefu": 403, "anon": 303}},
 		shared("GET", "/calendar", nil, 200),
 		shared("GET", "/competitors", nil, 200),
 		shared("GET", "/competitors/new", nil, 200),
+		// The list is shared: whoever comes first creates the name, the
+		// others are told it exists.
+		{routeCase{"competitor create", "POST", "/competitors", url.Values{"name": {"远大集团"}}},
+			map[string]int{"li": 303, "zhuguan": 422, "admin": 422, "zhang": 422, "kefu": 403, "anon": 303}},
+		shared("GET", "/competitors/"+id(w.competitor), nil, 200),
+		shared("GET", "/competitors/"+id(w.competitor)+"/edit", nil, 200),
+		shared("POST", "/competitors/"+id(w.competitor), url.Values{"name": {"金石软件"}, "active": {"1"}}, 303),
 		shared("GET", "/opportunities", nil, 200),
 		shared("GET", "/opportunities/board", nil, 200),
 		shared("GET", "/opportunities/new", nil, 200),
+		create("/opportunities", oppForm),
 		own("GET", "/opportunities/"+id(w.opp), nil, 200),
 		own("GET", "/opportunities/"+id(w.opp)+"/edit", nil, 200),
 		own("POST", "/opportunities/"+id(w.opp), oppForm, 303),
 		own("POST", "/opportunities/"+id(w.opp)+"/stage", url.Values{"stage": {id(w.stage)}}, 303),
 		own("POST", "/opportunities/"+id(w.opp)+"/close", url.Values{"status": {"won"}, "reason": {"价格合适"}}, 303),
-		{"GET", "/notifications", nil, map[string]int{"zhang": 200, "li": 200, "zhuguan": 200, "admin": 200, "kefu": 200, "anon": 303}},
-		{"GET", "/profile/calendar", nil, map[string]int{"zhang": 200, "li": 200, "zhuguan": 200, "admin": 200, "kefu": 200, "anon": 303}},
-		{"GET", "/admin/jobs", nil, map[string]int{"zhang": 403, "li": 403, "zhuguan": 403, "admin": 200, "kefu": 403, "anon": 303}},
+		anyone("GET", "/notifications", nil, 200),
+		anyone("GET", "/notifications/count", nil, 200),
+		anyone("POST", "/notifications/read", nil, 303),
+		// Notifications are personal: even a manager gets 404 for zhang's.
+		{routeCase{"notification", "GET", "/notifications/" + id(w.notice), nil},
+			map[string]int{"zhang": 303, "zhuguan": 404, "admin": 404, "li": 404, "kefu": 404, "anon": 303}},
+		anyone("GET", "/profile/calendar", nil, 200),
+		anyone("POST", "/profile/calendar/token", nil, 200),
+		anyone("POST", "/profile/calendar/revoke", nil, 200),
+		{routeCase{"feed with a wrong token", "GET", "/ical/not-a-token.ics", nil},
+			map[string]int{"zhang": 404, "zhuguan": 404, "admin": 404, "li": 404, "kefu": 404, "anon": 404}},
+		{routeCase{"jobs", "GET", "/admin/jobs", nil},
+			map[string]int{"zhang": 403, "li": 403, "zhuguan": 403, "admin": 200, "kefu": 403, "anon": 303}},
+		// No scheduler runs in the test app, so the admin's "run now" finds no job.
+		{routeCase{"run a job", "POST", "/admin/jobs/plan_reminders/run", nil},
+			map[string]int{"zhang": 403, "li": 403, "zhuguan": 403, "admin": 404, "kefu": 403, "anon": 303}},
 	}
+}
+
+// TestActivityRoutesByRole tries every route of the module as every role.
+func TestActivityRoutesByRole(t *testing.T) {
+	w := newActWorld(t)
+	clients := map[string]*client{"zhang": w.login("zhang"), "li": w.login("li"), "zhuguan": w.login("zhuguan"),
+		"admin": w.login("admin"), "kefu": w.login("kefu"), "anon": w.anon()}
+	routes := activityRoutes(w)
 	// Every read runs before any write, and colleagues try each write
 	// before the owner and managers make it, so all see the same rows.
 	for _, pass := range []string{"GET", "POST"} {
@@ -293,12 +352,7 @@ func TestActivityRoutesByRole(t *testing.T) {
 			}
 			for _, user := range []string{"li", "kefu", "anon", "zhuguan", "admin", "zhang"} {
 				want := r.want[user]
-				var res *response
-				if r.method == "GET" {
-					res = clients[user].get(r.path)
-				} else {
-					res = clients[user].post(r.path, r.form)
-				}
+				res := clients[user].send(r.routeCase)
 				if res.StatusCode != want {
 					t.Errorf("%s %s as %s: %d, want %d", r.method, r.path, user, res.StatusCode, want)
 				}

@@ -145,7 +145,7 @@ func (s *Server) calendar(c *gin.Context) {
 		grid := monthGrid(first)
 		from, to = grid[0], grid[len(grid)-1]
 		data.Prev, data.Next = day(first.AddDate(0, -1, 0)), day(first.AddDate(0, 1, 0))
-		data.Title = s.t(c, "calendar.title.month", first.Year(), s.t(c, "month."+strconv.Itoa(int(first.Month()))))
+		data.Title = s.t(c, "month_year."+strconv.Itoa(int(first.Month())), first.Year())
 	case "year":
 		from = time.Date(anchor.Year(), 1, 1, 0, 0, 0, 0, s.cfg.Location)
 		to = from.AddDate(1, 0, -1)

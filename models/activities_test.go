@@ -3,41 +3,28 @@ package models
 import (
 	"context"
 	"errors"
-	"path/filepath"
 	"reflect"
 	"testing"
 	"time"
 )
 
-func init() { SetBcryptCostForTests() }
-
-// testDB is a fresh database with one salesperson owning one customer.
-type testDB struct {
+// actDB is a fresh database with one salesperson owning one customer.
+type actDB struct {
 	*DB
 	t        *testing.T
 	sales    Actor
 	customer int64
 }
 
-func newTestDB(t *testing.T) *testDB {
+func newActDB(t *testing.T) *actDB {
 	t.Helper()
-	ctx := context.Background()
-	db, err := Open(ctx, filepath.Join(t.TempDir(), "t.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	db.Loc, _ = time.LoadLocation("Asia/Shanghai")
-	if err := db.SeedDefaults(ctx); err != nil {
-		t.Fatal(err)
-	}
-	td := &testDB{DB: db, t: t}
+	td := &actDB{DB: newTestDB(t), t: t}
 	td.sales = td.user("zhang", RoleSales)
 	td.customer = td.newCustomer(td.sales, "customer", "上海测试有限公司")
 	return td
 }
 
-func (td *testDB) user(name string, role Role) Actor {
+func (td *actDB) user(name string, role Role) Actor {
 	td.t.Helper()
 	id, err := td.CreateUser(context.Background(), 0, NewUser{Username: name, DisplayName: name, Role: role, Password: "password123"})
 	if err != nil {
@@ -46,7 +33,7 @@ func (td *testDB) user(name string, role Role) Actor {
 	return Actor{ID: id, Role: role}
 }
 
-func (td *testDB) newCustomer(owner Actor, kind, name string) int64 {
+func (td *actDB) newCustomer(owner Actor, kind, name string) int64 {
 	td.t.Helper()
 	c := &Customer{Kind: kind, Name: name, OwnerID: owner.ID}
 	if err := td.CreateCustomer(context.Background(), owner, c, nil); err != nil {
@@ -55,7 +42,7 @@ func (td *testDB) newCustomer(owner Actor, kind, name string) int64 {
 	return c.ID
 }
 
-func (td *testDB) plansOf(activityID int64) []Plan {
+func (td *actDB) plansOf(activityID int64) []Plan {
 	td.t.Helper()
 	page, err := td.ListPlans(context.Background(), Actor{Role: RoleAdmin}, PlanFilter{PerPage: 500})
 	if err != nil {
@@ -97,7 +84,7 @@ func TestNextActivityRule(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			td := newTestDB(t)
+			td := newActDB(t)
 			a := &Activity{Date: "2026-03-01", StartTime: "09:00", EndTime: "10:00", CustomerID: td.customer, Subject: "拜访",
 				Content: "介绍新产品", NextSubject: tc.first.subject, NextDate: tc.first.date, NextTime: tc.first.time}
 			if err := td.SaveActivity(ctx, td.sales, a); err != nil {
@@ -132,7 +119,7 @@ func TestNextActivityRule(t *testing.T) {
 
 func TestNextActivityLeavesFinishedPlanAlone(t *testing.T) {
 	ctx := context.Background()
-	td := newTestDB(t)
+	td := newActDB(t)
 	a := &Activity{Date: "2026-03-01", CustomerID: td.customer, Subject: "拜访", NextSubject: "回访", NextDate: "2026-03-10", NextTime: "10:00"}
 	if err := td.SaveActivity(ctx, td.sales, a); err != nil {
 		t.Fatal(err)
@@ -152,7 +139,7 @@ func TestNextActivityLeavesFinishedPlanAlone(t *testing.T) {
 
 func TestWriteBackAndComplete(t *testing.T) {
 	ctx := context.Background()
-	td := newTestDB(t)
+	td := newActDB(t)
 	stages, err := td.AuxItemsOf(ctx, "sales_stage")
 	if err != nil {
 		t.Fatal(err)
@@ -204,7 +191,7 @@ func TestWriteBackAndComplete(t *testing.T) {
 
 func TestActivityRowRules(t *testing.T) {
 	ctx := context.Background()
-	td := newTestDB(t)
+	td := newActDB(t)
 	other := td.user("li", RoleSales)
 	theirs := td.newCustomer(other, "customer", "北京别人的客户")
 	a := &Activity{Date: "2026-03-01", CustomerID: theirs, Subject: "偷看"}
@@ -282,7 +269,7 @@ func TestDistributeDates(t *testing.T) {
 
 func TestBatchPlansAllOrNothing(t *testing.T) {
 	ctx := context.Background()
-	td := newTestDB(t)
+	td := newActDB(t)
 	other := td.user("li", RoleSales)
 	second := td.newCustomer(td.sales, "prospect", "潜在客户甲")
 	theirs := td.newCustomer(other, "customer", "别人的客户")
@@ -315,7 +302,7 @@ func TestBatchPlansAllOrNothing(t *testing.T) {
 
 func TestRemindersExactlyOnce(t *testing.T) {
 	ctx := context.Background()
-	td := newTestDB(t)
+	td := newActDB(t)
 	now := time.Date(2026, 3, 10, 1, 50, 0, 0, time.UTC) // 09:50 in Shanghai
 	td.Now = func() time.Time { return now }
 	p := &Plan{Date: "2026-03-10", Time: "10:00", CustomerID: td.customer, Subject: "回访", RemindMinutes: 15}
@@ -362,7 +349,7 @@ func TestRemindersExactlyOnce(t *testing.T) {
 
 func TestConvertProspectMovesActivities(t *testing.T) {
 	ctx := context.Background()
-	td := newTestDB(t)
+	td := newActDB(t)
 	pid := td.newCustomer(td.sales, "prospect", "潜在客户乙")
 	a := &Activity{Date: "2026-03-01", CustomerID: pid, Subject: "拜访", NextSubject: "回访", NextDate: "2026-03-09", NextTime: "10:00"}
 	if err := td.SaveActivity(ctx, td.sales, a); err != nil {
@@ -386,7 +373,7 @@ func TestConvertProspectMovesActivities(t *testing.T) {
 
 func TestAuxItemInUseByActivities(t *testing.T) {
 	ctx := context.Background()
-	td := newTestDB(t)
+	td := newActDB(t)
 	methods, _ := td.AuxItemsOf(ctx, "activity_method")
 	a := &Activity{Date: "2026-03-01", CustomerID: td.customer, Subject: "拜访", MethodID: methods[0].ID}
 	if err := td.SaveActivity(ctx, td.sales, a); err != nil {
