@@ -158,3 +158,61 @@ func TestBrowserActivityFlow(t *testing.T) {
 		t.Fatalf("month view at 390 px is %d px wide (%v)", wide, err)
 	}
 }
+
+// TestBrowserBoardDrag moves an opportunity on the pipeline board by
+// dragging its card to the next stage's column; htmx redraws the board.
+func TestBrowserBoardDrag(t *testing.T) {
+	t.Parallel()
+	app := newTestApp(t)
+	ctx0 := context.Background()
+	uid := app.addUser("zhang", models.RoleSales)
+	zhang := models.Actor{ID: uid, Role: models.RoleSales}
+	cu := &models.Customer{Kind: "customer", Name: "宁波远航物流有限公司"}
+	if err := app.db.CreateCustomer(ctx0, zhang, cu, nil); err != nil {
+		t.Fatal(err)
+	}
+	stages, err := app.db.AuxItemsOf(ctx0, "sales_stage")
+	if err != nil {
+		t.Fatal(err)
+	}
+	o := &models.Opportunity{Name: "仓储系统改造", CustomerID: cu.ID, AmountFen: 50_000_00, StageID: stages[0].ID}
+	if err := app.db.SaveOpportunity(ctx0, zhang, o); err != nil {
+		t.Fatal(err)
+	}
+	ctx := newBrowser(t)
+	shots := newStepShots(t, ctx)
+	if err := chromedp.Do(ctx,
+		chromedp.Navigate(app.ts.URL+"/opportunities/board"),
+		chromedp.WaitVisible(chromedp.CSS(`input[name=username]`)),
+		chromedp.SendKeys(chromedp.CSS(`input[name=username]`), "zhang"),
+		chromedp.SendKeys(chromedp.CSS(`input[name=password]`), testPassword),
+		chromedp.Click(chromedp.CSS(`.login-card button[type=submit]`)),
+		chromedp.WaitVisible(chromedp.CSS(`#board [data-move]`))); err != nil {
+		t.Fatal(err)
+	}
+	shots.take("board")
+	target := strconv.FormatInt(stages[1].ID, 10)
+	// A person's drag, as the browser reports it: dragstart on the card,
+	// dragover and drop on the column.
+	msg, err := chromedp.Run(ctx, chromedp.Evaluate[string](`(() => {
+		const card = document.querySelector("#board [data-move]");
+		const col = document.querySelector('#board [data-stage="`+target+`"]');
+		if (!card || !col) return "card or column missing";
+		const dt = new DataTransfer();
+		card.dispatchEvent(new DragEvent("dragstart", {bubbles: true, dataTransfer: dt}));
+		col.dispatchEvent(new DragEvent("dragover", {bubbles: true, cancelable: true, dataTransfer: dt}));
+		col.dispatchEvent(new DragEvent("drop", {bubbles: true, cancelable: true, dataTransfer: dt}));
+		return "";
+	})()`))
+	if err != nil || msg != "" {
+		t.Fatalf("drag: %v %s", err, msg)
+	}
+	if err := chromedp.Do(ctx, chromedp.WaitVisible(chromedp.CSS(`#board [data-stage="`+target+`"] [data-move]`))); err != nil {
+		t.Fatalf("card not in the new column: %v", err)
+	}
+	shots.take("moved")
+	got, err := app.db.GetOpportunity(ctx0, zhang, o.ID)
+	if err != nil || got.StageID != stages[1].ID {
+		t.Fatalf("stage after the drag = %d (%v), want %d", got.StageID, err, stages[1].ID)
+	}
+}

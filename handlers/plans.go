@@ -317,7 +317,7 @@ func (s *Server) showPlan(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	data.History = s.describeHistory(c, entries, p.Aux)
+	data.History = s.describeHistory(c, s.planHistoryValues(c, entries), p.Aux)
 	s.render(c, http.StatusOK, "plans/show", p)
 }
 
@@ -351,4 +351,26 @@ func (s *Server) cancelPlan(c *gin.Context) {
 		s.flash(c, "plan.cancelled")
 	}
 	redirect(c, "/plans/"+strconv.FormatInt(id, 10))
+}
+
+// planHistoryValues translates the values that only plans record (origin,
+// reminder) before describeHistory, which knows the shared ones.
+func (s *Server) planHistoryValues(c *gin.Context, entries []models.AuditEntry) []models.AuditEntry {
+	word := func(field, v string) string {
+		switch {
+		case v == "":
+			return ""
+		case field == "origin":
+			return s.t(c, "plan.origin."+v)
+		case field == "remind_minutes":
+			return s.t(c, "remind."+v)
+		}
+		return v
+	}
+	for i := range entries {
+		for j, ch := range entries[i].Changes {
+			entries[i].Changes[j].Old, entries[i].Changes[j].New = word(ch.Field, ch.Old), word(ch.Field, ch.New)
+		}
+	}
+	return entries
 }

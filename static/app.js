@@ -113,4 +113,36 @@
   document.addEventListener("focusin", function (e) {
     if (e.target.matches("[data-select-on-focus]")) e.target.select();
   });
+
+  // Pipeline board: dragging a card onto another stage moves it there
+  // (the buttons and the list do the same without a mouse).
+  var dragged = null;
+  document.addEventListener("dragstart", function (e) {
+    var card = e.target.closest && e.target.closest("[data-move]");
+    if (!card) return;
+    dragged = card;
+    e.dataTransfer.effectAllowed = "move";
+    e.dataTransfer.setData("text/plain", card.getAttribute("data-move"));
+  });
+  document.addEventListener("dragover", function (e) {
+    var col = dragged && e.target.closest("[data-stage]");
+    if (col && col.getAttribute("data-stage") !== "0") {
+      e.preventDefault();
+      col.classList.add("drop-target");
+    }
+  });
+  document.addEventListener("dragleave", function (e) {
+    var col = e.target.closest && e.target.closest("[data-stage]");
+    if (col && !col.contains(e.relatedTarget)) col.classList.remove("drop-target");
+  });
+  document.addEventListener("drop", function (e) {
+    var col = dragged && e.target.closest("[data-stage]");
+    if (!col) return;
+    e.preventDefault();
+    col.classList.remove("drop-target");
+    var url = dragged.getAttribute("data-move");
+    dragged = null;
+    if (window.htmx) htmx.ajax("POST", url, { target: "#board", values: { stage: col.getAttribute("data-stage") } });
+  });
+  document.addEventListener("dragend", function () { dragged = null; });
 })();
