@@ -110,7 +110,8 @@ func (db *DB) lookupCounterpart(ctx context.Context, q queryer, actor Actor, id 
 }
 
 // SearchCounterparts finds customers and prospects by name, code or phone
-// for the counterpart picker, within actor's rows.
+// for the counterpart picker, within actor's rows. The kind condition lets
+// a salesperson's search walk the (kind, owner, name) index.
 func (db *DB) SearchCounterparts(ctx context.Context, actor Actor, q string, limit int) ([]Counterpart, error) {
 	q = strings.TrimSpace(q)
 	if q == "" {
@@ -120,8 +121,8 @@ func (db *DB) SearchCounterparts(ctx context.Context, actor Actor, q string, lim
 	contains := "%" + escapeLike(q) + "%"
 	query := `SELECT c.id, c.kind, c.code, c.name, c.owner_id, u.display_name, c.status FROM customers c
 		JOIN users u ON u.id = c.owner_id
-		WHERE c.status <> 'converted' AND (c.name LIKE ? ESCAPE '\' OR c.short_name LIKE ? ESCAPE '\'
-			OR c.code LIKE ? ESCAPE '\' OR c.phone LIKE ? ESCAPE '\')`
+		WHERE c.kind IN ('customer', 'prospect') AND c.status <> 'converted'
+			AND (c.name LIKE ? ESCAPE '\' OR c.short_name LIKE ? ESCAPE '\' OR c.code LIKE ? ESCAPE '\' OR c.phone LIKE ? ESCAPE '\')`
 	args := []any{contains, contains, like, like}
 	if !actor.SeesAllCustomers() {
 		query += ` AND c.owner_id = ?`
