@@ -15,12 +15,12 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	netmail "net/mail"
 	"os"
 	"os/signal"
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"time"
 	_ "time/tzdata" // the binary carries its own time zone data
@@ -45,6 +45,7 @@ type config struct {
 	LogLevel  string
 	Demo      bool
 	AdminPass string
+	JobsOff   string
 }
 
 func main() {
@@ -149,7 +150,8 @@ func serve(args []string) error {
 	fs.StringVar(&cfg.SMTP.TLS, "smtp-tls", envDefault("KEYUAN_SMTP_TLS", "starttls"), "starttls, tls or none [KEYUAN_SMTP_TLS]")
 	fs.StringVar(&cfg.SMTP.Username, "smtp-user", envDefault("KEYUAN_SMTP_USER", ""), "SMTP user name [KEYUAN_SMTP_USER]")
 	fs.StringVar(&cfg.SMTP.From, "mail-from", envDefault("KEYUAN_MAIL_FROM", ""), "sender address, e.g. crm@example.com [KEYUAN_MAIL_FROM]")
-	fs.StringVar(&cfg.SMTP.FromName, "mail-from-name", envDefault("KEYUAN_MAIL_FROM_NAME", ""), "sender name [KEYUAN_MAIL_FROM_NAME]")
+	fs.StringVar(&cfg.SMTP.FromName, "mail-from-name", envDefault("KEYUAN_MAIL_FROM_NAME", "客源CRM"), "sender name [KEYUAN_MAIL_FROM_NAME]")
+	fs.StringVar(&cfg.JobsOff, "jobs-off", envDefault("KEYUAN_JOBS_OFF", ""), "comma-separated scheduled jobs to disable, e.g. plan_reminders [KEYUAN_JOBS_OFF]")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -208,17 +210,11 @@ func serve(args []string) error {
 	srv := handlers.New(handlers.Config{BaseURL: cfg.BaseURL, DataDir: cfg.DataDir, SessionKey: key, Location: db.Location(),
 		Version: version}, handlers.Deps{DB: db, Views: engine, Assets: assets, Log: log, Importer: importer,
 		Outbox: outbox, Mail: mailSettings})
-	background, stopBackground := context.WithCancel(context.Background())
-	var wg sync.WaitGroup
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		outbox.Loop(background, 15*time.Second, srv.QueueDueCampaigns)
-	}()
-	defer func() {
-		stopBackground()
-		wg.Wait()
-	}()
+	sched, err := startJobs(cfg, db, catalog, log, outbox, mailSettings, srv.QueueDueCampaigns)
+	if err != nil {
+		return err
+	}
+	srv.UseScheduler(sched)
 
 	httpServer := &http.Server{
 		Addr:              cfg.Listen,
@@ -244,7 +240,43 @@ func serve(args []string) error {
 	if err := httpServer.Shutdown(shutdownCtx); err != nil && !errors.Is(err, http.ErrServerClosed) {
 		return err
 	}
+	if err := sched.Stop(shutdownCtx); err != nil {
+		return fmt.Errorf("stop jobs: %w", err)
+	}
 	return nil
+}
+
+// startJobs builds the named list of scheduled jobs and starts them.
+// Outgoing e-mail is written as .eml files under the data folder.
+func startJobs(cfg config, db *models.DB, catalog views.Catalog, log *slog.Logger, outbox *jobs.Outbox,
+	mailSettings *jobs.MailSettings, queueDue func(context.Context) error) (*jobs.Scheduler, error) {
+	// Every e-mail, reminders included, goes through the outbox: SMTP when
+	// configured, .eml files otherwise, with retries and a record.
+	smtp, _, err := mailSettings.Current(context.Background())
+	if err != nil {
+		return nil, err
+	}
+	from := netmail.Address{Name: smtp.FromName, Address: smtp.From}
+	mailer := jobs.OutboxMailer{DB: db}
+	off := map[string]bool{}
+	for _, name := range strings.Split(cfg.JobsOff, ",") {
+		off[strings.TrimSpace(name)] = true
+	}
+	list := []jobs.Job{
+		{Name: "plan_reminders", Schedule: "@every 1m", Run: jobs.PlanReminders(db, jobs.ReminderConfig{
+			Mailer: mailer, From: from, BaseURL: cfg.BaseURL, T: catalog.T})},
+		{Name: "session_cleanup", Schedule: "17 * * * *", Run: jobs.SessionCleanup(db)},
+	}
+	list = append(list, jobs.OutboxJobs(outbox, queueDue)...)
+	for i := range list {
+		list[i].Enabled = !off[list[i].Name]
+	}
+	sched, err := jobs.New(db, log, db.Location(), list)
+	if err != nil {
+		return nil, err
+	}
+	sched.Start()
+	return sched, nil
 }
 
 // sessionKey returns the key that signs session cookies: KEYUAN_SESSION_KEY
@@ -285,7 +317,9 @@ func loadDemo(ctx context.Context, db *models.DB, log *slog.Logger) error {
 	}
 	log.Info("loading demo data")
 	const pw = "keyuan-demo"
-	if err := db.Generate(ctx, models.GenerateOptions{Customers: 300, Prospects: 120, Sales: 4, Seed: 2026, Password: pw}); err != nil {
+	today := db.LocalNow()
+	if err := db.Generate(ctx, models.GenerateOptions{Customers: 300, Prospects: 120, Sales: 4, Seed: 2026, Password: pw,
+		Activities: 3000, Plans: 400, Opportunities: 60, Until: time.Date(today.Year(), today.Month(), today.Day(), 0, 0, 0, 0, time.UTC)}); err != nil {
 		return fmt.Errorf("demo data: %w", err)
 	}
 	for _, u := range []models.NewUser{
@@ -309,6 +343,9 @@ func gen(args []string) error {
 	fs.IntVar(&opt.Prospects, "prospects", 0, "prospects to create")
 	fs.IntVar(&opt.Sales, "sales", 20, "salespeople to create")
 	fs.Uint64Var(&opt.Seed, "seed", 1, "random seed: the same seed gives the same data")
+	fs.IntVar(&opt.Activities, "activities", 0, "activity records to create (about one in ten also gets its next-activity plan)")
+	fs.IntVar(&opt.Plans, "plans", 0, "further activity plans to create around the end date")
+	fs.IntVar(&opt.Opportunities, "opportunities", 0, "opportunities to create")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -327,7 +364,7 @@ func gen(args []string) error {
 	if err := db.Generate(ctx, opt); err != nil {
 		return err
 	}
-	fmt.Printf("generated %d customers and %d prospects for %d salespeople in %s\n", opt.Customers, opt.Prospects, opt.Sales,
-		time.Since(start).Round(time.Millisecond))
+	fmt.Printf("generated %d customers, %d prospects, %d activity records and %d plans for %d salespeople in %s\n",
+		opt.Customers, opt.Prospects, opt.Activities, opt.Plans, opt.Sales, time.Since(start).Round(time.Millisecond))
 	return nil
 }

@@ -65,7 +65,8 @@ func (a *testApp) snapshot() string {
 	a.t.Helper()
 	var b strings.Builder
 	for _, table := range []string{"customers", "customer_traits", "contacts", "users", "aux_items",
-		"numbering_rules", "numbering_counters", "audit_log", "settings"} {
+		"numbering_rules", "numbering_counters", "audit_log", "settings",
+		"activities", "activity_competitors", "plans", "competitors", "opportunities", "notifications", "calendar_tokens"} {
 		rows, err := a.db.Read.Query("SELECT * FROM " + table + " ORDER BY 1, 2")
 		if err != nil {
 			a.t.Fatal(err)
@@ -515,6 +516,9 @@ func TestAccessTablesCoverEveryRoute(t *testing.T) {
 	tried = append(tried, adminRoutes(7, 8)...)
 	tried = append(tried, campaignRoutes(7, 8)...)
 	tried = append(tried, importRoutes(7)...)
+	for _, c := range activityRoutes(&actWorld{}) {
+		tried = append(tried, c.routeCase)
+	}
 	for _, kind := range []string{"customer", "prospect"} {
 		tried = append(tried, recordRoutes(kind, 7, 8)...)
 		for _, c := range collectionRoutes(kind, 7, 8, 1, 2) {
@@ -555,7 +559,7 @@ func TestAccessTablesCoverEveryRoute(t *testing.T) {
 				}
 			}
 			if !covered {
-				t.Errorf("%s %s%s (routes.go:%d) is in no access table: add it to recordRoutes, collectionRoutes, adminRoutes or selfRoutes",
+				t.Errorf("%s %s%s (routes.go:%d) is in no access table: add it to recordRoutes, collectionRoutes, adminRoutes, selfRoutes or activityRoutes",
 					sel.Sel.Name, prefix, pattern, fset.Position(call.Pos()).Line)
 			}
 		}

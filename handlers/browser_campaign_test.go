@@ -3,11 +3,15 @@ package handlers
 import (
 	"context"
 	"fmt"
+	"io"
+	"log/slog"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/chromedp/chromedp"
+
+	"keyuan/jobs"
 
 	"keyuan/models"
 )
@@ -37,10 +41,16 @@ func TestBrowserCampaignFlow(t *testing.T) {
 	if err := app.db.SaveCampaign(ctx, admin, m); err != nil {
 		t.Fatal(err)
 	}
-	// The outbox runs as in production, writing .eml files.
-	loopCtx, stop := context.WithCancel(ctx)
-	defer stop()
-	go app.outbox.Loop(loopCtx, 200*time.Millisecond, nil)
+	// The outbox job runs as in production ("send now" starts it at once),
+	// writing .eml files.
+	sched, err := jobs.New(app.db, slog.New(slog.NewTextHandler(io.Discard, nil)), app.db.Location(),
+		jobs.OutboxJobs(app.outbox, app.srv.QueueDueCampaigns))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sched.Start()
+	defer sched.Stop(context.Background())
+	app.srv.UseScheduler(sched)
 
 	bctx := newBrowser(t)
 	shots := newStepShots(t, bctx)

@@ -304,7 +304,7 @@ func (s *Server) sendCampaign(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	s.outbox.Kick()
+	s.deliverNow()
 	data, err := s.campaignMailData(c, m, f)
 	if err != nil {
 		s.fail(c, err)
@@ -382,7 +382,7 @@ func (s *Server) setPaused(c *gin.Context, paused bool) {
 		return
 	}
 	if !paused {
-		s.outbox.Kick()
+		s.deliverNow()
 	}
 	redirect(c, fmt.Sprintf("/campaigns/%d/mail", m.ID))
 }
@@ -399,6 +399,17 @@ func (s *Server) campaignProgress(c *gin.Context) {
 		return
 	}
 	s.renderBlock(c, http.StatusOK, "campaigns/mail", "progress", s.newPage(c, "", "campaigns", data))
+}
+
+// deliverNow runs the delivery job at once (after "send now" or "resume")
+// instead of waiting for its next turn; a run already going is enough.
+func (s *Server) deliverNow() {
+	if s.jobs == nil {
+		return
+	}
+	if err := s.jobs.RunNow(jobs.DeliverMailJob); err != nil && !errors.Is(err, jobs.ErrRunning) {
+		s.log.Warn("deliver now", "err", err)
+	}
 }
 
 // Public links in the messages: unsubscribe and the open pixel.

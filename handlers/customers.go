@@ -477,6 +477,11 @@ type customerCardData struct {
 	}
 	CanEdit   bool
 	Campaigns []models.CustomerCampaign
+	// Business activities of this counterpart (activities.go and friends).
+	NextPlan      *models.Plan
+	Activities    models.ActivityPage
+	Opportunities []models.Opportunity
+	CanActivity   bool
 }
 
 // describeHistory turns audit entries into readable lines: ids of items and
@@ -514,7 +519,7 @@ func (s *Server) describeHistory(c *gin.Context, entries []models.AuditEntry, au
 		for _, ch := range e.Changes {
 			hc := historyChange{Field: s.t(c, "field."+ch.Field), Old: ch.Old, New: ch.New}
 			switch ch.Field {
-			case "industry", "source", "grade", "region", "stage", "traits":
+			case "industry", "source", "grade", "region", "stage", "traits", "method":
 				hc.Old, hc.New = auxNames(ch.Old), auxNames(ch.New)
 			case "owner":
 				hc.Old, hc.New = userName(ch.Old), userName(ch.New)
@@ -570,6 +575,19 @@ func (s *Server) showCustomer(c *gin.Context, k customerKind) {
 			s.fail(c, err)
 			return
 		}
+	}
+	data.CanActivity = a.EditsActivities() && cu.Status != "converted"
+	if data.NextPlan, err = s.db.NextPlan(ctx, a, id, day(s.today())); err != nil {
+		s.fail(c, err)
+		return
+	}
+	if data.Activities, err = s.db.ListActivities(ctx, a, models.ActivityFilter{CustomerID: id, PerPage: 10}); err != nil {
+		s.fail(c, err)
+		return
+	}
+	if data.Opportunities, err = s.db.ListOpportunities(ctx, a, models.OpportunityFilter{CustomerID: id, Limit: 50}); err != nil {
+		s.fail(c, err)
+		return
 	}
 	s.render(c, http.StatusOK, "customers/card", p)
 }
@@ -696,6 +714,12 @@ func (s *Server) batchCustomers(c *gin.Context, k customerKind) {
 		}
 		s.flash(c, "batch.owner_changed")
 		redirect(c, back)
+	case "plan":
+		if !actor(c).EditsActivities() {
+			s.errorPage(c, http.StatusForbidden, "error.forbidden")
+			return
+		}
+		s.batchPlanForm(c, k, ids)
 	case "export", "export_xlsx":
 		// f is the ticked ids or the whole filter: either way the export
 		// reads the rows itself, through the same row rules.

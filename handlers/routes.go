@@ -28,6 +28,8 @@ func (s *Server) Handler() http.Handler {
 	app.GET("/login", s.loginPage)
 	app.POST("/login", s.login)
 	app.POST("/logout", s.logout)
+	// The private iCalendar feed: the secret token in the URL is the login.
+	app.GET("/ical/:token", s.icalFeed)
 
 	// Links inside campaign e-mail: no login. A GET never unsubscribes
 	// (mail scanners follow links); the POST does, also as RFC 8058 one-click.
@@ -42,6 +44,13 @@ func (s *Server) Handler() http.Handler {
 	in.GET("/profile", s.profile)
 	in.POST("/profile/password", s.changeOwnPassword)
 	in.POST("/profile/lang", s.changeOwnLang)
+	in.GET("/profile/calendar", s.calendarFeed)
+	in.POST("/profile/calendar/token", s.newCalendarToken)
+	in.POST("/profile/calendar/revoke", s.revokeCalendarToken)
+	in.GET("/notifications", s.listNotifications)
+	in.GET("/notifications/count", s.notificationCount)
+	in.POST("/notifications/read", s.readAllNotifications)
+	in.GET("/notifications/:id", s.openNotification)
 
 	// Customers (客户信息) and prospects (潜在客户信息) share their screens.
 	for _, kind := range []string{"customer", "prospect"} {
@@ -107,6 +116,42 @@ func (s *Server) Handler() http.Handler {
 	in.POST("/import/:id/cancel", s.importCancel)
 	in.GET("/import/:id/report", s.importReport)
 
+	// Business activity management (业务活动管理): salespeople, managers, admins.
+	act := in.Group("/", s.requireRole(models.RoleAdmin, models.RoleManager, models.RoleSales))
+	act.GET("/activities", s.listActivities)
+	act.GET("/activities/new", s.newActivity)
+	act.POST("/activities", s.createActivity)
+	act.GET("/activities/:id", s.showActivity)
+	act.GET("/activities/:id/edit", s.editActivity)
+	act.POST("/activities/:id", s.updateActivity)
+	act.GET("/counterparts", s.searchCounterparts)
+	act.GET("/counterparts/contacts", s.counterpartContacts)
+	act.GET("/plans", s.listPlans)
+	act.GET("/plans/today", s.todayPlans)
+	act.GET("/plans/new", s.newPlan)
+	act.POST("/plans", s.createPlan)
+	act.POST("/plans/batch", s.batchPlans)
+	act.GET("/plans/:id", s.showPlan)
+	act.GET("/plans/:id/edit", s.editPlan)
+	act.POST("/plans/:id", s.updatePlan)
+	act.POST("/plans/:id/cancel", s.cancelPlan)
+	act.GET("/calendar", s.calendar)
+	act.GET("/competitors", s.listCompetitors)
+	act.GET("/competitors/new", s.newCompetitor)
+	act.POST("/competitors", s.createCompetitor)
+	act.GET("/competitors/:id", s.showCompetitor)
+	act.GET("/competitors/:id/edit", s.editCompetitor)
+	act.POST("/competitors/:id", s.updateCompetitor)
+	act.GET("/opportunities", s.listOpportunities)
+	act.GET("/opportunities/board", s.board)
+	act.GET("/opportunities/new", s.newOpportunity)
+	act.POST("/opportunities", s.createOpportunity)
+	act.GET("/opportunities/:id", s.showOpportunity)
+	act.GET("/opportunities/:id/edit", s.editOpportunity)
+	act.POST("/opportunities/:id", s.updateOpportunity)
+	act.POST("/opportunities/:id/stage", s.moveOpportunity)
+	act.POST("/opportunities/:id/close", s.closeOpportunity)
+
 	// Basic settings (基础设置): admin only.
 	admin := in.Group("/", s.requireRole(models.RoleAdmin))
 	admin.GET("/settings", s.settingsHome)
@@ -128,6 +173,8 @@ func (s *Server) Handler() http.Handler {
 	admin.GET("/admin/users/:id/edit", s.editUser)
 	admin.POST("/admin/users/:id", s.updateUser)
 	admin.POST("/admin/users/:id/password", s.resetPassword)
+	admin.GET("/admin/jobs", s.listJobs)
+	admin.POST("/admin/jobs/:name/run", s.runJob)
 
 	r.NoRoute(s.limitBody, s.loadSession, s.notFound)
 

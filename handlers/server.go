@@ -56,6 +56,7 @@ type Server struct {
 	importer *jobs.Importer
 	outbox   *jobs.Outbox
 	mail     *jobs.MailSettings
+	jobs     *jobs.Scheduler // nil until UseScheduler
 }
 
 // New builds a Server.

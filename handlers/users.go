@@ -229,6 +229,11 @@ func (s *Server) changeOwnLang(c *gin.Context) {
 	redirect(c, "/profile")
 }
 
+// home is the start page: "My plans today" for salespeople.
 func (s *Server) home(c *gin.Context) {
+	if currentUser(c).Role == models.RoleSales {
+		s.todayPlans(c)
+		return
+	}
 	s.render(c, http.StatusOK, "home", s.newPage(c, s.t(c, "home.title"), "home", nil))
 }

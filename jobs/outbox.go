@@ -36,45 +36,30 @@ type Outbox struct {
 	log    *slog.Logger
 	owner  string // this process's lease name
 	sender func(ctx context.Context) (mail.Sender, OutboxConfig, error)
-	kick   chan struct{}
 }
 
 // NewOutbox builds the deliverer. sender returns the current sender and
 // limits, so admin changes to the SMTP settings apply at the next round.
 func NewOutbox(db *models.DB, log *slog.Logger, sender func(ctx context.Context) (mail.Sender, OutboxConfig, error)) *Outbox {
-	return &Outbox{db: db, log: log, owner: "keyuan-" + models.RandomToken(6), sender: sender, kick: make(chan struct{}, 1)}
+	return &Outbox{db: db, log: log, owner: "keyuan-" + models.RandomToken(6), sender: sender}
 }
 
-// Kick asks the loop to deliver now (after "send now"), without waiting.
-func (o *Outbox) Kick() {
-	select {
-	case o.kick <- struct{}{}:
-	default:
+// OutboxJobs are the scheduled jobs of the outbox: deliver what is due,
+// and queue the campaigns whose send time has come.
+func OutboxJobs(o *Outbox, queueDue func(context.Context) error) []Job {
+	return []Job{
+		{Name: DeliverMailJob, Schedule: "@every 15s", Enabled: true, Run: func(ctx context.Context) (string, error) {
+			st, err := o.Deliver(ctx)
+			return fmt.Sprintf("sent %d, retrying %d, failed %d", st.Sent, st.Retry, st.Failed), err
+		}},
+		{Name: "queue_scheduled_campaigns", Schedule: "@every 1m", Enabled: true, Run: func(ctx context.Context) (string, error) {
+			return "", queueDue(ctx)
+		}},
 	}
 }
 
-// Loop queues due scheduled campaigns and delivers, every interval and
-// whenever kicked, until ctx ends. Only one round runs at a time.
-func (o *Outbox) Loop(ctx context.Context, every time.Duration, queueDue func(context.Context) error) {
-	t := time.NewTicker(every)
-	defer t.Stop()
-	for {
-		if queueDue != nil {
-			if err := queueDue(ctx); err != nil && ctx.Err() == nil {
-				o.log.Error("queue scheduled campaigns", "err", err)
-			}
-		}
-		if _, err := o.Deliver(ctx); err != nil && ctx.Err() == nil {
-			o.log.Error("deliver outbox", "err", err)
-		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		case <-o.kick:
-		}
-	}
-}
+// DeliverMailJob is the job that delivers the outbox; "send now" runs it at once.
+const DeliverMailJob = "deliver_mail"
 
 // DeliveryStats is what one Deliver call did.
 type DeliveryStats struct {
@@ -164,14 +149,41 @@ func (o *Outbox) allowance(ctx context.Context, cfg OutboxConfig) (int, error) {
 	return n, nil
 }
 
-// envelope adds the sender and the one-click unsubscribe headers (RFC 8058)
-// to a stored message.
+// envelope adds the sender to a stored message and, to campaign mail, the
+// one-click unsubscribe headers (RFC 8058). Mail to staff (reminders,
+// digests) has no unsubscribe: it is work, not marketing.
 func envelope(r models.OutboxRow, cfg OutboxConfig) *mail.Envelope {
-	return &mail.Envelope{MessageID: r.MessageID, From: cfg.From, FromName: cfg.FromName, ToName: r.ToName, To: r.ToEmail,
-		Subject: r.Subject, Text: r.Text, HTML: r.HTML, Headers: map[string]string{
+	e := &mail.Envelope{MessageID: r.MessageID, From: cfg.From, FromName: cfg.FromName, ToName: r.ToName, To: r.ToEmail,
+		Subject: r.Subject, Text: r.Text, HTML: r.HTML}
+	if r.CampaignID != 0 {
+		e.Headers = map[string]string{
 			"List-Unsubscribe":      "<" + UnsubscribeURL(cfg.BaseURL, r.Token) + ">",
 			"List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
-		}}
+		}
+	}
+	return e
+}
+
+// OutboxMailer is the mail.Mailer of the application's own messages
+// (reminders, digests): it queues them in the outbox, which delivers them
+// with retries over SMTP, or to .eml files when no server is configured.
+type OutboxMailer struct {
+	DB   *models.DB
+	Host string // Message-ID domain
+}
+
+// Send queues one message per recipient.
+func (m OutboxMailer) Send(ctx context.Context, msg mail.Message) error {
+	host := m.Host
+	if host == "" {
+		host = "keyuan.local"
+	}
+	for _, to := range msg.To {
+		if err := m.DB.EnqueueMail(ctx, to.Address, to.Name, msg.Subject, msg.Text, msg.HTML, host); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // UnsubscribeURL and OpenPixelURL are the per-message links.

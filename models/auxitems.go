@@ -175,6 +175,9 @@ var auxReferences = []string{
 	"SELECT 1 FROM customers WHERE industry_id = ?1 OR source_id = ?1 OR grade_id = ?1 OR region_id = ?1 OR stage_id = ?1 LIMIT 1",
 	"SELECT 1 FROM customer_traits WHERE item_id = ?1 LIMIT 1",
 	"SELECT 1 FROM campaigns WHERE type_id = ?1 LIMIT 1",
+	"SELECT 1 FROM activities WHERE method_id = ?1 OR stage_id = ?1 LIMIT 1",
+	"SELECT 1 FROM plans WHERE method_id = ?1 LIMIT 1",
+	"SELECT 1 FROM opportunities WHERE stage_id = ?1 LIMIT 1",
 }
 
 // DeleteAuxItem removes an item that nothing uses; ErrInUse otherwise.

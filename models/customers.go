@@ -727,6 +727,9 @@ func (db *DB) DeleteContact(ctx context.Context, actor Actor, customerID, id int
 var prospectMoves = []string{
 	"UPDATE contacts SET customer_id = ?2 WHERE customer_id = ?1",
 	"UPDATE OR IGNORE campaign_targets SET customer_id = ?2 WHERE customer_id = ?1",
+	"UPDATE activities SET customer_id = ?2 WHERE customer_id = ?1",
+	"UPDATE plans SET customer_id = ?2 WHERE customer_id = ?1",
+	"UPDATE opportunities SET customer_id = ?2 WHERE customer_id = ?1",
 }
 
 // ConvertProspect turns a prospect into a new customer: the customer gets a

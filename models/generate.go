@@ -16,6 +16,14 @@ type GenerateOptions struct {
 	Sales     int    // salespeople to create (usernames sales1…salesN)
 	Seed      uint64 // same seed, same data
 	Password  string // password of the generated users
+	// Activities and Plans are activity records and extra plans to create
+	// for the customers (generate_activities.go); Until is the end of the
+	// generated history (default 2026-06-30, so the same seed gives the
+	// same data on any day).
+	Activities    int
+	Plans         int
+	Opportunities int
+	Until         time.Time
 }
 
 // Name parts for believable Chinese company and person names.
@@ -65,7 +73,7 @@ func (db *DB) Generate(ctx context.Context, opt GenerateOptions) error {
 			return err
 		}
 	}
-	return nil
+	return db.generateActivities(ctx, rng, opt)
 }
 
 func (db *DB) generateUsers(ctx context.Context, opt GenerateOptions) ([]int64, error) {

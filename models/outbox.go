@@ -157,6 +157,17 @@ func (db *DB) QueueCampaignMail(ctx context.Context, actor Actor, campaignID int
 	return res, err
 }
 
+// EnqueueMail queues one message that belongs to no campaign (a reminder,
+// a digest). It is delivered like campaign mail, with retries.
+func (db *DB) EnqueueMail(ctx context.Context, to, toName, subject, text, html, host string) error {
+	token := RandomToken(16)
+	now := db.Now()
+	_, err := db.Write.ExecContext(ctx, `INSERT INTO outbox (to_email, to_name, subject, body_text, body_html, message_id, token,
+		status, next_attempt, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, 'queued', ?, ?)`,
+		to, toName, subject, text, html, token+"@"+host, token, stampMilli(now), stamp(now))
+	return err
+}
+
 // SaveCampaignMail stores the invitation template and the scheduled send
 // time ("" for none).
 func (db *DB) SaveCampaignMail(ctx context.Context, actor Actor, campaignID int64, subject, text, html, sendAt string) error {
@@ -248,7 +259,7 @@ func (db *DB) ClaimOutbox(ctx context.Context, owner string, n int, leaseUntil t
 		now := stampMilli(db.Now())
 		rows, err := tx.QueryContext(ctx, `SELECT o.id, COALESCE(o.campaign_id, 0), COALESCE(o.target_id, 0), o.to_email, o.to_name,
 			o.subject, o.body_text, o.body_html, o.message_id, o.token, o.attempts,
-			EXISTS (SELECT 1 FROM mail_suppressions s WHERE s.email = o.to_email)
+			o.campaign_id IS NOT NULL AND EXISTS (SELECT 1 FROM mail_suppressions s WHERE s.email = o.to_email)
 			FROM outbox o LEFT JOIN campaigns m ON m.id = o.campaign_id
 			WHERE ((o.status = 'queued' AND o.next_attempt <= ?) OR (o.status = 'sending' AND o.lease_until < ?))
 			AND COALESCE(m.paused, 0) = 0 ORDER BY o.id LIMIT ?`, now, now, n)

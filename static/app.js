@@ -89,3 +89,76 @@
     setTimeout(function () { btn.disabled = true; btn.textContent = btn.getAttribute("data-busy"); }, 0);
   });
 })();
+
+// Business activity screens.
+(function () {
+  "use strict";
+
+  // Counterpart picker: choosing a search result fills the hidden id and
+  // tells the form ("picked"), so the contact list reloads.
+  document.addEventListener("click", function (e) {
+    var opt = e.target.closest("[data-pick-id]");
+    if (opt) {
+      var picker = opt.closest("[data-picker]");
+      picker.querySelector("input[name=customer]").value = opt.getAttribute("data-pick-id");
+      picker.querySelector("input[name=customer_label]").value = opt.getAttribute("data-pick-label");
+      picker.querySelector(".picker-results").innerHTML = "";
+      picker.dispatchEvent(new CustomEvent("picked", { bubbles: true }));
+      return;
+    }
+    // A click elsewhere closes open result lists.
+    document.querySelectorAll("[data-picker] .picker-results").forEach(function (r) {
+      if (!r.closest("[data-picker]").contains(e.target)) r.innerHTML = "";
+    });
+    var close = e.target.closest("[data-close-detail]");
+    if (close) {
+      var box = close.closest(".cal-detail");
+      if (box) box.innerHTML = "";
+    }
+  });
+
+  // Typing in the picker after a choice clears the chosen id, so a changed
+  // name is never saved against the old customer.
+  document.addEventListener("input", function (e) {
+    if (e.target.name !== "customer_label") return;
+    var picker = e.target.closest("[data-picker]");
+    if (picker) picker.querySelector("input[name=customer]").value = "";
+  });
+
+  // The one-time feed address selects itself for copying.
+  document.addEventListener("focusin", function (e) {
+    if (e.target.matches("[data-select-on-focus]")) e.target.select();
+  });
+
+  // Pipeline board: dragging a card onto another stage moves it there
+  // (the buttons and the list do the same without a mouse).
+  var dragged = null;
+  document.addEventListener("dragstart", function (e) {
+    var card = e.target.closest && e.target.closest("[data-move]");
+    if (!card) return;
+    dragged = card;
+    e.dataTransfer.effectAllowed = "move";
+    e.dataTransfer.setData("text/plain", card.getAttribute("data-move"));
+  });
+  document.addEventListener("dragover", function (e) {
+    var col = dragged && e.target.closest("[data-stage]");
+    if (col && col.getAttribute("data-stage") !== "0") {
+      e.preventDefault();
+      col.classList.add("drop-target");
+    }
+  });
+  document.addEventListener("dragleave", function (e) {
+    var col = e.target.closest && e.target.closest("[data-stage]");
+    if (col && !col.contains(e.relatedTarget)) col.classList.remove("drop-target");
+  });
+  document.addEventListener("drop", function (e) {
+    var col = dragged && e.target.closest("[data-stage]");
+    if (!col) return;
+    e.preventDefault();
+    col.classList.remove("drop-target");
+    var url = dragged.getAttribute("data-move");
+    dragged = null;
+    if (window.htmx) htmx.ajax("POST", url, { target: "#board", values: { stage: col.getAttribute("data-stage") } });
+  });
+  document.addEventListener("dragend", function () { dragged = null; });
+})();

@@ -258,6 +258,14 @@ func auditVocabulary(t *testing.T) (fields, actions []string) {
 	return fields, actions
 }
 
+func numbers(ns ...int) []string {
+	out := make([]string, len(ns))
+	for i, n := range ns {
+		out[i] = strconv.Itoa(n)
+	}
+	return out
+}
+
 // TestUsedKeysExist: every key the templates and handlers use exists in every
 // language, including every member of the dynamic families.
 func TestUsedKeysExist(t *testing.T) {
@@ -318,7 +326,21 @@ func TestUsedKeysExist(t *testing.T) {
 		"import.problem.": {sheet.ProblemEmpty, sheet.ProblemEncoding, sheet.ProblemQuoting, sheet.ProblemTooManyRows,
 			sheet.ProblemTooManyCols, sheet.ProblemNotXLSX, sheet.ProblemTooLarge, sheet.ProblemNoSheet, sheet.ProblemFormat,
 			sheet.ProblemCellTooLarge, "no_rows", "internal"},
+		// Business activity management (activities.json).
+		"plan.status.":        models.PlanStatuses,
+		"plan.origin.":        models.PlanOrigins,
+		"plan.period.":        {"today", "week", "month"},
+		"opportunity.status.": models.OpportunityStatuses,
+		"remind.":             numbers(models.RemindChoices...),
+		"calendar.view.":      {"day", "week", "month", "year"},
+		"weekday.":            numbers(1, 2, 3, 4, 5, 6, 7),
+		"month.":              numbers(1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12),
+		"month_year.":         numbers(1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12),
+		"jobs.job.":           {"plan_reminders", "session_cleanup"},
+		"jobs.trigger.":       {"schedule", "manual"},
 	}
+	// History shows plan and opportunity statuses too.
+	families["status."] = append(families["status."], append(slices.Clone(models.PlanStatuses), models.OpportunityStatuses...)...)
 	for prefix, where := range u.families {
 		members, ok := families[prefix]
 		if !ok {

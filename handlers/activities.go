@@ -1,0 +1,474 @@
+package handlers
+
+import (
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"keyuan/models"
+)
+
+// Business activity management (业务活动管理): activity records. Plans,
+// batch planning, the calendar, competitors, opportunities and
+// notifications have their own files.
+
+// Date limits for every date the activity screens accept.
+const (
+	minDate = "2000-01-01"
+	maxDate = "2100-12-31"
+)
+
+// validDay reports whether s is a real YYYY-MM-DD date inside the limits.
+func validDay(s string) bool {
+	t, err := time.Parse("2006-01-02", s)
+	return err == nil && t.Format("2006-01-02") == s && s >= minDate && s <= maxDate
+}
+
+// validClock reports whether s is HH:MM.
+func validClock(s string) bool {
+	t, err := time.Parse("15:04", s)
+	return err == nil && t.Format("15:04") == s
+}
+
+// today is the current date in the business's time zone.
+func (s *Server) today() time.Time {
+	now := time.Now().In(s.cfg.Location)
+	return time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, s.cfg.Location)
+}
+
+func day(t time.Time) string { return t.Format("2006-01-02") }
+
+// salespeople are the users a record or plan may belong to.
+func (s *Server) salespeople(c *gin.Context) ([]models.User, error) {
+	return s.db.ActiveUsersByRole(c.Request.Context(), models.RoleSales, models.RoleManager, models.RoleAdmin)
+}
+
+// checkOwner validates an owner picked by a manager; salespeople always own
+// their own records.
+func (s *Server) checkOwner(c *gin.Context, owner *int64, errs fieldErrors) {
+	a := actor(c)
+	if !a.SeesAllActivities() || *owner == 0 {
+		*owner = a.ID
+		return
+	}
+	if u, err := s.db.UserByID(c.Request.Context(), *owner); err != nil || !u.Active || u.Role == models.RoleService {
+		errs["owner"] = "validation.invalid_choice"
+	}
+}
+
+// checkCounterpart validates the counterpart and contact of a form: a
+// missing, converted or colleague's counterpart is a field error, not a 404,
+// so the form comes back with what was typed.
+func (s *Server) checkCounterpart(c *gin.Context, customerID, contactID int64, errs fieldErrors) *models.Counterpart {
+	ctx := c.Request.Context()
+	if customerID == 0 {
+		errs["customer"] = "validation.required"
+		return nil
+	}
+	cp, err := s.db.GetCounterpart(ctx, actor(c), customerID)
+	if err != nil {
+		errs["customer"] = "activity.counterpart_invalid"
+		return nil
+	}
+	if ok, err := s.db.ContactBelongs(ctx, customerID, contactID); err != nil || !ok {
+		errs["contact"] = "validation.invalid_choice"
+	}
+	return cp
+}
+
+// activityFilterFrom reads the list filter; malformed values are dropped.
+func activityFilterFrom(q url.Values) models.ActivityFilter {
+	f := models.ActivityFilter{
+		OwnerID:      parseID(q.Get("owner")),
+		CustomerID:   parseID(q.Get("customer")),
+		MethodID:     parseID(q.Get("method")),
+		StageID:      parseID(q.Get("stage")),
+		CompetitorID: parseID(q.Get("competitor")),
+		Q:            truncate(strings.TrimSpace(q.Get("q")), 100),
+		PerPage:      50,
+	}
+	if d := q.Get("from"); validDay(d) {
+		f.From = d
+	}
+	if d := q.Get("to"); validDay(d) {
+		f.To = d
+	}
+	if p, err := strconv.Atoi(q.Get("page")); err == nil && p > 0 && p <= 1_000_000 {
+		f.Page = p
+	}
+	return f
+}
+
+type activityListData struct {
+	Filter      models.ActivityFilter
+	Result      models.ActivityPage
+	Owners      []models.User
+	Competitors []models.Competitor
+	Customer    *models.Counterpart
+}
+
+func (s *Server) listActivities(c *gin.Context) {
+	ctx := c.Request.Context()
+	a := actor(c)
+	f := activityFilterFrom(c.Request.URL.Query())
+	res, err := s.db.ListActivities(ctx, a, f)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	data := &activityListData{Filter: f, Result: res}
+	if a.SeesAllActivities() {
+		if data.Owners, err = s.salespeople(c); err != nil {
+			s.fail(c, err)
+			return
+		}
+	}
+	if data.Competitors, err = s.db.CompetitorNames(ctx); err != nil {
+		s.fail(c, err)
+		return
+	}
+	if f.CustomerID != 0 {
+		// A counterpart the actor may not see simply filters to nothing.
+		if cu, err := s.db.CounterpartAnyStatus(ctx, a, f.CustomerID); err == nil {
+			data.Customer = cu
+		}
+	}
+	p := s.newPage(c, s.t(c, "activity.list.title"), "activities", data)
+	if isFragment(c) && c.GetHeader("HX-Target") == "results" {
+		s.renderBlock(c, http.StatusOK, "activities/list", "results", p)
+		return
+	}
+	s.render(c, http.StatusOK, "activities/list", p)
+}
+
+// activityForm is the activity record form as typed.
+type activityForm struct {
+	Activity      models.Activity
+	CustomerLabel string
+	Plan          *models.Plan // the plan being completed
+}
+
+func activityFormFrom(c *gin.Context) activityForm {
+	a := models.Activity{
+		Date:        strings.TrimSpace(c.PostForm("date")),
+		StartTime:   strings.TrimSpace(c.PostForm("start_time")),
+		EndTime:     strings.TrimSpace(c.PostForm("end_time")),
+		OwnerID:     parseID(c.PostForm("owner")),
+		CustomerID:  parseID(c.PostForm("customer")),
+		ContactID:   parseID(c.PostForm("contact")),
+		MethodID:    parseID(c.PostForm("method")),
+		StageID:     parseID(c.PostForm("stage")),
+		Subject:     strings.TrimSpace(c.PostForm("subject")),
+		Content:     strings.TrimSpace(c.PostForm("content")),
+		Result:      strings.TrimSpace(c.PostForm("result")),
+		NextSubject: strings.TrimSpace(c.PostForm("next_subject")),
+		NextDate:    strings.TrimSpace(c.PostForm("next_date")),
+		NextTime:    strings.TrimSpace(c.PostForm("next_time")),
+		PlanID:      parseID(c.PostForm("plan")),
+	}
+	seen := map[int64]bool{}
+	for _, v := range c.PostFormArray("competitor") {
+		id := parseID(v)
+		if id == 0 || seen[id] || len(a.Mentions) >= 50 {
+			continue
+		}
+		seen[id] = true
+		a.Mentions = append(a.Mentions, models.Mention{CompetitorID: id,
+			Note: strings.TrimSpace(c.PostForm("competitor_note_" + strconv.FormatInt(id, 10)))})
+	}
+	return activityForm{Activity: a, CustomerLabel: truncate(strings.TrimSpace(c.PostForm("customer_label")), 200)}
+}
+
+// validateActivity checks every field; messages are keys.
+func (s *Server) validateActivity(c *gin.Context, f *activityForm) fieldErrors {
+	ctx := c.Request.Context()
+	a := &f.Activity
+	errs := fieldErrors{}
+	latest := day(s.today().AddDate(1, 0, 0))
+	switch {
+	case a.Date == "":
+		errs["date"] = "validation.required"
+	case !validDay(a.Date) || a.Date > latest:
+		errs["date"] = "activity.date_range"
+	}
+	for _, fld := range []struct {
+		name string
+		v    string
+	}{{"start_time", a.StartTime}, {"end_time", a.EndTime}, {"next_time", a.NextTime}} {
+		if fld.v != "" && !validClock(fld.v) {
+			errs[fld.name] = "validation.time"
+		}
+	}
+	if a.StartTime != "" && a.EndTime != "" && errs["start_time"] == "" && errs["end_time"] == "" && a.EndTime <= a.StartTime {
+		errs["end_time"] = "activity.end_before_start"
+	}
+	if a.NextDate != "" {
+		if !validDay(a.NextDate) {
+			errs["next_date"] = "activity.date_range"
+		} else if errs["date"] == "" && a.Date != "" && a.NextDate < a.Date {
+			errs["next_date"] = "activity.next_before_date"
+		}
+	}
+	if a.Subject == "" {
+		errs["subject"] = "validation.required"
+	}
+	checkLen(errs, "subject", a.Subject, 200)
+	checkLen(errs, "content", a.Content, 5000)
+	checkLen(errs, "result", a.Result, 2000)
+	checkLen(errs, "next_subject", a.NextSubject, 200)
+	if !s.db.CheckAuxItem(ctx, "activity_method", a.MethodID) {
+		errs["method"] = "validation.invalid_choice"
+	}
+	if !s.db.CheckAuxItem(ctx, "sales_stage", a.StageID) {
+		errs["stage"] = "validation.invalid_choice"
+	}
+	for _, m := range a.Mentions {
+		if _, err := s.db.GetCompetitor(ctx, m.CompetitorID); err != nil {
+			errs["competitors"] = "validation.invalid_choice"
+		}
+		checkLen(errs, "competitors", m.Note, 200)
+	}
+	s.checkOwner(c, &a.OwnerID, errs)
+	if cp := s.checkCounterpart(c, a.CustomerID, a.ContactID, errs); cp != nil {
+		f.CustomerLabel = cp.Name
+	}
+	return errs
+}
+
+type activityFormData struct {
+	Form        activityForm
+	Owners      []models.User
+	Competitors []models.Competitor
+	Contacts    []models.Contact
+	Mentions    map[int64]models.Mention
+	Editing     bool
+	Manager     bool
+}
+
+func (s *Server) renderActivityForm(c *gin.Context, status int, f activityForm, editing bool, errs fieldErrors) {
+	ctx := c.Request.Context()
+	a := actor(c)
+	data := &activityFormData{Form: f, Editing: editing, Manager: a.SeesAllActivities(), Mentions: map[int64]models.Mention{}}
+	for _, m := range f.Activity.Mentions {
+		data.Mentions[m.CompetitorID] = m
+	}
+	var err error
+	if data.Manager {
+		if data.Owners, err = s.salespeople(c); err != nil {
+			s.fail(c, err)
+			return
+		}
+	}
+	all, err := s.db.CompetitorNames(ctx)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	for _, cp := range all {
+		if cp.Active || hasMention(f.Activity.Mentions, cp.ID) {
+			data.Competitors = append(data.Competitors, cp)
+		}
+	}
+	if f.Activity.CustomerID != 0 && errs["customer"] == "" {
+		if data.Contacts, err = s.db.Contacts(ctx, f.Activity.CustomerID); err != nil {
+			s.fail(c, err)
+			return
+		}
+	}
+	title := s.t(c, "activity.new.title")
+	if editing {
+		title = s.t(c, "activity.edit.title", f.Activity.Code)
+	}
+	p := s.newPage(c, title, "activities", data)
+	p.Errors = errs
+	s.render(c, status, "activities/form", p)
+}
+
+func hasMention(ms []models.Mention, id int64) bool {
+	for _, m := range ms {
+		if m.CompetitorID == id {
+			return true
+		}
+	}
+	return false
+}
+
+// newActivity opens the form, prefilled from ?customer= or from the plan
+// being completed (?plan=).
+func (s *Server) newActivity(c *gin.Context) {
+	ctx := c.Request.Context()
+	a := actor(c)
+	now := time.Now().In(s.cfg.Location)
+	f := activityForm{Activity: models.Activity{Date: day(now), StartTime: now.Truncate(30 * time.Minute).Format("15:04"), OwnerID: a.ID}}
+	if id := parseID(c.Query("plan")); id != 0 {
+		p, err := s.db.GetPlan(ctx, a, id)
+		if err != nil {
+			s.fail(c, err)
+			return
+		}
+		if p.Status != "planned" {
+			s.flash(c, "plan.not_open")
+			redirect(c, "/plans/"+strconv.FormatInt(p.ID, 10))
+			return
+		}
+		f.Plan = p
+		act := &f.Activity
+		act.PlanID, act.CustomerID, act.ContactID, act.MethodID, act.OwnerID = p.ID, p.CustomerID, p.ContactID, p.MethodID, p.OwnerID
+		act.Subject, act.Content = p.Subject, p.Content
+		if p.Time != "" {
+			act.StartTime = p.Time
+		}
+		f.CustomerLabel = p.CustomerName
+	} else if id := parseID(c.Query("customer")); id != 0 {
+		cp, err := s.db.GetCounterpart(ctx, a, id)
+		if err != nil {
+			s.fail(c, err)
+			return
+		}
+		f.Activity.CustomerID, f.CustomerLabel = cp.ID, cp.Name
+	}
+	s.renderActivityForm(c, http.StatusOK, f, false, nil)
+}
+
+func (s *Server) createActivity(c *gin.Context) { s.saveActivity(c, 0) }
+
+func (s *Server) updateActivity(c *gin.Context) {
+	id, ok := idParam(c, "id")
+	if !ok {
+		s.notFound(c)
+		return
+	}
+	s.saveActivity(c, id)
+}
+
+func (s *Server) saveActivity(c *gin.Context, id int64) {
+	ctx := c.Request.Context()
+	a := actor(c)
+	var old *models.Activity
+	if id != 0 {
+		var err error
+		if old, err = s.db.GetActivity(ctx, a, id); err != nil {
+			s.fail(c, err)
+			return
+		}
+	}
+	f := activityFormFrom(c)
+	f.Activity.ID = id
+	if old != nil {
+		f.Activity.Code, f.Activity.PlanID = old.Code, 0
+		if f.Activity.OwnerID == 0 {
+			f.Activity.OwnerID = old.OwnerID
+		}
+	} else if f.Activity.PlanID != 0 {
+		p, err := s.db.GetPlan(ctx, a, f.Activity.PlanID)
+		if err != nil {
+			s.fail(c, err)
+			return
+		}
+		f.Plan = p
+	}
+	if errs := s.validateActivity(c, &f); errs.Any() {
+		s.renderActivityForm(c, http.StatusUnprocessableEntity, f, id != 0, errs)
+		return
+	}
+	if err := s.db.SaveActivity(ctx, a, &f.Activity); err != nil {
+		s.fail(c, err)
+		return
+	}
+	key := "flash.saved"
+	if f.Activity.HasNext() && f.Activity.NextPlanID != 0 {
+		key = "activity.saved_with_plan"
+	}
+	s.flash(c, key)
+	redirect(c, "/activities/"+strconv.FormatInt(f.Activity.ID, 10))
+}
+
+type activityCardData struct {
+	Activity *models.Activity
+	Plan     *models.Plan // the plan this record completed
+	History  []historyLine
+	CanEdit  bool
+}
+
+func (s *Server) showActivity(c *gin.Context) {
+	id, ok := idParam(c, "id")
+	if !ok {
+		s.notFound(c)
+		return
+	}
+	ctx := c.Request.Context()
+	a := actor(c)
+	act, err := s.db.GetActivity(ctx, a, id)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	data := &activityCardData{Activity: act, CanEdit: a.EditsActivities()}
+	if data.Plan, err = s.db.PlanCompletedBy(ctx, a, id); err != nil {
+		s.fail(c, err)
+		return
+	}
+	p := s.newPage(c, act.Subject, "activities", data)
+	if isFragment(c) && c.GetHeader("HX-Target") == "cal-detail" {
+		s.renderBlock(c, http.StatusOK, "activities/show", "detail", p)
+		return
+	}
+	entries, err := s.db.History(ctx, "activity", id, 50)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	data.History = s.describeHistory(c, entries, p.Aux)
+	s.render(c, http.StatusOK, "activities/show", p)
+}
+
+func (s *Server) editActivity(c *gin.Context) {
+	id, ok := idParam(c, "id")
+	if !ok {
+		s.notFound(c)
+		return
+	}
+	act, err := s.db.GetActivity(c.Request.Context(), actor(c), id)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	s.renderActivityForm(c, http.StatusOK, activityForm{Activity: *act, CustomerLabel: act.CustomerName}, true, nil)
+}
+
+// Counterpart picker (htmx): search customers and prospects, and a
+// counterpart's contacts.
+
+func (s *Server) searchCounterparts(c *gin.Context) {
+	q := truncate(strings.TrimSpace(c.Query("customer_label")), 100)
+	list, err := s.db.SearchCounterparts(c.Request.Context(), actor(c), q, 12)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	p := s.newPage(c, "", "activities", map[string]any{"Q": q, "List": list})
+	s.renderBlock(c, http.StatusOK, "activities/form", "counterparts", p)
+}
+
+func (s *Server) counterpartContacts(c *gin.Context) {
+	ctx := c.Request.Context()
+	id := parseID(c.Query("customer"))
+	var contacts []models.Contact
+	if id != 0 {
+		if _, err := s.db.GetCounterpart(ctx, actor(c), id); err != nil {
+			s.fail(c, err)
+			return
+		}
+		var err error
+		if contacts, err = s.db.Contacts(ctx, id); err != nil {
+			s.fail(c, err)
+			return
+		}
+	}
+	p := s.newPage(c, "", "activities", map[string]any{"Contacts": contacts, "Selected": int64(0)})
+	s.renderBlock(c, http.StatusOK, "activities/form", "contact_options", p)
+}

@@ -1,0 +1,121 @@
+package handlers
+
+import (
+	"errors"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/gin-gonic/gin"
+
+	"keyuan/models"
+)
+
+// Competitors (竞争对手): a shared list; salespeople see only the mentions
+// in their own activity records.
+
+func (s *Server) listCompetitors(c *gin.Context) {
+	list, err := s.db.Competitors(c.Request.Context(), actor(c), false)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	s.render(c, http.StatusOK, "competitors/list", s.newPage(c, s.t(c, "competitor.list.title"), "competitors", list))
+}
+
+type competitorCardData struct {
+	Competitor *models.Competitor
+	Mentions   []models.CompetitorMention
+}
+
+func (s *Server) showCompetitor(c *gin.Context) {
+	id, ok := idParam(c, "id")
+	if !ok {
+		s.notFound(c)
+		return
+	}
+	ctx := c.Request.Context()
+	cp, err := s.db.GetCompetitor(ctx, id)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	data := &competitorCardData{Competitor: cp}
+	if data.Mentions, err = s.db.CompetitorMentions(ctx, actor(c), id, 100); err != nil {
+		s.fail(c, err)
+		return
+	}
+	s.render(c, http.StatusOK, "competitors/show", s.newPage(c, cp.Name, "competitors", data))
+}
+
+func (s *Server) renderCompetitorForm(c *gin.Context, status int, cp models.Competitor, errs fieldErrors) {
+	title := s.t(c, "competitor.new.title")
+	if cp.ID != 0 {
+		title = s.t(c, "competitor.edit.title", cp.Name)
+	}
+	p := s.newPage(c, title, "competitors", cp)
+	p.Errors = errs
+	s.render(c, status, "competitors/form", p)
+}
+
+func (s *Server) newCompetitor(c *gin.Context) {
+	s.renderCompetitorForm(c, http.StatusOK, models.Competitor{Active: true}, nil)
+}
+
+func (s *Server) editCompetitor(c *gin.Context) {
+	id, ok := idParam(c, "id")
+	if !ok {
+		s.notFound(c)
+		return
+	}
+	cp, err := s.db.GetCompetitor(c.Request.Context(), id)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	s.renderCompetitorForm(c, http.StatusOK, *cp, nil)
+}
+
+func (s *Server) createCompetitor(c *gin.Context) { s.saveCompetitor(c, 0) }
+
+func (s *Server) updateCompetitor(c *gin.Context) {
+	id, ok := idParam(c, "id")
+	if !ok {
+		s.notFound(c)
+		return
+	}
+	if _, err := s.db.GetCompetitor(c.Request.Context(), id); err != nil {
+		s.fail(c, err)
+		return
+	}
+	s.saveCompetitor(c, id)
+}
+
+func (s *Server) saveCompetitor(c *gin.Context, id int64) {
+	cp := models.Competitor{ID: id, Name: strings.TrimSpace(c.PostForm("name")),
+		Strengths: strings.TrimSpace(c.PostForm("strengths")), Weaknesses: strings.TrimSpace(c.PostForm("weaknesses")),
+		Notes: strings.TrimSpace(c.PostForm("notes")), Active: c.PostForm("active") == "1" || id == 0}
+	errs := fieldErrors{}
+	if cp.Name == "" {
+		errs["name"] = "validation.required"
+	}
+	checkLen(errs, "name", cp.Name, 100)
+	checkLen(errs, "strengths", cp.Strengths, 2000)
+	checkLen(errs, "weaknesses", cp.Weaknesses, 2000)
+	checkLen(errs, "notes", cp.Notes, 5000)
+	if errs.Any() {
+		s.renderCompetitorForm(c, http.StatusUnprocessableEntity, cp, errs)
+		return
+	}
+	err := s.db.SaveCompetitor(c.Request.Context(), actor(c), &cp)
+	if errors.Is(err, models.ErrConflict) {
+		s.renderCompetitorForm(c, http.StatusUnprocessableEntity, cp, fieldErrors{"name": "competitor.name_taken"})
+		return
+	}
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	s.flash(c, "flash.saved")
+	redirect(c, "/competitors/"+strconv.FormatInt(cp.ID, 10))
+}

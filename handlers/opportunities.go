@@ -1,0 +1,347 @@
+package handlers
+
+import (
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/gin-gonic/gin"
+
+	"keyuan/models"
+)
+
+// Opportunities (商机): list, card, form, won/lost, and a pipeline board by
+// sales stage whose cards move with htmx.
+
+type opportunityListData struct {
+	Filter   models.OpportunityFilter
+	Rows     []models.Opportunity
+	Owners   []models.User
+	Statuses []string
+	Total    int64
+}
+
+// TotalText is the listed amount as yuan text.
+func (d *opportunityListData) TotalText() string { return models.FormatFen(d.Total) }
+
+func (s *Server) listOpportunities(c *gin.Context) {
+	a := actor(c)
+	q := c.Request.URL.Query()
+	f := models.OpportunityFilter{StageID: parseID(q.Get("stage")), OwnerID: parseID(q.Get("owner")),
+		CustomerID: parseID(q.Get("customer")), Q: truncate(strings.TrimSpace(q.Get("q")), 100)}
+	for _, st := range models.OpportunityStatuses {
+		if q.Get("status") == st {
+			f.Status = st
+		}
+	}
+	rows, err := s.db.ListOpportunities(c.Request.Context(), a, f)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	data := &opportunityListData{Filter: f, Rows: rows, Statuses: models.OpportunityStatuses}
+	for _, o := range rows {
+		data.Total += o.AmountFen
+	}
+	if a.SeesAllActivities() {
+		if data.Owners, err = s.salespeople(c); err != nil {
+			s.fail(c, err)
+			return
+		}
+	}
+	p := s.newPage(c, s.t(c, "opportunity.list.title"), "opportunities", data)
+	if isFragment(c) && c.GetHeader("HX-Target") == "results" {
+		s.renderBlock(c, http.StatusOK, "opportunities/list", "results", p)
+		return
+	}
+	s.render(c, http.StatusOK, "opportunities/list", p)
+}
+
+type boardColumn struct {
+	Stage models.AuxItem // ID 0: no stage yet
+	Prev  int64
+	Next  int64
+	Cards []models.Opportunity
+	Sum   int64
+}
+
+// SumText is the column's total as yuan text.
+func (b boardColumn) SumText() string { return models.FormatFen(b.Sum) }
+
+type boardData struct {
+	Columns []boardColumn
+	Stages  []models.AuxItem
+}
+
+// board is the pipeline: open opportunities in one column per sales stage.
+func (s *Server) board(c *gin.Context) {
+	ctx := c.Request.Context()
+	a := actor(c)
+	rows, err := s.db.ListOpportunities(ctx, a, models.OpportunityFilter{Status: "open", OwnerID: parseID(c.Query("owner")), Limit: 2000})
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	p := s.newPage(c, s.t(c, "opportunity.board.title"), "opportunities", nil)
+	var stages []models.AuxItem
+	for _, st := range p.Aux.Options("sales_stage") {
+		stages = append(stages, st)
+	}
+	data := &boardData{Stages: stages}
+	cols := []boardColumn{{}}
+	index := map[int64]int{0: 0}
+	for _, st := range stages {
+		index[st.ID] = len(cols)
+		cols = append(cols, boardColumn{Stage: st})
+	}
+	for i := range cols {
+		if i > 1 {
+			cols[i].Prev = cols[i-1].Stage.ID
+		}
+		if i > 0 && i+1 < len(cols) {
+			cols[i].Next = cols[i+1].Stage.ID
+		}
+	}
+	for _, o := range rows {
+		i, ok := index[o.StageID]
+		if !ok {
+			i = 0 // a stage since deactivated shows with "no stage"
+		}
+		cols[i].Cards = append(cols[i].Cards, o)
+		cols[i].Sum += o.AmountFen
+	}
+	if len(cols[0].Cards) == 0 {
+		cols = cols[1:]
+	}
+	data.Columns = cols
+	p.Data = data
+	if isFragment(c) && c.GetHeader("HX-Target") == "board" {
+		s.renderBlock(c, http.StatusOK, "opportunities/board", "board", p)
+		return
+	}
+	s.render(c, http.StatusOK, "opportunities/board", p)
+}
+
+// moveOpportunity changes an open opportunity's stage from the board and
+// answers with the board again.
+func (s *Server) moveOpportunity(c *gin.Context) {
+	id, ok := idParam(c, "id")
+	if !ok {
+		s.notFound(c)
+		return
+	}
+	stage := parseID(c.PostForm("stage"))
+	if !s.db.CheckAuxItem(c.Request.Context(), "sales_stage", stage) {
+		s.errorPage(c, http.StatusUnprocessableEntity, "validation.invalid_choice")
+		return
+	}
+	if err := s.db.MoveOpportunity(c.Request.Context(), actor(c), id, stage); err != nil {
+		s.fail(c, err)
+		return
+	}
+	if isFragment(c) {
+		c.Request.Header.Set("HX-Target", "board")
+		c.Request.Method = http.MethodGet
+		s.board(c)
+		return
+	}
+	redirect(c, "/opportunities/board")
+}
+
+type opportunityForm struct {
+	Opportunity   models.Opportunity
+	CustomerLabel string
+	Amount        string
+	Probability   string
+}
+
+type opportunityFormData struct {
+	Form    opportunityForm
+	Owners  []models.User
+	Editing bool
+	Manager bool
+}
+
+func (s *Server) renderOpportunityForm(c *gin.Context, status int, f opportunityForm, editing bool, errs fieldErrors) {
+	a := actor(c)
+	data := &opportunityFormData{Form: f, Editing: editing, Manager: a.SeesAllActivities()}
+	if data.Manager {
+		var err error
+		if data.Owners, err = s.salespeople(c); err != nil {
+			s.fail(c, err)
+			return
+		}
+	}
+	title := s.t(c, "opportunity.new.title")
+	if editing {
+		title = s.t(c, "opportunity.edit.title", f.Opportunity.Code)
+	}
+	p := s.newPage(c, title, "opportunities", data)
+	p.Errors = errs
+	s.render(c, status, "opportunities/form", p)
+}
+
+func (s *Server) newOpportunity(c *gin.Context) {
+	a := actor(c)
+	f := opportunityForm{Opportunity: models.Opportunity{OwnerID: a.ID}, Probability: "10"}
+	if id := parseID(c.Query("customer")); id != 0 {
+		cp, err := s.db.GetCounterpart(c.Request.Context(), a, id)
+		if err != nil {
+			s.fail(c, err)
+			return
+		}
+		f.Opportunity.CustomerID, f.CustomerLabel = cp.ID, cp.Name
+	}
+	s.renderOpportunityForm(c, http.StatusOK, f, false, nil)
+}
+
+func (s *Server) editOpportunity(c *gin.Context) {
+	id, ok := idParam(c, "id")
+	if !ok {
+		s.notFound(c)
+		return
+	}
+	o, err := s.db.GetOpportunity(c.Request.Context(), actor(c), id)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	s.renderOpportunityForm(c, http.StatusOK, opportunityForm{Opportunity: *o, CustomerLabel: o.CustomerName,
+		Amount: models.FormatFen(o.AmountFen), Probability: strconv.Itoa(o.Probability)}, true, nil)
+}
+
+func (s *Server) createOpportunity(c *gin.Context) { s.saveOpportunity(c, 0) }
+
+func (s *Server) updateOpportunity(c *gin.Context) {
+	id, ok := idParam(c, "id")
+	if !ok {
+		s.notFound(c)
+		return
+	}
+	s.saveOpportunity(c, id)
+}
+
+func (s *Server) saveOpportunity(c *gin.Context, id int64) {
+	ctx := c.Request.Context()
+	a := actor(c)
+	var oldOwner int64
+	if id != 0 {
+		old, err := s.db.GetOpportunity(ctx, a, id)
+		if err != nil {
+			s.fail(c, err)
+			return
+		}
+		oldOwner = old.OwnerID
+	}
+	f := opportunityForm{Opportunity: models.Opportunity{ID: id, Name: strings.TrimSpace(c.PostForm("name")),
+		CustomerID: parseID(c.PostForm("customer")), OwnerID: parseID(c.PostForm("owner")),
+		ExpectedClose: strings.TrimSpace(c.PostForm("expected_close")), StageID: parseID(c.PostForm("stage")),
+		Notes: strings.TrimSpace(c.PostForm("notes"))},
+		CustomerLabel: truncate(strings.TrimSpace(c.PostForm("customer_label")), 200),
+		Amount:        strings.TrimSpace(c.PostForm("amount")), Probability: strings.TrimSpace(c.PostForm("probability"))}
+	o := &f.Opportunity
+	if o.OwnerID == 0 {
+		o.OwnerID = oldOwner
+	}
+	errs := fieldErrors{}
+	if o.Name == "" {
+		errs["name"] = "validation.required"
+	}
+	checkLen(errs, "name", o.Name, 200)
+	checkLen(errs, "notes", o.Notes, 5000)
+	var ok bool
+	if o.AmountFen, ok = models.ParseFen(f.Amount); !ok {
+		errs["amount"] = "opportunity.amount_invalid"
+	}
+	if p, err := strconv.Atoi(f.Probability); err != nil || p < 0 || p > 100 {
+		errs["probability"] = "opportunity.probability_invalid"
+	} else {
+		o.Probability = p
+	}
+	if o.ExpectedClose != "" && !validDay(o.ExpectedClose) {
+		errs["expected_close"] = "activity.date_range"
+	}
+	if !s.db.CheckAuxItem(ctx, "sales_stage", o.StageID) {
+		errs["stage"] = "validation.invalid_choice"
+	}
+	s.checkOwner(c, &o.OwnerID, errs)
+	if cp := s.checkCounterpart(c, o.CustomerID, 0, errs); cp != nil {
+		f.CustomerLabel = cp.Name
+	}
+	if errs.Any() {
+		s.renderOpportunityForm(c, http.StatusUnprocessableEntity, f, id != 0, errs)
+		return
+	}
+	if err := s.db.SaveOpportunity(ctx, a, o); err != nil {
+		s.fail(c, err)
+		return
+	}
+	s.flash(c, "flash.saved")
+	redirect(c, "/opportunities/"+strconv.FormatInt(o.ID, 10))
+}
+
+type opportunityCardData struct {
+	Opportunity *models.Opportunity
+	History     []historyLine
+	CanEdit     bool
+	Reason      string
+}
+
+func (s *Server) showOpportunity(c *gin.Context) {
+	s.renderOpportunity(c, http.StatusOK, "", nil)
+}
+
+func (s *Server) renderOpportunity(c *gin.Context, status int, reason string, errs fieldErrors) {
+	id, ok := idParam(c, "id")
+	if !ok {
+		s.notFound(c)
+		return
+	}
+	ctx := c.Request.Context()
+	a := actor(c)
+	o, err := s.db.GetOpportunity(ctx, a, id)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	data := &opportunityCardData{Opportunity: o, CanEdit: a.EditsActivities(), Reason: reason}
+	p := s.newPage(c, o.Name, "opportunities", data)
+	p.Errors = errs
+	entries, err := s.db.History(ctx, "opportunity", id, 50)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	data.History = s.describeHistory(c, entries, p.Aux)
+	s.render(c, status, "opportunities/show", p)
+}
+
+// closeOpportunity marks it won or lost (a reason is required for lost) or
+// reopens it.
+func (s *Server) closeOpportunity(c *gin.Context) {
+	id, ok := idParam(c, "id")
+	if !ok {
+		s.notFound(c)
+		return
+	}
+	status := c.PostForm("status")
+	reason := strings.TrimSpace(c.PostForm("reason"))
+	errs := fieldErrors{}
+	if status != "won" && status != "lost" && status != "open" {
+		errs["reason"] = "validation.invalid_choice"
+	}
+	if status == "lost" && reason == "" {
+		errs["reason"] = "opportunity.reason_required"
+	}
+	checkLen(errs, "reason", reason, 1000)
+	if errs.Any() {
+		s.renderOpportunity(c, http.StatusUnprocessableEntity, reason, errs)
+		return
+	}
+	if err := s.db.CloseOpportunity(c.Request.Context(), actor(c), id, status, reason); err != nil {
+		s.fail(c, err)
+		return
+	}
+	s.flash(c, "flash.saved")
+	redirect(c, "/opportunities/"+strconv.FormatInt(id, 10))
+}

@@ -1,0 +1,376 @@
+package handlers
+
+import (
+	"errors"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"keyuan/models"
+)
+
+// Activity plans (业务活动计划).
+
+func planFilterFrom(q url.Values, today time.Time) models.PlanFilter {
+	f := models.PlanFilter{
+		OwnerID:    parseID(q.Get("owner")),
+		CustomerID: parseID(q.Get("customer")),
+		Q:          truncate(strings.TrimSpace(q.Get("q")), 100),
+		PerPage:    50,
+	}
+	for _, st := range models.PlanStatuses {
+		if q.Get("status") == st {
+			f.Status = st
+		}
+	}
+	for _, o := range models.PlanOrigins {
+		if q.Get("origin") == o {
+			f.Origin = o
+		}
+	}
+	switch q.Get("period") {
+	case "today":
+		f.From, f.To = day(today), day(today)
+	case "week":
+		start := today.AddDate(0, 0, -((int(today.Weekday()) + 6) % 7))
+		f.From, f.To = day(start), day(start.AddDate(0, 0, 6))
+	case "month":
+		start := time.Date(today.Year(), today.Month(), 1, 0, 0, 0, 0, today.Location())
+		f.From, f.To = day(start), day(start.AddDate(0, 1, -1))
+	}
+	if d := q.Get("from"); validDay(d) {
+		f.From = d
+	}
+	if d := q.Get("to"); validDay(d) {
+		f.To = d
+	}
+	if p, err := strconv.Atoi(q.Get("page")); err == nil && p > 0 && p <= 1_000_000 {
+		f.Page = p
+	}
+	return f
+}
+
+type planListData struct {
+	Filter   models.PlanFilter
+	Result   models.PlanPage
+	Owners   []models.User
+	Statuses []string
+	Origins  []string
+	Today    string
+}
+
+func (s *Server) listPlans(c *gin.Context) {
+	a := actor(c)
+	q := c.Request.URL.Query()
+	if len(q) == 0 {
+		q = url.Values{"status": {"planned"}, "from": {day(s.today())}}
+	}
+	f := planFilterFrom(q, s.today())
+	res, err := s.db.ListPlans(c.Request.Context(), a, f)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	data := &planListData{Filter: f, Result: res, Statuses: models.PlanStatuses, Origins: models.PlanOrigins, Today: day(s.today())}
+	if a.SeesAllActivities() {
+		if data.Owners, err = s.salespeople(c); err != nil {
+			s.fail(c, err)
+			return
+		}
+	}
+	p := s.newPage(c, s.t(c, "plan.list.title"), "plans", data)
+	p.Query = q
+	if isFragment(c) && c.GetHeader("HX-Target") == "results" {
+		s.renderBlock(c, http.StatusOK, "plans/list", "results", p)
+		return
+	}
+	s.render(c, http.StatusOK, "plans/list", p)
+}
+
+type todayData struct {
+	Today    string
+	Plans    []models.Plan
+	Overdue  []models.Plan
+	Activity models.ActivityPage
+}
+
+// todayPlans is "My plans today" (我的今日计划): the salesperson's start page.
+func (s *Server) todayPlans(c *gin.Context) {
+	ctx := c.Request.Context()
+	u := currentUser(c)
+	a := u.Actor()
+	today := day(s.today())
+	data := &todayData{Today: today}
+	page, err := s.db.ListPlans(ctx, a, models.PlanFilter{From: today, To: today, OwnerID: u.ID, PerPage: 200})
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	data.Plans = page.Rows
+	if data.Overdue, err = s.db.OverduePlans(ctx, a, u.ID, today, 50); err != nil {
+		s.fail(c, err)
+		return
+	}
+	if data.Activity, err = s.db.ListActivities(ctx, a, models.ActivityFilter{From: today, To: today, OwnerID: u.ID, PerPage: 50}); err != nil {
+		s.fail(c, err)
+		return
+	}
+	s.render(c, http.StatusOK, "plans/today", s.newPage(c, s.t(c, "plan.today.title"), "home", data))
+}
+
+type planForm struct {
+	Plan          models.Plan
+	CustomerLabel string
+}
+
+func planFormFrom(c *gin.Context) planForm {
+	p := models.Plan{
+		Date:       strings.TrimSpace(c.PostForm("date")),
+		Time:       strings.TrimSpace(c.PostForm("time")),
+		OwnerID:    parseID(c.PostForm("owner")),
+		CustomerID: parseID(c.PostForm("customer")),
+		ContactID:  parseID(c.PostForm("contact")),
+		MethodID:   parseID(c.PostForm("method")),
+		Subject:    strings.TrimSpace(c.PostForm("subject")),
+		Content:    strings.TrimSpace(c.PostForm("content")),
+		Status:     c.PostForm("status"),
+	}
+	p.RemindMinutes = parseRemind(c.PostForm("remind"))
+	return planForm{Plan: p, CustomerLabel: truncate(strings.TrimSpace(c.PostForm("customer_label")), 200)}
+}
+
+// parseRemind reads a reminder choice; -2 marks an invalid one.
+func parseRemind(v string) int {
+	if v == "" {
+		return -1
+	}
+	m, err := strconv.Atoi(v)
+	if err != nil {
+		return -2
+	}
+	for _, ok := range models.RemindChoices {
+		if m == ok {
+			return m
+		}
+	}
+	return -2
+}
+
+func (s *Server) validatePlan(c *gin.Context, f *planForm) fieldErrors {
+	p := &f.Plan
+	errs := fieldErrors{}
+	switch {
+	case p.Date == "":
+		errs["date"] = "validation.required"
+	case !validDay(p.Date):
+		errs["date"] = "activity.date_range"
+	}
+	if p.Time != "" && !validClock(p.Time) {
+		errs["time"] = "validation.time"
+	}
+	if p.Subject == "" {
+		errs["subject"] = "validation.required"
+	}
+	checkLen(errs, "subject", p.Subject, 200)
+	checkLen(errs, "content", p.Content, 5000)
+	if !s.db.CheckAuxItem(c.Request.Context(), "activity_method", p.MethodID) {
+		errs["method"] = "validation.invalid_choice"
+	}
+	if p.RemindMinutes == -2 {
+		errs["remind"] = "validation.invalid_choice"
+	}
+	if p.Status != "" && p.Status != "planned" && p.Status != "cancelled" && p.Status != "done" {
+		errs["status"] = "validation.invalid_choice"
+	}
+	s.checkOwner(c, &p.OwnerID, errs)
+	if cp := s.checkCounterpart(c, p.CustomerID, p.ContactID, errs); cp != nil {
+		f.CustomerLabel = cp.Name
+	}
+	return errs
+}
+
+type planFormData struct {
+	Form          planForm
+	Owners        []models.User
+	Contacts      []models.Contact
+	RemindChoices []int
+	Editing       bool
+	Manager       bool
+}
+
+func (s *Server) renderPlanForm(c *gin.Context, status int, f planForm, editing bool, errs fieldErrors) {
+	a := actor(c)
+	data := &planFormData{Form: f, Editing: editing, Manager: a.SeesAllActivities(), RemindChoices: models.RemindChoices}
+	var err error
+	if data.Manager {
+		if data.Owners, err = s.salespeople(c); err != nil {
+			s.fail(c, err)
+			return
+		}
+	}
+	if f.Plan.CustomerID != 0 && errs["customer"] == "" {
+		if data.Contacts, err = s.db.Contacts(c.Request.Context(), f.Plan.CustomerID); err != nil {
+			s.fail(c, err)
+			return
+		}
+	}
+	title := s.t(c, "plan.new.title")
+	if editing {
+		title = s.t(c, "plan.edit.title", f.Plan.Code)
+	}
+	p := s.newPage(c, title, "plans", data)
+	p.Errors = errs
+	s.render(c, status, "plans/form", p)
+}
+
+func (s *Server) newPlan(c *gin.Context) {
+	a := actor(c)
+	f := planForm{Plan: models.Plan{Date: day(s.today().AddDate(0, 0, 1)), Time: "09:00", OwnerID: a.ID,
+		RemindMinutes: models.DefaultRemindMinutes, Status: "planned"}}
+	if d := c.Query("date"); validDay(d) {
+		f.Plan.Date = d
+	}
+	if id := parseID(c.Query("customer")); id != 0 {
+		cp, err := s.db.GetCounterpart(c.Request.Context(), a, id)
+		if err != nil {
+			s.fail(c, err)
+			return
+		}
+		f.Plan.CustomerID, f.CustomerLabel = cp.ID, cp.Name
+	}
+	s.renderPlanForm(c, http.StatusOK, f, false, nil)
+}
+
+func (s *Server) createPlan(c *gin.Context) { s.savePlan(c, 0) }
+
+func (s *Server) updatePlan(c *gin.Context) {
+	id, ok := idParam(c, "id")
+	if !ok {
+		s.notFound(c)
+		return
+	}
+	s.savePlan(c, id)
+}
+
+func (s *Server) savePlan(c *gin.Context, id int64) {
+	ctx := c.Request.Context()
+	a := actor(c)
+	f := planFormFrom(c)
+	f.Plan.ID = id
+	if id != 0 {
+		old, err := s.db.GetPlan(ctx, a, id)
+		if err != nil {
+			s.fail(c, err)
+			return
+		}
+		f.Plan.Code, f.Plan.Origin = old.Code, old.Origin
+		if f.Plan.OwnerID == 0 {
+			f.Plan.OwnerID = old.OwnerID
+		}
+		if old.Status == "done" {
+			f.Plan.Status = "done"
+		}
+	}
+	if errs := s.validatePlan(c, &f); errs.Any() {
+		s.renderPlanForm(c, http.StatusUnprocessableEntity, f, id != 0, errs)
+		return
+	}
+	if err := s.db.SavePlan(ctx, a, &f.Plan); err != nil {
+		s.fail(c, err)
+		return
+	}
+	s.flash(c, "flash.saved")
+	redirect(c, "/plans/"+strconv.FormatInt(f.Plan.ID, 10))
+}
+
+type planCardData struct {
+	Plan    *models.Plan
+	History []historyLine
+	CanEdit bool
+}
+
+func (s *Server) showPlan(c *gin.Context) {
+	id, ok := idParam(c, "id")
+	if !ok {
+		s.notFound(c)
+		return
+	}
+	ctx := c.Request.Context()
+	a := actor(c)
+	pl, err := s.db.GetPlan(ctx, a, id)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	data := &planCardData{Plan: pl, CanEdit: a.EditsActivities()}
+	p := s.newPage(c, pl.Subject, "plans", data)
+	if isFragment(c) && c.GetHeader("HX-Target") == "cal-detail" {
+		s.renderBlock(c, http.StatusOK, "plans/show", "detail", p)
+		return
+	}
+	entries, err := s.db.History(ctx, "plan", id, 50)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	data.History = s.describeHistory(c, s.planHistoryValues(c, entries), p.Aux)
+	s.render(c, http.StatusOK, "plans/show", p)
+}
+
+func (s *Server) editPlan(c *gin.Context) {
+	id, ok := idParam(c, "id")
+	if !ok {
+		s.notFound(c)
+		return
+	}
+	pl, err := s.db.GetPlan(c.Request.Context(), actor(c), id)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	s.renderPlanForm(c, http.StatusOK, planForm{Plan: *pl, CustomerLabel: pl.CustomerName}, true, nil)
+}
+
+func (s *Server) cancelPlan(c *gin.Context) {
+	id, ok := idParam(c, "id")
+	if !ok {
+		s.notFound(c)
+		return
+	}
+	err := s.db.CancelPlan(c.Request.Context(), actor(c), id)
+	if errors.Is(err, models.ErrConflict) {
+		s.flash(c, "plan.not_open")
+	} else if err != nil {
+		s.fail(c, err)
+		return
+	} else {
+		s.flash(c, "plan.cancelled")
+	}
+	redirect(c, "/plans/"+strconv.FormatInt(id, 10))
+}
+
+// planHistoryValues translates the values that only plans record (origin,
+// reminder) before describeHistory, which knows the shared ones.
+func (s *Server) planHistoryValues(c *gin.Context, entries []models.AuditEntry) []models.AuditEntry {
+	word := func(field, v string) string {
+		switch {
+		case v == "":
+			return ""
+		case field == "origin":
+			return s.t(c, "plan.origin."+v)
+		case field == "remind_minutes":
+			return s.t(c, "remind."+v)
+		}
+		return v
+	}
+	for i := range entries {
+		for j, ch := range entries[i].Changes {
+			entries[i].Changes[j].Old, entries[i].Changes[j].New = word(ch.Field, ch.Old), word(ch.Field, ch.New)
+		}
+	}
+	return entries
+}

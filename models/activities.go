@@ -1,0 +1,567 @@
+package models
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"strconv"
+	"strings"
+)
+
+// SeesAllActivities is false for salespeople, who only see their own
+// activity records and plans.
+func (a Actor) SeesAllActivities() bool { return a.Role != RoleSales }
+
+// EditsActivities is false for service staff, who only read.
+func (a Actor) EditsActivities() bool { return a.Role != RoleService }
+
+// Mention is a competitor named in an activity record, with a note.
+type Mention struct {
+	CompetitorID int64
+	Name         string
+	Note         string
+}
+
+// Activity is an activity record (业务活动记录).
+type Activity struct {
+	ID           int64
+	Code         string
+	Date         string // YYYY-MM-DD
+	StartTime    string // HH:MM or ""
+	EndTime      string
+	OwnerID      int64 // the salesperson
+	OwnerName    string
+	CustomerID   int64 // the counterpart: a customer or a prospect
+	CustomerKind string
+	CustomerCode string
+	CustomerName string
+	ContactID    int64
+	ContactName  string
+	MethodID     int64
+	StageID      int64
+	Subject      string
+	Content      string
+	Result       string
+	NextSubject  string
+	NextDate     string
+	NextTime     string
+	Mentions     []Mention
+	// PlanID is, on create, the plan this record completes.
+	PlanID int64
+	// NextPlanID and NextPlanCode name the plan this record's next activity made.
+	NextPlanID    int64
+	NextPlanCode  string
+	CreatedAt     string
+	UpdatedAt     string
+	CreatedByName string
+	UpdatedByName string
+}
+
+// HasNext reports whether next activity, next date and next time are all
+// filled in: only then does saving the record plan the next activity.
+func (a *Activity) HasNext() bool {
+	return strings.TrimSpace(a.NextSubject) != "" && a.NextDate != "" && a.NextTime != ""
+}
+
+// Counterpart is the customer or prospect an activity, plan or opportunity is about.
+type Counterpart struct {
+	ID        int64
+	Kind      string
+	Code      string
+	Name      string
+	OwnerID   int64
+	OwnerName string
+	Status    string
+}
+
+// GetCounterpart returns a customer or prospect (either kind) that actor may
+// see and that can still get new records: a converted prospect cannot.
+func (db *DB) GetCounterpart(ctx context.Context, actor Actor, id int64) (*Counterpart, error) {
+	return db.counterpart(ctx, db.Read, actor, id)
+}
+
+// CounterpartAnyStatus is GetCounterpart that also finds converted prospects,
+// for showing what old records are about.
+func (db *DB) CounterpartAnyStatus(ctx context.Context, actor Actor, id int64) (*Counterpart, error) {
+	return db.lookupCounterpart(ctx, db.Read, actor, id, true)
+}
+
+func (db *DB) counterpart(ctx context.Context, q queryer, actor Actor, id int64) (*Counterpart, error) {
+	return db.lookupCounterpart(ctx, q, actor, id, false)
+}
+
+func (db *DB) lookupCounterpart(ctx context.Context, q queryer, actor Actor, id int64, converted bool) (*Counterpart, error) {
+	query := `SELECT c.id, c.kind, c.code, c.name, c.owner_id, u.display_name, c.status FROM customers c
+		JOIN users u ON u.id = c.owner_id WHERE c.id = ?`
+	if !converted {
+		query += ` AND c.status <> 'converted'`
+	}
+	args := []any{id}
+	if !actor.SeesAllCustomers() {
+		query += ` AND c.owner_id = ?`
+		args = append(args, actor.ID)
+	}
+	var cp Counterpart
+	err := q.QueryRowContext(ctx, query, args...).Scan(&cp.ID, &cp.Kind, &cp.Code, &cp.Name, &cp.OwnerID, &cp.OwnerName, &cp.Status)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, ErrNotFound
+	}
+	return &cp, err
+}
+
+// SearchCounterparts finds customers and prospects by name, code or phone
+// for the counterpart picker, within actor's rows. The kind condition lets
+// a salesperson's search walk the (kind, owner, name) index.
+func (db *DB) SearchCounterparts(ctx context.Context, actor Actor, q string, limit int) ([]Counterpart, error) {
+	q = strings.TrimSpace(q)
+	if q == "" {
+		return nil, nil
+	}
+	like := escapeLike(q) + "%"
+	contains := "%" + escapeLike(q) + "%"
+	query := `SELECT c.id, c.kind, c.code, c.name, c.owner_id, u.display_name, c.status FROM customers c
+		JOIN users u ON u.id = c.owner_id
+		WHERE c.kind IN ('customer', 'prospect') AND c.status <> 'converted'
+			AND (c.name LIKE ? ESCAPE '\' OR c.short_name LIKE ? ESCAPE '\' OR c.code LIKE ? ESCAPE '\' OR c.phone LIKE ? ESCAPE '\')`
+	args := []any{contains, contains, like, like}
+	if !actor.SeesAllCustomers() {
+		query += ` AND c.owner_id = ?`
+		args = append(args, actor.ID)
+	}
+	query += ` ORDER BY c.kind, c.name, c.id LIMIT ?`
+	args = append(args, limit)
+	rows, err := db.Read.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []Counterpart
+	for rows.Next() {
+		var cp Counterpart
+		if err := rows.Scan(&cp.ID, &cp.Kind, &cp.Code, &cp.Name, &cp.OwnerID, &cp.OwnerName, &cp.Status); err != nil {
+			return nil, err
+		}
+		out = append(out, cp)
+	}
+	return out, rows.Err()
+}
+
+// ContactBelongs reports whether contact id (0: none) is a contact of customer.
+func (db *DB) ContactBelongs(ctx context.Context, customerID, contactID int64) (bool, error) {
+	if contactID == 0 {
+		return true, nil
+	}
+	var one int
+	err := db.Read.QueryRowContext(ctx, `SELECT 1 FROM contacts WHERE id = ? AND customer_id = ?`, contactID, customerID).Scan(&one)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, nil
+	}
+	return err == nil, err
+}
+
+const activityColumns = `a.id, a.code, a.date, a.start_time, a.end_time, a.owner_id, u.display_name, a.customer_id, c.kind,
+	c.code, c.name, COALESCE(a.contact_id, 0), COALESCE(k.name, ''), COALESCE(a.method_id, 0), COALESCE(a.stage_id, 0),
+	a.subject, a.content, a.result, a.next_subject, COALESCE(a.next_date, ''), a.next_time,
+	COALESCE(np.id, 0), COALESCE(np.code, ''), a.created_at, a.updated_at, COALESCE(cb.display_name, ''), COALESCE(ub.display_name, '')`
+
+const activityJoins = ` FROM activities a JOIN users u ON u.id = a.owner_id JOIN customers c ON c.id = a.customer_id
+	LEFT JOIN contacts k ON k.id = a.contact_id LEFT JOIN plans np ON np.source_activity_id = a.id
+	LEFT JOIN users cb ON cb.id = a.created_by LEFT JOIN users ub ON ub.id = a.updated_by`
+
+func scanActivity(row interface{ Scan(...any) error }) (*Activity, error) {
+	var a Activity
+	err := row.Scan(&a.ID, &a.Code, &a.Date, &a.StartTime, &a.EndTime, &a.OwnerID, &a.OwnerName, &a.CustomerID, &a.CustomerKind,
+		&a.CustomerCode, &a.CustomerName, &a.ContactID, &a.ContactName, &a.MethodID, &a.StageID, &a.Subject, &a.Content,
+		&a.Result, &a.NextSubject, &a.NextDate, &a.NextTime, &a.NextPlanID, &a.NextPlanCode, &a.CreatedAt, &a.UpdatedAt,
+		&a.CreatedByName, &a.UpdatedByName)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, ErrNotFound
+	}
+	return &a, err
+}
+
+func (db *DB) getActivity(ctx context.Context, q queryer, actor Actor, id int64) (*Activity, error) {
+	query := `SELECT ` + activityColumns + activityJoins + ` WHERE a.id = ?`
+	args := []any{id}
+	if !actor.SeesAllActivities() {
+		query += ` AND a.owner_id = ?`
+		args = append(args, actor.ID)
+	}
+	a, err := scanActivity(q.QueryRowContext(ctx, query, args...))
+	if err != nil {
+		return nil, err
+	}
+	rows, err := q.QueryContext(ctx, `SELECT m.competitor_id, p.name, m.note FROM activity_competitors m
+		JOIN competitors p ON p.id = m.competitor_id WHERE m.activity_id = ? ORDER BY p.name`, id)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var m Mention
+		if err := rows.Scan(&m.CompetitorID, &m.Name, &m.Note); err != nil {
+			return nil, err
+		}
+		a.Mentions = append(a.Mentions, m)
+	}
+	return a, rows.Err()
+}
+
+// GetActivity returns an activity record actor may see; ErrNotFound otherwise.
+func (db *DB) GetActivity(ctx context.Context, actor Actor, id int64) (*Activity, error) {
+	return db.getActivity(ctx, db.Read, actor, id)
+}
+
+func activityPairs(old, a *Activity) []fieldPair {
+	i := func(v int64) string {
+		if v == 0 {
+			return ""
+		}
+		return strconv.FormatInt(v, 10)
+	}
+	mentions := func(ms []Mention) string {
+		parts := make([]string, len(ms))
+		for j, m := range ms {
+			parts[j] = m.Name
+			if m.Note != "" {
+				parts[j] += "（" + m.Note + "）"
+			}
+		}
+		return strings.Join(parts, "、")
+	}
+	return []fieldPair{
+		{"date", old.Date, a.Date}, {"start_time", old.StartTime, a.StartTime}, {"end_time", old.EndTime, a.EndTime},
+		{"owner", i(old.OwnerID), i(a.OwnerID)}, {"counterpart", old.CustomerName, a.CustomerName},
+		{"contact", old.ContactName, a.ContactName}, {"method", i(old.MethodID), i(a.MethodID)},
+		{"stage", i(old.StageID), i(a.StageID)}, {"subject", old.Subject, a.Subject}, {"content", old.Content, a.Content},
+		{"result", old.Result, a.Result}, {"competitors", mentions(old.Mentions), mentions(a.Mentions)},
+		{"next_subject", old.NextSubject, a.NextSubject}, {"next_date", old.NextDate, a.NextDate},
+		{"next_time", old.NextTime, a.NextTime},
+	}
+}
+
+// SaveActivity creates (ID 0) or updates an activity record in one
+// transaction, which also
+//   - writes the latest activity date, content and sales stage back to the
+//     counterpart (when this record is its latest);
+//   - completes the plan named by PlanID (on create);
+//   - applies the next-activity rule (see applyNextActivity).
+//
+// A salesperson's records are always their own, about their own counterparts.
+func (db *DB) SaveActivity(ctx context.Context, actor Actor, a *Activity) error {
+	if !actor.EditsActivities() {
+		return ErrNotFound
+	}
+	if !actor.SeesAllActivities() {
+		a.OwnerID = actor.ID
+	}
+	return db.WithTx(ctx, func(tx *sql.Tx) error {
+		cp, err := db.counterpart(ctx, tx, actor, a.CustomerID)
+		if err != nil {
+			return err
+		}
+		a.CustomerKind, a.CustomerCode, a.CustomerName = cp.Kind, cp.Code, cp.Name
+		a.ContactName = ""
+		if a.ContactID != 0 {
+			err := tx.QueryRowContext(ctx, `SELECT name FROM contacts WHERE id = ? AND customer_id = ?`, a.ContactID, a.CustomerID).Scan(&a.ContactName)
+			if errors.Is(err, sql.ErrNoRows) {
+				return ErrNotFound
+			}
+			if err != nil {
+				return err
+			}
+		}
+		if err := db.mentionNames(ctx, tx, a.Mentions); err != nil {
+			return err
+		}
+		now := db.nowStamp()
+		old := &Activity{}
+		if a.ID == 0 {
+			if a.Code, err = db.NextNumber(ctx, tx, "activity"); err != nil {
+				return err
+			}
+			res, err := tx.ExecContext(ctx, `INSERT INTO activities (code, date, start_time, end_time, owner_id, customer_id,
+				contact_id, method_id, stage_id, subject, content, result, next_subject, next_date, next_time,
+				created_at, created_by, updated_at, updated_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+				a.Code, a.Date, a.StartTime, a.EndTime, a.OwnerID, a.CustomerID, nullInt(a.ContactID), nullInt(a.MethodID),
+				nullInt(a.StageID), a.Subject, a.Content, a.Result, a.NextSubject, nullStr(a.NextDate), a.NextTime,
+				now, nullInt(actor.ID), now, nullInt(actor.ID))
+			if err != nil {
+				return err
+			}
+			if a.ID, err = res.LastInsertId(); err != nil {
+				return err
+			}
+		} else {
+			if old, err = db.getActivity(ctx, tx, actor, a.ID); err != nil {
+				return err
+			}
+			a.Code = old.Code
+			_, err = tx.ExecContext(ctx, `UPDATE activities SET date = ?, start_time = ?, end_time = ?, owner_id = ?, customer_id = ?,
+				contact_id = ?, method_id = ?, stage_id = ?, subject = ?, content = ?, result = ?, next_subject = ?, next_date = ?,
+				next_time = ?, updated_at = ?, updated_by = ? WHERE id = ?`,
+				a.Date, a.StartTime, a.EndTime, a.OwnerID, a.CustomerID, nullInt(a.ContactID), nullInt(a.MethodID),
+				nullInt(a.StageID), a.Subject, a.Content, a.Result, a.NextSubject, nullStr(a.NextDate), a.NextTime,
+				now, nullInt(actor.ID), a.ID)
+			if err != nil {
+				return err
+			}
+			if _, err := tx.ExecContext(ctx, `DELETE FROM activity_competitors WHERE activity_id = ?`, a.ID); err != nil {
+				return err
+			}
+		}
+		for _, m := range a.Mentions {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO activity_competitors (activity_id, competitor_id, note) VALUES (?, ?, ?)`,
+				a.ID, m.CompetitorID, m.Note); err != nil {
+				return err
+			}
+		}
+		action := "update"
+		changes := diff(activityPairs(old, a))
+		if old.ID == 0 {
+			action = "create"
+			changes = append([]Change{{Field: "code", New: a.Code}}, changes...)
+			if a.PlanID != 0 {
+				if err := db.completePlan(ctx, tx, actor, a.PlanID, a.ID, now); err != nil {
+					return err
+				}
+			}
+		}
+		if err := recordAudit(ctx, tx, now, actor.ID, "activity", a.ID, action, changes); err != nil {
+			return err
+		}
+		if err := db.writeBack(ctx, tx, actor.ID, a, now); err != nil {
+			return err
+		}
+		a.NextPlanID, a.NextPlanCode, err = db.applyNextActivity(ctx, tx, actor.ID, a, now)
+		return err
+	})
+}
+
+// mentionNames fills in competitor names, which also proves they exist.
+func (db *DB) mentionNames(ctx context.Context, tx *sql.Tx, ms []Mention) error {
+	for i := range ms {
+		err := tx.QueryRowContext(ctx, `SELECT name FROM competitors WHERE id = ?`, ms[i].CompetitorID).Scan(&ms[i].Name)
+		if errors.Is(err, sql.ErrNoRows) {
+			return ErrNotFound
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// writeBack copies the record's date, content and sales stage to its
+// counterpart when the record is at least as recent as what the counterpart
+// shows, so editing an old record never overwrites newer news.
+func (db *DB) writeBack(ctx context.Context, tx *sql.Tx, by int64, a *Activity, now string) error {
+	content := a.Content
+	if strings.TrimSpace(content) == "" {
+		content = a.Subject
+	}
+	var oldStage int64
+	err := tx.QueryRowContext(ctx, `SELECT COALESCE(stage_id, 0) FROM customers WHERE id = ? AND COALESCE(last_activity_date, '') <= ?`,
+		a.CustomerID, a.Date).Scan(&oldStage)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil // the counterpart has a newer activity
+	}
+	if err != nil {
+		return err
+	}
+	stage := oldStage
+	if a.StageID != 0 {
+		stage = a.StageID
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE customers SET last_activity_date = ?, last_activity_content = ?, stage_id = ? WHERE id = ?`,
+		a.Date, truncateRunes(content, 500), nullInt(stage), a.CustomerID); err != nil {
+		return err
+	}
+	if stage == oldStage {
+		return nil
+	}
+	return recordAudit(ctx, tx, now, by, a.CustomerKind, a.CustomerID, "activity_writeback", []Change{
+		{Field: "stage", Old: idText(oldStage), New: idText(stage)}, {Field: "activity", New: a.Code}})
+}
+
+// applyNextActivity is the next-activity rule (下次活动): if and only if
+// next activity, next date and next time are all filled in, the record's
+// plan for that date and time is created, or — when this record made one
+// before and it is still planned — updated, never duplicated. When one of
+// the three is blank, nothing happens to any plan. A plan already done or
+// cancelled is left as it is. It returns the record's plan, if any.
+func (db *DB) applyNextActivity(ctx context.Context, tx *sql.Tx, by int64, a *Activity, now string) (int64, string, error) {
+	var id int64
+	var code, status string
+	err := tx.QueryRowContext(ctx, `SELECT id, code, status FROM plans WHERE source_activity_id = ?`, a.ID).Scan(&id, &code, &status)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return 0, "", err
+	}
+	if !a.HasNext() || (id != 0 && status != "planned") {
+		return id, code, nil
+	}
+	p := &Plan{ID: id, Code: code, Date: a.NextDate, Time: a.NextTime, OwnerID: a.OwnerID, CustomerID: a.CustomerID,
+		ContactID: a.ContactID, MethodID: a.MethodID, Subject: strings.TrimSpace(a.NextSubject), Status: "planned",
+		Origin: "activity", SourceActivityID: a.ID, RemindMinutes: DefaultRemindMinutes}
+	if id == 0 {
+		err = db.insertPlan(ctx, tx, by, p, now)
+		return p.ID, p.Code, err
+	}
+	var old Plan
+	err = tx.QueryRowContext(ctx, `SELECT date, time, owner_id, customer_id, COALESCE(contact_id, 0), subject, COALESCE(remind_minutes, -1)
+		FROM plans WHERE id = ?`, id).Scan(&old.Date, &old.Time, &old.OwnerID, &old.CustomerID, &old.ContactID, &old.Subject, &old.RemindMinutes)
+	if err != nil {
+		return 0, "", err
+	}
+	if old.Date == p.Date && old.Time == p.Time && old.OwnerID == p.OwnerID && old.CustomerID == p.CustomerID &&
+		old.ContactID == p.ContactID && old.Subject == p.Subject {
+		return id, code, nil
+	}
+	p.RemindMinutes = old.RemindMinutes
+	remindAt := db.remindAt(p)
+	_, err = tx.ExecContext(ctx, `UPDATE plans SET date = ?, time = ?, owner_id = ?, customer_id = ?, contact_id = ?, subject = ?,
+		remind_at = ?,
+		notified_at = CASE WHEN remind_at IS ? THEN notified_at END,
+		emailed_at = CASE WHEN remind_at IS ? THEN emailed_at END,
+		updated_at = ?, updated_by = ? WHERE id = ?`,
+		p.Date, p.Time, p.OwnerID, p.CustomerID, nullInt(p.ContactID), p.Subject, remindAt, remindAt, remindAt, now, nullInt(by), id)
+	if err != nil {
+		return 0, "", err
+	}
+	return id, code, recordAudit(ctx, tx, now, by, "plan", id, "update", diff([]fieldPair{
+		{"date", old.Date, p.Date}, {"time", old.Time, p.Time}, {"owner", idText(old.OwnerID), idText(p.OwnerID)},
+		{"subject", old.Subject, p.Subject}}))
+}
+
+func idText(v int64) string {
+	if v == 0 {
+		return ""
+	}
+	return strconv.FormatInt(v, 10)
+}
+
+func truncateRunes(s string, n int) string {
+	r := []rune(s)
+	if len(r) <= n {
+		return s
+	}
+	return string(r[:n])
+}
+
+// ActivityFilter selects an activity list. Zero values mean "any".
+type ActivityFilter struct {
+	From, To     string
+	OwnerID      int64
+	CustomerID   int64
+	MethodID     int64
+	StageID      int64
+	CompetitorID int64
+	Q            string
+	Page         int
+	PerPage      int
+}
+
+func (f ActivityFilter) where(actor Actor) (string, []any) {
+	conds := []string{"1 = 1"}
+	var args []any
+	if !actor.SeesAllActivities() {
+		conds = append(conds, "a.owner_id = ?")
+		args = append(args, actor.ID)
+	}
+	if f.From != "" {
+		conds = append(conds, "a.date >= ?")
+		args = append(args, f.From)
+	}
+	if f.To != "" {
+		conds = append(conds, "a.date <= ?")
+		args = append(args, f.To)
+	}
+	for _, p := range []struct {
+		col string
+		v   int64
+	}{{"a.owner_id", f.OwnerID}, {"a.customer_id", f.CustomerID}, {"a.method_id", f.MethodID}, {"a.stage_id", f.StageID}} {
+		if p.v != 0 {
+			conds = append(conds, p.col+" = ?")
+			args = append(args, p.v)
+		}
+	}
+	if f.CompetitorID != 0 {
+		conds = append(conds, "a.id IN (SELECT activity_id FROM activity_competitors WHERE competitor_id = ?)")
+		args = append(args, f.CompetitorID)
+	}
+	if q := strings.TrimSpace(f.Q); q != "" {
+		like := "%" + escapeLike(q) + "%"
+		conds = append(conds, `(a.subject LIKE ? ESCAPE '\' OR a.code LIKE ? ESCAPE '\'
+			OR a.customer_id IN (SELECT id FROM customers WHERE name LIKE ? ESCAPE '\'))`)
+		args = append(args, like, like, like)
+	}
+	return strings.Join(conds, " AND "), args
+}
+
+// ActivityRow is one line of the activity list.
+type ActivityRow struct {
+	ID           int64
+	Code         string
+	Date         string
+	StartTime    string
+	EndTime      string
+	OwnerName    string
+	CustomerID   int64
+	CustomerKind string
+	CustomerName string
+	MethodID     int64
+	StageID      int64
+	Subject      string
+	NextDate     string
+	NextSubject  string
+}
+
+// ActivityPage is a page of the activity list.
+type ActivityPage struct {
+	Rows    []ActivityRow
+	Total   int
+	Page    int
+	PerPage int
+}
+
+// Pages is the number of pages.
+func (p ActivityPage) Pages() int {
+	if p.PerPage <= 0 {
+		return 1
+	}
+	return max(1, (p.Total+p.PerPage-1)/p.PerPage)
+}
+
+// ListActivities returns one page of records, newest first.
+func (db *DB) ListActivities(ctx context.Context, actor Actor, f ActivityFilter) (ActivityPage, error) {
+	if f.PerPage <= 0 || f.PerPage > 200 {
+		f.PerPage = 50
+	}
+	if f.Page < 1 {
+		f.Page = 1
+	}
+	page := ActivityPage{Page: f.Page, PerPage: f.PerPage}
+	where, args := f.where(actor)
+	if err := db.Read.QueryRowContext(ctx, `SELECT COUNT(*) FROM activities a WHERE `+where, args...).Scan(&page.Total); err != nil {
+		return page, err
+	}
+	args = append(args, f.PerPage, (f.Page-1)*f.PerPage)
+	rows, err := db.Read.QueryContext(ctx, `SELECT a.id, a.code, a.date, a.start_time, a.end_time, u.display_name, a.customer_id,
+			c.kind, c.name, COALESCE(a.method_id, 0), COALESCE(a.stage_id, 0), a.subject, COALESCE(a.next_date, ''), a.next_subject
+		FROM activities a JOIN users u ON u.id = a.owner_id JOIN customers c ON c.id = a.customer_id
+		WHERE a.id IN (SELECT a.id FROM activities a WHERE `+where+` ORDER BY a.date DESC, a.start_time DESC, a.id DESC LIMIT ? OFFSET ?)
+		ORDER BY a.date DESC, a.start_time DESC, a.id DESC`, args...)
+	if err != nil {
+		return page, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var r ActivityRow
+		if err := rows.Scan(&r.ID, &r.Code, &r.Date, &r.StartTime, &r.EndTime, &r.OwnerName, &r.CustomerID, &r.CustomerKind,
+			&r.CustomerName, &r.MethodID, &r.StageID, &r.Subject, &r.NextDate, &r.NextSubject); err != nil {
+			return page, err
+		}
+		page.Rows = append(page.Rows, r)
+	}
+	return page, rows.Err()
+}

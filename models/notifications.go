@@ -1,0 +1,173 @@
+package models
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// Notification is one line under the bell. A plan reminder carries the plan.
+type Notification struct {
+	ID        int64
+	Kind      string // "plan_reminder"
+	PlanID    int64
+	Plan      Plan
+	Read      bool
+	CreatedAt string
+}
+
+// UnreadNotifications counts the user's unread notifications.
+func (db *DB) UnreadNotifications(ctx context.Context, userID int64) (int, error) {
+	var n int
+	err := db.Read.QueryRowContext(ctx, `SELECT COUNT(*) FROM notifications WHERE user_id = ? AND read_at IS NULL`, userID).Scan(&n)
+	return n, err
+}
+
+// Notifications lists the user's newest notifications with their plans.
+func (db *DB) Notifications(ctx context.Context, userID int64, limit int) ([]Notification, error) {
+	rows, err := db.Read.QueryContext(ctx, `SELECT n.id, n.kind, n.read_at IS NOT NULL, n.created_at, `+planColumns+`
+		FROM notifications n JOIN plans p ON p.id = n.plan_id JOIN users u ON u.id = p.owner_id JOIN customers c ON c.id = p.customer_id
+		LEFT JOIN contacts k ON k.id = p.contact_id LEFT JOIN activities sa ON sa.id = p.source_activity_id
+		LEFT JOIN activities da ON da.id = p.done_activity_id
+		LEFT JOIN users cb ON cb.id = p.created_by LEFT JOIN users ub ON ub.id = p.updated_by
+		WHERE n.user_id = ? ORDER BY n.id DESC LIMIT ?`, userID, limit)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []Notification
+	for rows.Next() {
+		var n Notification
+		p := &n.Plan
+		if err := rows.Scan(&n.ID, &n.Kind, &n.Read, &n.CreatedAt, &p.ID, &p.Code, &p.Date, &p.Time, &p.OwnerID, &p.OwnerName,
+			&p.CustomerID, &p.CustomerKind, &p.CustomerCode, &p.CustomerName, &p.ContactID, &p.ContactName, &p.MethodID,
+			&p.Subject, &p.Content, &p.Status, &p.Origin, &p.SourceActivityID, &p.SourceActivityCode, &p.DoneActivityID,
+			&p.DoneActivityCode, &p.RemindMinutes, &p.NotifiedAt, &p.EmailedAt, &p.CreatedAt, &p.UpdatedAt,
+			&p.CreatedByName, &p.UpdatedByName); err != nil {
+			return nil, err
+		}
+		n.PlanID = p.ID
+		out = append(out, n)
+	}
+	return out, rows.Err()
+}
+
+// ReadNotification marks one of the user's notifications read and returns
+// the plan it is about.
+func (db *DB) ReadNotification(ctx context.Context, userID, id int64) (int64, error) {
+	var planID sql.NullInt64
+	err := db.Write.QueryRowContext(ctx, `UPDATE notifications SET read_at = COALESCE(read_at, ?) WHERE id = ? AND user_id = ?
+		RETURNING plan_id`, db.nowStamp(), id, userID).Scan(&planID)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, ErrNotFound
+	}
+	return planID.Int64, err
+}
+
+// ReadAllNotifications marks all of the user's notifications read.
+func (db *DB) ReadAllNotifications(ctx context.Context, userID int64) error {
+	_, err := db.Write.ExecContext(ctx, `UPDATE notifications SET read_at = ? WHERE user_id = ? AND read_at IS NULL`, db.nowStamp(), userID)
+	return err
+}
+
+// Reminder is a plan whose reminder is due, with what the message needs.
+type Reminder struct {
+	Plan
+	OwnerEmail   string
+	OwnerLang    string
+	NeedsNotice  bool
+	NeedsEmail   bool
+	EmailAttempt int
+}
+
+// reminderWindow is how late a reminder may still go out: a server that
+// was down for days does not flood people with stale reminders.
+const reminderWindow = 24 * time.Hour
+
+// DueReminders lists plans whose reminder time has come and that still owe
+// a notification or an e-mail.
+func (db *DB) DueReminders(ctx context.Context, now time.Time, limit int) ([]Reminder, error) {
+	rows, err := db.Read.QueryContext(ctx, `SELECT `+planColumns+`, u.email, u.lang, p.notified_at IS NULL, p.emailed_at IS NULL,
+			p.email_attempts
+		`+planJoins+`
+		WHERE p.remind_at IS NOT NULL AND p.status = 'planned' AND (p.notified_at IS NULL OR p.emailed_at IS NULL)
+			AND p.remind_at <= ? AND p.remind_at > ? AND u.active = 1
+		ORDER BY p.remind_at LIMIT ?`, stamp(now), stamp(now.Add(-reminderWindow)), limit)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []Reminder
+	for rows.Next() {
+		var r Reminder
+		p := &r.Plan
+		if err := rows.Scan(&p.ID, &p.Code, &p.Date, &p.Time, &p.OwnerID, &p.OwnerName, &p.CustomerID, &p.CustomerKind,
+			&p.CustomerCode, &p.CustomerName, &p.ContactID, &p.ContactName, &p.MethodID, &p.Subject, &p.Content, &p.Status,
+			&p.Origin, &p.SourceActivityID, &p.SourceActivityCode, &p.DoneActivityID, &p.DoneActivityCode, &p.RemindMinutes,
+			&p.NotifiedAt, &p.EmailedAt, &p.CreatedAt, &p.UpdatedAt, &p.CreatedByName, &p.UpdatedByName,
+			&r.OwnerEmail, &r.OwnerLang, &r.NeedsNotice, &r.NeedsEmail, &r.EmailAttempt); err != nil {
+			return nil, err
+		}
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
+
+// NotifyPlan gives the plan's owner an in-app reminder. The mark and the
+// notification commit together, so it happens exactly once: false when it
+// had already been done.
+func (db *DB) NotifyPlan(ctx context.Context, planID int64) (bool, error) {
+	done := false
+	err := db.WithTx(ctx, func(tx *sql.Tx) error {
+		now := db.nowStamp()
+		var owner int64
+		err := tx.QueryRowContext(ctx, `UPDATE plans SET notified_at = ? WHERE id = ? AND notified_at IS NULL AND status = 'planned'
+			RETURNING owner_id`, now, planID).Scan(&owner)
+		if errors.Is(err, sql.ErrNoRows) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		// A rescheduled plan reminds again: its old notification becomes unread and new.
+		if _, err := tx.ExecContext(ctx, `INSERT INTO notifications (user_id, kind, plan_id, created_at) VALUES (?, 'plan_reminder', ?, ?)
+			ON CONFLICT (plan_id, kind) WHERE plan_id IS NOT NULL DO UPDATE SET user_id = excluded.user_id, read_at = NULL,
+			created_at = excluded.created_at`, owner, planID, now); err != nil {
+			return err
+		}
+		done = true
+		return nil
+	})
+	return done, err
+}
+
+// ClaimPlanEmail marks the plan's reminder e-mail as taken before it is
+// sent, so a crash or a second worker can never send it twice (at worst a
+// crash right after the claim loses one e-mail). False when already claimed.
+func (db *DB) ClaimPlanEmail(ctx context.Context, planID int64) (bool, error) {
+	res, err := db.Write.ExecContext(ctx, `UPDATE plans SET emailed_at = ?, email_attempts = email_attempts + 1, email_result = 'sending'
+		WHERE id = ? AND emailed_at IS NULL AND status = 'planned'`, db.nowStamp(), planID)
+	if err != nil {
+		return false, err
+	}
+	n, err := res.RowsAffected()
+	return n == 1, err
+}
+
+// maxEmailAttempts is how often a failing reminder e-mail is tried.
+const maxEmailAttempts = 5
+
+// FinishPlanEmail records how sending went. A failure releases the claim
+// for a later try until maxEmailAttempts is reached.
+func (db *DB) FinishPlanEmail(ctx context.Context, planID int64, result string, sendErr error) error {
+	if sendErr == nil {
+		_, err := db.Write.ExecContext(ctx, `UPDATE plans SET email_result = ? WHERE id = ?`, result, planID)
+		return err
+	}
+	_, err := db.Write.ExecContext(ctx, `UPDATE plans SET email_result = ?,
+		emailed_at = CASE WHEN email_attempts < ? THEN NULL ELSE emailed_at END WHERE id = ?`,
+		truncateRunes(fmt.Sprintf("error: %v", sendErr), 300), maxEmailAttempts, planID)
+	return err
+}

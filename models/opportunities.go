@@ -1,0 +1,298 @@
+package models
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"strconv"
+	"strings"
+)
+
+// OpportunityStatuses are the allowed statuses, in display order.
+var OpportunityStatuses = []string{"open", "won", "lost"}
+
+// Opportunity is a sales opportunity (商机).
+type Opportunity struct {
+	ID            int64
+	Code          string
+	Name          string
+	CustomerID    int64
+	CustomerKind  string
+	CustomerName  string
+	OwnerID       int64
+	OwnerName     string
+	AmountFen     int64
+	ExpectedClose string
+	StageID       int64
+	Probability   int
+	Status        string
+	CloseReason   string
+	ClosedAt      string
+	Notes         string
+	CreatedAt     string
+	UpdatedAt     string
+	CreatedByName string
+	UpdatedByName string
+}
+
+const opportunityColumns = `o.id, o.code, o.name, o.customer_id, c.kind, c.name, o.owner_id, u.display_name, o.amount_fen,
+	COALESCE(o.expected_close, ''), COALESCE(o.stage_id, 0), o.probability, o.status, o.close_reason, COALESCE(o.closed_at, ''),
+	o.notes, o.created_at, o.updated_at, COALESCE(cb.display_name, ''), COALESCE(ub.display_name, '')`
+
+const opportunityJoins = ` FROM opportunities o JOIN customers c ON c.id = o.customer_id JOIN users u ON u.id = o.owner_id
+	LEFT JOIN users cb ON cb.id = o.created_by LEFT JOIN users ub ON ub.id = o.updated_by`
+
+func scanOpportunity(row interface{ Scan(...any) error }) (*Opportunity, error) {
+	var o Opportunity
+	err := row.Scan(&o.ID, &o.Code, &o.Name, &o.CustomerID, &o.CustomerKind, &o.CustomerName, &o.OwnerID, &o.OwnerName,
+		&o.AmountFen, &o.ExpectedClose, &o.StageID, &o.Probability, &o.Status, &o.CloseReason, &o.ClosedAt, &o.Notes,
+		&o.CreatedAt, &o.UpdatedAt, &o.CreatedByName, &o.UpdatedByName)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, ErrNotFound
+	}
+	return &o, err
+}
+
+func (db *DB) getOpportunity(ctx context.Context, q queryer, actor Actor, id int64) (*Opportunity, error) {
+	query := `SELECT ` + opportunityColumns + opportunityJoins + ` WHERE o.id = ?`
+	args := []any{id}
+	if !actor.SeesAllActivities() {
+		query += ` AND o.owner_id = ?`
+		args = append(args, actor.ID)
+	}
+	return scanOpportunity(q.QueryRowContext(ctx, query, args...))
+}
+
+// GetOpportunity returns an opportunity actor may see.
+func (db *DB) GetOpportunity(ctx context.Context, actor Actor, id int64) (*Opportunity, error) {
+	return db.getOpportunity(ctx, db.Read, actor, id)
+}
+
+func opportunityPairs(old, o *Opportunity) []fieldPair {
+	return []fieldPair{
+		{"name", old.Name, o.Name}, {"counterpart", old.CustomerName, o.CustomerName},
+		{"owner", idText(old.OwnerID), idText(o.OwnerID)}, {"amount", FormatFen(old.AmountFen), FormatFen(o.AmountFen)},
+		{"expected_close", old.ExpectedClose, o.ExpectedClose}, {"stage", idText(old.StageID), idText(o.StageID)},
+		{"probability", strconv.Itoa(old.Probability), strconv.Itoa(o.Probability)}, {"notes", old.Notes, o.Notes},
+	}
+}
+
+// SaveOpportunity creates (ID 0) or updates the editable fields of an
+// opportunity; status changes go through CloseOpportunity.
+func (db *DB) SaveOpportunity(ctx context.Context, actor Actor, o *Opportunity) error {
+	if !actor.EditsActivities() {
+		return ErrNotFound
+	}
+	if !actor.SeesAllActivities() {
+		o.OwnerID = actor.ID
+	}
+	return db.WithTx(ctx, func(tx *sql.Tx) error {
+		cp, err := db.counterpart(ctx, tx, actor, o.CustomerID)
+		if err != nil {
+			return err
+		}
+		o.CustomerName, o.CustomerKind = cp.Name, cp.Kind
+		now := db.nowStamp()
+		if o.ID == 0 {
+			if o.Code, err = db.NextNumber(ctx, tx, "opportunity"); err != nil {
+				return err
+			}
+			o.Status = "open"
+			res, err := tx.ExecContext(ctx, `INSERT INTO opportunities (code, name, customer_id, owner_id, amount_fen, expected_close,
+				stage_id, probability, status, notes, created_at, created_by, updated_at, updated_by)
+				VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'open', ?, ?, ?, ?, ?)`,
+				o.Code, o.Name, o.CustomerID, o.OwnerID, o.AmountFen, nullStr(o.ExpectedClose), nullInt(o.StageID), o.Probability,
+				o.Notes, now, nullInt(actor.ID), now, nullInt(actor.ID))
+			if err != nil {
+				return err
+			}
+			if o.ID, err = res.LastInsertId(); err != nil {
+				return err
+			}
+			return recordAudit(ctx, tx, now, actor.ID, "opportunity", o.ID, "create",
+				append([]Change{{Field: "code", New: o.Code}}, diff(opportunityPairs(&Opportunity{}, o))...))
+		}
+		old, err := db.getOpportunity(ctx, tx, actor, o.ID)
+		if err != nil {
+			return err
+		}
+		o.Code, o.Status = old.Code, old.Status
+		_, err = tx.ExecContext(ctx, `UPDATE opportunities SET name = ?, customer_id = ?, owner_id = ?, amount_fen = ?,
+			expected_close = ?, stage_id = ?, probability = ?, notes = ?, updated_at = ?, updated_by = ? WHERE id = ?`,
+			o.Name, o.CustomerID, o.OwnerID, o.AmountFen, nullStr(o.ExpectedClose), nullInt(o.StageID), o.Probability, o.Notes,
+			now, nullInt(actor.ID), o.ID)
+		if err != nil {
+			return err
+		}
+		return recordAudit(ctx, tx, now, actor.ID, "opportunity", o.ID, "update", diff(opportunityPairs(old, o)))
+	})
+}
+
+// MoveOpportunity sets an open opportunity's stage (the pipeline board).
+func (db *DB) MoveOpportunity(ctx context.Context, actor Actor, id, stageID int64) error {
+	if !actor.EditsActivities() {
+		return ErrNotFound
+	}
+	return db.WithTx(ctx, func(tx *sql.Tx) error {
+		old, err := db.getOpportunity(ctx, tx, actor, id)
+		if err != nil {
+			return err
+		}
+		if old.Status != "open" {
+			return ErrConflict
+		}
+		now := db.nowStamp()
+		if _, err := tx.ExecContext(ctx, `UPDATE opportunities SET stage_id = ?, updated_at = ?, updated_by = ? WHERE id = ?`,
+			nullInt(stageID), now, nullInt(actor.ID), id); err != nil {
+			return err
+		}
+		return recordAudit(ctx, tx, now, actor.ID, "opportunity", id, "update",
+			diff([]fieldPair{{"stage", idText(old.StageID), idText(stageID)}}))
+	})
+}
+
+// CloseOpportunity marks an opportunity won or lost with a reason, or
+// reopens it (status "open").
+func (db *DB) CloseOpportunity(ctx context.Context, actor Actor, id int64, status, reason string) error {
+	if !actor.EditsActivities() {
+		return ErrNotFound
+	}
+	return db.WithTx(ctx, func(tx *sql.Tx) error {
+		old, err := db.getOpportunity(ctx, tx, actor, id)
+		if err != nil {
+			return err
+		}
+		now := db.nowStamp()
+		closedAt := any(now)
+		prob := old.Probability
+		switch status {
+		case "won":
+			prob = 100
+		case "lost":
+			prob = 0
+		default:
+			closedAt, reason = nil, ""
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE opportunities SET status = ?, close_reason = ?, closed_at = ?, probability = ?,
+			updated_at = ?, updated_by = ? WHERE id = ?`, status, reason, closedAt, prob, now, nullInt(actor.ID), id); err != nil {
+			return err
+		}
+		return recordAudit(ctx, tx, now, actor.ID, "opportunity", id, "update", diff([]fieldPair{
+			{"status", old.Status, status}, {"close_reason", old.CloseReason, reason},
+			{"probability", strconv.Itoa(old.Probability), strconv.Itoa(prob)}}))
+	})
+}
+
+// OpportunityFilter selects opportunities.
+type OpportunityFilter struct {
+	Status     string
+	StageID    int64
+	OwnerID    int64
+	CustomerID int64
+	Q          string
+	Limit      int
+}
+
+// ListOpportunities lists opportunities actor may see, by expected close date.
+func (db *DB) ListOpportunities(ctx context.Context, actor Actor, f OpportunityFilter) ([]Opportunity, error) {
+	conds := []string{"1 = 1"}
+	var args []any
+	if !actor.SeesAllActivities() {
+		conds = append(conds, "o.owner_id = ?")
+		args = append(args, actor.ID)
+	}
+	if f.Status != "" {
+		conds = append(conds, "o.status = ?")
+		args = append(args, f.Status)
+	}
+	for _, p := range []struct {
+		col string
+		v   int64
+	}{{"o.stage_id", f.StageID}, {"o.owner_id", f.OwnerID}, {"o.customer_id", f.CustomerID}} {
+		if p.v != 0 {
+			conds = append(conds, p.col+" = ?")
+			args = append(args, p.v)
+		}
+	}
+	if q := strings.TrimSpace(f.Q); q != "" {
+		like := "%" + escapeLike(q) + "%"
+		conds = append(conds, `(o.name LIKE ? ESCAPE '\' OR o.code LIKE ? ESCAPE '\' OR c.name LIKE ? ESCAPE '\')`)
+		args = append(args, like, like, like)
+	}
+	if f.Limit <= 0 || f.Limit > 2000 {
+		f.Limit = 500
+	}
+	args = append(args, f.Limit)
+	rows, err := db.Read.QueryContext(ctx, `SELECT `+opportunityColumns+opportunityJoins+` WHERE `+strings.Join(conds, " AND ")+
+		` ORDER BY o.expected_close IS NULL, o.expected_close, o.id LIMIT ?`, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []Opportunity
+	for rows.Next() {
+		o, err := scanOpportunity(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, *o)
+	}
+	return out, rows.Err()
+}
+
+// FormatFen renders an amount in fen as yuan with two decimals and
+// thousands separators, e.g. 123456789 → "1,234,567.89".
+func FormatFen(fen int64) string {
+	neg := fen < 0
+	if neg {
+		fen = -fen
+	}
+	yuan, cents := fen/100, fen%100
+	s := strconv.FormatInt(yuan, 10)
+	var b strings.Builder
+	for i, r := range s {
+		if i > 0 && (len(s)-i)%3 == 0 {
+			b.WriteByte(',')
+		}
+		b.WriteRune(r)
+	}
+	out := b.String() + "." + strconv.FormatInt(cents/10, 10) + strconv.FormatInt(cents%10, 10)
+	if neg {
+		return "-" + out
+	}
+	return out
+}
+
+// ParseFen reads an amount in yuan ("1234.5", "1,234.50") as fen; ok is
+// false for anything else, negative amounts and amounts over 10^13 yuan.
+func ParseFen(s string) (int64, bool) {
+	s = strings.ReplaceAll(strings.TrimSpace(s), ",", "")
+	s = strings.TrimPrefix(s, "¥")
+	if s == "" {
+		return 0, true
+	}
+	whole, frac, _ := strings.Cut(s, ".")
+	if whole == "" || len(frac) > 2 || len(whole) > 13 {
+		return 0, false
+	}
+	for _, r := range whole + frac {
+		if r < '0' || r > '9' {
+			return 0, false
+		}
+	}
+	y, err := strconv.ParseInt(whole, 10, 64)
+	if err != nil {
+		return 0, false
+	}
+	for len(frac) < 2 {
+		frac += "0"
+	}
+	c, err := strconv.ParseInt(frac, 10, 64)
+	if err != nil {
+		return 0, false
+	}
+	return y*100 + c, true
+}
+
+// Amount is the amount as yuan text.
+func (o Opportunity) Amount() string { return FormatFen(o.AmountFen) }

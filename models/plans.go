@@ -1,0 +1,532 @@
+package models
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// DefaultRemindMinutes is the reminder of a plan made by an activity
+// record's next activity.
+const DefaultRemindMinutes = 15
+
+// RemindChoices are the reminder lead times a form offers (-1: none).
+var RemindChoices = []int{-1, 0, 5, 15, 30, 60, 120, 1440}
+
+// allDayRemindTime is when a plan without a time "starts" for its reminder.
+const allDayRemindTime = "09:00"
+
+// PlanStatuses and PlanOrigins are the allowed values, in display order.
+var (
+	PlanStatuses = []string{"planned", "done", "cancelled"}
+	PlanOrigins  = []string{"manual", "batch", "activity"}
+)
+
+// Plan is an activity plan (业务活动计划).
+type Plan struct {
+	ID                 int64
+	Code               string
+	Date               string
+	Time               string // HH:MM, "" for the whole day
+	OwnerID            int64
+	OwnerName          string
+	CustomerID         int64
+	CustomerKind       string
+	CustomerCode       string
+	CustomerName       string
+	ContactID          int64
+	ContactName        string
+	MethodID           int64
+	Subject            string
+	Content            string
+	Status             string
+	Origin             string
+	SourceActivityID   int64
+	SourceActivityCode string
+	DoneActivityID     int64
+	DoneActivityCode   string
+	RemindMinutes      int // -1: no reminder
+	NotifiedAt         string
+	EmailedAt          string
+	CreatedAt          string
+	UpdatedAt          string
+	CreatedByName      string
+	UpdatedByName      string
+}
+
+// remindAt is the UTC stamp at which p's reminder is due, or nil.
+func (db *DB) remindAt(p *Plan) any {
+	if p.RemindMinutes < 0 || p.Status == "done" || p.Status == "cancelled" {
+		return nil
+	}
+	hm := p.Time
+	if hm == "" {
+		hm = allDayRemindTime
+	}
+	t, err := time.ParseInLocation("2006-01-02 15:04", p.Date+" "+hm, db.Location())
+	if err != nil {
+		return nil
+	}
+	return stamp(t.Add(-time.Duration(p.RemindMinutes) * time.Minute))
+}
+
+func remindValue(m int) any {
+	if m < 0 {
+		return nil
+	}
+	return m
+}
+
+func (db *DB) insertPlan(ctx context.Context, tx *sql.Tx, by int64, p *Plan, now string) error {
+	code, err := db.NextNumber(ctx, tx, "plan")
+	if err != nil {
+		return err
+	}
+	p.Code = code
+	if p.Status == "" {
+		p.Status = "planned"
+	}
+	res, err := tx.ExecContext(ctx, `INSERT INTO plans (code, date, time, owner_id, customer_id, contact_id, method_id, subject,
+		content, status, origin, source_activity_id, remind_minutes, remind_at, created_at, created_by, updated_at, updated_by)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		p.Code, p.Date, p.Time, p.OwnerID, p.CustomerID, nullInt(p.ContactID), nullInt(p.MethodID), p.Subject, p.Content,
+		p.Status, p.Origin, nullInt(p.SourceActivityID), remindValue(p.RemindMinutes), db.remindAt(p), now, nullInt(by), now, nullInt(by))
+	if err != nil {
+		return err
+	}
+	if p.ID, err = res.LastInsertId(); err != nil {
+		return err
+	}
+	return recordAudit(ctx, tx, now, by, "plan", p.ID, "create", []Change{{Field: "code", New: p.Code},
+		{Field: "origin", New: p.Origin}, {Field: "date", New: p.Date}, {Field: "time", New: p.Time}, {Field: "subject", New: p.Subject}})
+}
+
+const planColumns = `p.id, p.code, p.date, p.time, p.owner_id, u.display_name, p.customer_id, c.kind, c.code, c.name,
+	COALESCE(p.contact_id, 0), COALESCE(k.name, ''), COALESCE(p.method_id, 0), p.subject, p.content, p.status, p.origin,
+	COALESCE(p.source_activity_id, 0), COALESCE(sa.code, ''), COALESCE(p.done_activity_id, 0), COALESCE(da.code, ''),
+	COALESCE(p.remind_minutes, -1), COALESCE(p.notified_at, ''), COALESCE(p.emailed_at, ''),
+	p.created_at, p.updated_at, COALESCE(cb.display_name, ''), COALESCE(ub.display_name, '')`
+
+const planJoins = ` FROM plans p JOIN users u ON u.id = p.owner_id JOIN customers c ON c.id = p.customer_id
+	LEFT JOIN contacts k ON k.id = p.contact_id LEFT JOIN activities sa ON sa.id = p.source_activity_id
+	LEFT JOIN activities da ON da.id = p.done_activity_id
+	LEFT JOIN users cb ON cb.id = p.created_by LEFT JOIN users ub ON ub.id = p.updated_by`
+
+func scanPlan(row interface{ Scan(...any) error }) (*Plan, error) {
+	var p Plan
+	err := row.Scan(&p.ID, &p.Code, &p.Date, &p.Time, &p.OwnerID, &p.OwnerName, &p.CustomerID, &p.CustomerKind, &p.CustomerCode,
+		&p.CustomerName, &p.ContactID, &p.ContactName, &p.MethodID, &p.Subject, &p.Content, &p.Status, &p.Origin,
+		&p.SourceActivityID, &p.SourceActivityCode, &p.DoneActivityID, &p.DoneActivityCode, &p.RemindMinutes,
+		&p.NotifiedAt, &p.EmailedAt, &p.CreatedAt, &p.UpdatedAt, &p.CreatedByName, &p.UpdatedByName)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, ErrNotFound
+	}
+	return &p, err
+}
+
+func (db *DB) getPlan(ctx context.Context, q queryer, actor Actor, id int64) (*Plan, error) {
+	query := `SELECT ` + planColumns + planJoins + ` WHERE p.id = ?`
+	args := []any{id}
+	if !actor.SeesAllActivities() {
+		query += ` AND p.owner_id = ?`
+		args = append(args, actor.ID)
+	}
+	return scanPlan(q.QueryRowContext(ctx, query, args...))
+}
+
+// GetPlan returns a plan actor may see; ErrNotFound otherwise.
+func (db *DB) GetPlan(ctx context.Context, actor Actor, id int64) (*Plan, error) {
+	return db.getPlan(ctx, db.Read, actor, id)
+}
+
+// SavePlan creates (ID 0, origin manual) or updates a plan. Only planned and
+// cancelled can be chosen; "done" comes from completing the plan.
+func (db *DB) SavePlan(ctx context.Context, actor Actor, p *Plan) error {
+	if !actor.EditsActivities() {
+		return ErrNotFound
+	}
+	if !actor.SeesAllActivities() {
+		p.OwnerID = actor.ID
+	}
+	return db.WithTx(ctx, func(tx *sql.Tx) error {
+		if _, err := db.counterpart(ctx, tx, actor, p.CustomerID); err != nil {
+			return err
+		}
+		if p.ContactID != 0 {
+			var one int
+			err := tx.QueryRowContext(ctx, `SELECT 1 FROM contacts WHERE id = ? AND customer_id = ?`, p.ContactID, p.CustomerID).Scan(&one)
+			if errors.Is(err, sql.ErrNoRows) {
+				return ErrNotFound
+			}
+			if err != nil {
+				return err
+			}
+		}
+		now := db.nowStamp()
+		if p.ID == 0 {
+			p.Origin = "manual"
+			p.Status = "planned"
+			return db.insertPlan(ctx, tx, actor.ID, p, now)
+		}
+		old, err := db.getPlan(ctx, tx, actor, p.ID)
+		if err != nil {
+			return err
+		}
+		if old.Status == "done" {
+			p.Status = "done" // the record that completed it stays the truth
+		} else if p.Status != "cancelled" {
+			p.Status = "planned"
+		}
+		p.Code, p.Origin = old.Code, old.Origin
+		remindAt := db.remindAt(p)
+		_, err = tx.ExecContext(ctx, `UPDATE plans SET date = ?, time = ?, owner_id = ?, customer_id = ?, contact_id = ?, method_id = ?,
+			subject = ?, content = ?, status = ?, remind_minutes = ?, remind_at = ?,
+			notified_at = CASE WHEN remind_at IS ? THEN notified_at END,
+			emailed_at = CASE WHEN remind_at IS ? THEN emailed_at END,
+			updated_at = ?, updated_by = ? WHERE id = ?`,
+			p.Date, p.Time, p.OwnerID, p.CustomerID, nullInt(p.ContactID), nullInt(p.MethodID), p.Subject, p.Content, p.Status,
+			remindValue(p.RemindMinutes), remindAt, remindAt, remindAt, now, nullInt(actor.ID), p.ID)
+		if err != nil {
+			return err
+		}
+		return recordAudit(ctx, tx, now, actor.ID, "plan", p.ID, "update", diff([]fieldPair{
+			{"date", old.Date, p.Date}, {"time", old.Time, p.Time}, {"owner", idText(old.OwnerID), idText(p.OwnerID)},
+			{"counterpart", idText(old.CustomerID), idText(p.CustomerID)}, {"method", idText(old.MethodID), idText(p.MethodID)},
+			{"subject", old.Subject, p.Subject}, {"content", old.Content, p.Content}, {"status", old.Status, p.Status},
+			{"remind_minutes", strconv.Itoa(old.RemindMinutes), strconv.Itoa(p.RemindMinutes)}}))
+	})
+}
+
+// CancelPlan marks a planned plan cancelled.
+func (db *DB) CancelPlan(ctx context.Context, actor Actor, id int64) error {
+	if !actor.EditsActivities() {
+		return ErrNotFound
+	}
+	return db.WithTx(ctx, func(tx *sql.Tx) error {
+		p, err := db.getPlan(ctx, tx, actor, id)
+		if err != nil {
+			return err
+		}
+		if p.Status != "planned" {
+			return ErrConflict
+		}
+		now := db.nowStamp()
+		if _, err := tx.ExecContext(ctx, `UPDATE plans SET status = 'cancelled', remind_at = NULL, updated_at = ?, updated_by = ?
+			WHERE id = ?`, now, nullInt(actor.ID), id); err != nil {
+			return err
+		}
+		return recordAudit(ctx, tx, now, actor.ID, "plan", id, "update", []Change{{Field: "status", Old: "planned", New: "cancelled"}})
+	})
+}
+
+// completePlan marks plan id done by activity record activityID, inside the
+// record's transaction.
+func (db *DB) completePlan(ctx context.Context, tx *sql.Tx, actor Actor, id, activityID int64, now string) error {
+	p, err := db.getPlan(ctx, tx, actor, id)
+	if err != nil {
+		return err
+	}
+	if p.Status != "planned" {
+		return ErrConflict
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE plans SET status = 'done', done_activity_id = ?, remind_at = NULL,
+		updated_at = ?, updated_by = ? WHERE id = ?`, activityID, now, nullInt(actor.ID), id); err != nil {
+		return err
+	}
+	return recordAudit(ctx, tx, now, actor.ID, "plan", id, "update", []Change{{Field: "status", Old: "planned", New: "done"}})
+}
+
+// PlanFilter selects a plan list. Zero values mean "any".
+type PlanFilter struct {
+	From, To   string
+	OwnerID    int64
+	CustomerID int64
+	Status     string
+	Origin     string
+	Q          string
+	Page       int
+	PerPage    int
+}
+
+// ListPlans returns one page of plans in date and time order.
+func (db *DB) ListPlans(ctx context.Context, actor Actor, f PlanFilter) (PlanPage, error) {
+	if f.PerPage <= 0 || f.PerPage > 500 {
+		f.PerPage = 50
+	}
+	if f.Page < 1 {
+		f.Page = 1
+	}
+	conds := []string{"1 = 1"}
+	var args []any
+	if !actor.SeesAllActivities() {
+		conds = append(conds, "p.owner_id = ?")
+		args = append(args, actor.ID)
+	}
+	if f.From != "" {
+		conds = append(conds, "p.date >= ?")
+		args = append(args, f.From)
+	}
+	if f.To != "" {
+		conds = append(conds, "p.date <= ?")
+		args = append(args, f.To)
+	}
+	if f.OwnerID != 0 {
+		conds = append(conds, "p.owner_id = ?")
+		args = append(args, f.OwnerID)
+	}
+	if f.CustomerID != 0 {
+		conds = append(conds, "p.customer_id = ?")
+		args = append(args, f.CustomerID)
+	}
+	if f.Status != "" {
+		conds = append(conds, "p.status = ?")
+		args = append(args, f.Status)
+	}
+	if f.Origin != "" {
+		conds = append(conds, "p.origin = ?")
+		args = append(args, f.Origin)
+	}
+	if q := strings.TrimSpace(f.Q); q != "" {
+		like := "%" + escapeLike(q) + "%"
+		conds = append(conds, `(p.subject LIKE ? ESCAPE '\' OR p.code LIKE ? ESCAPE '\'
+			OR p.customer_id IN (SELECT id FROM customers WHERE name LIKE ? ESCAPE '\'))`)
+		args = append(args, like, like, like)
+	}
+	where := strings.Join(conds, " AND ")
+	page := PlanPage{Page: f.Page, PerPage: f.PerPage}
+	if err := db.Read.QueryRowContext(ctx, `SELECT COUNT(*) FROM plans p WHERE `+where, args...).Scan(&page.Total); err != nil {
+		return page, err
+	}
+	args = append(args, f.PerPage, (f.Page-1)*f.PerPage)
+	rows, err := db.Read.QueryContext(ctx, `SELECT `+planColumns+planJoins+`
+		WHERE p.id IN (SELECT p.id FROM plans p WHERE `+where+` ORDER BY p.date, p.time, p.id LIMIT ? OFFSET ?)
+		ORDER BY p.date, p.time, p.id`, args...)
+	if err != nil {
+		return page, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		p, err := scanPlan(rows)
+		if err != nil {
+			return page, err
+		}
+		page.Rows = append(page.Rows, *p)
+	}
+	return page, rows.Err()
+}
+
+// PlanPage is a page of the plan list.
+type PlanPage struct {
+	Rows    []Plan
+	Total   int
+	Page    int
+	PerPage int
+}
+
+// Pages is the number of pages.
+func (p PlanPage) Pages() int {
+	if p.PerPage <= 0 {
+		return 1
+	}
+	return max(1, (p.Total+p.PerPage-1)/p.PerPage)
+}
+
+// OverduePlans lists planned plans of actor's own before today, oldest first.
+func (db *DB) OverduePlans(ctx context.Context, actor Actor, ownerID int64, today string, limit int) ([]Plan, error) {
+	page, err := db.ListPlans(ctx, actor, PlanFilter{To: prevDay(today), OwnerID: ownerID, Status: "planned", PerPage: limit})
+	return page.Rows, err
+}
+
+func prevDay(d string) string {
+	t, err := time.Parse("2006-01-02", d)
+	if err != nil {
+		return d
+	}
+	return t.AddDate(0, 0, -1).Format("2006-01-02")
+}
+
+// NextPlan returns the counterpart's earliest open plan from today on
+// (nil when there is none) that actor may see.
+func (db *DB) NextPlan(ctx context.Context, actor Actor, customerID int64, today string) (*Plan, error) {
+	query := `SELECT ` + planColumns + planJoins + ` WHERE p.customer_id = ? AND p.status = 'planned' AND p.date >= ?`
+	args := []any{customerID, today}
+	if !actor.SeesAllActivities() {
+		query += ` AND p.owner_id = ?`
+		args = append(args, actor.ID)
+	}
+	p, err := scanPlan(db.Read.QueryRowContext(ctx, query+` ORDER BY p.date, p.time, p.id LIMIT 1`, args...))
+	if errors.Is(err, ErrNotFound) {
+		return nil, nil
+	}
+	return p, err
+}
+
+// PlanCompletedBy returns the plan that activity record activityID
+// completed (nil when none) if actor may see it.
+func (db *DB) PlanCompletedBy(ctx context.Context, actor Actor, activityID int64) (*Plan, error) {
+	query := `SELECT ` + planColumns + planJoins + ` WHERE p.done_activity_id = ?`
+	args := []any{activityID}
+	if !actor.SeesAllActivities() {
+		query += ` AND p.owner_id = ?`
+		args = append(args, actor.ID)
+	}
+	p, err := scanPlan(db.Read.QueryRowContext(ctx, query, args...))
+	if errors.Is(err, ErrNotFound) {
+		return nil, nil
+	}
+	return p, err
+}
+
+// Batch planning (批量计划).
+
+// BatchPlan is what a batch of plans shares; each customer gets one plan on
+// the date at the same index of Dates.
+type BatchPlan struct {
+	CustomerIDs   []int64
+	Dates         []string
+	Time          string
+	MethodID      int64
+	Subject       string
+	Content       string
+	RemindMinutes int
+}
+
+// ErrBatchTooLarge is returned when the dates cannot hold the customers.
+var ErrBatchTooLarge = errors.New("batch: not enough room in the date range")
+
+// DistributeDates spreads n plans over the days from start to end
+// (inclusive, YYYY-MM-DD), in order: at most maxPerDay a day when maxPerDay
+// is positive (filling each day before the next), otherwise as evenly as
+// possible (earlier days take the remainder). With skipWeekends, Saturdays
+// and Sundays get nothing. It returns the date of each plan.
+func DistributeDates(start, end string, n, maxPerDay int, skipWeekends bool) ([]string, error) {
+	s, err := time.Parse("2006-01-02", start)
+	if err != nil {
+		return nil, fmt.Errorf("batch: start date: %w", err)
+	}
+	e, err := time.Parse("2006-01-02", end)
+	if err != nil {
+		return nil, fmt.Errorf("batch: end date: %w", err)
+	}
+	if e.Before(s) {
+		return nil, fmt.Errorf("batch: end date before start date")
+	}
+	var days []string
+	for d := s; !d.After(e); d = d.AddDate(0, 0, 1) {
+		if skipWeekends && (d.Weekday() == time.Saturday || d.Weekday() == time.Sunday) {
+			continue
+		}
+		days = append(days, d.Format("2006-01-02"))
+	}
+	if len(days) == 0 || (maxPerDay > 0 && len(days)*maxPerDay < n) {
+		return nil, ErrBatchTooLarge
+	}
+	out := make([]string, 0, n)
+	if maxPerDay > 0 {
+		for i := range n {
+			out = append(out, days[i/maxPerDay])
+		}
+		return out, nil
+	}
+	per, extra := n/len(days), n%len(days)
+	for i, d := range days {
+		k := per
+		if i < extra {
+			k++
+		}
+		for range k {
+			out = append(out, d)
+		}
+	}
+	return out, nil
+}
+
+// nextNumbers allocates n consecutive numbers of kind in one statement, for
+// batches; they follow the same rule and counter as NextNumber.
+func (db *DB) nextNumbers(ctx context.Context, tx *sql.Tx, kind string, n int) ([]string, error) {
+	r, err := db.numberingRule(ctx, tx, kind)
+	if err != nil {
+		return nil, fmt.Errorf("numbering rule %q: %w", kind, err)
+	}
+	now := db.LocalNow()
+	var last int64
+	err = tx.QueryRowContext(ctx, `INSERT INTO numbering_counters (kind, period, last) VALUES (?, ?, ?)
+		ON CONFLICT (kind, period) DO UPDATE SET last = last + excluded.last RETURNING last`, kind, r.period(now), n).Scan(&last)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]string, n)
+	for i := range n {
+		out[i] = r.Format(now, last-int64(n)+1+int64(i))
+	}
+	return out, nil
+}
+
+// CreateBatchPlans creates one plan per customer in one transaction: all or
+// nothing. Each plan belongs to its customer's owner; a customer actor may
+// not see, or a converted prospect, fails the whole batch with ErrNotFound.
+func (db *DB) CreateBatchPlans(ctx context.Context, actor Actor, b BatchPlan) (int, error) {
+	if !actor.EditsActivities() || len(b.CustomerIDs) == 0 || len(b.CustomerIDs) != len(b.Dates) {
+		return 0, ErrNotFound
+	}
+	err := db.WithTx(ctx, func(tx *sql.Tx) error {
+		codes, err := db.nextNumbers(ctx, tx, "plan", len(b.CustomerIDs))
+		if err != nil {
+			return err
+		}
+		owner, err := tx.PrepareContext(ctx, `SELECT owner_id FROM customers WHERE id = ? AND status <> 'converted'`)
+		if err != nil {
+			return err
+		}
+		defer owner.Close()
+		ins, err := tx.PrepareContext(ctx, `INSERT INTO plans (code, date, time, owner_id, customer_id, method_id, subject,
+			content, status, origin, remind_minutes, remind_at, created_at, created_by, updated_at, updated_by)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'planned', 'batch', ?, ?, ?, ?, ?, ?)`)
+		if err != nil {
+			return err
+		}
+		defer ins.Close()
+		audit, err := tx.PrepareContext(ctx, `INSERT INTO audit_log (at, user_id, entity, entity_id, action, changes)
+			VALUES (?, ?, 'plan', ?, 'create', ?)`)
+		if err != nil {
+			return err
+		}
+		defer audit.Close()
+		now := db.nowStamp()
+		by := nullInt(actor.ID)
+		p := Plan{Time: b.Time, RemindMinutes: b.RemindMinutes, Status: "planned"}
+		changes := `[{"f":"origin","n":"batch"}]`
+		for i, id := range b.CustomerIDs {
+			var ownerID int64
+			err := owner.QueryRowContext(ctx, id).Scan(&ownerID)
+			if errors.Is(err, sql.ErrNoRows) || (err == nil && !actor.SeesAllCustomers() && ownerID != actor.ID) {
+				return ErrNotFound
+			}
+			if err != nil {
+				return err
+			}
+			p.Date = b.Dates[i]
+			res, err := ins.ExecContext(ctx, codes[i], b.Dates[i], b.Time, ownerID, id, nullInt(b.MethodID), b.Subject, b.Content,
+				remindValue(b.RemindMinutes), db.remindAt(&p), now, by, now, by)
+			if err != nil {
+				return err
+			}
+			pid, err := res.LastInsertId()
+			if err != nil {
+				return err
+			}
+			if _, err := audit.ExecContext(ctx, now, by, pid, changes); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, err
+	}
+	return len(b.CustomerIDs), nil
+}
