@@ -6,6 +6,7 @@ import (
 	"io"
 	"log/slog"
 	"mime"
+	netmail "net/mail"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -388,5 +389,27 @@ func TestUnsubscribeStopsQueuedMail(t *testing.T) {
 	}
 	if res := queueAnother(t, db, "person0@example.cn"); res.Queued != 0 || res.Suppressed != 1 {
 		t.Fatalf("another campaign queued an unsubscribed address: %+v", res)
+	}
+}
+
+func TestOutboxMailerDeliversStaffMailWithoutUnsubscribe(t *testing.T) {
+	db := newTestDB(t)
+	srv := newSMTPServer(t)
+	m := OutboxMailer{DB: db, Host: "crm.example.test"}
+	err := m.Send(context.Background(), mail.Message{To: []netmail.Address{{Name: "张伟", Address: "zhangwei@example.cn"}},
+		Subject: "提醒：10:00 拜访华信科技", Text: "计划内容"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st, err := testOutbox(db, srv, fastRetry).Deliver(context.Background()); err != nil || st.Sent != 1 {
+		t.Fatalf("%+v %v", st, err)
+	}
+	h := srv.Messages()[0].Header(t)
+	if h.Get("List-Unsubscribe") != "" {
+		t.Error("staff mail carries an unsubscribe header")
+	}
+	var dec mime.WordDecoder
+	if subject, _ := dec.DecodeHeader(h.Get("Subject")); subject != "提醒：10:00 拜访华信科技" {
+		t.Errorf("subject %q", subject)
 	}
 }
