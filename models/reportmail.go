@@ -1,0 +1,412 @@
+package models
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Scheduled reports and the managers' digest. A schedule (or a manager's
+// digest setting) keeps the UTC time it fires next; the job that finds it
+// due sends the period named by that time once to each recipient — the
+// report_sends row and the outbox message commit together — and then moves
+// the time on.
+
+// ScheduleFrequencies are the ways a report is e-mailed on a schedule.
+var ScheduleFrequencies = []string{"daily", "weekly", "monthly", "cron"}
+
+// DigestFrequencies are the choices of the managers' digest.
+var DigestFrequencies = []string{"off", "daily", "weekly"}
+
+// ReportSchedule e-mails a report to chosen users.
+type ReportSchedule struct {
+	ID         int64
+	ReportID   int64
+	Frequency  string
+	Hour       int
+	Weekday    int // 0 Sunday … 6 Saturday
+	Monthday   int
+	Cron       string // the cron expression it fires by (for every frequency)
+	Period     string // the relative period a built-in analysis covers
+	Active     bool
+	NextRunAt  string
+	Recipients []int64
+	Names      []string // the recipients' names, in order
+	CreatedAt  string
+}
+
+// ReportSchedules lists a report's schedules.
+func (db *DB) ReportSchedules(ctx context.Context, reportID int64) ([]ReportSchedule, error) {
+	return db.schedules(ctx, `s.report_id = ?`, reportID)
+}
+
+// DueReportSchedules lists the active schedules whose time has come.
+func (db *DB) DueReportSchedules(ctx context.Context, now time.Time) ([]ReportSchedule, error) {
+	return db.schedules(ctx, `s.active = 1 AND s.next_run_at IS NOT NULL AND s.next_run_at <= ?`, stamp(now))
+}
+
+func (db *DB) schedules(ctx context.Context, cond string, args ...any) ([]ReportSchedule, error) {
+	rows, err := db.Read.QueryContext(ctx, `SELECT s.id, s.report_id, s.frequency, s.hour, s.weekday, s.monthday, s.cron, s.period,
+		s.active, COALESCE(s.next_run_at, ''), s.created_at,
+		COALESCE((SELECT group_concat(x.user_id || char(9) || u.display_name, char(10)) FROM
+			(SELECT su.user_id FROM report_schedule_users su WHERE su.schedule_id = s.id ORDER BY su.user_id) x
+			JOIN users u ON u.id = x.user_id), '')
+		FROM report_schedules s WHERE `+cond+` ORDER BY s.id`, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []ReportSchedule
+	for rows.Next() {
+		var s ReportSchedule
+		var users string
+		if err := rows.Scan(&s.ID, &s.ReportID, &s.Frequency, &s.Hour, &s.Weekday, &s.Monthday, &s.Cron, &s.Period,
+			&s.Active, &s.NextRunAt, &s.CreatedAt, &users); err != nil {
+			return nil, err
+		}
+		for _, line := range splitNonEmpty(users, "\n") {
+			id, name, _ := strings.Cut(line, "\t")
+			uid, err := strconv.ParseInt(id, 10, 64)
+			if err != nil {
+				return nil, err
+			}
+			s.Recipients = append(s.Recipients, uid)
+			s.Names = append(s.Names, name)
+		}
+		out = append(out, s)
+	}
+	return out, rows.Err()
+}
+
+// GetReportSchedule returns one schedule of a report.
+func (db *DB) GetReportSchedule(ctx context.Context, reportID, id int64) (*ReportSchedule, error) {
+	list, err := db.schedules(ctx, `s.report_id = ? AND s.id = ?`, reportID, id)
+	if err != nil {
+		return nil, err
+	}
+	if len(list) == 0 {
+		return nil, ErrNotFound
+	}
+	return &list[0], nil
+}
+
+// SaveReportSchedule creates (ID 0) or updates a schedule of a report
+// actor may schedule, firing next at next.
+func (db *DB) SaveReportSchedule(ctx context.Context, actor Actor, s *ReportSchedule, next time.Time) error {
+	r, err := db.GetReport(ctx, actor, s.ReportID)
+	if err != nil {
+		return err
+	}
+	if !r.CanSchedule(actor) {
+		return ErrNotFound
+	}
+	return db.WithTx(ctx, func(tx *sql.Tx) error {
+		now := db.nowStamp()
+		if s.ID == 0 {
+			res, err := tx.ExecContext(ctx, `INSERT INTO report_schedules (report_id, frequency, hour, weekday, monthday, cron, period,
+				active, next_run_at, created_at, created_by, updated_at, updated_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+				s.ReportID, s.Frequency, s.Hour, s.Weekday, s.Monthday, s.Cron, s.Period, s.Active, stamp(next), now, actor.ID, now, actor.ID)
+			if err != nil {
+				return err
+			}
+			if s.ID, err = res.LastInsertId(); err != nil {
+				return err
+			}
+		} else {
+			res, err := tx.ExecContext(ctx, `UPDATE report_schedules SET frequency = ?, hour = ?, weekday = ?, monthday = ?, cron = ?,
+				period = ?, active = ?, next_run_at = ?, updated_at = ?, updated_by = ? WHERE id = ? AND report_id = ?`,
+				s.Frequency, s.Hour, s.Weekday, s.Monthday, s.Cron, s.Period, s.Active, stamp(next), now, actor.ID, s.ID, s.ReportID)
+			if err != nil {
+				return err
+			}
+			if n, err := res.RowsAffected(); err != nil {
+				return err
+			} else if n == 0 {
+				return ErrNotFound
+			}
+			if _, err := tx.ExecContext(ctx, `DELETE FROM report_schedule_users WHERE schedule_id = ?`, s.ID); err != nil {
+				return err
+			}
+		}
+		for _, uid := range s.Recipients {
+			if _, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO report_schedule_users (schedule_id, user_id) VALUES (?, ?)`, s.ID, uid); err != nil {
+				return err
+			}
+		}
+		s.NextRunAt = stamp(next)
+		return nil
+	})
+}
+
+// DeleteReportSchedule deletes a schedule of a report actor may schedule.
+func (db *DB) DeleteReportSchedule(ctx context.Context, actor Actor, reportID, id int64) error {
+	r, err := db.GetReport(ctx, actor, reportID)
+	if err != nil {
+		return err
+	}
+	if !r.CanSchedule(actor) {
+		return ErrNotFound
+	}
+	res, err := db.Write.ExecContext(ctx, `DELETE FROM report_schedules WHERE id = ? AND report_id = ?`, id, reportID)
+	if err != nil {
+		return err
+	}
+	if n, err := res.RowsAffected(); err != nil {
+		return err
+	} else if n == 0 {
+		return ErrNotFound
+	}
+	return nil
+}
+
+// AdvanceReportSchedule moves a schedule from the period it just sent to
+// its next firing. It only moves a schedule still at that period, so two
+// runs that raced cannot skip one.
+func (db *DB) AdvanceReportSchedule(ctx context.Context, id int64, period string, next time.Time) error {
+	_, err := db.Write.ExecContext(ctx, `UPDATE report_schedules SET next_run_at = ? WHERE id = ? AND next_run_at = ?`,
+		stamp(next), id, period)
+	return err
+}
+
+// OutgoingMail is a rendered message to one person.
+type OutgoingMail struct {
+	To, ToName          string
+	Subject, Text, HTML string
+}
+
+// ReportMailSent reports whether the period was already sent to user.
+func (db *DB) ReportMailSent(ctx context.Context, kind string, refID, userID int64, period string) (bool, error) {
+	var one int
+	err := db.Read.QueryRowContext(ctx, `SELECT 1 FROM report_sends WHERE kind = ? AND ref_id = ? AND user_id = ? AND period = ?`,
+		kind, refID, userID, period).Scan(&one)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, nil
+	}
+	return err == nil, err
+}
+
+// QueueReportMail records that the period goes to user and queues the
+// message in the same transaction; false when it had been sent already. A
+// user without an address is recorded too, so the period is not retried.
+func (db *DB) QueueReportMail(ctx context.Context, kind string, refID, userID int64, period string, m *OutgoingMail, host string) (bool, error) {
+	queued := false
+	err := db.WithTx(ctx, func(tx *sql.Tx) error {
+		queued = false
+		now := db.Now()
+		result := "queued"
+		if m.To == "" {
+			result = "no_address"
+		}
+		res, err := tx.ExecContext(ctx, `INSERT INTO report_sends (kind, ref_id, user_id, period, result, at) VALUES (?, ?, ?, ?, ?, ?)
+			ON CONFLICT DO NOTHING`, kind, refID, userID, period, result, stamp(now))
+		if err != nil {
+			return err
+		}
+		if n, err := res.RowsAffected(); err != nil || n == 0 {
+			return err
+		}
+		if m.To == "" {
+			return nil
+		}
+		token := RandomToken(16)
+		var outboxID int64
+		if err := tx.QueryRowContext(ctx, `INSERT INTO outbox (to_email, to_name, subject, body_text, body_html, message_id, token,
+			status, next_attempt, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, 'queued', ?, ?) RETURNING id`,
+			m.To, m.ToName, m.Subject, m.Text, m.HTML, token+"@"+host, token, stampMilli(now), stamp(now)).Scan(&outboxID); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE report_sends SET outbox_id = ? WHERE kind = ? AND ref_id = ? AND user_id = ? AND period = ?`,
+			outboxID, kind, refID, userID, period); err != nil {
+			return err
+		}
+		queued = true
+		return nil
+	})
+	return queued, err
+}
+
+// --- the managers' digest ------------------------------------------------------
+
+// DigestSetting is one manager's digest.
+type DigestSetting struct {
+	UserID    int64
+	Frequency string // off, daily or weekly
+	Hour      int
+	NextRunAt string
+}
+
+// GetDigestSetting returns a user's digest setting (off when never set).
+func (db *DB) GetDigestSetting(ctx context.Context, userID int64) (DigestSetting, error) {
+	d := DigestSetting{UserID: userID, Frequency: "off", Hour: 8}
+	err := db.Read.QueryRowContext(ctx, `SELECT frequency, hour, COALESCE(next_run_at, '') FROM digest_settings WHERE user_id = ?`,
+		userID).Scan(&d.Frequency, &d.Hour, &d.NextRunAt)
+	if errors.Is(err, sql.ErrNoRows) {
+		return d, nil
+	}
+	return d, err
+}
+
+// SaveDigestSetting stores a manager's digest choice, firing next at next
+// (ignored when off).
+func (db *DB) SaveDigestSetting(ctx context.Context, actor Actor, d DigestSetting, next time.Time) error {
+	if !actor.IsManager() || !slices.Contains(DigestFrequencies, d.Frequency) {
+		return ErrNotFound
+	}
+	var nextAt any
+	if d.Frequency != "off" {
+		nextAt = stamp(next)
+	}
+	_, err := db.Write.ExecContext(ctx, `INSERT INTO digest_settings (user_id, frequency, hour, next_run_at, updated_at) VALUES (?, ?, ?, ?, ?)
+		ON CONFLICT (user_id) DO UPDATE SET frequency = excluded.frequency, hour = excluded.hour, next_run_at = excluded.next_run_at,
+		updated_at = excluded.updated_at`, actor.ID, d.Frequency, d.Hour, nextAt, db.nowStamp())
+	return err
+}
+
+// DueDigests lists the digests whose time has come, of active managers and
+// admins.
+func (db *DB) DueDigests(ctx context.Context, now time.Time) ([]DigestSetting, error) {
+	rows, err := db.Read.QueryContext(ctx, `SELECT d.user_id, d.frequency, d.hour, d.next_run_at FROM digest_settings d
+		JOIN users u ON u.id = d.user_id
+		WHERE d.frequency <> 'off' AND d.next_run_at IS NOT NULL AND d.next_run_at <= ? AND u.active = 1 AND u.role IN ('admin', 'manager')
+		ORDER BY d.next_run_at, d.user_id`, stamp(now))
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []DigestSetting
+	for rows.Next() {
+		var d DigestSetting
+		if err := rows.Scan(&d.UserID, &d.Frequency, &d.Hour, &d.NextRunAt); err != nil {
+			return nil, err
+		}
+		out = append(out, d)
+	}
+	return out, rows.Err()
+}
+
+// AdvanceDigest moves a digest from the period it sent to its next firing.
+func (db *DB) AdvanceDigest(ctx context.Context, userID int64, period string, next time.Time) error {
+	_, err := db.Write.ExecContext(ctx, `UPDATE digest_settings SET next_run_at = ? WHERE user_id = ? AND next_run_at = ?`,
+		stamp(next), userID, period)
+	return err
+}
+
+// Digest is what a manager's digest says about a period (From–To) as of
+// Today.
+type Digest struct {
+	From, To     string
+	Today        string
+	Activities   []DigestActivities
+	OverduePlans []DigestOverdue
+	Campaigns    []DigestCampaign
+}
+
+// DigestActivities is one salesperson's activity records of the period.
+type DigestActivities struct {
+	OwnerID   int64
+	OwnerName string
+	Records   int
+	Customers int
+}
+
+// DigestOverdue is one salesperson's plans still open after their day.
+type DigestOverdue struct {
+	OwnerID   int64
+	OwnerName string
+	Count     int
+	Oldest    string
+}
+
+// DigestCampaign is the progress of a campaign that is under way.
+type DigestCampaign struct {
+	ID        int64
+	Name      string
+	Status    string
+	StartDate string
+	EndDate   string
+	Targets   int
+	Notified  int
+	Attended  int
+	Queued    int
+}
+
+// digestCampaigns bounds the campaigns a digest lists.
+const digestCampaigns = 10
+
+// BuildDigest gathers a digest for actor (a manager sees everyone's).
+func (db *DB) BuildDigest(ctx context.Context, actor Actor, from, to, today string) (*Digest, error) {
+	d := &Digest{From: from, To: to, Today: today}
+	p := BuiltinParams{Actor: actor}
+	conds, args := salesScope(p, "a.owner_id")
+	rows, err := db.Read.QueryContext(ctx, `SELECT u.id, u.display_name, g.n, g.c FROM (
+			SELECT a.owner_id AS k, COUNT(*) AS n, COUNT(DISTINCT a.customer_id) AS c FROM activities a
+			WHERE `+joinAnd(conds)+` AND a.date >= ? AND a.date <= ? GROUP BY a.owner_id) g
+		JOIN users u ON u.id = g.k ORDER BY g.n DESC, u.display_name`, append(args, from, to)...)
+	if err != nil {
+		return nil, err
+	}
+	for rows.Next() {
+		var r DigestActivities
+		if err := rows.Scan(&r.OwnerID, &r.OwnerName, &r.Records, &r.Customers); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		d.Activities = append(d.Activities, r)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	conds, args = salesScope(p, "p.owner_id")
+	rows, err = db.Read.QueryContext(ctx, `SELECT u.id, u.display_name, g.n, g.oldest FROM (
+			SELECT p.owner_id AS k, COUNT(*) AS n, MIN(p.date) AS oldest FROM plans p
+			WHERE `+joinAnd(conds)+` AND p.status = 'planned' AND p.date < ? GROUP BY p.owner_id) g
+		JOIN users u ON u.id = g.k ORDER BY g.n DESC, u.display_name`, append(args, today)...)
+	if err != nil {
+		return nil, err
+	}
+	for rows.Next() {
+		var r DigestOverdue
+		if err := rows.Scan(&r.OwnerID, &r.OwnerName, &r.Count, &r.Oldest); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		d.OverduePlans = append(d.OverduePlans, r)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	scope, args := campaignScope(actor)
+	rows, err = db.Read.QueryContext(ctx, `SELECT m.id, m.name, m.status, m.start_date, m.end_date, COUNT(t.id), COALESCE(SUM(t.notified), 0),
+			COALESCE(SUM(CASE WHEN t.attended THEN MAX(t.head_count, 1) ELSE 0 END), 0),
+			(SELECT COUNT(*) FROM outbox o WHERE o.campaign_id = m.id AND o.status IN ('queued', 'sending'))
+		FROM campaigns m LEFT JOIN campaign_targets t ON t.campaign_id = m.id
+		WHERE `+scope+` AND m.status IN ('planning', 'inviting') AND m.end_date >= ?
+		GROUP BY m.id ORDER BY m.start_date, m.id LIMIT ?`, append(args, from, digestCampaigns)...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var c DigestCampaign
+		if err := rows.Scan(&c.ID, &c.Name, &c.Status, &c.StartDate, &c.EndDate, &c.Targets, &c.Notified, &c.Attended, &c.Queued); err != nil {
+			return nil, err
+		}
+		d.Campaigns = append(d.Campaigns, c)
+	}
+	return d, rows.Err()
+}
+
+func joinAnd(conds []string) string { return strings.Join(conds, " AND ") }
+
+func splitNonEmpty(s, sep string) []string {
+	if s == "" {
+		return nil
+	}
+	return strings.Split(s, sep)
+}
