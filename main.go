@@ -16,6 +16,7 @@ import (
 	"log/slog"
 	"net/http"
 	netmail "net/mail"
+	"net/url"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -210,7 +211,7 @@ func serve(args []string) error {
 	srv := handlers.New(handlers.Config{BaseURL: cfg.BaseURL, DataDir: cfg.DataDir, SessionKey: key, Location: db.Location(),
 		Version: version}, handlers.Deps{DB: db, Views: engine, Assets: assets, Log: log, Importer: importer,
 		Outbox: outbox, Mail: mailSettings})
-	sched, err := startJobs(cfg, db, catalog, log, outbox, mailSettings, srv.QueueDueCampaigns)
+	sched, err := startJobs(cfg, db, catalog, log, outbox, mailSettings, srv.QueueDueCampaigns, srv)
 	if err != nil {
 		return err
 	}
@@ -249,7 +250,7 @@ func serve(args []string) error {
 // startJobs builds the named list of scheduled jobs and starts them.
 // Outgoing e-mail is written as .eml files under the data folder.
 func startJobs(cfg config, db *models.DB, catalog views.Catalog, log *slog.Logger, outbox *jobs.Outbox,
-	mailSettings *jobs.MailSettings, queueDue func(context.Context) error) (*jobs.Scheduler, error) {
+	mailSettings *jobs.MailSettings, queueDue func(context.Context) error, reports jobs.ReportRenderer) (*jobs.Scheduler, error) {
 	// Every e-mail, reminders included, goes through the outbox: SMTP when
 	// configured, .eml files otherwise, with retries and a record.
 	smtp, _, err := mailSettings.Current(context.Background())
@@ -268,6 +269,13 @@ func startJobs(cfg config, db *models.DB, catalog views.Catalog, log *slog.Logge
 		{Name: "session_cleanup", Schedule: "17 * * * *", Run: jobs.SessionCleanup(db)},
 	}
 	list = append(list, jobs.OutboxJobs(outbox, queueDue)...)
+	// Scheduled reports and managers' digests, rendered by the web
+	// application (templates, charts), queued in the outbox.
+	host := "keyuan.local"
+	if u, err := url.Parse(cfg.BaseURL); err == nil && u.Hostname() != "" {
+		host = u.Hostname()
+	}
+	list = append(list, jobs.ReportJobs(db, jobs.ReportMailConfig{Renderer: reports, Host: host, Loc: db.Location()})...)
 	for i := range list {
 		list[i].Enabled = !off[list[i].Name]
 	}

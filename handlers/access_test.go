@@ -519,6 +519,9 @@ func TestAccessTablesCoverEveryRoute(t *testing.T) {
 	for _, c := range activityRoutes(&actWorld{}) {
 		tried = append(tried, c.routeCase)
 	}
+	for _, c := range reportRoutes(&repWorld{actWorld: &actWorld{}}) {
+		tried = append(tried, c.routeCase)
+	}
 	for _, kind := range []string{"customer", "prospect"} {
 		tried = append(tried, recordRoutes(kind, 7, 8)...)
 		for _, c := range collectionRoutes(kind, 7, 8, 1, 2) {
@@ -559,7 +562,7 @@ func TestAccessTablesCoverEveryRoute(t *testing.T) {
 				}
 			}
 			if !covered {
-				t.Errorf("%s %s%s (routes.go:%d) is in no access table: add it to recordRoutes, collectionRoutes, adminRoutes, selfRoutes or activityRoutes",
+				t.Errorf("%s %s%s (routes.go:%d) is in no access table: add it to recordRoutes, collectionRoutes, adminRoutes, selfRoutes, activityRoutes or reportRoutes",
 					sel.Sel.Name, prefix, pattern, fset.Position(call.Pos()).Line)
 			}
 		}

@@ -152,6 +152,28 @@ func (s *Server) Handler() http.Handler {
 	act.POST("/opportunities/:id/stage", s.moveOpportunity)
 	act.POST("/opportunities/:id/close", s.closeOpportunity)
 
+	// CRM reports (CRM报表): everyone opens the reports they are a report
+	// user of; the row rules apply inside each one.
+	in.GET("/reports", s.listReports)
+	in.GET("/reports/new", s.newReport)
+	in.POST("/reports/builder", s.reportBuilder)
+	in.POST("/reports", s.createReport)
+	in.GET("/reports/:id", s.showReport)
+	in.GET("/reports/:id/export.csv", s.exportReport)
+	in.GET("/reports/:id/export.xlsx", s.exportReport)
+	in.GET("/reports/:id/edit", s.editReport)
+	in.POST("/reports/:id", s.updateReport)
+	in.POST("/reports/:id/delete", s.deleteReport)
+	in.GET("/reports/:id/users", s.reportUsers)
+	in.POST("/reports/:id/users", s.saveReportUsers)
+	in.GET("/reports/:id/schedules", s.reportSchedules)
+	in.POST("/reports/:id/schedules", s.createReportSchedule)
+	in.POST("/reports/:id/schedules/:sid/delete", s.deleteReportSchedule)
+	// The managers' digest.
+	mgr := in.Group("/", s.requireRole(models.RoleAdmin, models.RoleManager))
+	mgr.GET("/reports/digest", s.digestSettings)
+	mgr.POST("/reports/digest", s.saveDigestSettings)
+
 	// Basic settings (基础设置): admin only.
 	admin := in.Group("/", s.requireRole(models.RoleAdmin))
 	admin.GET("/settings", s.settingsHome)

@@ -186,6 +186,12 @@ var errBadRequest = errors.New("bad request")
 // fail is the one error exit of every handler: known domain errors become
 // their status with a friendly page; anything else is logged as a 500.
 func (s *Server) fail(c *gin.Context, err error) {
+	// A report definition the whitelist refuses says what is wrong with it.
+	var de *models.ReportDefError
+	if errors.As(err, &de) {
+		s.errorMessage(c, http.StatusBadRequest, defErrorText(s.lang(c), s.views.Catalog.T, de))
+		return
+	}
 	status, key := http.StatusInternalServerError, "error.internal"
 	switch {
 	case errors.Is(err, models.ErrNotFound):
@@ -211,11 +217,16 @@ func (s *Server) fail(c *gin.Context, err error) {
 }
 
 func (s *Server) errorPage(c *gin.Context, status int, key string) {
-	p := s.newPage(c, s.t(c, "error.title"), "", map[string]any{"Status": status, "Message": s.t(c, key)})
+	s.errorMessage(c, status, s.t(c, key))
+}
+
+// errorMessage is errorPage with a message already translated.
+func (s *Server) errorMessage(c *gin.Context, status int, msg string) {
+	p := s.newPage(c, s.t(c, "error.title"), "", map[string]any{"Status": status, "Message": msg})
 	if isFragment(c) {
 		// Let htmx show the message as a toast instead of swapping it in.
 		c.Header("HX-Reswap", "none")
-		c.Header("HX-Trigger", toastTrigger(s.t(c, key), "error"))
+		c.Header("HX-Trigger", toastTrigger(msg, "error"))
 	}
 	s.render(c, status, "error", p)
 	c.Abort()

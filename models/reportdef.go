@@ -524,6 +524,7 @@ func ReportMessageKeys() []string {
 		}
 	}
 	for _, b := range builtinReports {
+		seen["report.builtin."+b.key] = true
 		for _, c := range b.columns {
 			for _, l := range c.Labels {
 				seen[l] = true

@@ -385,29 +385,33 @@ const ExportRows = 1000000
 
 // RunReport runs r as actor: row rules apply inside every report.
 func (db *DB) RunReport(ctx context.Context, actor Actor, r *Report, opt RunOptions) (*ReportResult, error) {
-	var rows [][]any
-	res, err := db.EachReportRow(ctx, actor, r, opt, func(row []any) error {
-		rows = append(rows, row)
+	var res *ReportResult
+	err := db.EachReportRow(ctx, actor, r, opt, func(shape *ReportResult) error {
+		res = shape
+		return nil
+	}, func(row []any) error {
+		res.Rows = append(res.Rows, row)
 		return nil
 	})
 	if err != nil {
 		return nil, err
 	}
-	res.Rows = rows
 	if opt.MaxRows == 0 {
 		opt.MaxRows = DisplayRows
 	}
-	if !r.IsBuiltin() && len(rows) > opt.MaxRows {
-		res.Rows, res.Truncated = rows[:opt.MaxRows], true
+	if !r.IsBuiltin() && len(res.Rows) > opt.MaxRows {
+		res.Rows, res.Truncated = res.Rows[:opt.MaxRows], true
 	}
 	return res, nil
 }
 
-// EachReportRow runs r and streams its rows to fn (for exports, whose size
-// is not bounded by memory), returning the result's shape without rows. A
-// user-defined report reads one row more than MaxRows, so RunReport can
-// tell that it was cut.
-func (db *DB) EachReportRow(ctx context.Context, actor Actor, r *Report, opt RunOptions, fn func(row []any) error) (*ReportResult, error) {
+// EachReportRow runs r and streams its rows to row (for exports, whose size
+// is not bounded by memory); start gets the result's shape, without rows,
+// before the first row, once the report is known to run. A user-defined
+// report reads one row more than MaxRows, so RunReport can tell that it
+// was cut.
+func (db *DB) EachReportRow(ctx context.Context, actor Actor, r *Report, opt RunOptions, start func(shape *ReportResult) error,
+	row func(row []any) error) error {
 	if opt.Today.IsZero() {
 		opt.Today = db.LocalNow()
 	}
@@ -415,21 +419,24 @@ func (db *DB) EachReportRow(ctx context.Context, actor Actor, r *Report, opt Run
 		res := &ReportResult{Columns: b.columns, Groups: b.groups, Chart: b.chart, Charted: b.charted, Range: opt.Range}
 		rows, err := b.run(db, ctx, BuiltinParams{Actor: actor, Range: opt.Range, OwnerID: opt.OwnerID, Today: opt.Today})
 		if err != nil {
-			return nil, err
+			return err
 		}
-		for _, row := range rows {
-			if err := fn(row); err != nil {
-				return nil, err
+		if err := start(res); err != nil {
+			return err
+		}
+		for _, r := range rows {
+			if err := row(r); err != nil {
+				return err
 			}
 		}
-		return res, nil
+		return nil
 	}
 	if r.IsBuiltin() {
-		return nil, ErrNotFound // a built-in this version does not know
+		return ErrNotFound // a built-in this version does not know
 	}
 	cr, err := CompileReport(r.Definition, CompileOptions{Actor: actor, Today: opt.Today})
 	if err != nil {
-		return nil, err
+		return err
 	}
 	res := &ReportResult{Columns: cr.Columns, Groups: cr.Groups, Chart: cr.Chart}
 	for i := cr.Groups; i < len(cr.Columns); i++ {
@@ -449,7 +456,15 @@ func (db *DB) EachReportRow(ctx context.Context, actor Actor, r *Report, opt Run
 	} else {
 		limit++ // one more, to know whether rows were left out
 	}
-	return res, db.eachRow(ctx, cr.SQL+" LIMIT ?", append(slices.Clone(cr.Args), limit), fn)
+	rows, err := db.Read.QueryContext(ctx, cr.SQL+" LIMIT ?", append(slices.Clone(cr.Args), limit)...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	if err := start(res); err != nil {
+		return err
+	}
+	return scanRows(rows, row)
 }
 
 func numeric(typ string) bool {

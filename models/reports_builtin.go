@@ -2,6 +2,7 @@ package models
 
 import (
 	"context"
+	"database/sql"
 	"strings"
 	"time"
 )
@@ -156,6 +157,12 @@ func (db *DB) eachRow(ctx context.Context, q string, args []any, fn func(row []a
 		return err
 	}
 	defer rows.Close()
+	return scanRows(rows, fn)
+}
+
+// scanRows passes each row to fn as a fresh slice of int64, float64,
+// string or nil.
+func scanRows(rows *sql.Rows, fn func(row []any) error) error {
 	cols, err := rows.Columns()
 	if err != nil {
 		return err

@@ -257,3 +257,57 @@ func FuzzXLSX(f *testing.F) {
 		drain(t, writeTemp(t, "f.xlsx", data), XLSX)
 	})
 }
+
+// TestWriteValues: typed cells keep numbers as numbers (a negative one is
+// not a formula) and neutralize text, in CSV and in XLSX.
+func TestWriteValues(t *testing.T) {
+	row := []any{"=HYPERLINK(\"x\")", 12, int64(-3), 1.5, nil, " +1"}
+	for _, f := range []Format{CSV, XLSX} {
+		var buf bytes.Buffer
+		w, err := NewWriter(&buf, f, "报表")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := w.WriteRow("名称", "数量", "差额", "比例", "空", "电话"); err != nil {
+			t.Fatal(err)
+		}
+		if err := w.WriteValues(row...); err != nil {
+			t.Fatal(err)
+		}
+		if err := w.Close(); err != nil {
+			t.Fatal(err)
+		}
+		r, err := Open(writeTemp(t, "v."+string(f), buf.Bytes()), f, "", DefaultLimits)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := readAll(t, r)
+		r.Close()
+		want := []string{`'=HYPERLINK("x")`, "12", "-3", "1.5", "", "' +1"}
+		if len(got) != 1 || strings.Join(got[0], "|") != strings.Join(want, "|") {
+			t.Errorf("%s: %q, want %q", f, got, want)
+		}
+		if f != XLSX {
+			continue
+		}
+		x, err := excelize.OpenReader(bytes.NewReader(buf.Bytes()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for cell, want := range map[string]excelize.CellType{"B2": excelize.CellTypeNumber, "C2": excelize.CellTypeNumber,
+			"D2": excelize.CellTypeNumber, "A2": excelize.CellTypeSharedString} {
+			typ, err := x.GetCellType("报表", cell)
+			if err != nil {
+				t.Fatal(err)
+			}
+			// The stream writer writes text inline; either string type is text.
+			if want == excelize.CellTypeSharedString && (typ == excelize.CellTypeInlineString || typ == excelize.CellTypeSharedString) {
+				continue
+			}
+			if typ != want && !(want == excelize.CellTypeNumber && typ == excelize.CellTypeUnset) {
+				t.Errorf("%s is of type %v, want %v", cell, typ, want)
+			}
+		}
+		x.Close()
+	}
+}

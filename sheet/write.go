@@ -4,6 +4,7 @@ import (
 	"encoding/csv"
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
 
 	"github.com/xuri/excelize/v2"
@@ -24,9 +25,13 @@ func Neutralize(v string) string {
 	return v
 }
 
-// Writer writes a table row by row; every cell is neutralized.
+// Writer writes a table row by row; every text cell is neutralized.
 type Writer interface {
 	WriteRow(cells ...string) error
+	// WriteValues writes a row of typed cells: numbers (int, int64,
+	// float64) stay numbers in XLSX, so a spreadsheet can add them up;
+	// strings are neutralized; nil is an empty cell.
+	WriteValues(cells ...any) error
 	// Close finishes the file (for XLSX, writes it out).
 	Close() error
 }
@@ -63,6 +68,37 @@ func (c *csvWriter) WriteRow(cells ...string) error {
 		out[i] = Neutralize(v)
 	}
 	return c.w.Write(out)
+}
+
+func (c *csvWriter) WriteValues(cells ...any) error {
+	out := make([]string, len(cells))
+	for i, v := range cells {
+		switch v.(type) {
+		case int, int64, float64:
+			out[i] = valueText(v) // a number, never a formula: -5 stays -5
+		default:
+			out[i] = Neutralize(valueText(v))
+		}
+	}
+	return c.w.Write(out)
+}
+
+// valueText is a typed cell as CSV text: numbers plainly, without
+// thousands separators, so they read back as numbers.
+func valueText(v any) string {
+	switch x := v.(type) {
+	case nil:
+		return ""
+	case string:
+		return x
+	case int:
+		return strconv.Itoa(x)
+	case int64:
+		return strconv.FormatInt(x, 10)
+	case float64:
+		return strconv.FormatFloat(x, 'f', -1, 64)
+	}
+	return fmt.Sprint(v)
 }
 
 func (c *csvWriter) Close() error {
@@ -102,6 +138,26 @@ func (x *xlsxWriter) WriteRow(cells ...string) error {
 	x.buf = x.buf[:0]
 	for _, v := range cells {
 		x.buf = append(x.buf, Neutralize(v))
+	}
+	cell, err := excelize.CoordinatesToCellName(1, x.row)
+	if err != nil {
+		return err
+	}
+	return x.sw.SetRow(cell, x.buf)
+}
+
+func (x *xlsxWriter) WriteValues(cells ...any) error {
+	x.row++
+	x.buf = x.buf[:0]
+	for _, v := range cells {
+		switch n := v.(type) {
+		case int, int64, float64:
+			x.buf = append(x.buf, n)
+		case nil:
+			x.buf = append(x.buf, nil)
+		default:
+			x.buf = append(x.buf, Neutralize(valueText(v)))
+		}
 	}
 	cell, err := excelize.CoordinatesToCellName(1, x.row)
 	if err != nil {

@@ -162,3 +162,17 @@
   });
   document.addEventListener("dragend", function () { dragged = null; });
 })();
+
+// Reports.
+(function () {
+  "use strict";
+  // The report builder shows a definition the server refuses (400) in
+  // place, with the reason, as any form shows a 422.
+  document.addEventListener("htmx:beforeSwap", function (e) {
+    var elt = e.detail.elt;
+    if (e.detail.xhr.status === 400 && elt && elt.closest && elt.closest("[data-swap-errors]")) {
+      e.detail.shouldSwap = true;
+      e.detail.isError = false;
+    }
+  });
+})();

@@ -336,8 +336,27 @@ func TestUsedKeysExist(t *testing.T) {
 		"weekday.":            numbers(1, 2, 3, 4, 5, 6, 7),
 		"month.":              numbers(1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12),
 		"month_year.":         numbers(1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12),
-		"jobs.job.":           {"plan_reminders", "session_cleanup"},
+		"jobs.job.":           {"plan_reminders", "session_cleanup", "scheduled_reports", "manager_digest"},
 		"jobs.trigger.":       {"schedule", "manual"},
+		// CRM reports (reports.json).
+		"report.source.":      models.ReportSourceKeys(models.Actor{Role: models.RoleAdmin}),
+		"report.about.":       models.BuiltinKeys(),
+		"report.category.":    append(slices.Clone(models.BuiltinCategories), "custom"),
+		"report.period.":      append(slices.Clone(models.Periods), "custom"),
+		"report.chart.":       models.ReportCharts,
+		"report.op.":          models.ReportOps,
+		"report.agg.":         models.ReportAggFuncs,
+		"report.agg_col.":     models.ReportAggFuncs,
+		"report.bucket.":      models.ReportBuckets,
+		"report.bucket_col.":  models.ReportBuckets,
+		"report.freq.":        models.ScheduleFrequencies,
+		"report.digest.freq.": models.DigestFrequencies,
+		"report.weekday.":     numbers(0, 1, 2, 3, 4, 5, 6),
+	}
+	// Keys the report whitelist and the built-in analyses hand to the
+	// screens: sources, relations, fields, columns, errors.
+	for _, k := range models.ReportMessageKeys() {
+		u.key(k, "models.ReportMessageKeys")
 	}
 	// History shows plan and opportunity statuses too.
 	families["status."] = append(families["status."], append(slices.Clone(models.PlanStatuses), models.OpportunityStatuses...)...)
