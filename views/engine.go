@@ -159,7 +159,7 @@ func funcs(c Catalog, lang string, assetURL func(string) string, loc *time.Locat
 			return t.In(loc).Format("2006-01-02 15:04")
 		},
 		"pageRange": pageRange,
-		"yuan":      models.Yuan,
+		"fen":       models.FormatFen,
 		"reason":    func(r string) string { return c.Reason(lang, r) },
 		"hasString": func(xs []string, x string) bool { return slices.Contains(xs, x) },
 		"list":      func(v ...string) []string { return v },
