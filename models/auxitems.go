@@ -174,6 +174,9 @@ func (db *DB) SaveAuxItem(ctx context.Context, by int64, a *AuxItem) error {
 var auxReferences = []string{
 	"SELECT 1 FROM customers WHERE industry_id = ?1 OR source_id = ?1 OR grade_id = ?1 OR region_id = ?1 OR stage_id = ?1 LIMIT 1",
 	"SELECT 1 FROM customer_traits WHERE item_id = ?1 LIMIT 1",
+	"SELECT 1 FROM issues WHERE type_id = ?1 LIMIT 1",
+	"SELECT 1 FROM issue_handlings WHERE method_id = ?1 LIMIT 1",
+	"SELECT 1 FROM articles WHERE category_id = ?1 LIMIT 1",
 }
 
 // DeleteAuxItem removes an item that nothing uses; ErrInUse otherwise.

@@ -16,6 +16,8 @@ type GenerateOptions struct {
 	Sales     int    // salespeople to create (usernames sales1…salesN)
 	Seed      uint64 // same seed, same data
 	Password  string // password of the generated users
+	Articles  int    // knowledge articles beyond the seed set (SeedArticles are added when > 0 or Issues > 0)
+	Issues    int    // customer issues, spread over the customers
 }
 
 // Name parts for believable Chinese company and person names.
@@ -65,7 +67,13 @@ func (db *DB) Generate(ctx context.Context, opt GenerateOptions) error {
 			return err
 		}
 	}
-	return nil
+	if opt.Articles > 0 || opt.Issues > 0 {
+		if err := db.generateService(ctx, rng, opt); err != nil {
+			return err
+		}
+	}
+	// The bulk inserts above bypass the index queue: ask for a rebuild.
+	return db.RequestSearchRebuild(ctx)
 }
 
 func (db *DB) generateUsers(ctx context.Context, opt GenerateOptions) ([]int64, error) {

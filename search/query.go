@@ -1,0 +1,276 @@
+package search
+
+import (
+	"context"
+	"html/template"
+	"strconv"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/blevesearch/bleve/v2"
+	"github.com/blevesearch/bleve/v2/search"
+	"github.com/blevesearch/bleve/v2/search/query"
+
+	"keyuan/models"
+)
+
+// Limits on what a search may ask for, so no input can make one expensive.
+const (
+	MaxQueryRunes   = 200 // the search box
+	MaxSimilarRunes = 300 // a description typed into the issue form
+	maxPrefixTerms  = 4
+	maxFrom         = 1000
+	maxSize         = 100
+)
+
+// Query is one search. Text is what the user typed, taken literally: no
+// query syntax, so `+-:*"~^()` are only punctuation.
+type Query struct {
+	Text  string
+	Kinds []string // empty: every kind
+	// IssueStatuses restricts issue hits to these statuses (e.g. resolved
+	// and archived ones for "similar issues").
+	IssueStatuses []string
+	Size          int
+	From          int
+	CountByKind   bool // also count hits per kind
+	// Similar treats Text as a description to match against, not a
+	// search box entry: longer, and no prefix matching of codes.
+	Similar bool
+}
+
+// Hit is one result, ready to show. Title and Snippet are HTML in which
+// everything is escaped except the <mark> tags around matching words.
+type Hit struct {
+	models.SearchRef
+	Score      float64
+	Title      template.HTML
+	Snippet    template.HTML
+	Code       string
+	Sub        string
+	Status     string
+	ParentKind string
+	ParentID   int64
+}
+
+// Results is a page of hits the actor may see.
+type Results struct {
+	Hits   []Hit
+	Total  int
+	ByKind map[string]int
+	Took   time.Duration
+}
+
+// normalize trims the text to limits and drops control characters.
+func normalizeText(s string, limit int) string {
+	s = strings.Map(func(r rune) rune {
+		if r == utf8.RuneError || unicode.IsControl(r) {
+			return ' '
+		}
+		return r
+	}, s)
+	s = strings.TrimSpace(s)
+	if utf8.RuneCountInString(s) > limit {
+		s = string([]rune(s)[:limit])
+	}
+	return s
+}
+
+// hasSearchable reports whether s has a letter or digit to search for.
+func hasSearchable(s string) bool {
+	return strings.IndexFunc(s, func(r rune) bool { return unicode.IsLetter(r) || unicode.IsDigit(r) }) >= 0
+}
+
+// prefixTerms picks the words of the query that may be the start of a code,
+// phone number, e-mail or name: long enough that the prefix does not expand
+// to half the dictionary.
+func prefixTerms(text string) []string {
+	var out []string
+	for _, w := range strings.Fields(strings.ToLower(text)) {
+		if len(out) == maxPrefixTerms {
+			break
+		}
+		w = strings.Map(func(r rune) rune {
+			if unicode.IsLetter(r) || unicode.IsDigit(r) || strings.ContainsRune("-@._+", r) {
+				return r
+			}
+			return -1
+		}, w)
+		n := utf8.RuneCountInString(w)
+		cjk := strings.IndexFunc(w, func(r rune) bool { return unicode.Is(unicode.Han, r) }) >= 0
+		if (cjk && n >= 2) || n >= 3 {
+			out = append(out, w)
+		}
+	}
+	return out
+}
+
+func termsOr(field string, values ...string) query.Query {
+	qs := make([]query.Query, len(values))
+	for i, v := range values {
+		t := bleve.NewTermQuery(v)
+		t.SetField(field)
+		qs[i] = t
+	}
+	if len(qs) == 1 {
+		return qs[0]
+	}
+	return bleve.NewDisjunctionQuery(qs...)
+}
+
+// buildQuery turns q into a Bleve query: the words in titles and bodies, the
+// prefixes in keys, restricted to the kinds asked for and, for a
+// salesperson, to their own records (the database checks again after).
+func buildQuery(q Query, actor models.Actor) query.Query {
+	var should []query.Query
+	for _, f := range []struct {
+		field string
+		boost float64
+	}{{fieldTitle, 2}, {fieldBody, 1}} {
+		m := bleve.NewMatchQuery(q.Text)
+		m.SetField(f.field)
+		m.Analyzer = textAnalyzer
+		m.SetBoost(f.boost)
+		should = append(should, m)
+	}
+	if !q.Similar {
+		for _, p := range prefixTerms(q.Text) {
+			pq := bleve.NewPrefixQuery(p)
+			pq.SetField(fieldKeys)
+			pq.SetBoost(4)
+			should = append(should, pq)
+		}
+	}
+	text := bleve.NewDisjunctionQuery(should...)
+
+	var filters []query.Query
+	kinds := q.Kinds
+	if len(kinds) == 0 {
+		kinds = models.SearchKinds
+	}
+	var kindQs []query.Query
+	for _, k := range kinds {
+		kq := termsOr(fieldKind, k)
+		if k == "issue" && len(q.IssueStatuses) > 0 {
+			kq = bleve.NewConjunctionQuery(kq, termsOr(fieldStatus, q.IssueStatuses...))
+		}
+		kindQs = append(kindQs, kq)
+	}
+	if len(q.Kinds) > 0 || len(q.IssueStatuses) > 0 {
+		if len(kindQs) == 1 {
+			filters = append(filters, kindQs[0])
+		} else {
+			filters = append(filters, bleve.NewDisjunctionQuery(kindQs...))
+		}
+	}
+	if !actor.SeesAllCustomers() {
+		filters = append(filters, termsOr(fieldOwner, strconv.FormatInt(actor.ID, 10), ownerAll))
+	}
+	if len(filters) == 0 {
+		return text
+	}
+	bq := bleve.NewBooleanQuery()
+	bq.AddMust(text)
+	if len(filters) == 1 {
+		bq.AddFilter(filters[0])
+	} else {
+		bq.AddFilter(bleve.NewConjunctionQuery(filters...))
+	}
+	return bq
+}
+
+// Search runs q for actor. Every hit is checked against the database before
+// it is shown, so a record the actor may not see never appears, not even
+// when the index lags behind a change of owner.
+func (s *Service) Search(ctx context.Context, actor models.Actor, q Query) (*Results, error) {
+	start := time.Now()
+	limit := MaxQueryRunes
+	if q.Similar {
+		limit = MaxSimilarRunes
+	}
+	q.Text = normalizeText(q.Text, limit)
+	q.Size = min(max(q.Size, 1), maxSize)
+	q.From = min(max(q.From, 0), maxFrom)
+	res := &Results{}
+	if !hasSearchable(q.Text) {
+		return res, nil
+	}
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	if s.idx == nil {
+		return nil, ErrRebuilding
+	}
+	req := bleve.NewSearchRequestOptions(buildQuery(q, actor), q.Size, q.From, false)
+	req.Fields = []string{fieldKind, fieldStatus, fieldTitle, fieldBody, fieldCode, fieldSub, fieldParent}
+	req.IncludeLocations = true
+	if q.CountByKind {
+		req.AddFacet(fieldKind, bleve.NewFacetRequest(fieldKind, len(models.SearchKinds)))
+	}
+	sr, err := s.idx.SearchInContext(ctx, req)
+	if err != nil {
+		return nil, err
+	}
+	refs := make([]models.SearchRef, 0, len(sr.Hits))
+	for _, h := range sr.Hits {
+		if ref, ok := parseDocID(h.ID); ok {
+			refs = append(refs, ref)
+		}
+	}
+	visible, err := s.db.VisibleSearchRefs(ctx, actor, refs)
+	if err != nil {
+		return nil, err
+	}
+	dropped := map[string]int{}
+	for _, h := range sr.Hits {
+		ref, ok := parseDocID(h.ID)
+		if !ok || !visible[ref] {
+			dropped[ref.Kind]++
+			continue
+		}
+		res.Hits = append(res.Hits, makeHit(ref, h))
+	}
+	res.Total = int(sr.Total)
+	for _, n := range dropped {
+		res.Total -= n
+	}
+	res.Total = max(res.Total, len(res.Hits))
+	if q.CountByKind {
+		res.ByKind = map[string]int{}
+		if f, ok := sr.Facets[fieldKind]; ok && f.Terms != nil {
+			for _, t := range f.Terms.Terms() {
+				res.ByKind[t.Term] = max(0, t.Count-dropped[t.Term])
+			}
+		}
+	}
+	res.Took = time.Since(start)
+	return res, nil
+}
+
+func storedString(h *search.DocumentMatch, field string) string {
+	s, _ := h.Fields[field].(string)
+	return s
+}
+
+func makeHit(ref models.SearchRef, h *search.DocumentMatch) Hit {
+	hit := Hit{SearchRef: ref, Score: h.Score, Code: storedString(h, fieldCode), Sub: storedString(h, fieldSub),
+		Status: storedString(h, fieldStatus)}
+	if p, ok := parseDocID(storedString(h, fieldParent)); ok {
+		hit.ParentKind, hit.ParentID = p.Kind, p.ID
+	}
+	hit.Title = highlight(storedString(h, fieldTitle), locations(h, fieldTitle), 120, false)
+	hit.Snippet = highlight(storedString(h, fieldBody), locations(h, fieldBody), 110, true)
+	return hit
+}
+
+// locations collects the byte ranges of matched terms in one field.
+func locations(h *search.DocumentMatch, field string) []span {
+	var out []span
+	for _, locs := range h.Locations[field] {
+		for _, l := range locs {
+			out = append(out, span{int(l.Start), int(l.End)})
+		}
+	}
+	return out
+}
