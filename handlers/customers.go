@@ -405,6 +405,9 @@ type customerCardData struct {
 		Code string
 	}
 	CanEdit bool
+	// Issues are the customer's issues, open ones first (customers only).
+	Issues    []models.Issue
+	CanHandle bool
 }
 
 // describeHistory turns audit entries into readable lines: ids of items and
@@ -494,6 +497,11 @@ func (s *Server) showCustomer(c *gin.Context, k customerKind) {
 			s.fail(c, err)
 			return
 		}
+		if data.Issues, err = s.db.CustomerIssues(ctx, a, id, 10); err != nil {
+			s.fail(c, err)
+			return
+		}
+		data.CanHandle = a.HandlesService()
 	}
 	s.render(c, http.StatusOK, "customers/card", p)
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"keyuan/models"
+	"keyuan/search"
 	"keyuan/static"
 	"keyuan/views"
 )
@@ -40,6 +41,7 @@ type Server struct {
 	sessions *SessionStore
 	throttle *loginThrottle
 	log      *slog.Logger
+	search   search.Searcher
 }
 
 // New builds a Server.

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"keyuan/models"
+	"keyuan/search"
 	"keyuan/static"
 	"keyuan/views"
 )
@@ -21,10 +22,11 @@ import (
 // testApp is the real application on a fresh SQLite file, served by an
 // httptest server.
 type testApp struct {
-	t   *testing.T
-	db  *models.DB
-	srv *Server
-	ts  *httptest.Server
+	t     *testing.T
+	db    *models.DB
+	srv   *Server
+	ts    *httptest.Server
+	index *search.Service // a real Bleve index; its worker does not run, tests call sync
 }
 
 func init() { models.SetBcryptCostForTests() }
@@ -61,9 +63,26 @@ func newTestApp(t *testing.T) *testApp {
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	srv := New(Config{BaseURL: "http://example.test", SessionKey: []byte("0123456789abcdef0123456789abcdef"),
 		Location: db.Location()}, db, eng, assets, log)
+	index, err := search.Open(ctx, db, filepath.Join(t.TempDir(), "search"), log, search.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := index.RebuildNow(ctx, index.NeedsRebuild()); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { index.Close() })
+	srv.UseSearch(index)
 	ts := httptest.NewServer(srv.Handler())
 	t.Cleanup(ts.Close)
-	return &testApp{t: t, db: db, srv: srv, ts: ts}
+	return &testApp{t: t, db: db, srv: srv, ts: ts, index: index}
+}
+
+// sync applies the queued index changes, as the worker would.
+func (a *testApp) sync() {
+	a.t.Helper()
+	if err := a.index.Sync(context.Background()); err != nil {
+		a.t.Fatal(err)
+	}
 }
 
 // addUser creates an active user with testPassword and returns its id.

@@ -306,3 +306,20 @@ func TestSalespersonSeesOnlyOwnRecords(t *testing.T) {
 		}
 	}
 }
+
+func TestSimilarity(t *testing.T) {
+	for _, c := range []struct {
+		a, b     string
+		min, max float64
+	}{
+		{"打印机经常卡纸", "打印机经常卡纸怎么办", 0.7, 1},
+		{"打印机卡纸", "打印机卡纸", 1, 1},
+		{"打印机卡纸", "发票丢失怎么办", 0, 0},
+		{"Printer paper jam", "printer jam", 0.7, 0.9},
+		{"", "x", 0, 0},
+	} {
+		if got := Similarity(c.a, c.b); got < c.min || got > c.max {
+			t.Errorf("Similarity(%q, %q) = %.2f, want %.2f–%.2f", c.a, c.b, got, c.min, c.max)
+		}
+	}
+}
