@@ -415,14 +415,15 @@ func (s *Server) renderIssueCard(c *gin.Context, status int, iss *models.Issue, 
 		return
 	}
 	p := s.newPage(c, iss.Code+" "+iss.Subject, "issues", data)
-	data.History = s.describeIssueHistory(c, entries, p)
+	data.History = s.describeIssueHistory(c, iss, entries, p)
 	p.Errors = errs
 	s.render(c, status, "issues/card", p)
 }
 
 // describeIssueHistory reuses the customer card's history lines and names
 // the issue's own fields.
-func (s *Server) describeIssueHistory(c *gin.Context, entries []models.AuditEntry, p *page) []historyLine {
+func (s *Server) describeIssueHistory(c *gin.Context, iss *models.Issue, entries []models.AuditEntry, p *page) []historyLine {
+	ctx := c.Request.Context()
 	lines := s.describeHistory(c, entries, p.Aux)
 	for li, e := range entries {
 		for ci, ch := range e.Changes {
@@ -430,10 +431,12 @@ func (s *Server) describeIssueHistory(c *gin.Context, entries []models.AuditEntr
 			switch ch.Field {
 			case "issue_type":
 				hc.Old, hc.New = p.Aux.Name(parseID(ch.Old)), p.Aux.Name(parseID(ch.New))
-			case "assignee", "customer", "contact":
-				if ch.Field == "assignee" {
-					hc.Old, hc.New = s.userName(c.Request.Context(), ch.Old), s.userName(c.Request.Context(), ch.New)
-				}
+			case "assignee":
+				hc.Old, hc.New = s.userName(ctx, ch.Old), s.userName(ctx, ch.New)
+			case "customer":
+				hc.New = iss.CustomerName // an issue never changes customer
+			case "contact":
+				hc.Old, hc.New = s.contactName(c, iss.CustomerID, ch.Old), s.contactName(c, iss.CustomerID, ch.New)
 			case "priority":
 				hc.Old, hc.New = s.tIf(c, "issue.priority.", ch.Old), s.tIf(c, "issue.priority.", ch.New)
 			case "channel":
@@ -446,6 +449,18 @@ func (s *Server) describeIssueHistory(c *gin.Context, entries []models.AuditEntr
 		}
 	}
 	return lines
+}
+
+// contactName names a contact of the customer (a deleted one keeps its id).
+func (s *Server) contactName(c *gin.Context, customerID int64, v string) string {
+	id := parseID(v)
+	if id == 0 {
+		return ""
+	}
+	if k, err := s.db.GetContact(c.Request.Context(), actor(c), customerID, id); err == nil {
+		return k.Name
+	}
+	return v
 }
 
 func (s *Server) tIf(c *gin.Context, prefix, v string) string {

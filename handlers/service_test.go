@@ -383,3 +383,35 @@ func TestSearchWhileRebuilding(t *testing.T) {
 		t.Error("admin page lacks progress")
 	}
 }
+
+// TestServiceMessageKeys checks the message keys the service and search
+// screens build from values, which the template scan cannot see.
+func TestServiceMessageKeys(t *testing.T) {
+	app := newTestApp(t)
+	cat := app.srv.views.Catalog
+	var keys []string
+	add := func(prefix string, vals ...string) {
+		for _, v := range vals {
+			keys = append(keys, prefix+v)
+		}
+	}
+	add("kind.", models.SearchKinds...)
+	add("issue.status.", models.IssueStatuses...)
+	add("issue.priority.", models.IssuePriorities...)
+	add("issue.channel.", models.IssueChannels...)
+	add("issue.view.", models.IssueViews...)
+	add("issue.empty.", models.IssueViews...)
+	add("kb.sort.", "updated", "helped", "views")
+	add("search.state.", "ready", "rebuilding", "starting", "failed")
+	add("search.reason.", "missing", "outdated", "unreadable", "requested", "manual")
+	add("field.", "customer", "contact", "reported_at", "channel", "issue_type", "priority", "subject", "description",
+		"assignee", "status", "handling", "article", "code")
+	add("history.action.", "create", "update", "handle", "archive")
+	for _, lang := range []string{"zh", "en"} {
+		for _, k := range keys {
+			if !cat.Has(lang, k) {
+				t.Errorf("%s: missing %q", lang, k)
+			}
+		}
+	}
+}

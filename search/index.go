@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"regexp"
 	"strconv"
 	"strings"
 	"unicode"
@@ -37,7 +38,11 @@ func toIndexDoc(d models.SearchDoc) indexDoc {
 	if d.ParentID != 0 {
 		parent = docID(d.ParentKind, d.ParentID)
 	}
-	return indexDoc{Kind: d.Kind, Owner: owner, Status: d.Status, Title: d.Title, Body: d.Text, Keys: expandKeys(d.Keys),
+	body := d.Text
+	if d.Kind == "article" || d.Kind == "issue" {
+		body = plainMarkdown(body) // solutions are Markdown; snippets read better without the marks
+	}
+	return indexDoc{Kind: d.Kind, Owner: owner, Status: d.Status, Title: d.Title, Body: body, Keys: expandKeys(d.Keys),
 		Code: d.Code, Sub: d.Sub, Parent: parent}
 }
 
@@ -114,4 +119,18 @@ func openIndex(path string) (bleve.Index, error) {
 		return nil, errOutdated
 	}
 	return idx, nil
+}
+
+var (
+	mdLink    = regexp.MustCompile(`!?\[([^\]]*)\]\([^)]*\)`)
+	mdHeading = regexp.MustCompile(`(?m)^\s{0,3}(#{1,6}|>)\s*`)
+	mdMarks   = strings.NewReplacer("**", "", "__", "", "~~", "", "`", "")
+)
+
+// plainMarkdown strips the Markdown marks that would show as clutter in a
+// search snippet: emphasis, code ticks, headings, quotes, link targets.
+func plainMarkdown(s string) string {
+	s = mdLink.ReplaceAllString(s, "$1")
+	s = mdHeading.ReplaceAllString(s, "")
+	return mdMarks.Replace(s)
 }

@@ -323,3 +323,10 @@ func TestSimilarity(t *testing.T) {
 		}
 	}
 }
+
+func TestPlainMarkdown(t *testing.T) {
+	got := plainMarkdown("## 步骤\n1. **轻轻**取出 `纸张`，见 [说明书](https://example.com/a)\n> 注意")
+	if want := "步骤\n1. 轻轻取出 纸张，见 说明书\n注意"; got != want {
+		t.Errorf("got %q, want %q", got, want)
+	}
+}
