@@ -213,43 +213,46 @@ var visibleSQL = map[string][2]string{
 // hits pass through here, so the role rules hold even where the index lags
 // behind the database.
 func (db *DB) VisibleSearchRefs(ctx context.Context, actor Actor, refs []SearchRef) (map[SearchRef]bool, error) {
-	byKind := map[string][]int64{}
+	byKind := map[string][]string{}
 	for _, r := range refs {
-		byKind[r.Kind] = append(byKind[r.Kind], r.ID)
+		if _, ok := visibleSQL[r.Kind]; ok {
+			byKind[r.Kind] = append(byKind[r.Kind], strconv.FormatInt(r.ID, 10)) // integers only: safe to inline
+		}
 	}
 	out := make(map[SearchRef]bool, len(refs))
-	for kind, ids := range byKind {
-		q, ok := visibleSQL[kind]
+	if len(byKind) == 0 {
+		return out, nil
+	}
+	// One statement for all kinds: a page of hits costs one round trip.
+	var parts []string
+	var args []any
+	for _, kind := range SearchKinds {
+		ids, ok := byKind[kind]
 		if !ok {
 			continue
 		}
-		in := make([]string, len(ids))
-		for i, id := range ids {
-			in[i] = strconv.FormatInt(id, 10) // integers only: safe to inline
-		}
-		query := fmt.Sprintf(q[0], strings.Join(in, ","))
-		var args []any
+		q := visibleSQL[kind]
+		part := strings.Replace(fmt.Sprintf(q[0], strings.Join(ids, ",")), "SELECT ", "SELECT '"+kind+"', ", 1)
 		if !actor.SeesAllCustomers() && q[1] != "" {
-			query += q[1]
-			args = append(args, actor.ID)
+			part += q[1]
+			args = []any{actor.ID}
 		}
-		rows, err := db.Read.QueryContext(ctx, query, args...)
-		if err != nil {
+		parts = append(parts, part)
+	}
+	rows, err := db.Read.QueryContext(ctx, strings.Join(parts, " UNION ALL "), args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var r SearchRef
+		if err := rows.Scan(&r.Kind, &r.ID); err != nil {
 			return nil, err
 		}
-		for rows.Next() {
-			var id int64
-			if err := rows.Scan(&id); err != nil {
-				rows.Close()
-				return nil, err
-			}
-			out[SearchRef{Kind: kind, ID: id}] = true
-		}
-		err = rows.Err()
-		rows.Close()
-		if err != nil {
-			return nil, err
-		}
+		out[r] = true
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
 	}
 	return out, nil
 }

@@ -22,7 +22,7 @@ import (
 
 // MappingVersion is stored inside the index. Bump it whenever the mapping or
 // the documents change: an index of an older version is rebuilt at start-up.
-const MappingVersion = 1
+const MappingVersion = 2
 
 const (
 	// textAnalyzer finds Chinese by any two adjacent characters (CJK
@@ -93,7 +93,10 @@ func newMapping() (mapping.IndexMapping, error) {
 		f := bleve.NewTextFieldMapping()
 		f.Analyzer = textAnalyzer
 		f.Store = true
-		f.IncludeTermVectors = true // term locations, for highlighting
+		// No term vectors: hits are highlighted by re-analysing their
+		// stored text, which is cheaper than reading locations for every
+		// match and keeps the index smaller.
+		f.IncludeTermVectors = false
 		f.IncludeInAll = false
 		f.DocValues = false
 		return f

@@ -10,6 +10,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/blevesearch/bleve/v2"
+	"github.com/blevesearch/bleve/v2/analysis"
 	"github.com/blevesearch/bleve/v2/search"
 	"github.com/blevesearch/bleve/v2/search/query"
 
@@ -204,7 +205,9 @@ func (s *Service) Search(ctx context.Context, actor models.Actor, q Query) (*Res
 	}
 	req := bleve.NewSearchRequestOptions(buildQuery(q, actor), q.Size, q.From, false)
 	req.Fields = []string{fieldKind, fieldStatus, fieldTitle, fieldBody, fieldCode, fieldSub, fieldParent}
-	req.IncludeLocations = true
+	// No term locations from the index: reading them costs time for every
+	// matching document, not just the ten shown. The shown ones are
+	// highlighted by analysing their text again (see highlightTerms).
 	if q.CountByKind {
 		req.AddFacet(fieldKind, bleve.NewFacetRequest(fieldKind, len(models.SearchKinds)))
 	}
@@ -222,6 +225,7 @@ func (s *Service) Search(ctx context.Context, actor models.Actor, q Query) (*Res
 	if err != nil {
 		return nil, err
 	}
+	hl := newHighlighter(s.idx.Mapping().AnalyzerNamed(textAnalyzer), q.Text)
 	dropped := map[string]int{}
 	for _, h := range sr.Hits {
 		ref, ok := parseDocID(h.ID)
@@ -229,7 +233,7 @@ func (s *Service) Search(ctx context.Context, actor models.Actor, q Query) (*Res
 			dropped[ref.Kind]++
 			continue
 		}
-		res.Hits = append(res.Hits, makeHit(ref, h))
+		res.Hits = append(res.Hits, hl.hit(ref, h))
 	}
 	res.Total = int(sr.Total)
 	for _, n := range dropped {
@@ -253,24 +257,83 @@ func storedString(h *search.DocumentMatch, field string) string {
 	return s
 }
 
-func makeHit(ref models.SearchRef, h *search.DocumentMatch) Hit {
-	hit := Hit{SearchRef: ref, Score: h.Score, Code: storedString(h, fieldCode), Sub: storedString(h, fieldSub),
-		Status: storedString(h, fieldStatus)}
-	if p, ok := parseDocID(storedString(h, fieldParent)); ok {
-		hit.ParentKind, hit.ParentID = p.Kind, p.ID
-	}
-	hit.Title = highlight(storedString(h, fieldTitle), locations(h, fieldTitle), 120, false)
-	hit.Snippet = highlight(storedString(h, fieldBody), locations(h, fieldBody), 110, true)
-	return hit
+// highlighter marks the words of a query in the text of a hit. It analyses
+// the text with the index's own analyser, so what is marked is exactly what
+// matched: the CJK bigrams and English words of the query.
+type highlighter struct {
+	an    analysis.Analyzer
+	terms map[string]bool
 }
 
-// locations collects the byte ranges of matched terms in one field.
-func locations(h *search.DocumentMatch, field string) []span {
+func newHighlighter(an analysis.Analyzer, query string) *highlighter {
+	h := &highlighter{an: an, terms: map[string]bool{}}
+	if an == nil {
+		return h
+	}
+	for _, tok := range an.Analyze([]byte(query)) {
+		h.terms[string(tok.Term)] = true
+	}
+	return h
+}
+
+// spans returns the byte ranges of text where a query term occurs. The
+// terms are CJK bigrams, single Han characters and lower-case words; finding
+// them with a substring search over an ASCII-lower-cased copy gives the same
+// ranges as analysing the text (byte offsets line up because only ASCII
+// letters change), at a fraction of the cost.
+func (h *highlighter) spans(text string) []span {
+	if len(h.terms) == 0 || text == "" {
+		return nil
+	}
+	lower := asciiLower(text)
 	var out []span
-	for _, locs := range h.Locations[field] {
-		for _, l := range locs {
-			out = append(out, span{int(l.Start), int(l.End)})
+	for t := range h.terms {
+		word := isASCIIWord(t)
+		for from := 0; from < len(lower); {
+			i := strings.Index(lower[from:], t)
+			if i < 0 {
+				break
+			}
+			start := from + i
+			from = start + len(t)
+			if word && start > 0 && isWordByte(lower[start-1]) {
+				continue // inside another word
+			}
+			out = append(out, span{start, start + len(t)})
 		}
 	}
 	return out
+}
+
+func asciiLower(s string) string {
+	b := []byte(s)
+	for i, c := range b {
+		if c >= 'A' && c <= 'Z' {
+			b[i] = c + 'a' - 'A'
+		}
+	}
+	return string(b)
+}
+
+func isWordByte(c byte) bool { return c >= 'a' && c <= 'z' || c >= '0' && c <= '9' }
+
+func isASCIIWord(t string) bool {
+	for i := 0; i < len(t); i++ {
+		if !isWordByte(t[i]) {
+			return false
+		}
+	}
+	return t != ""
+}
+
+func (h *highlighter) hit(ref models.SearchRef, m *search.DocumentMatch) Hit {
+	hit := Hit{SearchRef: ref, Score: m.Score, Code: storedString(m, fieldCode), Sub: storedString(m, fieldSub),
+		Status: storedString(m, fieldStatus)}
+	if p, ok := parseDocID(storedString(m, fieldParent)); ok {
+		hit.ParentKind, hit.ParentID = p.Kind, p.ID
+	}
+	title, body := storedString(m, fieldTitle), storedString(m, fieldBody)
+	hit.Title = highlight(title, h.spans(title), 120, false)
+	hit.Snippet = highlight(body, h.spans(body), 110, true)
+	return hit
 }
