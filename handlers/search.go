@@ -30,9 +30,8 @@ type searchData struct {
 }
 
 type searchGroup struct {
-	Kind  string
-	Count int
-	Hits  []search.Hit
+	Kind string
+	Hits []search.Hit
 }
 
 const (
@@ -56,7 +55,9 @@ func (s *Server) searchPage(c *gin.Context) {
 			sq.Kinds = []string{d.Kind}
 		}
 		if suggest {
-			sq = search.Query{Text: d.Q, Size: 24, CountByKind: true}
+			// As-you-type: the best hits of every kind, grouped; no counts
+			// per kind, which cost more than the hits themselves.
+			sq = search.Query{Text: d.Q, Size: 24}
 		}
 		if s.search == nil {
 			d.Rebuilding = true
@@ -106,7 +107,7 @@ func groupHits(res *search.Results) []searchGroup {
 	var out []searchGroup
 	for _, k := range models.SearchKinds {
 		if len(byKind[k]) > 0 {
-			out = append(out, searchGroup{Kind: k, Count: max(res.ByKind[k], len(byKind[k])), Hits: byKind[k]})
+			out = append(out, searchGroup{Kind: k, Hits: byKind[k]})
 		}
 	}
 	return out

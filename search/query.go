@@ -172,14 +172,17 @@ func buildQuery(q Query, actor models.Actor) query.Query {
 	if len(filters) == 0 {
 		return text
 	}
-	bq := bleve.NewBooleanQuery()
-	bq.AddMust(text)
-	if len(filters) == 1 {
-		bq.AddFilter(filters[0])
-	} else {
-		bq.AddFilter(bleve.NewConjunctionQuery(filters...))
+	// The restrictions join the text query as a conjunction, not as a
+	// Bleve filter: a conjunction leaps through both posting lists, where a
+	// filter looks at every text match in turn (slow for a salesperson's
+	// search for a common word). Their tiny boost keeps them out of the
+	// ranking.
+	for _, f := range filters {
+		if b, ok := f.(query.BoostableQuery); ok {
+			b.SetBoost(1e-9)
+		}
 	}
-	return bq
+	return bleve.NewConjunctionQuery(append([]query.Query{text}, filters...)...)
 }
 
 // Search runs q for actor. Every hit is checked against the database before

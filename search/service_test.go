@@ -330,3 +330,22 @@ func TestPlainMarkdown(t *testing.T) {
 		t.Errorf("got %q, want %q", got, want)
 	}
 }
+
+func TestPrefixFindsCodesPhonesAndNames(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t)
+	svc := f.open()
+	c := &models.Customer{Kind: "customer", Name: "苏州启明电子有限公司", Phone: "0512-66778899", Email: "Sales@QiMing.example.cn", OwnerID: 1}
+	if err := f.db.CreateCustomer(ctx, admin, c, []models.Contact{{Name: "Zhang Wei", Mobile: "13800138000"}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := svc.Sync(ctx); err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []string{c.Code, c.Code[:4], "0512-6677", "05126677", "66778899", "sales@qiming", "苏州启明", "1380013", "zhang"} {
+		res := f.search(admin, Query{Text: q, Size: 5})
+		if len(res.Hits) == 0 {
+			t.Errorf("%q finds nothing", q)
+		}
+	}
+}
