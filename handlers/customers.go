@@ -405,7 +405,7 @@ type customerCardData struct {
 		Code string
 	}
 	CanEdit bool
-	// Issues are the customer's issues, open ones first (customers only).
+	// Issues are the customer's open issues (customers only).
 	Issues    []models.Issue
 	CanHandle bool
 }
@@ -497,7 +497,7 @@ func (s *Server) showCustomer(c *gin.Context, k customerKind) {
 			s.fail(c, err)
 			return
 		}
-		if data.Issues, err = s.db.CustomerIssues(ctx, a, id, 10); err != nil {
+		if data.Issues, err = s.db.CustomerOpenIssues(ctx, a, id, 10); err != nil {
 			s.fail(c, err)
 			return
 		}

@@ -358,11 +358,12 @@ func (db *DB) UpdateIssue(ctx context.Context, actor Actor, i *Issue) error {
 	})
 }
 
-// CustomerIssues lists a customer's issues, open ones first, for its card.
-func (db *DB) CustomerIssues(ctx context.Context, actor Actor, customerID int64, limit int) ([]Issue, error) {
+// CustomerOpenIssues lists a customer's open issues, most urgent first, for
+// its card.
+func (db *DB) CustomerOpenIssues(ctx context.Context, actor Actor, customerID int64, limit int) ([]Issue, error) {
 	rule, args := issueRule(actor)
-	rows, err := db.Read.QueryContext(ctx, `SELECT `+issueColumns+issueFrom+` WHERE i.customer_id = ?`+rule+`
-		ORDER BY i.status IN ('new', 'handling') DESC, `+priorityRank+`, i.id DESC LIMIT ?`,
+	rows, err := db.Read.QueryContext(ctx, `SELECT `+issueColumns+issueFrom+` WHERE i.customer_id = ? AND i.status IN ('new', 'handling')`+rule+`
+		ORDER BY `+priorityRank+`, i.due_at, i.id LIMIT ?`,
 		append(append([]any{customerID}, args...), limit)...)
 	if err != nil {
 		return nil, err

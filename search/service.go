@@ -42,6 +42,9 @@ type Status struct {
 	LastError  string
 }
 
+// TookText is the duration of the last rebuild, rounded for people.
+func (s Status) TookText() string { return s.Took.Round(time.Millisecond).String() }
+
 // Percent is the rebuild progress, 0–100.
 func (s Status) Percent() int {
 	if s.Total <= 0 {
