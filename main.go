@@ -19,6 +19,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -61,10 +62,32 @@ func main() {
 	default:
 		err = fmt.Errorf("unknown command %q (commands: serve, gen, reindex)", cmd)
 	}
+	if errors.Is(err, flag.ErrHelp) {
+		return // the flag package has printed the usage
+	}
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "keyuan:", err)
 		os.Exit(1)
 	}
+}
+
+// envBool reads a boolean environment variable ("1", "true", "yes", …).
+func envBool(name string) (bool, error) {
+	v, ok := os.LookupEnv(name)
+	if !ok || v == "" {
+		return false, nil
+	}
+	switch strings.ToLower(v) {
+	case "yes", "on":
+		return true, nil
+	case "no", "off":
+		return false, nil
+	}
+	b, err := strconv.ParseBool(v)
+	if err != nil {
+		return false, fmt.Errorf("%s=%q is not a yes/no value", name, v)
+	}
+	return b, nil
 }
 
 // envDefault returns the environment variable's value or def.
@@ -78,7 +101,6 @@ func envDefault(name, def string) string {
 func commonFlags(fs *flag.FlagSet, cfg *config) {
 	fs.StringVar(&cfg.DataDir, "data", envDefault("KEYUAN_DATA", "./data"), "data directory (database, index, mail) [KEYUAN_DATA]")
 	fs.StringVar(&cfg.TimeZone, "tz", envDefault("KEYUAN_TZ", "Asia/Shanghai"), "the business's time zone [KEYUAN_TZ]")
-	fs.StringVar(&cfg.LogLevel, "log-level", envDefault("KEYUAN_LOG_LEVEL", "info"), "debug, info, warn or error [KEYUAN_LOG_LEVEL]")
 }
 
 func newLogger(level string) (*slog.Logger, error) {
@@ -110,9 +132,14 @@ func serve(args []string) error {
 	var cfg config
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	commonFlags(fs, &cfg)
+	fs.StringVar(&cfg.LogLevel, "log-level", envDefault("KEYUAN_LOG_LEVEL", "info"), "debug, info, warn or error [KEYUAN_LOG_LEVEL]")
 	fs.StringVar(&cfg.Listen, "listen", envDefault("KEYUAN_LISTEN", "127.0.0.1:8080"), "address to listen on [KEYUAN_LISTEN]")
 	fs.StringVar(&cfg.BaseURL, "base-url", envDefault("KEYUAN_BASE_URL", ""), "public URL, e.g. https://crm.example.com (default http://LISTEN) [KEYUAN_BASE_URL]")
-	fs.BoolVar(&cfg.Demo, "demo", envDefault("KEYUAN_DEMO", "") != "", "load demo data on first start [KEYUAN_DEMO]")
+	demo, err := envBool("KEYUAN_DEMO")
+	if err != nil {
+		return err
+	}
+	fs.BoolVar(&cfg.Demo, "demo", demo, "load demo data on first start, into an empty database [KEYUAN_DEMO]")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -225,10 +252,18 @@ func sessionKey(ctx context.Context, db *models.DB) ([]byte, error) {
 	return []byte(k), nil
 }
 
-// loadDemo fills an empty database with the demo data set once.
+// loadDemo fills an empty database with the demo data set once. A
+// database that already holds customers is left alone: demo data must
+// never mix with a business's real records.
 func loadDemo(ctx context.Context, db *models.DB, log *slog.Logger) error {
 	if done, err := db.Setting(ctx, "demo_loaded"); err != nil || done != "" {
 		return err
+	}
+	if n, err := db.CountCustomers(ctx); err != nil {
+		return err
+	} else if n > 0 {
+		log.Warn("--demo ignored: the database already has customers", "customers", n)
+		return nil
 	}
 	log.Info("loading demo data")
 	const pw = "keyuan-demo"
@@ -269,8 +304,10 @@ func gen(args []string) error {
 		return err
 	}
 	defer db.Close()
-	if _, err := db.EnsureAdmin(ctx, os.Getenv("KEYUAN_ADMIN_PASSWORD")); err != nil {
+	if pw, err := db.EnsureAdmin(ctx, os.Getenv("KEYUAN_ADMIN_PASSWORD")); err != nil {
 		return err
+	} else if pw != "" && os.Getenv("KEYUAN_ADMIN_PASSWORD") == "" {
+		fmt.Printf("created the administrator account: username admin, password %s (shown once)\n", pw)
 	}
 	start := time.Now()
 	if err := db.Generate(ctx, opt); err != nil {

@@ -2,208 +2,351 @@ package handlers
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/browser"
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/chromedp"
 
 	"keyuan/models"
 )
 
+// chromiumPath is Debian's Chromium, which scripts/test.sh installs.
 const chromiumPath = "/usr/bin/chromium"
 
-// newBrowser starts a headless Chromium with a fresh profile, or skips the
-// test where there is none (or with -short).
-func newBrowser(t *testing.T, width, height int) context.Context {
+// browserTestTimeout bounds one browser test; the flows take a few seconds,
+// so hitting it means something hangs (a selector that never appears).
+const browserTestTimeout = 60 * time.Second
+
+// newBrowser starts a headless Chromium for one test and returns a context
+// for chromedp actions, with the test's timeout. The browser asks for
+// Chinese pages, as the browsers of most of the product's users do; a test
+// that needs English calls setAcceptLanguage. Everything (the browser, its
+// profile) is gone when the test ends.
+//
+// A missing Chromium fails the test instead of skipping it: a browser test
+// that silently does not run is a test that cannot fail.
+func newBrowser(t *testing.T) context.Context {
 	t.Helper()
-	if testing.Short() {
-		t.Skip("browser test in -short mode")
-	}
 	if _, err := os.Stat(chromiumPath); err != nil {
-		t.Skip("no Chromium at " + chromiumPath)
+		t.Fatalf("the browser tests need Debian's Chromium at %s (%v); run ./scripts/test.sh, which installs it", chromiumPath, err)
 	}
 	opts := []chromedp.ExecAllocatorOption{
-		chromedp.ExecPath(chromiumPath), chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU, chromedp.NoFirstRun,
-		chromedp.NoDefaultBrowserCheck, chromedp.UserDataDir(t.TempDir()), chromedp.WindowSize(width, height),
-		chromedp.Flag("disable-quic", true), chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true), chromedp.Flag("disable-sync", true),
-		chromedp.Flag("disable-dev-shm-usage", true), chromedp.Flag("lang", "zh-CN"),
+		chromedp.ExecPath(chromiumPath),
+		chromedp.Flag("headless", true),
+		chromedp.Flag("no-sandbox", true),
+		chromedp.Flag("disable-gpu", true),
+		chromedp.Flag("disable-quic", true),
+		chromedp.Flag("no-first-run", true),
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.UserDataDir(t.TempDir()),
+		chromedp.WindowSize(1280, 900),
 	}
+	// Cleanups run last-registered first: the timeout, then the tab and
+	// browser, then the allocator, which waits for the process to exit
+	// before t.TempDir removes the profile.
 	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
-	ctx, cancelCtx := chromedp.NewContext(actx)
-	ctx, cancelTimeout := context.WithTimeout(ctx, 60*time.Second)
-	t.Cleanup(func() { cancelTimeout(); cancelCtx(); cancelAlloc() })
-	if err := chromedp.Do(ctx, chromedp.EmulateViewport(int64(width), int64(height))); err != nil {
-		t.Fatal(err)
+	t.Cleanup(cancelAlloc)
+	bctx, cancelBrowser := chromedp.NewContext(actx)
+	t.Cleanup(cancelBrowser)
+
+	// Start the browser on a context without the timeout, so that a test
+	// that times out can still take its failure screenshot.
+	if err := chromedp.Do(bctx); err != nil {
+		t.Fatalf("start %s: %v (run ./scripts/test.sh to install Chromium and its fonts)", chromiumPath, err)
 	}
+	setAcceptLanguage(t, bctx, "zh-CN,zh;q=0.9")
+
+	timeout := browserTestTimeout
+	if d, ok := t.Deadline(); ok && time.Until(d) < timeout {
+		timeout = time.Until(d) * 9 / 10 // leave time to report the failure
+	}
+	ctx, cancel := context.WithTimeout(bctx, timeout)
+	t.Cleanup(cancel)
 	return ctx
 }
 
-func browserLogin(t *testing.T, ctx context.Context, app *testApp, user string) {
+// setAcceptLanguage makes the tab send this Accept-Language header, which
+// picks the UI language for users who have not chosen one.
+func setAcceptLanguage(t *testing.T, ctx context.Context, accept string) {
 	t.Helper()
-	// Headless Chromium asks for English; the screens are checked in Chinese.
-	if _, err := app.db.Write.Exec(`UPDATE users SET lang = 'zh' WHERE username = ?`, user); err != nil {
-		t.Fatal(err)
-	}
-	err := chromedp.Do(ctx,
-		chromedp.Navigate(app.ts.URL+"/login"),
-		chromedp.WaitVisible(`input[name=username]`),
-		chromedp.SendKeys(`input[name=username]`, user),
-		chromedp.SendKeys(`input[name=password]`, testPassword),
-		chromedp.Submit(`input[name=password]`),
-		chromedp.WaitVisible(`header.topbar`),
-	)
+	v, err := chromedp.CallBrowser(ctx, browser.GetVersion, cdp.Empty{})
 	if err != nil {
-		t.Fatalf("login: %v", err)
+		t.Fatalf("browser version: %v", err)
+	}
+	if _, err := chromedp.Call(ctx, emulation.SetUserAgentOverride,
+		emulation.SetUserAgentOverrideParams{UserAgent: v.UserAgent, AcceptLanguage: accept}); err != nil {
+		t.Fatalf("set Accept-Language: %v", err)
 	}
 }
 
-// TestBrowserSimilarIssuesAndFetchFromKB types an issue description and
-// sees similar articles appear with the words highlighted, then copies a
-// solution from the knowledge base into a handling record and saves it.
-func TestBrowserSimilarIssuesAndFetchFromKB(t *testing.T) {
-	f := newServiceFixture(t)
-	ctx := newBrowser(t, 1280, 900)
-	browserLogin(t, ctx, f.app, "kefu")
-
-	err := chromedp.Do(ctx,
-		chromedp.Navigate(f.app.ts.URL+"/issues/new?customer="+id(f.ownCust.ID)),
-		chromedp.WaitVisible(`#issue-description`),
-		chromedp.SendKeys(`#issue-description`, "打印机卡纸"),
-		chromedp.WaitVisible(`#similar .hit mark`),
-	)
-	if err != nil {
-		t.Fatalf("similar issues: %v", err)
-	}
-	html, err := chromedp.Run(ctx, chromedp.OuterHTML(`#similar`))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !strings.Contains(html, "<mark>打印机</mark>经常<mark>卡纸</mark>怎么办") {
-		t.Errorf("similar panel: %s", html)
-	}
-	f.app.screenshot(ctx, "issue-new-similar")
-
-	err = chromedp.Do(ctx,
-		chromedp.Navigate(f.app.ts.URL+"/issues/"+id(f.ownIssue.ID)),
-		chromedp.WaitVisible(`#kb-results [data-kb-copy]`),
-		chromedp.Clear(`input[name=kb_q]`),
-		chromedp.SendKeys(`input[name=kb_q]`, "搓纸轮"),
-	)
-	if err != nil {
-		t.Fatalf("fetch from knowledge base: %v", err)
-	}
-	// Wait for the results of what was typed, not the first ones.
-	if _, err := chromedp.Run(ctx, chromedp.Poll[bool](`document.querySelector("#kb-results").innerHTML.includes("<mark>搓纸轮</mark>")`,
-		chromedp.WithPollingTimeout(10*time.Second))); err != nil {
-		t.Fatalf("knowledge base results for the typed words: %v", err)
-	}
-	if err := chromedp.Do(ctx, chromedp.Click(`#kb-results [data-kb-copy]`)); err != nil {
-		t.Fatal(err)
-	}
-	content, err := chromedp.Run(ctx, chromedp.Value(`#handling-content`))
-	if err != nil {
-		t.Fatal(err)
-	}
-	article, err := chromedp.Run(ctx, chromedp.Value(`#handling-article`))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !strings.Contains(content, "清洁搓纸轮") || article == "" {
-		t.Fatalf("copied solution %q, article %q", content, article)
-	}
-	f.app.screenshot(ctx, "issue-card-kb")
-	err = chromedp.Do(ctx,
-		chromedp.Submit(`#handling-content`),
-		chromedp.WaitVisible(`.flash`),
-	)
-	if err != nil {
-		t.Fatal(err)
-	}
-	hs, err := f.app.db.Handlings(context.Background(), f.ownIssue.ID)
-	if err != nil || len(hs) != 1 || hs[0].ArticleID == 0 || !strings.Contains(hs[0].Content, "清洁搓纸轮") {
-		t.Fatalf("saved handling: %+v %v", hs, err)
-	}
+// stepShots keeps a screenshot of every step of a browser test in memory and
+// writes them, with one of the final state, only when the test fails. They
+// go to t.ArtifactDir(): a temporary directory like t.TempDir(), kept when
+// go test runs with -artifacts (e.g. -artifacts -outputdir /tmp/shots).
+type stepShots struct {
+	t     *testing.T
+	ctx   context.Context
+	names []string
+	pngs  [][]byte
 }
 
-// TestBrowserGlobalSearch types into the top bar and sees grouped results.
-func TestBrowserGlobalSearch(t *testing.T) {
-	f := newServiceFixture(t)
-	for _, w := range []int{1280, 390} {
-		ctx := newBrowser(t, w, 860)
-		browserLogin(t, ctx, f.app, "admin")
-		err := chromedp.Do(ctx,
-			chromedp.Navigate(f.app.ts.URL+"/"),
-			chromedp.WaitVisible(`.global-search input`),
-			chromedp.SendKeys(`.global-search input`, "青岛"),
-			chromedp.WaitVisible(`#search-suggest .suggest-group`),
-		)
-		if err != nil {
-			t.Fatalf("suggest at %d px: %v", w, err)
-		}
-		text, err := chromedp.Run(ctx, chromedp.Text(`#search-suggest`))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if !strings.Contains(text, "海风") || !strings.Contains(text, "蓝山") {
-			t.Errorf("suggestions at %d px: %q", w, text)
-		}
-		f.app.screenshot(ctx, "search-suggest-"+id(int64(w)))
-	}
+func newStepShots(t *testing.T, ctx context.Context) *stepShots {
+	s := &stepShots{t: t, ctx: ctx}
+	t.Cleanup(s.flush)
+	return s
 }
 
-// TestScreenshots saves PNGs of the service and search screens at desktop
-// and phone width into $KEYUAN_SCREENSHOTS, for a person to look at.
-func TestScreenshots(t *testing.T) {
-	if os.Getenv("KEYUAN_SCREENSHOTS") == "" {
-		t.Skip("set KEYUAN_SCREENSHOTS to a directory to take screenshots")
-	}
-	f := newServiceFixture(t)
-	ctx0 := context.Background()
-	a := models.Actor{ID: f.service, Role: models.RoleService}
-	if err := f.app.db.AddHandling(ctx0, a, &models.Handling{IssueID: f.ownIssue.ID, HandledOn: "2026-11-20",
-		Content: "清洁搓纸轮，更换一包干燥的纸", Result: "客户确认恢复正常"}, "resolved"); err != nil {
-		t.Fatal(err)
-	}
-	f.app.sync()
-	pages := map[string]string{
-		"issues":        "/issues?view=all",
-		"issue-card":    "/issues/" + id(f.ownIssue.ID),
-		"issue-new":     "/issues/new?customer=" + id(f.ownCust.ID),
-		"issue-archive": "/issues/" + id(f.ownIssue.ID) + "/archive",
-		"kb":            "/kb",
-		"kb-search":     "/kb?q=" + "打印机卡纸",
-		"kb-card":       "/kb/" + id(f.article.ID),
-		"search":        "/search?q=青岛",
-		"admin-search":  "/admin/search",
-		"customer-card": "/customers/" + id(f.ownCust.ID),
-	}
-	for _, w := range []int{1280, 390} {
-		ctx := newBrowser(t, w, 900)
-		browserLogin(t, ctx, f.app, "admin")
-		for name, p := range pages {
-			if err := chromedp.Do(ctx, chromedp.Navigate(f.app.ts.URL+p), chromedp.WaitVisible(`main`)); err != nil {
-				t.Fatal(err)
-			}
-			f.app.screenshot(ctx, name+"-"+id(int64(w)))
-		}
-	}
-}
-
-// screenshot saves the page as a PNG when KEYUAN_SCREENSHOTS names a folder.
-func (a *testApp) screenshot(ctx context.Context, name string) {
-	dir := os.Getenv("KEYUAN_SCREENSHOTS")
-	if dir == "" {
+// take records what the page looks like after the step called name.
+func (s *stepShots) take(name string) {
+	s.t.Helper()
+	png, err := chromedp.Run(s.ctx, chromedp.FullScreenshot(100))
+	if err != nil {
+		s.t.Logf("screenshot %s: %v", name, err)
 		return
 	}
-	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
-	if err != nil {
-		a.t.Fatal(err)
+	s.names = append(s.names, name)
+	s.pngs = append(s.pngs, png)
+}
+
+func (s *stepShots) flush() {
+	if !s.t.Failed() {
+		return
 	}
-	if err := os.WriteFile(filepath.Join(dir, name+".png"), png, 0o644); err != nil {
-		a.t.Fatal(err)
+	// The test's context may have timed out; the browser outlives it.
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(s.ctx), 5*time.Second)
+	defer cancel()
+	if png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100)); err == nil {
+		s.names = append(s.names, "failed")
+		s.pngs = append(s.pngs, png)
+	}
+	dir := s.t.ArtifactDir()
+	for i, png := range s.pngs {
+		if err := os.WriteFile(filepath.Join(dir, fmt.Sprintf("%02d-%s.png", i+1, s.names[i])), png, 0o644); err != nil {
+			s.t.Logf("write screenshot: %v", err)
+			return
+		}
+	}
+	s.t.Logf("screenshots of each step: %s", dir)
+}
+
+// jsString quotes s for use inside a JavaScript expression.
+func jsString(s string) string {
+	b, err := json.Marshal(s)
+	if err != nil {
+		panic(err) // a string always marshals
+	}
+	return string(b)
+}
+
+// chooseOption picks the option with the visible label in the <select>
+// matched by the CSS selector, and fires the input and change events a
+// person's choice fires (htmx listens for change).
+func chooseOption(selector, label string) chromedp.Action[string] {
+	return chromedp.Evaluate[string](`((sel, label) => {
+		const s = document.querySelector(sel);
+		if (!s) return "no element " + sel;
+		const o = [...s.options].find(o => o.textContent.trim() === label);
+		if (!o) return "no option " + JSON.stringify(label) + " in " + sel + ": " + [...s.options].map(o => o.textContent.trim()).join(" | ");
+		s.value = o.value;
+		s.dispatchEvent(new Event("input", {bubbles: true}));
+		s.dispatchEvent(new Event("change", {bubbles: true}));
+		return "";
+	})(` + jsString(selector) + `, ` + jsString(label) + `)`)
+}
+
+// auxByCode finds a default category item, so the test chooses the label
+// the admin would see without hard-coding it.
+func auxByCode(t *testing.T, db *models.DB, typ, code string) models.AuxItem {
+	t.Helper()
+	items, err := db.AuxItemsOf(context.Background(), typ)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, it := range items {
+		if it.Code == code {
+			return it
+		}
+	}
+	t.Fatalf("no %s item with code %s", typ, code)
+	return models.AuxItem{}
+}
+
+// TestBrowserCustomerFlow clicks through the first thing everyone does: log
+// in, create a customer with its first contact, find it in the list with a
+// category filter (htmx), open its card; and the list fits a phone screen.
+func TestBrowserCustomerFlow(t *testing.T) {
+	t.Parallel()
+	app := newTestApp(t)
+	industry := auxByCode(t, app.db, "industry", "FNB")
+	grade := auxByCode(t, app.db, "grade", "A")
+	other := auxByCode(t, app.db, "industry", "LOG")
+
+	// Another customer in another industry, which the filter must hide.
+	const otherName = "上海浦东远航物流有限公司"
+	res := app.login("admin").post("/customers", url.Values{"name": {otherName},
+		"industry": {strconv.FormatInt(other.ID, 10)}, "contact_name": {"赵敏"}})
+	if res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("create the other customer: status %d", res.StatusCode)
+	}
+
+	const (
+		name          = "杭州西湖龙井茶业有限公司"
+		contactName   = "陈静怡"
+		contactMobile = "13812345678"
+	)
+	ctx := newBrowser(t)
+	shots := newStepShots(t, ctx)
+	do := func(step string, actions ...chromedp.Action[chromedp.Void]) {
+		t.Helper()
+		if err := chromedp.Do(ctx, actions...); err != nil {
+			t.Fatalf("%s: %v", step, err)
+		}
+		shots.take(step)
+	}
+	text := func(sel string) string {
+		t.Helper()
+		s, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(sel)))
+		if err != nil {
+			t.Fatalf("text of %s: %v", sel, err)
+		}
+		return s
+	}
+	choose := func(sel, label string) {
+		t.Helper()
+		if msg, err := chromedp.Run(ctx, chooseOption(sel, label)); err != nil || msg != "" {
+			t.Fatalf("choose %q in %s: %v %s", label, sel, err, msg)
+		}
+	}
+
+	// Log in through the form; the login page brings us back to the list.
+	do("login-page",
+		chromedp.Navigate(app.ts.URL+"/customers"),
+		chromedp.WaitVisible(chromedp.CSS(`input[name=username]`)))
+	do("logged-in",
+		chromedp.SendKeys(chromedp.CSS(`input[name=username]`), "admin"),
+		chromedp.SendKeys(chromedp.CSS(`input[name=password]`), testPassword),
+		chromedp.Click(chromedp.CSS(`.login-card button[type=submit]`)),
+		chromedp.WaitVisible(chromedp.CSS(`#results`)))
+	if got := text(".topbar .user-name"); got != "系统管理员" {
+		t.Errorf("top bar user = %q, want 系统管理员", got)
+	}
+
+	// Create the customer with its first contact.
+	do("new-customer-form",
+		chromedp.Click(chromedp.CSS(`.page-head a[href="/customers/new"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`form.form input[name=name]`)))
+	if err := chromedp.Do(ctx,
+		chromedp.SendKeys(chromedp.CSS(`form.form input[name=name]`), name),
+		chromedp.SendKeys(chromedp.CSS(`form.form input[name=phone]`), "0571-87654321"),
+		chromedp.SendKeys(chromedp.CSS(`form.form input[name=contact_name]`), contactName),
+		chromedp.SendKeys(chromedp.CSS(`form.form input[name=contact_mobile]`), contactMobile)); err != nil {
+		t.Fatalf("fill in the form: %v", err)
+	}
+	choose(`form.form select[name=industry]`, industry.NameZH)
+	choose(`form.form select[name=grade]`, grade.NameZH)
+	shots.take("filled-in")
+	if v, err := chromedp.Run(ctx, chromedp.Value(chromedp.CSS(`form.form input[name=name]`))); err != nil || v != name {
+		t.Fatalf("name field holds %q (%v), want %q", v, err, name)
+	}
+	do("saved",
+		chromedp.Click(chromedp.CSS(`form.form .form-actions button[type=submit]`)),
+		chromedp.WaitVisible(chromedp.CSS(`#contacts`)))
+	cardURL, err := chromedp.Run(ctx, chromedp.Location())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if h1 := text(".page-head h1"); !strings.Contains(h1, name) {
+		t.Errorf("card heading = %q, want the name %q", h1, name)
+	}
+	props := text(".props")
+	for _, want := range []string{industry.NameZH, grade.NameZH, "0571-87654321"} {
+		if !strings.Contains(props, want) {
+			t.Errorf("card properties %q lack %q", props, want)
+		}
+	}
+	if got := text("#contacts"); !strings.Contains(got, contactName) || !strings.Contains(got, contactMobile) {
+		t.Errorf("card contacts = %q, want %s %s", got, contactName, contactMobile)
+	}
+
+	// The list shows both customers; the industry filter (htmx) keeps ours.
+	do("list",
+		chromedp.Click(chromedp.CSS(`#sidenav a[href="/customers"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`#results tbody tr`)))
+	if rows := text("#results tbody"); !strings.Contains(rows, name) || !strings.Contains(rows, otherName) {
+		t.Fatalf("unfiltered list = %q, want both customers", rows)
+	}
+	// Mark the rows on screen, so we can wait for htmx to replace them.
+	if err := chromedp.Do(ctx, chromedp.SetAttributeValue(chromedp.CSS(`#results tbody`), "data-stale", "1")); err != nil {
+		t.Fatal(err)
+	}
+	choose(`form.filters select[name=industry]`, industry.NameZH)
+	do("filtered",
+		chromedp.WaitNotPresent(chromedp.CSS(`#results [data-stale]`)),
+		chromedp.WaitVisible(chromedp.CSS(`#results tbody tr`)))
+	rows, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](
+		`[...document.querySelectorAll("#results tbody tr a.row-link")].map(a => a.textContent.trim())`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rows) != 1 || rows[0] != name {
+		t.Fatalf("rows after filtering by %s = %q, want only %q", industry.NameZH, rows, name)
+	}
+	if loc, err := chromedp.Run(ctx, chromedp.Location()); err != nil || !strings.Contains(loc, "industry="+strconv.FormatInt(industry.ID, 10)) {
+		t.Errorf("address after filtering = %q (%v), want the filter in it so it can be bookmarked", loc, err)
+	}
+
+	// Open the card from its row.
+	do("card",
+		chromedp.Click(`//div[@id="results"]//tbody//a[normalize-space()=`+jsString(name)+`]`),
+		chromedp.WaitVisible(chromedp.CSS(`#contacts`)))
+	if loc, err := chromedp.Run(ctx, chromedp.Location()); err != nil || loc != cardURL {
+		t.Errorf("the row opened %q (%v), want the card %q", loc, err, cardURL)
+	}
+	if h1 := text(".page-head h1"); !strings.Contains(h1, name) {
+		t.Errorf("card heading = %q, want %q", h1, name)
+	}
+	if got := text("#contacts"); !strings.Contains(got, contactName) {
+		t.Errorf("card contacts = %q, want %s", got, contactName)
+	}
+
+	// At phone width the list page must not scroll sideways.
+	do("phone-list",
+		chromedp.EmulateViewport(390, 844),
+		chromedp.Navigate(app.ts.URL+"/customers"),
+		chromedp.WaitVisible(chromedp.CSS(`#results tbody tr`)))
+	type widths struct {
+		Scroll int `json:"scroll"`
+		Client int `json:"client"`
+		Inner  int `json:"inner"`
+	}
+	w, err := chromedp.Run(ctx, chromedp.Evaluate[widths](`({
+		scroll: document.documentElement.scrollWidth,
+		client: document.documentElement.clientWidth,
+		inner: window.innerWidth})`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if w.Inner != 390 {
+		t.Fatalf("phone viewport is %d px wide, want 390", w.Inner)
+	}
+	if w.Scroll > w.Inner || w.Scroll > w.Client {
+		wide, _ := chromedp.Run(ctx, chromedp.Evaluate[[]string](`[...document.querySelectorAll("body *")]
+			.filter(e => e.getBoundingClientRect().right > document.documentElement.clientWidth + 0.5)
+			.slice(0, 8).map(e => e.tagName.toLowerCase() + (e.className ? "." + e.className : "") + " → " + Math.round(e.getBoundingClientRect().right))`))
+		t.Errorf("customer list at 390 px scrolls sideways: page %d px wide, window %d px (client %d); too wide: %q",
+			w.Scroll, w.Inner, w.Client, wide)
 	}
 }

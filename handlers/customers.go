@@ -1,10 +1,12 @@
 package handlers
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"net/mail"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -87,13 +89,85 @@ func truncate(s string, n int) string {
 	return string([]rune(s)[:n])
 }
 
+// customerListData is what the list template shows. What the template
+// would otherwise work out cell by cell (category names, which option of a
+// filter is chosen) is prepared here, in plain structs without methods:
+// html/template makes every function and method call through reflection and
+// looks for a method before every field, and on a page of 50 rows with eight
+// filter lists that was most of the time the page took.
 type customerListData struct {
 	K       customerKind
 	Filter  models.CustomerFilter
 	Result  models.CustomerPage
-	Owners  []models.User
+	Rows    []customerListRow // Result.Rows, ready to print
+	Selects []filterSelect    // the category filters, in display order
+	Owners  []filterOption    // for the owner filter and the batch picker; none for a salesperson
 	Sorts   []string
 	Manager bool
+}
+
+// customerListRow is a line of the list as it is printed.
+type customerListRow struct {
+	ID                                          int64
+	URL                                         string // of the card
+	Code, Name, Phone                           string
+	Inactive, Converted                         bool
+	Industry, Grade, Region, Stage              string
+	PrimaryContact, LastActivityDate, OwnerName string
+}
+
+// filterSelect is a category filter: its query parameter, the message key of
+// its label and its options.
+type filterSelect struct {
+	Name, Label string
+	Options     []filterOption
+}
+
+// filterOption is an option of a filter, Selected when the filter is set to it.
+type filterOption struct {
+	ID       int64
+	Name     string
+	Selected bool
+}
+
+// customerListFilters are the category filters of the list, in display order.
+var customerListFilters = []struct {
+	auxType, param, label string
+	value                 func(models.CustomerFilter) int64
+}{
+	{"industry", "industry", "field.industry", func(f models.CustomerFilter) int64 { return f.IndustryID }},
+	{"grade", "grade", "field.grade", func(f models.CustomerFilter) int64 { return f.GradeID }},
+	{"region", "region", "field.region", func(f models.CustomerFilter) int64 { return f.RegionID }},
+	{"source", "source", "field.source", func(f models.CustomerFilter) int64 { return f.SourceID }},
+	{"sales_stage", "stage", "field.stage", func(f models.CustomerFilter) int64 { return f.StageID }},
+	{"trait", "trait", "field.traits", func(f models.CustomerFilter) int64 { return f.TraitID }},
+}
+
+// newCustomerListData prepares a page of the list for the template. owners
+// are the users a manager may filter by and hand records to (nil for a
+// salesperson).
+func newCustomerListData(k customerKind, f models.CustomerFilter, res models.CustomerPage, aux models.AuxLookup,
+	owners []models.User, manager bool) *customerListData {
+	d := &customerListData{K: k, Filter: f, Result: res, Sorts: models.CustomerSortKeys, Manager: manager,
+		Rows: make([]customerListRow, len(res.Rows)), Selects: make([]filterSelect, len(customerListFilters))}
+	for i, r := range res.Rows {
+		d.Rows[i] = customerListRow{ID: r.ID, URL: k.base + "/" + strconv.FormatInt(r.ID, 10), Code: r.Code, Name: r.Name,
+			Phone: r.Phone, Inactive: r.Status == "inactive", Converted: r.Status == "converted",
+			Industry: aux.Name(r.IndustryID), Grade: aux.Name(r.GradeID), Region: aux.Name(r.RegionID), Stage: aux.Name(r.StageID),
+			PrimaryContact: r.PrimaryContact, LastActivityDate: r.LastActivityDate, OwnerName: r.OwnerName}
+	}
+	for i, cf := range customerListFilters {
+		v := cf.value(f)
+		sel := filterSelect{Name: cf.param, Label: cf.label}
+		for _, it := range aux.Options(cf.auxType, v) {
+			sel.Options = append(sel.Options, filterOption{ID: it.ID, Name: it.Name(aux.Lang()), Selected: it.ID == v})
+		}
+		d.Selects[i] = sel
+	}
+	for _, u := range owners {
+		d.Owners = append(d.Owners, filterOption{ID: u.ID, Name: u.DisplayName, Selected: u.ID == f.OwnerID})
+	}
+	return d
 }
 
 func (s *Server) listCustomers(c *gin.Context, k customerKind) {
@@ -105,14 +179,15 @@ func (s *Server) listCustomers(c *gin.Context, k customerKind) {
 		s.fail(c, err)
 		return
 	}
-	data := &customerListData{K: k, Filter: f, Result: res, Sorts: models.CustomerSortKeys, Manager: a.IsManager()}
+	var owners []models.User
 	if a.SeesAllCustomers() {
-		if data.Owners, err = s.db.ActiveUsersByRole(ctx, models.RoleSales, models.RoleManager, models.RoleAdmin); err != nil {
+		if owners, err = s.db.ActiveUsersByRole(ctx, models.RoleSales, models.RoleManager, models.RoleAdmin); err != nil {
 			s.fail(c, err)
 			return
 		}
 	}
-	p := s.newPage(c, s.t(c, k.Key("list.title")), k.nav, data)
+	p := s.newPage(c, s.t(c, k.Key("list.title")), k.nav, nil)
+	p.Data = newCustomerListData(k, f, res, p.Aux, owners, a.IsManager())
 	if isFragment(c) && c.GetHeader("HX-Target") == "results" {
 		s.renderBlock(c, http.StatusOK, "customers/list", "results", p)
 		return
@@ -206,10 +281,26 @@ func checkLen(errs fieldErrors, field, v string, n int) {
 	}
 }
 
-// validateCustomer checks every field on the server; messages are keys.
-func (s *Server) validateCustomer(c *gin.Context, f *customerForm, creating bool) fieldErrors {
+// auxChoiceOK accepts no item, an active item of list typ, or the inactive
+// one the record already has (keep): a deactivated item stays on existing
+// records but new choices cannot pick it.
+func (s *Server) auxChoiceOK(ctx context.Context, typ string, id int64, keep ...int64) bool {
+	if id == 0 {
+		return true
+	}
+	a, err := s.db.AuxItem(ctx, id)
+	return err == nil && a.Type == typ && (a.Active || slices.Contains(keep, id))
+}
+
+// validateCustomer checks every field on the server; messages are keys. old
+// is the stored record when editing, nil when creating.
+func (s *Server) validateCustomer(c *gin.Context, f *customerForm, old *models.Customer) fieldErrors {
 	ctx := c.Request.Context()
 	cu := &f.Customer
+	creating := old == nil
+	if old == nil {
+		old = &models.Customer{}
+	}
 	errs := fieldErrors{}
 	if cu.Name == "" {
 		errs["name"] = "validation.required"
@@ -219,16 +310,17 @@ func (s *Server) validateCustomer(c *gin.Context, f *customerForm, creating bool
 	checkLen(errs, "address", cu.Address, 300)
 	checkLen(errs, "notes", cu.Notes, 5000)
 	for field, typ := range map[string]struct {
-		id  int64
-		typ string
-	}{"industry": {cu.IndustryID, "industry"}, "source": {cu.SourceID, "source"}, "grade": {cu.GradeID, "grade"},
-		"region": {cu.RegionID, "region"}, "stage": {cu.StageID, "sales_stage"}} {
-		if !s.db.CheckAuxItem(ctx, typ.typ, typ.id) {
+		id, keep int64
+		typ      string
+	}{"industry": {cu.IndustryID, old.IndustryID, "industry"}, "source": {cu.SourceID, old.SourceID, "source"},
+		"grade": {cu.GradeID, old.GradeID, "grade"}, "region": {cu.RegionID, old.RegionID, "region"},
+		"stage": {cu.StageID, old.StageID, "sales_stage"}} {
+		if !s.auxChoiceOK(ctx, typ.typ, typ.id, typ.keep) {
 			errs[field] = "validation.invalid_choice"
 		}
 	}
 	for _, t := range cu.TraitIDs {
-		if !s.db.CheckAuxItem(ctx, "trait", t) {
+		if !s.auxChoiceOK(ctx, "trait", t, old.TraitIDs...) {
 			errs["traits"] = "validation.invalid_choice"
 		}
 	}
@@ -257,7 +349,9 @@ func (s *Server) validateCustomer(c *gin.Context, f *customerForm, creating bool
 		if cu.OwnerID == 0 {
 			cu.OwnerID = a.ID
 		}
-		if u, err := s.db.UserByID(ctx, cu.OwnerID); err != nil || !u.Active || u.Role == models.RoleService {
+		// The record's current owner stays valid after being disabled, so
+		// editing another field does not force a reassignment.
+		if u, err := s.db.UserByID(ctx, cu.OwnerID); err != nil || (!u.Active && cu.OwnerID != old.OwnerID) || u.Role == models.RoleService {
 			errs["owner"] = "validation.invalid_choice"
 		}
 	}
@@ -308,6 +402,14 @@ func (s *Server) renderCustomerForm(c *gin.Context, k customerKind, status int, 
 			s.fail(c, err)
 			return
 		}
+		// A disabled owner is not in the list; without an option of their
+		// own the browser would submit the first user and silently give the
+		// record away.
+		if id := f.Customer.OwnerID; editing && id != 0 && !slices.ContainsFunc(owners, func(u models.User) bool { return u.ID == id }) {
+			if u, err := s.db.UserByID(c.Request.Context(), id); err == nil {
+				owners = append(owners, *u)
+			}
+		}
 		data.Owners = owners
 	}
 	title := s.t(c, k.Key("new.title"))
@@ -338,7 +440,7 @@ func (s *Server) createCustomer(c *gin.Context, k customerKind) {
 	f := customerFormFrom(c)
 	f.Customer.Kind = k.kind
 	f.Customer.Status = strings.Replace(f.Customer.Status, "converted", "active", 1)
-	if errs := s.validateCustomer(c, &f, true); errs.Any() {
+	if errs := s.validateCustomer(c, &f, nil); errs.Any() {
 		s.renderCustomerForm(c, k, http.StatusUnprocessableEntity, f, false, errs)
 		return
 	}
@@ -539,7 +641,7 @@ func (s *Server) updateCustomer(c *gin.Context, k customerKind) {
 	} else if f.Customer.Status == "converted" {
 		f.Customer.Status = old.Status
 	}
-	if errs := s.validateCustomer(c, &f, false); errs.Any() {
+	if errs := s.validateCustomer(c, &f, old); errs.Any() {
 		s.renderCustomerForm(c, k, http.StatusUnprocessableEntity, f, true, errs)
 		return
 	}

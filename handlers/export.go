@@ -70,7 +70,7 @@ func (s *Server) writeCustomersCSV(c *gin.Context, k customerKind, f models.Cust
 	}
 	err = s.db.EachCustomer(ctx, actor(c), f, func(cu *models.Customer) error {
 		return writeRow(w, cu.Code, cu.Name, cu.ShortName, aux.Name(cu.IndustryID), aux.Name(cu.SourceID),
-			aux.Name(cu.GradeID), aux.Name(cu.RegionID), aux.Name(cu.StageID), "", cu.Address, cu.Phone, cu.Email,
+			aux.Name(cu.GradeID), aux.Name(cu.RegionID), aux.Name(cu.StageID), auxNames(aux, cu.TraitIDs), cu.Address, cu.Phone, cu.Email,
 			cu.Website, cu.OwnerName, s.t(c, "status."+cu.Status), cu.LastActivityDate, cu.LastActivityContent, cu.Notes)
 	})
 	w.Flush()
@@ -78,4 +78,15 @@ func (s *Server) writeCustomersCSV(c *gin.Context, k customerKind, f models.Cust
 		// Headers are gone; all we can do is log and cut the download short.
 		s.log.Error("export customers", "err", err)
 	}
+}
+
+// auxNames joins the names of several items the way Chinese lists them.
+func auxNames(aux models.AuxLookup, ids []int64) string {
+	names := make([]string, 0, len(ids))
+	for _, id := range ids {
+		if n := aux.Name(id); n != "" {
+			names = append(names, n)
+		}
+	}
+	return strings.Join(names, "、")
 }

@@ -8,6 +8,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"keyuan/models"
+	"keyuan/views"
 )
 
 // Handler returns the whole application as one http.Handler: the route
@@ -111,7 +112,22 @@ func (s *Server) Handler() http.Handler {
 	// Go's cross-origin protection rejects unsafe requests that a browser
 	// marks as coming from another site (Sec-Fetch-Site / Origin), which is
 	// what CSRF needs without tokens in every form.
-	return http.NewCrossOriginProtection().Handler(r)
+	cop := http.NewCrossOriginProtection()
+	cop.SetDenyHandler(http.HandlerFunc(s.crossOriginDenied))
+	return cop.Handler(r)
+}
+
+// crossOriginDenied answers a request that another site made the browser
+// send (CSRF) with the friendly error page, in the browser's language.
+func (s *Server) crossOriginDenied(w http.ResponseWriter, r *http.Request) {
+	lang := views.MatchLanguage(r.Header.Get("Accept-Language"))
+	p := &page{Lang: lang, Title: s.views.Catalog.T(lang, "error.title"),
+		Data: map[string]any{"Status": http.StatusForbidden, "Message": s.views.Catalog.T(lang, "error.cross_origin")}}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.WriteHeader(http.StatusForbidden)
+	if err := s.views.Render(w, lang, "error", "layout", p); err != nil {
+		s.log.Error("render cross-origin denial", "err", err)
+	}
 }
 
 // staticFile serves embedded assets; a URL carrying the current content hash

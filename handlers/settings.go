@@ -83,6 +83,9 @@ func numberingRuleFrom(kind string, get func(string) string) (models.NumberingRu
 	if !okReset {
 		errs["reset"] = "validation.invalid_choice"
 	}
+	if okPart && okReset && r.RepeatsNumbers() {
+		errs["reset"] = "numbering.reset_needs_date"
+	}
 	w, err := strconv.Atoi(get("width"))
 	if err != nil || w < 1 || w > 12 {
 		errs["width"] = "numbering.width_invalid"

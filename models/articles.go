@@ -160,7 +160,7 @@ func articlePairs(old, a *Article) []fieldPair {
 }
 
 func (db *DB) insertArticle(ctx context.Context, tx *sql.Tx, actor Actor, a *Article) error {
-	code, err := db.NextNumber(ctx, tx, "article")
+	code, err := db.NextFreeNumber(ctx, tx, "article", "articles")
 	if err != nil {
 		return err
 	}

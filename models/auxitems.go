@@ -250,6 +250,10 @@ func (l AuxLookup) Options(typ string, keep ...int64) []AuxItem {
 	return out
 }
 
+// OptionsFor is Options for templates, which cannot spread a slice into
+// variadic arguments: e.g. the traits a record already has.
+func (l AuxLookup) OptionsFor(typ string, keep []int64) []AuxItem { return l.Options(typ, keep...) }
+
 // Lang is the lookup's language.
 func (l AuxLookup) Lang() string { return l.lang }
 

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -257,10 +258,13 @@ func (db *DB) CustomerIDs(ctx context.Context, actor Actor, f CustomerFilter, li
 	return ids, rows.Err()
 }
 
-// EachCustomer streams every row matching f to fn, for exports.
+// EachCustomer streams every row matching f to fn, for exports. Traits come
+// in the same query, so an export costs one query whatever its size.
 func (db *DB) EachCustomer(ctx context.Context, actor Actor, f CustomerFilter, fn func(c *Customer) error) error {
 	where, args := f.where(actor)
-	rows, err := db.Read.QueryContext(ctx, `SELECT `+customerColumns+` FROM customers c JOIN users u ON u.id = c.owner_id
+	rows, err := db.Read.QueryContext(ctx, `SELECT `+customerColumns+`,
+		COALESCE((SELECT group_concat(t.item_id) FROM customer_traits t WHERE t.customer_id = c.id), '')
+		FROM customers c JOIN users u ON u.id = c.owner_id
 		LEFT JOIN users cb ON cb.id = c.created_by LEFT JOIN users ub ON ub.id = c.updated_by
 		WHERE `+where+` ORDER BY `+f.orderBy(), args...)
 	if err != nil {
@@ -268,10 +272,17 @@ func (db *DB) EachCustomer(ctx context.Context, actor Actor, f CustomerFilter, f
 	}
 	defer rows.Close()
 	for rows.Next() {
-		c, err := scanCustomer(rows)
+		var traits string
+		c, err := scanCustomer(scanWith{rows, []any{&traits}})
 		if err != nil {
 			return err
 		}
+		for _, part := range strings.Split(traits, ",") {
+			if id, err := strconv.ParseInt(part, 10, 64); err == nil {
+				c.TraitIDs = append(c.TraitIDs, id)
+			}
+		}
+		slices.Sort(c.TraitIDs)
 		if err := fn(c); err != nil {
 			return err
 		}
@@ -294,6 +305,14 @@ func scanCustomer(row interface{ Scan(...any) error }) (*Customer, error) {
 	}
 	return &c, err
 }
+
+// scanWith scans a row whose columns are followed by extra ones.
+type scanWith struct {
+	row   interface{ Scan(...any) error }
+	extra []any
+}
+
+func (s scanWith) Scan(dest ...any) error { return s.row.Scan(append(dest, s.extra...)...) }
 
 type queryer interface {
 	QueryRowContext(context.Context, string, ...any) *sql.Row
@@ -433,6 +452,14 @@ func customerPairs(old, c *Customer) []fieldPair {
 	}
 }
 
+// sortedIDs returns ids in ascending order without repeats: the order in
+// which a form posts ticked boxes is no change, and a repeat is no second trait.
+func sortedIDs(ids []int64) []int64 {
+	out := slices.Clone(ids)
+	slices.Sort(out)
+	return slices.Compact(out)
+}
+
 func idList(ids []int64) string {
 	s := make([]string, len(ids))
 	for i, id := range ids {
@@ -454,7 +481,8 @@ func (db *DB) CreateCustomerTx(ctx context.Context, tx *sql.Tx, actor Actor, c *
 	if !actor.SeesAllCustomers() {
 		c.OwnerID = actor.ID // a salesperson's records are always their own
 	}
-	code, err := db.NextNumber(ctx, tx, c.Kind)
+	c.TraitIDs = sortedIDs(c.TraitIDs)
+	code, err := db.NextFreeNumber(ctx, tx, c.Kind, "customers")
 	if err != nil {
 		return err
 	}
@@ -520,6 +548,7 @@ func (db *DB) UpdateCustomer(ctx context.Context, actor Actor, c *Customer) erro
 		if old.Status == "converted" {
 			c.Status = "converted"
 		}
+		c.TraitIDs = sortedIDs(c.TraitIDs)
 		now := db.nowStamp()
 		_, err = tx.ExecContext(ctx, `UPDATE customers SET name = ?, short_name = ?, industry_id = ?, source_id = ?, grade_id = ?,
 			region_id = ?, stage_id = ?, address = ?, phone = ?, email = ?, website = ?, owner_id = ?, status = ?, notes = ?,

@@ -63,10 +63,17 @@ func dsn(path string, readOnly bool) string {
 
 // Open opens (creating if needed) the database file and applies migrations.
 func Open(ctx context.Context, path string) (*DB, error) {
+	return OpenWithDriver(ctx, "sqlite3", path)
+}
+
+// OpenWithDriver is Open through another registered database/sql driver that
+// accepts the same connection strings as "sqlite3": tests wrap the SQLite
+// driver with it, e.g. to count the statements a request runs.
+func OpenWithDriver(ctx context.Context, driverName, path string) (*DB, error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o750); err != nil {
 		return nil, fmt.Errorf("create data dir: %w", err)
 	}
-	w, err := sql.Open("sqlite3", dsn(path, false))
+	w, err := sql.Open(driverName, dsn(path, false))
 	if err != nil {
 		return nil, err
 	}
@@ -83,7 +90,7 @@ func Open(ctx context.Context, path string) (*DB, error) {
 		w.Close()
 		return nil, err
 	}
-	r, err := sql.Open("sqlite3", dsn(path, true))
+	r, err := sql.Open(driverName, dsn(path, true))
 	if err != nil {
 		w.Close()
 		return nil, err

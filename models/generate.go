@@ -132,11 +132,12 @@ func (db *DB) generateCustomers(ctx context.Context, rng *rand.Rand, kind string
 				return err
 			}
 			defer insT.Close()
+			codes, err := db.allocNumbers(ctx, tx, kind, end-start)
+			if err != nil {
+				return err
+			}
 			for i := start; i < end; i++ {
-				code, err := db.NextNumber(ctx, tx, kind)
-				if err != nil {
-					return err
-				}
+				code := codes(i - start)
 				city, core, trade := pick(rng, genCities), pick(rng, genCores), pick(rng, genTrades)
 				name := city + core + trade + pick(rng, genSuffixes)
 				if i >= len(genCities)*len(genCores) {
@@ -193,4 +194,24 @@ func (db *DB) generateCustomers(ctx context.Context, rng *rand.Rand, kind string
 		}
 	}
 	return nil
+}
+
+// allocNumbers reserves n consecutive numbers of kind inside tx with one
+// counter update and returns a function that formats the i-th of them. It
+// hands out exactly the numbers n calls of NextNumber would; numbering row by
+// row (two statements per row) was a third of the generator's time.
+func (db *DB) allocNumbers(ctx context.Context, tx *sql.Tx, kind string, n int) (func(i int) string, error) {
+	r, err := db.numberingRule(ctx, tx, kind)
+	if err != nil {
+		return nil, fmt.Errorf("numbering rule %q: %w", kind, err)
+	}
+	now := db.LocalNow()
+	var last int64
+	err = tx.QueryRowContext(ctx, `INSERT INTO numbering_counters (kind, period, last) VALUES (?, ?, ?)
+		ON CONFLICT (kind, period) DO UPDATE SET last = last + excluded.last RETURNING last`, kind, r.period(now), n).Scan(&last)
+	if err != nil {
+		return nil, err
+	}
+	first := last - int64(n) + 1
+	return func(i int) string { return r.Format(now, first+int64(i)) }, nil
 }

@@ -65,11 +65,12 @@ func (db *DB) generateService(ctx context.Context, rng *rand.Rand, opt GenerateO
 				return err
 			}
 			defer ins.Close()
+			codes, err := db.allocNumbers(ctx, tx, "article", end-start)
+			if err != nil {
+				return err
+			}
 			for i := start; i < end; i++ {
-				code, err := db.NextNumber(ctx, tx, "article")
-				if err != nil {
-					return err
-				}
+				code := codes(i - start)
 				var a SeedArticle
 				if i < len(SeedArticles) {
 					a = SeedArticles[i]
@@ -131,11 +132,12 @@ func (db *DB) generateService(ctx context.Context, rng *rand.Rand, opt GenerateO
 				return err
 			}
 			defer insH.Close()
-			for range end - start {
-				code, err := db.NextNumber(ctx, tx, "issue")
-				if err != nil {
-					return err
-				}
+			codes, err := db.allocNumbers(ctx, tx, "issue", end-start)
+			if err != nil {
+				return err
+			}
+			for i := range end - start {
+				code := codes(i)
 				a := syntheticArticle(rng)
 				reported := base.Add(time.Duration(rng.IntN(600*24*60)) * time.Minute)
 				priority := pick(rng, IssuePriorities)

@@ -288,7 +288,7 @@ func (db *DB) CreateIssue(ctx context.Context, actor Actor, i *Issue) error {
 		if err := checkIssueRefs(ctx, tx, actor, i); err != nil {
 			return err
 		}
-		code, err := db.NextNumber(ctx, tx, "issue")
+		code, err := db.NextFreeNumber(ctx, tx, "issue", "issues")
 		if err != nil {
 			return err
 		}

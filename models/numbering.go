@@ -40,6 +40,21 @@ func (r NumberingRule) period(t time.Time) string {
 	return t.Format(l)
 }
 
+// datePrecision and resetPrecision rank date parts and reset periods by how
+// fine a period they name.
+var (
+	datePrecision  = map[string]int{"": 0, "YYYY": 1, "YYYYMM": 2, "YYYYMMDD": 3}
+	resetPrecision = map[string]int{"never": 0, "yearly": 1, "monthly": 2, "daily": 3}
+)
+
+// RepeatsNumbers reports whether r would hand out the same number twice: a
+// serial that restarts every period repeats unless the date part names that
+// period (a yearly reset needs at least YYYY, a daily one YYYYMMDD). Such a
+// rule would make every save fail on the unique code once a period turns.
+func (r NumberingRule) RepeatsNumbers() bool {
+	return resetPrecision[r.Reset] > datePrecision[r.DatePart]
+}
+
 // Format renders serial n at time t.
 func (r NumberingRule) Format(t time.Time, n int64) string {
 	date := ""
@@ -90,6 +105,9 @@ func (db *DB) numberingRule(ctx context.Context, q interface {
 
 // SaveNumberingRule updates one rule.
 func (db *DB) SaveNumberingRule(ctx context.Context, by int64, r NumberingRule) error {
+	if r.RepeatsNumbers() {
+		return fmt.Errorf("numbering rule %s: reset %s with date part %q repeats numbers: %w", r.Kind, r.Reset, r.DatePart, ErrConflict)
+	}
 	return db.WithTx(ctx, func(tx *sql.Tx) error {
 		old, err := db.numberingRule(ctx, tx, r.Kind)
 		if err != nil {
@@ -137,6 +155,34 @@ func (db *DB) NextNumber(ctx context.Context, tx *sql.Tx, kind string) (string, 
 		return "", err
 	}
 	return r.Format(now, n), nil
+}
+
+// maxNumberSkips bounds NextFreeNumber's search; reaching it means the rule
+// cannot produce a free number (e.g. width 1 with every digit used).
+const maxNumberSkips = 100_000
+
+// NextFreeNumber is NextNumber for documents stored in table (a constant of
+// this package, never user input), skipping numbers already in its code
+// column. Those exist after a rule change restarts a serial where numbers
+// were given before (a daily reset switched to never on the same day, or two
+// kinds in one table given the same prefix); without the skip every save
+// would fail on the unique code until the counter passed them.
+func (db *DB) NextFreeNumber(ctx context.Context, tx *sql.Tx, kind, table string) (string, error) {
+	for range maxNumberSkips {
+		code, err := db.NextNumber(ctx, tx, kind)
+		if err != nil {
+			return "", err
+		}
+		var one int
+		err = tx.QueryRowContext(ctx, `SELECT 1 FROM `+table+` WHERE code = ?`, code).Scan(&one)
+		if errors.Is(err, sql.ErrNoRows) {
+			return code, nil
+		}
+		if err != nil {
+			return "", err
+		}
+	}
+	return "", fmt.Errorf("numbering rule %q gives no free number: %w", kind, ErrConflict)
 }
 
 // LocalNow is the current time in the business's time zone, which decides

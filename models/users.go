@@ -133,6 +133,14 @@ func (db *DB) CountUsers(ctx context.Context) (int, error) {
 	return n, err
 }
 
+// CountCustomers counts customers and prospects together (used to tell a
+// new, empty database from one in use).
+func (db *DB) CountCustomers(ctx context.Context) (int, error) {
+	var n int
+	err := db.Read.QueryRowContext(ctx, `SELECT COUNT(*) FROM customers`).Scan(&n)
+	return n, err
+}
+
 // bcryptCost is a variable so tests can make hashing cheap.
 var bcryptCost = bcrypt.DefaultCost
 

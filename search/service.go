@@ -27,6 +27,12 @@ type Searcher interface {
 	Rebuild()
 }
 
+// States and Reasons are the values of Status.State and Status.Reason.
+var (
+	States  = []string{"ready", "rebuilding", "starting", "failed"}
+	Reasons = []string{"missing", "outdated", "unreadable", "requested", "manual"}
+)
+
 // Status is what the admin page shows about the index.
 type Status struct {
 	State      string // "ready", "rebuilding", "starting", "failed"

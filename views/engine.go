@@ -128,8 +128,11 @@ func funcs(c Catalog, lang string, assetURL func(string) string, loc *time.Locat
 			return false
 		},
 		// withQuery returns the query string v with key set to value (or
-		// removed when value is ""), for sort and page links.
-		"withQuery": func(v url.Values, kv ...any) string {
+		// removed when value is ""), for sort, page and export links. It is
+		// typed as a URL: a plain string after "?" in an href would be
+		// escaped a second time ("q%3d%25E7…") and the link would lose its
+		// filters.
+		"withQuery": func(v url.Values, kv ...any) template.URL {
 			out := url.Values{}
 			for k, vs := range v {
 				out[k] = append([]string(nil), vs...)
@@ -143,7 +146,7 @@ func funcs(c Catalog, lang string, assetURL func(string) string, loc *time.Locat
 					out.Set(k, val)
 				}
 			}
-			return out.Encode()
+			return template.URL(out.Encode())
 		},
 		// when formats an RFC 3339 stamp as local date and time.
 		"when": func(s string) string {

@@ -102,8 +102,8 @@ func MatchLanguage(accept string) string {
 		tag, params, _ := strings.Cut(strings.TrimSpace(part), ";")
 		q := 1.0
 		if v, ok := strings.CutPrefix(strings.TrimSpace(params), "q="); ok {
-			if _, err := fmt.Sscanf(v, "%g", &q); err != nil {
-				continue
+			if _, err := fmt.Sscanf(v, "%g", &q); err != nil || q <= 0 {
+				continue // q=0 means "not this language"
 			}
 		}
 		base, _, _ := strings.Cut(strings.ToLower(tag), "-")
