@@ -482,6 +482,9 @@ type customerCardData struct {
 	Activities    models.ActivityPage
 	Opportunities []models.Opportunity
 	CanActivity   bool
+	// Issues are the customer's open issues (customers only).
+	Issues    []models.Issue
+	CanHandle bool
 }
 
 // describeHistory turns audit entries into readable lines: ids of items and
@@ -575,6 +578,11 @@ func (s *Server) showCustomer(c *gin.Context, k customerKind) {
 			s.fail(c, err)
 			return
 		}
+		if data.Issues, err = s.db.CustomerOpenIssues(ctx, a, id, 10); err != nil {
+			s.fail(c, err)
+			return
+		}
+		data.CanHandle = a.HandlesService()
 	}
 	data.CanActivity = a.EditsActivities() && cu.Status != "converted"
 	if data.NextPlan, err = s.db.NextPlan(ctx, a, id, day(s.today())); err != nil {

@@ -158,6 +158,34 @@ func (s *Server) Handler() http.Handler {
 	act.POST("/opportunities/:id/stage", s.moveOpportunity)
 	act.POST("/opportunities/:id/close", s.closeOpportunity)
 
+	// Service management (服务管理). Every role reads what its row rules
+	// allow (salespeople: the issues of their own customers); service staff,
+	// managers and admins register, handle, archive and write articles.
+	svc := in.Group("/", s.requireRole(models.RoleAdmin, models.RoleManager, models.RoleService))
+	in.GET("/issues", s.listIssues)
+	svc.GET("/issues/new", s.newIssue)
+	svc.GET("/issues/customer-options", s.customerOptions)
+	svc.GET("/issues/contact-options", s.contactOptions)
+	svc.GET("/issues/similar", s.similarIssues)
+	svc.POST("/issues", s.createIssue)
+	in.GET("/issues/:id", s.showIssue)
+	svc.GET("/issues/:id/edit", s.editIssue)
+	svc.POST("/issues/:id", s.updateIssue)
+	svc.POST("/issues/:id/handlings", s.addHandling)
+	svc.GET("/issues/:id/kb", s.issueKB)
+	svc.GET("/issues/:id/archive", s.archiveForm)
+	svc.POST("/issues/:id/archive", s.archiveIssue)
+	in.GET("/kb", s.listArticles)
+	svc.GET("/kb/new", s.newArticle)
+	svc.POST("/kb", s.createArticle)
+	in.GET("/kb/:id", s.showArticle)
+	svc.GET("/kb/:id/edit", s.editArticle)
+	svc.POST("/kb/:id", s.updateArticle)
+	in.POST("/kb/:id/helped", s.articleHelped)
+
+	// Search: the top bar's box and the full results page.
+	in.GET("/search", s.searchPage)
+
 	// Basic settings (基础设置): admin only.
 	admin := in.Group("/", s.requireRole(models.RoleAdmin))
 	admin.GET("/settings", s.settingsHome)
@@ -181,6 +209,8 @@ func (s *Server) Handler() http.Handler {
 	admin.POST("/admin/users/:id/password", s.resetPassword)
 	admin.GET("/admin/jobs", s.listJobs)
 	admin.POST("/admin/jobs/:name/run", s.runJob)
+	admin.GET("/admin/search", s.searchAdmin)
+	admin.POST("/admin/search/rebuild", s.rebuildSearch)
 
 	r.NoRoute(s.limitBody, s.loadSession, s.notFound)
 

@@ -72,6 +72,45 @@
     }
     syncBatch(form);
   });
+
+  // "Fetch from knowledge base": copy an article's solution into the
+  // handling record being written, and remember which article it was.
+  document.addEventListener("click", function (e) {
+    var btn = e.target.closest("[data-kb-copy]");
+    if (!btn) return;
+    var hit = btn.closest("[data-kb-hit]");
+    var source = hit && hit.querySelector(".kb-solution");
+    var target = document.getElementById("handling-content");
+    if (!source || !target) return;
+    var text = source.value.trim();
+    target.value = target.value.trim() ? target.value.replace(/\s+$/, "") + "\n\n" + text : text;
+    var article = document.getElementById("handling-article");
+    if (article) article.value = btn.getAttribute("data-article-id") || "";
+    target.focus();
+    target.setSelectionRange(target.value.length, target.value.length);
+    toast(btn.getAttribute("data-copied"), "info");
+  });
+
+  // The top bar's results as you type: close on Escape or a click outside,
+  // open again when the box gets the focus back.
+  function suggestBox() { return document.getElementById("search-suggest"); }
+  document.addEventListener("keydown", function (e) {
+    var box = suggestBox();
+    if (e.key === "Escape" && box && !box.hidden) {
+      box.hidden = true;
+    }
+  });
+  document.addEventListener("click", function (e) {
+    var box = suggestBox();
+    if (box && !e.target.closest("[data-suggest]")) box.hidden = true;
+  });
+  document.addEventListener("focusin", function (e) {
+    var box = suggestBox();
+    if (box && e.target.closest("[data-suggest]")) box.hidden = false;
+  });
+  document.addEventListener("htmx:afterSwap", function (e) {
+    if (e.target.id === "search-suggest") e.target.hidden = false;
+  });
 })();
 
 (function () {

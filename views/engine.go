@@ -42,8 +42,9 @@ func New(catalog Catalog, assetURL func(string) string, loc *time.Location) (*En
 	if err != nil {
 		return nil, err
 	}
+	md := NewMarkdown()
 	for _, lang := range Languages {
-		base := template.New("").Funcs(funcs(catalog, lang, assetURL, loc))
+		base := template.New("").Funcs(funcs(catalog, lang, assetURL, loc)).Funcs(serviceFuncs(md))
 		if _, err := base.ParseFS(templateFS, common...); err != nil {
 			return nil, err
 		}
