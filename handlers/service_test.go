@@ -59,7 +59,6 @@ func newServiceFixture(t *testing.T) *serviceFixture {
 	return f
 }
 
-
 func TestIssueHandleAndArchiveFlow(t *testing.T) {
 	f := newServiceFixture(t)
 	app := f.app

@@ -14,8 +14,8 @@ import (
 	"testing"
 
 	"keyuan/models"
-	"keyuan/sheet"
 	"keyuan/search"
+	"keyuan/sheet"
 )
 
 func loadCatalog(t *testing.T) Catalog {
