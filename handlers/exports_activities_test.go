@@ -4,6 +4,8 @@ import (
 	"encoding/csv"
 	"strings"
 	"testing"
+
+	"keyuan/models"
 )
 
 // The exports of the activity lists hold exactly the rows the user may see.
@@ -29,5 +31,26 @@ func TestActivityListExportsFollowRowRules(t *testing.T) {
 		if len(boss) != len(mine) {
 			t.Errorf("%s: manager sees %d rows, owner %d", path, len(boss)-1, len(mine)-1)
 		}
+	}
+}
+
+// The issue export of a salesperson holds only their own customers' issues;
+// the knowledge base export holds every article.
+func TestServiceExportsFollowRowRules(t *testing.T) {
+	f := newServiceFixture(t)
+	res := f.app.login("sales1").get("/issues/export.csv?view=all")
+	if !strings.Contains(res.Body, f.ownIssue.Subject) || strings.Contains(res.Body, f.otherIssue.Subject) {
+		t.Fatalf("sales export: %s", res.Body)
+	}
+	res = f.app.login("kefu").get("/issues/export.csv?view=all")
+	if !strings.Contains(res.Body, f.ownIssue.Subject) || !strings.Contains(res.Body, f.otherIssue.Subject) {
+		t.Fatal("service export misses issues")
+	}
+	rows, err := csv.NewReader(strings.NewReader(strings.TrimPrefix(f.app.login("sales1").get("/kb/export.csv").Body, "\uFEFF"))).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rows)-1 != len(models.SeedArticles) {
+		t.Fatalf("%d articles exported, %d in the base", len(rows)-1, len(models.SeedArticles))
 	}
 }

@@ -163,6 +163,8 @@ func (s *Server) Handler() http.Handler {
 	// managers and admins register, handle, archive and write articles.
 	svc := in.Group("/", s.requireRole(models.RoleAdmin, models.RoleManager, models.RoleService))
 	in.GET("/issues", s.listIssues)
+	in.GET("/issues/export.csv", s.exportIssues)
+	in.GET("/issues/export.xlsx", s.exportIssues)
 	svc.GET("/issues/new", s.newIssue)
 	svc.GET("/issues/customer-options", s.customerOptions)
 	svc.GET("/issues/contact-options", s.contactOptions)
@@ -176,6 +178,8 @@ func (s *Server) Handler() http.Handler {
 	svc.GET("/issues/:id/archive", s.archiveForm)
 	svc.POST("/issues/:id/archive", s.archiveIssue)
 	in.GET("/kb", s.listArticles)
+	in.GET("/kb/export.csv", s.exportArticles)
+	in.GET("/kb/export.xlsx", s.exportArticles)
 	svc.GET("/kb/new", s.newArticle)
 	svc.POST("/kb", s.createArticle)
 	in.GET("/kb/:id", s.showArticle)

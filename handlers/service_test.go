@@ -244,6 +244,10 @@ func serviceRoutes(own, other, article, ownCust, otherCust int64) []serviceCase 
 	o, x, kb := "/issues/"+id(own), "/issues/"+id(other), "/kb/"+id(article)
 	return []serviceCase{
 		{routeCase{"issue list", "GET", "/issues", nil}, all(200)},
+		{routeCase{"issue export", "GET", "/issues/export.csv?view=all", nil}, all(200)},
+		{routeCase{"issue export xlsx", "GET", "/issues/export.xlsx?view=all", nil}, all(200)},
+		{routeCase{"knowledge base export", "GET", "/kb/export.csv", nil}, all(200)},
+		{routeCase{"knowledge base export xlsx", "GET", "/kb/export.xlsx", nil}, all(200)},
 		{routeCase{"overdue issues", "GET", "/issues?view=overdue", nil}, all(200)},
 		{routeCase{"own customer's issues", "GET", "/issues?view=all&customer=" + id(ownCust), nil}, all(200)},
 		{routeCase{"colleague's customer's issues", "GET", "/issues?view=all&customer=" + id(otherCust), nil}, hidden(200)},

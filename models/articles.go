@@ -147,6 +147,34 @@ func (db *DB) ListArticles(ctx context.Context, f ArticleFilter) (ArticlePage, e
 	return page, rows.Err()
 }
 
+// EachArticle streams the knowledge base (everyone may read it), for exports.
+func (db *DB) EachArticle(ctx context.Context, f ArticleFilter, fn func(a *Article) error) error {
+	order, ok := articleSorts[f.Sort]
+	if !ok {
+		order = articleSorts["updated"]
+	}
+	where, args := "1 = 1", []any{}
+	if f.CategoryID != 0 {
+		where += " AND a.category_id = ?"
+		args = append(args, f.CategoryID)
+	}
+	rows, err := db.Read.QueryContext(ctx, `SELECT `+articleColumns+articleFrom+` WHERE `+where+` ORDER BY `+order, args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		a, err := scanArticle(rows)
+		if err != nil {
+			return err
+		}
+		if err := fn(a); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}
+
 func articlePairs(old, a *Article) []fieldPair {
 	n := func(v int64) string {
 		if v == 0 {

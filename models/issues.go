@@ -162,14 +162,9 @@ func (p IssuePage) Pages() int {
 // priorityRank orders urgent first.
 const priorityRank = `CASE i.priority WHEN 'urgent' THEN 0 WHEN 'high' THEN 1 WHEN 'normal' THEN 2 ELSE 3 END`
 
-// ListIssues returns one page of a list.
-func (db *DB) ListIssues(ctx context.Context, actor Actor, f IssueFilter) (IssuePage, error) {
-	if f.PerPage <= 0 || f.PerPage > 200 {
-		f.PerPage = 50
-	}
-	if f.Page < 1 {
-		f.Page = 1
-	}
+// issueWhere builds the WHERE clause and order of an issue list, with the
+// actor's row rule.
+func (db *DB) issueWhere(actor Actor, f IssueFilter) (string, string, []any) {
 	rule, args := issueRule(actor)
 	conds := []string{"1 = 1" + rule}
 	order := "i.id DESC"
@@ -206,7 +201,38 @@ func (db *DB) ListIssues(ctx context.Context, actor Actor, f IssueFilter) (Issue
 		conds = append(conds, "i.type_id = ?")
 		args = append(args, f.TypeID)
 	}
-	where := strings.Join(conds, " AND ")
+	return strings.Join(conds, " AND "), order, args
+}
+
+// EachIssue streams every issue of a list (no paging), for exports.
+func (db *DB) EachIssue(ctx context.Context, actor Actor, f IssueFilter, fn func(i *Issue) error) error {
+	where, order, args := db.issueWhere(actor, f)
+	rows, err := db.Read.QueryContext(ctx, `SELECT `+issueColumns+issueFrom+` WHERE `+where+` ORDER BY `+order, args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		i, err := scanIssue(rows)
+		if err != nil {
+			return err
+		}
+		if err := fn(i); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}
+
+// ListIssues returns one page of a list.
+func (db *DB) ListIssues(ctx context.Context, actor Actor, f IssueFilter) (IssuePage, error) {
+	if f.PerPage <= 0 || f.PerPage > 200 {
+		f.PerPage = 50
+	}
+	if f.Page < 1 {
+		f.Page = 1
+	}
+	where, order, args := db.issueWhere(actor, f)
 	page := IssuePage{Page: f.Page, PerPage: f.PerPage}
 	if err := db.Read.QueryRowContext(ctx, `SELECT COUNT(*) FROM issues i JOIN customers c ON c.id = i.customer_id WHERE `+where,
 		args...).Scan(&page.Total); err != nil {
