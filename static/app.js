@@ -201,3 +201,31 @@
   });
   document.addEventListener("dragend", function () { dragged = null; });
 })();
+
+// On a phone, a list's filters fold behind one "Filters" button; filters
+// already in use stay visible. Wide screens show them all, as before.
+(function () {
+  "use strict";
+  function fold(root) {
+    (root || document).querySelectorAll("form.filters").forEach(function (form) {
+      if (form.querySelector("[data-toggle-filters]") || form.querySelectorAll("select").length < 3) return;
+      var btn = document.createElement("button");
+      btn.type = "button";
+      btn.className = "btn filter-toggle";
+      btn.setAttribute("data-toggle-filters", "");
+      btn.setAttribute("aria-expanded", "false");
+      btn.textContent = document.documentElement.lang === "en" ? "Filters" : "筛选";
+      form.classList.add("foldable");
+      var first = form.querySelector("input[type=search]");
+      if (first && first.nextSibling) form.insertBefore(btn, first.nextSibling); else form.appendChild(btn);
+    });
+  }
+  document.addEventListener("DOMContentLoaded", function () { fold(); });
+  document.addEventListener("htmx:afterSwap", function (e) { fold(e.target); });
+  document.addEventListener("click", function (e) {
+    var btn = e.target.closest("[data-toggle-filters]");
+    if (!btn) return;
+    var open = btn.form.classList.toggle("show-all");
+    btn.setAttribute("aria-expanded", open ? "true" : "false");
+  });
+})();
