@@ -557,26 +557,19 @@ func (s *Server) exportCampaigns(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	keys := []string{"field.code", "campaign.name", "campaign.type", "campaign.start", "campaign.end", "campaign.place",
-		"campaign.budget", "field.owner", "field.status", "campaign.targets", "campaign.notified", "campaign.attendees",
-		"campaign.response_rate", "campaign.attendance_rate", "campaign.actual_cost", "campaign.cost_per_attendee",
-		"campaign.leads", "campaign.opportunities", "campaign.summary"}
-	labels := make([]string, len(keys))
-	for i, k := range keys {
-		labels[i] = s.t(c, k)
-	}
-	if err := w.WriteRow(labels...); err != nil {
+	if err := w.WriteRow(s.labels(c, "field.code", "campaign.name", "campaign.type", "campaign.start", "campaign.end",
+		"campaign.place", "campaign.budget", "field.owner", "field.status", "campaign.targets", "campaign.notified",
+		"campaign.attendees", "campaign.response_rate", "campaign.attendance_rate", "campaign.actual_cost",
+		"campaign.cost_per_attendee", "campaign.leads", "campaign.opportunities", "campaign.summary")...); err != nil {
 		return
 	}
 	for _, m := range list {
-		if err := w.WriteRow(m.Code, m.Name, aux.Name(m.TypeID), m.StartDate, m.EndDate, m.Place, models.FormatFen(m.Budget), m.OwnerName,
+		if err = w.WriteRow(m.Code, m.Name, aux.Name(m.TypeID), m.StartDate, m.EndDate, m.Place, models.FormatFen(m.Budget), m.OwnerName,
 			s.t(c, "campaign.status."+m.Status), strconv.Itoa(m.TargetCount), strconv.Itoa(m.NotifiedSum), strconv.Itoa(m.AttendedSum),
 			fmt.Sprintf("%.1f%%", m.ResponseRate()), fmt.Sprintf("%.1f%%", m.AttendanceRate()), models.FormatFen(m.ActualCost),
 			models.FormatFen(m.CostPerAttendee()), strconv.Itoa(m.Leads), strconv.Itoa(m.Opps), m.Summary); err != nil {
 			break
 		}
 	}
-	if err := w.Close(); err != nil {
-		s.log.Error("export campaigns", "err", err)
-	}
+	s.finishDownload(w, "campaigns", err)
 }

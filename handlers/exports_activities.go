@@ -6,28 +6,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"keyuan/models"
-	"keyuan/sheet"
 )
-
-// labels translates message keys for a header row.
-func (s *Server) labels(c *gin.Context, keys ...string) []string {
-	out := make([]string, len(keys))
-	for i, k := range keys {
-		out[i] = s.t(c, k)
-	}
-	return out
-}
-
-// finishDownload closes an export, logging what went wrong: the headers
-// are gone by then, so the download is only cut short.
-func (s *Server) finishDownload(w sheet.Writer, what string, err error) {
-	if cerr := w.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		s.log.Error("export "+what, "err", err)
-	}
-}
 
 func (s *Server) exportActivities(c *gin.Context) {
 	f := activityFilterFrom(c.Request.URL.Query())
