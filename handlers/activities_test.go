@@ -277,6 +277,12 @@ func activityRoutes(w *actWorld) []roleCase {
 		"step": {"confirm"}}
 	return []roleCase{
 		shared("GET", "/activities", nil, 200),
+		shared("GET", "/activities/export.csv", nil, 200),
+		shared("GET", "/activities/export.xlsx", nil, 200),
+		shared("GET", "/plans/export.csv", nil, 200),
+		shared("GET", "/plans/export.xlsx", nil, 200),
+		shared("GET", "/opportunities/export.csv", nil, 200),
+		shared("GET", "/opportunities/export.xlsx", nil, 200),
 		shared("GET", "/activities/new", nil, 200),
 		own("GET", "/activities/new?customer="+id(w.mine), nil, 200),
 		own("GET", "/activities/new?plan="+id(w.plan), nil, 200),

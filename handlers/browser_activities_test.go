@@ -35,21 +35,8 @@ func TestBrowserActivityFlow(t *testing.T) {
 
 	ctx := newBrowser(t)
 	shots := newStepShots(t, ctx)
-	do := func(step string, actions ...chromedp.Action[chromedp.Void]) {
-		t.Helper()
-		if err := chromedp.Do(ctx, actions...); err != nil {
-			t.Fatalf("%s: %v", step, err)
-		}
-		shots.take(step)
-	}
-	text := func(sel string) string {
-		t.Helper()
-		s, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(sel)))
-		if err != nil {
-			t.Fatalf("text of %s: %v", sel, err)
-		}
-		return s
-	}
+	do := steps(t, ctx, shots)
+	text := textOf(t, ctx)
 
 	// Log in; a salesperson starts on "My plans today".
 	do("login",

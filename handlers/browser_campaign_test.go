@@ -54,21 +54,8 @@ func TestBrowserCampaignFlow(t *testing.T) {
 
 	bctx := newBrowser(t)
 	shots := newStepShots(t, bctx)
-	do := func(step string, actions ...chromedp.Action[chromedp.Void]) {
-		t.Helper()
-		if err := chromedp.Do(bctx, actions...); err != nil {
-			t.Fatalf("%s: %v", step, err)
-		}
-		shots.take(step)
-	}
-	text := func(sel string) string {
-		t.Helper()
-		s, err := chromedp.Run(bctx, chromedp.Text(chromedp.CSS(sel)))
-		if err != nil {
-			t.Fatalf("text of %s: %v", sel, err)
-		}
-		return s
-	}
+	do := steps(t, bctx, shots)
+	text := textOf(t, bctx)
 	waitText := func(sel, want string) {
 		t.Helper()
 		deadline := time.Now().Add(20 * time.Second)

@@ -142,6 +142,31 @@ func (s *stepShots) flush() {
 	s.t.Logf("screenshots of each step: %s", dir)
 }
 
+// steps returns a function that runs one named step of a browser test:
+// it fails the test on an error and keeps a screenshot of the result.
+func steps(t *testing.T, ctx context.Context, shots *stepShots) func(step string, actions ...chromedp.Action[chromedp.Void]) {
+	return func(step string, actions ...chromedp.Action[chromedp.Void]) {
+		t.Helper()
+		if err := chromedp.Do(ctx, actions...); err != nil {
+			t.Fatalf("%s: %v", step, err)
+		}
+		shots.take(step)
+	}
+}
+
+// textOf returns a function that reads the text of the element a CSS
+// selector matches, failing the test when there is none.
+func textOf(t *testing.T, ctx context.Context) func(sel string) string {
+	return func(sel string) string {
+		t.Helper()
+		s, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(sel)))
+		if err != nil {
+			t.Fatalf("text of %s: %v", sel, err)
+		}
+		return s
+	}
+}
+
 // jsString quotes s for use inside a JavaScript expression.
 func jsString(s string) string {
 	b, err := json.Marshal(s)
@@ -209,21 +234,8 @@ func TestBrowserCustomerFlow(t *testing.T) {
 	)
 	ctx := newBrowser(t)
 	shots := newStepShots(t, ctx)
-	do := func(step string, actions ...chromedp.Action[chromedp.Void]) {
-		t.Helper()
-		if err := chromedp.Do(ctx, actions...); err != nil {
-			t.Fatalf("%s: %v", step, err)
-		}
-		shots.take(step)
-	}
-	text := func(sel string) string {
-		t.Helper()
-		s, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(sel)))
-		if err != nil {
-			t.Fatalf("text of %s: %v", sel, err)
-		}
-		return s
-	}
+	do := steps(t, ctx, shots)
+	text := textOf(t, ctx)
 	choose := func(sel, label string) {
 		t.Helper()
 		if msg, err := chromedp.Run(ctx, chooseOption(sel, label)); err != nil || msg != "" {

@@ -98,7 +98,7 @@ func (s *Server) editCampaign(c *gin.Context) {
 	if !ok {
 		return
 	}
-	s.renderCampaignForm(c, http.StatusOK, *m, models.Yuan(m.Budget), nil)
+	s.renderCampaignForm(c, http.StatusOK, *m, models.FormatFen(m.Budget), nil)
 }
 
 // campaign loads the campaign of the URL; it has written the error page
@@ -156,7 +156,7 @@ func (s *Server) saveCampaign(c *gin.Context) {
 		errs["end_date"] = "campaign.end_before_start"
 	}
 	var ok bool
-	if m.Budget, ok = models.ParseYuan(budget); !ok {
+	if m.Budget, ok = models.ParseFen(budget); !ok {
 		errs["budget"] = "campaign.money_invalid"
 	}
 	if st := c.PostForm("status"); st != "" {
@@ -221,7 +221,7 @@ func (s *Server) showCampaign(c *gin.Context) {
 func (s *Server) campaignCard(c *gin.Context, m *models.Campaign) (*campaignCardData, error) {
 	ctx := c.Request.Context()
 	data := &campaignCardData{Campaign: m, TargetQ: c.Request.URL.Query()}
-	data.Results.ActualCost = models.Yuan(m.ActualCost)
+	data.Results.ActualCost = models.FormatFen(m.ActualCost)
 	var err error
 	if data.Stats, err = s.db.MailStats(ctx, m.ID); err != nil {
 		return nil, err
@@ -455,7 +455,7 @@ func (s *Server) saveCampaignResults(c *gin.Context) {
 	errs := fieldErrors{}
 	cost := strings.TrimSpace(c.PostForm("actual_cost"))
 	var okCost bool
-	if m.ActualCost, okCost = models.ParseYuan(cost); !okCost {
+	if m.ActualCost, okCost = models.ParseFen(cost); !okCost {
 		errs["actual_cost"] = "campaign.money_invalid"
 	}
 	m.Summary = strings.TrimSpace(c.PostForm("summary"))
@@ -557,26 +557,19 @@ func (s *Server) exportCampaigns(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	keys := []string{"field.code", "campaign.name", "campaign.type", "campaign.start", "campaign.end", "campaign.place",
-		"campaign.budget", "field.owner", "field.status", "campaign.targets", "campaign.notified", "campaign.attendees",
-		"campaign.response_rate", "campaign.attendance_rate", "campaign.actual_cost", "campaign.cost_per_attendee",
-		"campaign.leads", "campaign.opportunities", "campaign.summary"}
-	labels := make([]string, len(keys))
-	for i, k := range keys {
-		labels[i] = s.t(c, k)
-	}
-	if err := w.WriteRow(labels...); err != nil {
+	if err := w.WriteRow(s.labels(c, "field.code", "campaign.name", "campaign.type", "campaign.start", "campaign.end",
+		"campaign.place", "campaign.budget", "field.owner", "field.status", "campaign.targets", "campaign.notified",
+		"campaign.attendees", "campaign.response_rate", "campaign.attendance_rate", "campaign.actual_cost",
+		"campaign.cost_per_attendee", "campaign.leads", "campaign.opportunities", "campaign.summary")...); err != nil {
 		return
 	}
 	for _, m := range list {
-		if err := w.WriteRow(m.Code, m.Name, aux.Name(m.TypeID), m.StartDate, m.EndDate, m.Place, models.Yuan(m.Budget), m.OwnerName,
+		if err = w.WriteRow(m.Code, m.Name, aux.Name(m.TypeID), m.StartDate, m.EndDate, m.Place, models.FormatFen(m.Budget), m.OwnerName,
 			s.t(c, "campaign.status."+m.Status), strconv.Itoa(m.TargetCount), strconv.Itoa(m.NotifiedSum), strconv.Itoa(m.AttendedSum),
-			fmt.Sprintf("%.1f%%", m.ResponseRate()), fmt.Sprintf("%.1f%%", m.AttendanceRate()), models.Yuan(m.ActualCost),
-			models.Yuan(m.CostPerAttendee()), strconv.Itoa(m.Leads), strconv.Itoa(m.Opps), m.Summary); err != nil {
+			fmt.Sprintf("%.1f%%", m.ResponseRate()), fmt.Sprintf("%.1f%%", m.AttendanceRate()), models.FormatFen(m.ActualCost),
+			models.FormatFen(m.CostPerAttendee()), strconv.Itoa(m.Leads), strconv.Itoa(m.Opps), m.Summary); err != nil {
 			break
 		}
 	}
-	if err := w.Close(); err != nil {
-		s.log.Error("export campaigns", "err", err)
-	}
+	s.finishDownload(w, "campaigns", err)
 }

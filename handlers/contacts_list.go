@@ -48,12 +48,8 @@ func (s *Server) exportContacts(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	keys := []string{"contact_name", "title", "mobile", "phone", "email", "birthday", "contact.primary", "code", "name", "owner"}
-	labels := make([]string, len(keys))
-	for i, k := range keys {
-		labels[i] = s.t(c, "field."+k)
-	}
-	if err := w.WriteRow(labels...); err != nil {
+	if err := w.WriteRow(s.labels(c, "field.contact_name", "field.title", "field.mobile", "field.phone", "field.email",
+		"field.birthday", "field.contact.primary", "field.code", "field.name", "field.owner")...); err != nil {
 		return
 	}
 	yes := s.t(c, "contacts.yes")
@@ -64,10 +60,5 @@ func (s *Server) exportContacts(c *gin.Context) {
 		}
 		return w.WriteRow(r.Name, r.Title, r.Mobile, r.Phone, r.Email, r.Birthday, primary, r.CustomerCode, r.CustomerName, r.OwnerName)
 	})
-	if cerr := w.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		s.log.Error("export contacts", "err", err)
-	}
+	s.finishDownload(w, "contacts", err)
 }

@@ -14,6 +14,7 @@ import (
 
 	"keyuan/models"
 	"keyuan/sheet"
+	"keyuan/views"
 )
 
 // customerKind is what differs between the customer and prospect screens.
@@ -98,11 +99,28 @@ type customerListData struct {
 	K       customerKind
 	Filter  models.CustomerFilter
 	Result  models.CustomerPage
-	Rows    []customerListRow // Result.Rows, ready to print
-	Selects []filterSelect    // the category filters, in display order
-	Owners  []filterOption    // for the owner filter and the batch picker; none for a salesperson
+	Rows    []customerListRow   // Result.Rows, ready to print
+	Selects []filterSelect      // the category filters, in display order
+	Owners  []filterOption      // for the owner filter and the batch picker; none for a salesperson
+	Heads   map[string]sortHead // the sortable column headings, by sort name
 	Sorts   []string
 	Manager bool
+}
+
+// sortHead is the heading of a sortable column. Its link sorts the list by
+// the column, from the first page, or turns the order round when the list is
+// sorted by it already.
+type sortHead struct {
+	Label, Class string // message key, CSS class
+	URL          string
+	Active, Desc bool
+}
+
+// customerSortHeads are the list's sortable columns: sort name, label
+// message key, CSS class.
+var customerSortHeads = [][3]string{
+	{"code", "field.code", "hide-sm"}, {"name", "field.name", ""},
+	{"activity", "field.last_activity_date", ""}, {"owner", "field.owner", ""},
 }
 
 // customerListRow is a line of the list as it is printed.
@@ -142,13 +160,23 @@ var customerListFilters = []struct {
 	{"trait", "trait", "field.traits", func(f models.CustomerFilter) int64 { return f.TraitID }},
 }
 
-// newCustomerListData prepares a page of the list for the template. owners
-// are the users a manager may filter by and hand records to (nil for a
-// salesperson).
-func newCustomerListData(k customerKind, f models.CustomerFilter, res models.CustomerPage, aux models.AuxLookup,
-	owners []models.User, manager bool) *customerListData {
+// newCustomerListData prepares a page of the list for the template. query is
+// the request's query string, owners the users a manager may filter by and
+// hand records to (nil for a salesperson).
+func newCustomerListData(k customerKind, f models.CustomerFilter, res models.CustomerPage, query url.Values,
+	aux models.AuxLookup, owners []models.User, manager bool) *customerListData {
 	d := &customerListData{K: k, Filter: f, Result: res, Sorts: models.CustomerSortKeys, Manager: manager,
-		Rows: make([]customerListRow, len(res.Rows)), Selects: make([]filterSelect, len(customerListFilters))}
+		Rows: make([]customerListRow, len(res.Rows)), Selects: make([]filterSelect, len(customerListFilters)),
+		Heads: make(map[string]sortHead, len(customerSortHeads))}
+	for _, h := range customerSortHeads {
+		active := f.Sort == h[0]
+		dir := ""
+		if active && !f.Desc {
+			dir = "desc"
+		}
+		d.Heads[h[0]] = sortHead{Label: h[1], Class: h[2], Active: active, Desc: f.Desc,
+			URL: k.base + "?" + views.WithQuery(query, "sort", h[0], "dir", dir, "page", "")}
+	}
 	for i, r := range res.Rows {
 		d.Rows[i] = customerListRow{ID: r.ID, URL: k.base + "/" + strconv.FormatInt(r.ID, 10), Code: r.Code, Name: r.Name,
 			Phone: r.Phone, Inactive: r.Status == "inactive", Converted: r.Status == "converted",
@@ -186,7 +214,7 @@ func (s *Server) listCustomers(c *gin.Context, k customerKind) {
 		}
 	}
 	p := s.newPage(c, s.t(c, k.Key("list.title")), k.nav, nil)
-	p.Data = newCustomerListData(k, f, res, p.Aux, owners, a.IsManager())
+	p.Data = newCustomerListData(k, f, res, p.Query, p.Aux, owners, a.IsManager())
 	if isFragment(c) && c.GetHeader("HX-Target") == "results" {
 		s.renderBlock(c, http.StatusOK, "customers/list", "results", p)
 		return
@@ -482,6 +510,9 @@ type customerCardData struct {
 	Activities    models.ActivityPage
 	Opportunities []models.Opportunity
 	CanActivity   bool
+	// Issues are the customer's open issues (customers only).
+	Issues    []models.Issue
+	CanHandle bool
 }
 
 // describeHistory turns audit entries into readable lines: ids of items and
@@ -575,6 +606,11 @@ func (s *Server) showCustomer(c *gin.Context, k customerKind) {
 			s.fail(c, err)
 			return
 		}
+		if data.Issues, err = s.db.CustomerOpenIssues(ctx, a, id, 10); err != nil {
+			s.fail(c, err)
+			return
+		}
+		data.CanHandle = a.HandlesService()
 	}
 	data.CanActivity = a.EditsActivities() && cu.Status != "converted"
 	if data.NextPlan, err = s.db.NextPlan(ctx, a, id, day(s.today())); err != nil {

@@ -33,6 +33,26 @@ func (s *Server) startDownload(c *gin.Context, base string, f sheet.Format) (she
 	return sheet.NewWriter(c.Writer, f, base)
 }
 
+// labels translates message keys for a header row.
+func (s *Server) labels(c *gin.Context, keys ...string) []string {
+	out := make([]string, len(keys))
+	for i, k := range keys {
+		out[i] = s.t(c, k)
+	}
+	return out
+}
+
+// finishDownload closes an export, logging what went wrong: the headers
+// are gone by then, so the download is only cut short.
+func (s *Server) finishDownload(w sheet.Writer, what string, err error) {
+	if cerr := w.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		s.log.Error("export "+what, "err", err)
+	}
+}
+
 func (s *Server) exportCustomers(c *gin.Context, k customerKind) {
 	f := customerFilterFrom(c.Request.URL.Query(), k.kind)
 	s.writeCustomers(c, k, f, exportFormat(c))
@@ -51,13 +71,10 @@ func (s *Server) writeCustomers(c *gin.Context, k customerKind, f models.Custome
 		s.fail(c, err)
 		return
 	}
-	header := []string{"code", "name", "short_name", "industry", "source", "grade", "region", "stage", "traits",
-		"address", "phone", "email", "website", "owner", "status", "last_activity_date", "last_activity_content", "notes"}
-	labels := make([]string, len(header))
-	for i, h := range header {
-		labels[i] = s.t(c, "field."+h)
-	}
-	if err := w.WriteRow(labels...); err != nil {
+	if err := w.WriteRow(s.labels(c, "field.code", "field.name", "field.short_name", "field.industry", "field.source",
+		"field.grade", "field.region", "field.stage", "field.traits", "field.address", "field.phone", "field.email",
+		"field.website", "field.owner", "field.status", "field.last_activity_date", "field.last_activity_content",
+		"field.notes")...); err != nil {
 		return
 	}
 	err = s.db.EachCustomer(ctx, actor(c), f, func(cu *models.Customer) error {
@@ -65,13 +82,7 @@ func (s *Server) writeCustomers(c *gin.Context, k customerKind, f models.Custome
 			aux.Name(cu.GradeID), aux.Name(cu.RegionID), aux.Name(cu.StageID), auxNames(aux, cu.TraitIDs), cu.Address, cu.Phone,
 			cu.Email, cu.Website, cu.OwnerName, s.t(c, "status."+cu.Status), cu.LastActivityDate, cu.LastActivityContent, cu.Notes)
 	})
-	if cerr := w.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		// Headers are gone; all we can do is log and cut the download short.
-		s.log.Error("export customers", "err", err)
-	}
+	s.finishDownload(w, "customers", err)
 }
 
 // auxNames joins the names of several items the way Chinese lists them.

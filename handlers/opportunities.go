@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 
@@ -24,9 +25,8 @@ type opportunityListData struct {
 // TotalText is the listed amount as yuan text.
 func (d *opportunityListData) TotalText() string { return models.FormatFen(d.Total) }
 
-func (s *Server) listOpportunities(c *gin.Context) {
-	a := actor(c)
-	q := c.Request.URL.Query()
+// opportunityFilterFrom reads the list filter; malformed values are dropped.
+func opportunityFilterFrom(q url.Values) models.OpportunityFilter {
 	f := models.OpportunityFilter{StageID: parseID(q.Get("stage")), OwnerID: parseID(q.Get("owner")),
 		CustomerID: parseID(q.Get("customer")), Q: truncate(strings.TrimSpace(q.Get("q")), 100)}
 	for _, st := range models.OpportunityStatuses {
@@ -34,6 +34,12 @@ func (s *Server) listOpportunities(c *gin.Context) {
 			f.Status = st
 		}
 	}
+	return f
+}
+
+func (s *Server) listOpportunities(c *gin.Context) {
+	a := actor(c)
+	f := opportunityFilterFrom(c.Request.URL.Query())
 	rows, err := s.db.ListOpportunities(c.Request.Context(), a, f)
 	if err != nil {
 		s.fail(c, err)

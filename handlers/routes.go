@@ -119,6 +119,8 @@ func (s *Server) Handler() http.Handler {
 	// Business activity management (业务活动管理): salespeople, managers, admins.
 	act := in.Group("/", s.requireRole(models.RoleAdmin, models.RoleManager, models.RoleSales))
 	act.GET("/activities", s.listActivities)
+	act.GET("/activities/export.csv", s.exportActivities)
+	act.GET("/activities/export.xlsx", s.exportActivities)
 	act.GET("/activities/new", s.newActivity)
 	act.POST("/activities", s.createActivity)
 	act.GET("/activities/:id", s.showActivity)
@@ -127,6 +129,8 @@ func (s *Server) Handler() http.Handler {
 	act.GET("/counterparts", s.searchCounterparts)
 	act.GET("/counterparts/contacts", s.counterpartContacts)
 	act.GET("/plans", s.listPlans)
+	act.GET("/plans/export.csv", s.exportPlans)
+	act.GET("/plans/export.xlsx", s.exportPlans)
 	act.GET("/plans/today", s.todayPlans)
 	act.GET("/plans/new", s.newPlan)
 	act.POST("/plans", s.createPlan)
@@ -143,6 +147,8 @@ func (s *Server) Handler() http.Handler {
 	act.GET("/competitors/:id/edit", s.editCompetitor)
 	act.POST("/competitors/:id", s.updateCompetitor)
 	act.GET("/opportunities", s.listOpportunities)
+	act.GET("/opportunities/export.csv", s.exportOpportunities)
+	act.GET("/opportunities/export.xlsx", s.exportOpportunities)
 	act.GET("/opportunities/board", s.board)
 	act.GET("/opportunities/new", s.newOpportunity)
 	act.POST("/opportunities", s.createOpportunity)
@@ -151,6 +157,38 @@ func (s *Server) Handler() http.Handler {
 	act.POST("/opportunities/:id", s.updateOpportunity)
 	act.POST("/opportunities/:id/stage", s.moveOpportunity)
 	act.POST("/opportunities/:id/close", s.closeOpportunity)
+
+	// Service management (服务管理). Every role reads what its row rules
+	// allow (salespeople: the issues of their own customers); service staff,
+	// managers and admins register, handle, archive and write articles.
+	svc := in.Group("/", s.requireRole(models.RoleAdmin, models.RoleManager, models.RoleService))
+	in.GET("/issues", s.listIssues)
+	in.GET("/issues/export.csv", s.exportIssues)
+	in.GET("/issues/export.xlsx", s.exportIssues)
+	svc.GET("/issues/new", s.newIssue)
+	svc.GET("/issues/customer-options", s.customerOptions)
+	svc.GET("/issues/contact-options", s.contactOptions)
+	svc.GET("/issues/similar", s.similarIssues)
+	svc.POST("/issues", s.createIssue)
+	in.GET("/issues/:id", s.showIssue)
+	svc.GET("/issues/:id/edit", s.editIssue)
+	svc.POST("/issues/:id", s.updateIssue)
+	svc.POST("/issues/:id/handlings", s.addHandling)
+	svc.GET("/issues/:id/kb", s.issueKB)
+	svc.GET("/issues/:id/archive", s.archiveForm)
+	svc.POST("/issues/:id/archive", s.archiveIssue)
+	in.GET("/kb", s.listArticles)
+	in.GET("/kb/export.csv", s.exportArticles)
+	in.GET("/kb/export.xlsx", s.exportArticles)
+	svc.GET("/kb/new", s.newArticle)
+	svc.POST("/kb", s.createArticle)
+	in.GET("/kb/:id", s.showArticle)
+	svc.GET("/kb/:id/edit", s.editArticle)
+	svc.POST("/kb/:id", s.updateArticle)
+	in.POST("/kb/:id/helped", s.articleHelped)
+
+	// Search: the top bar's box and the full results page.
+	in.GET("/search", s.searchPage)
 
 	// CRM reports (CRM报表): everyone opens the reports they are a report
 	// user of; the row rules apply inside each one.
@@ -197,6 +235,8 @@ func (s *Server) Handler() http.Handler {
 	admin.POST("/admin/users/:id/password", s.resetPassword)
 	admin.GET("/admin/jobs", s.listJobs)
 	admin.POST("/admin/jobs/:name/run", s.runJob)
+	admin.GET("/admin/search", s.searchAdmin)
+	admin.POST("/admin/search/rebuild", s.rebuildSearch)
 
 	r.NoRoute(s.limitBody, s.loadSession, s.notFound)
 

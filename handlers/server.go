@@ -16,6 +16,7 @@ import (
 
 	"keyuan/jobs"
 	"keyuan/models"
+	"keyuan/search"
 	"keyuan/static"
 	"keyuan/views"
 )
@@ -57,6 +58,7 @@ type Server struct {
 	outbox   *jobs.Outbox
 	mail     *jobs.MailSettings
 	jobs     *jobs.Scheduler // nil until UseScheduler
+	search   search.Searcher
 }
 
 // New builds a Server.

@@ -17,6 +17,7 @@ import (
 	"keyuan/jobs"
 	"keyuan/mail"
 	"keyuan/models"
+	"keyuan/search"
 	"keyuan/static"
 	"keyuan/views"
 )
@@ -31,6 +32,7 @@ type testApp struct {
 	importer *jobs.Importer
 	outbox   *jobs.Outbox
 	mail     *jobs.MailSettings
+	index    *search.Service // a real Bleve index; its worker does not run, tests call sync
 }
 
 func init() { models.SetBcryptCostForTests() }
@@ -83,9 +85,26 @@ func newTestAppWith(t testing.TB, override Config) *testApp {
 	cfg := Config{BaseURL: "http://example.test", DataDir: dataDir, SessionKey: []byte("0123456789abcdef0123456789abcdef"),
 		Location: db.Location(), LoginLimit: override.LoginLimit, LoginWindow: override.LoginWindow}
 	srv := New(cfg, Deps{DB: db, Views: eng, Assets: assets, Log: log, Importer: importer, Outbox: outbox, Mail: mailSettings})
+	index, err := search.Open(ctx, db, filepath.Join(t.TempDir(), "search"), log, search.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := index.RebuildNow(ctx, index.NeedsRebuild()); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { index.Close() })
+	srv.UseSearch(index)
 	ts := httptest.NewServer(srv.Handler())
 	t.Cleanup(ts.Close)
-	return &testApp{t: t, db: db, srv: srv, ts: ts, importer: importer, outbox: outbox, mail: mailSettings}
+	return &testApp{t: t, db: db, srv: srv, ts: ts, importer: importer, outbox: outbox, mail: mailSettings, index: index}
+}
+
+// sync applies the index queue now, as the worker would shortly.
+func (a *testApp) sync() {
+	a.t.Helper()
+	if err := a.index.Sync(context.Background()); err != nil {
+		a.t.Fatal(err)
+	}
 }
 
 // addUser creates an active user with testPassword and returns its id.

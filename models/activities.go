@@ -377,6 +377,10 @@ func (db *DB) writeBack(ctx context.Context, tx *sql.Tx, by int64, a *Activity, 
 		a.Date, truncateRunes(content, 500), nullInt(stage), a.CustomerID); err != nil {
 		return err
 	}
+	// The latest activity is part of the customer's searchable text.
+	if err := enqueue(ctx, tx, a.CustomerKind, a.CustomerID); err != nil {
+		return err
+	}
 	if stage == oldStage {
 		return nil
 	}

@@ -178,6 +178,9 @@ var auxReferences = []string{
 	"SELECT 1 FROM activities WHERE method_id = ?1 OR stage_id = ?1 LIMIT 1",
 	"SELECT 1 FROM plans WHERE method_id = ?1 LIMIT 1",
 	"SELECT 1 FROM opportunities WHERE stage_id = ?1 LIMIT 1",
+	"SELECT 1 FROM issues WHERE type_id = ?1 LIMIT 1",
+	"SELECT 1 FROM issue_handlings WHERE method_id = ?1 LIMIT 1",
+	"SELECT 1 FROM articles WHERE category_id = ?1 LIMIT 1",
 }
 
 // DeleteAuxItem removes an item that nothing uses; ErrInUse otherwise.

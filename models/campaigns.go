@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"errors"
-	"fmt"
 	"strconv"
 	"strings"
 )
@@ -54,51 +53,6 @@ type Campaign struct {
 
 // ResponseRate is targets who came or answered over notified targets, in percent.
 func (m *Campaign) ResponseRate() float64 { return percent(m.RespondedRows, m.NotifiedSum) }
-
-// Yuan formats fen as yuan with two decimals, e.g. 123456 → "1,234.56".
-func Yuan(fen int64) string {
-	neg := fen < 0
-	if neg {
-		fen = -fen
-	}
-	whole := strconv.FormatInt(fen/100, 10)
-	var b strings.Builder
-	for i, r := range whole {
-		if i > 0 && (len(whole)-i)%3 == 0 {
-			b.WriteByte(',')
-		}
-		b.WriteRune(r)
-	}
-	out := fmt.Sprintf("%s.%02d", b.String(), fen%100)
-	if neg {
-		out = "-" + out
-	}
-	return out
-}
-
-// ParseYuan reads an amount such as "1,234.5" or "￥800" into fen.
-func ParseYuan(s string) (int64, bool) {
-	s = strings.NewReplacer(",", "", "，", "", "￥", "", "¥", "", " ", "").Replace(strings.TrimSpace(s))
-	if s == "" {
-		return 0, true
-	}
-	whole, frac, _ := strings.Cut(s, ".")
-	if len(frac) > 2 || whole == "" && frac == "" {
-		return 0, false
-	}
-	w, err := strconv.ParseInt(whole, 10, 64)
-	if err != nil || w < 0 || w > 1e11 {
-		return 0, false
-	}
-	for len(frac) < 2 {
-		frac += "0"
-	}
-	f, err := strconv.ParseInt(frac, 10, 64)
-	if err != nil {
-		return 0, false
-	}
-	return w*100 + f, true
-}
 
 const campaignColumns = `m.id, m.code, m.name, COALESCE(m.type_id, 0), m.start_date, m.end_date, m.place, m.budget, m.owner_id,
 	u.display_name, m.description, m.status, m.actual_cost, m.summary, m.leads, m.opportunities, m.mail_subject, m.mail_text,
@@ -220,7 +174,7 @@ func campaignPairs(old, m *Campaign) []fieldPair {
 	i := func(v int64) string { return strconv.FormatInt(v, 10) }
 	return []fieldPair{{"name", old.Name, m.Name}, {"campaign_type", i(old.TypeID), i(m.TypeID)},
 		{"start_date", old.StartDate, m.StartDate}, {"end_date", old.EndDate, m.EndDate}, {"place", old.Place, m.Place},
-		{"budget", Yuan(old.Budget), Yuan(m.Budget)}, {"owner", i(old.OwnerID), i(m.OwnerID)},
+		{"budget", FormatFen(old.Budget), FormatFen(m.Budget)}, {"owner", i(old.OwnerID), i(m.OwnerID)},
 		{"description", old.Description, m.Description}, {"status", old.Status, m.Status}}
 }
 
@@ -283,7 +237,7 @@ func (db *DB) SaveCampaignResults(ctx context.Context, actor Actor, m *Campaign)
 			return err
 		}
 		return recordAudit(ctx, tx, now, actor.ID, "campaign", m.ID, "update", diff([]fieldPair{
-			{"actual_cost", Yuan(old.ActualCost), Yuan(m.ActualCost)}, {"summary", old.Summary, m.Summary},
+			{"actual_cost", FormatFen(old.ActualCost), FormatFen(m.ActualCost)}, {"summary", old.Summary, m.Summary},
 			{"leads", strconv.Itoa(old.Leads), strconv.Itoa(m.Leads)}, {"opportunities", strconv.Itoa(old.Opps), strconv.Itoa(m.Opps)},
 		}))
 	})

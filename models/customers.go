@@ -519,6 +519,9 @@ func (db *DB) CreateCustomerTx(ctx context.Context, tx *sql.Tx, actor Actor, c *
 			return err
 		}
 	}
+	if err := enqueueCustomerTree(ctx, tx, c.ID); err != nil {
+		return err
+	}
 	changes := diff(customerPairs(&Customer{}, c))
 	return recordAudit(ctx, tx, now, actor.ID, c.Kind, c.ID, "create", append([]Change{{Field: "code", New: code}}, changes...))
 }
@@ -571,6 +574,9 @@ func (db *DB) updateCustomerTx(ctx context.Context, tx *sql.Tx, actor Actor, c *
 	if err := setTraits(ctx, tx, c.ID, c.TraitIDs); err != nil {
 		return err
 	}
+	if err := enqueueCustomerTree(ctx, tx, c.ID); err != nil {
+		return err
+	}
 	return recordAudit(ctx, tx, now, actor.ID, c.Kind, c.ID, "update", diff(customerPairs(old, c)))
 }
 
@@ -597,6 +603,9 @@ func (db *DB) ChangeOwner(ctx context.Context, actor Actor, kind string, ids []i
 			}
 			if _, err := tx.ExecContext(ctx, `UPDATE customers SET owner_id = ?, updated_at = ?, updated_by = ? WHERE id = ?`,
 				owner, now, nullInt(actor.ID), id); err != nil {
+				return err
+			}
+			if err := enqueueCustomerTree(ctx, tx, id); err != nil {
 				return err
 			}
 			if err := recordAudit(ctx, tx, now, actor.ID, kind, id, "update", []Change{{Field: "owner",
@@ -627,7 +636,9 @@ func (db *DB) insertContact(ctx context.Context, tx *sql.Tx, actor Actor, k *Con
 			return err
 		}
 	}
-	return nil
+	// A new contact is searchable, and its customer's other records are
+	// unchanged, so only the contact is queued.
+	return enqueue(ctx, tx, "contact", k.ID)
 }
 
 // customerEditable checks inside tx that actor may change customer id and
@@ -678,6 +689,9 @@ func (db *DB) SaveContact(ctx context.Context, actor Actor, k *Contact) error {
 				return err
 			}
 		}
+		if err := enqueue(ctx, tx, "contact", k.ID); err != nil {
+			return err
+		}
 		changes := diff([]fieldPair{{"contact.name", old.Name, k.Name}, {"contact.title", old.Title, k.Title},
 			{"contact.phone", old.Phone, k.Phone}, {"contact.mobile", old.Mobile, k.Mobile}, {"contact.email", old.Email, k.Email},
 			{"contact.birthday", old.Birthday, k.Birthday}, {"contact.primary", boolText(old.IsPrimary), boolText(k.IsPrimary)}})
@@ -715,6 +729,9 @@ func (db *DB) DeleteContact(ctx context.Context, actor Actor, customerID, id int
 			return ErrNotFound
 		}
 		if err != nil {
+			return err
+		}
+		if err := enqueue(ctx, tx, "contact", id); err != nil {
 			return err
 		}
 		return recordAudit(ctx, tx, db.nowStamp(), actor.ID, kind, customerID, "contact_delete", []Change{{Field: "contact", Old: name}})
@@ -768,6 +785,13 @@ func (db *DB) ConvertProspect(ctx context.Context, actor Actor, prospectID int64
 		}
 		if _, err := tx.ExecContext(ctx, `UPDATE customers SET status = 'converted', converted_to_id = ?, updated_at = ?, updated_by = ?
 			WHERE id = ?`, c.ID, now, nullInt(actor.ID), p.ID); err != nil {
+			return err
+		}
+		// The contacts now belong to the customer: re-index both trees.
+		if err := enqueueCustomerTree(ctx, tx, c.ID); err != nil {
+			return err
+		}
+		if err := enqueue(ctx, tx, "prospect", p.ID); err != nil {
 			return err
 		}
 		if err := recordAudit(ctx, tx, now, actor.ID, "prospect", p.ID, "convert", []Change{{Field: "converted_to", New: c.Code}}); err != nil {

@@ -31,6 +31,9 @@ type DB struct {
 	Loc *time.Location
 
 	aux atomic.Pointer[auxSnapshot]
+	// changed is signalled after every committed write transaction, so the
+	// search indexer wakes up at once instead of polling.
+	changed chan struct{}
 }
 
 // Domain errors that handlers map to HTTP statuses in one place.
@@ -85,7 +88,7 @@ func OpenWithDriver(ctx context.Context, driverName, path string) (*DB, error) {
 		w.Close()
 		return nil, fmt.Errorf("open database %s: %w", path, err)
 	}
-	db := &DB{Write: w, Path: path, Now: func() time.Time { return time.Now().UTC() }}
+	db := &DB{Write: w, Path: path, Now: func() time.Time { return time.Now().UTC() }, changed: make(chan struct{}, 1)}
 	if err := db.migrate(ctx); err != nil {
 		w.Close()
 		return nil, err
@@ -125,8 +128,19 @@ func (db *DB) WithTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	if err := fn(tx); err != nil {
 		return err
 	}
-	return tx.Commit()
+	if err := tx.Commit(); err != nil {
+		return err
+	}
+	select {
+	case db.changed <- struct{}{}:
+	default: // a wake-up is already pending
+	}
+	return nil
 }
+
+// Changed is signalled (without blocking writers) after write transactions
+// commit; its one reader is the search indexer.
+func (db *DB) Changed() <-chan struct{} { return db.changed }
 
 // stamp formats t the way every *_at column stores it: RFC 3339 in UTC,
 // which sorts correctly as text.

@@ -24,6 +24,8 @@ type GenerateOptions struct {
 	Plans         int
 	Opportunities int
 	Until         time.Time
+	Articles      int // knowledge articles beyond the seed set (SeedArticles are added when > 0 or Issues > 0)
+	Issues        int // customer issues, spread over the customers
 }
 
 // Name parts for believable Chinese company and person names.
@@ -73,7 +75,16 @@ func (db *DB) Generate(ctx context.Context, opt GenerateOptions) error {
 			return err
 		}
 	}
-	return db.generateActivities(ctx, rng, opt)
+	if err := db.generateActivities(ctx, rng, opt); err != nil {
+		return err
+	}
+	if opt.Articles > 0 || opt.Issues > 0 {
+		if err := db.generateService(ctx, rng, opt); err != nil {
+			return err
+		}
+	}
+	// The bulk inserts above bypass the index queue: ask for a rebuild.
+	return db.RequestSearchRebuild(ctx)
 }
 
 func (db *DB) generateUsers(ctx context.Context, opt GenerateOptions) ([]int64, error) {

@@ -513,6 +513,9 @@ func (db *DB) importContact(ctx context.Context, tx *sql.Tx, actor Actor, r *Imp
 		if err != nil {
 			return 0, err
 		}
+		if err := enqueue(ctx, tx, "contact", k.ID); err != nil {
+			return 0, err
+		}
 		return k.ID, recordAudit(ctx, tx, db.nowStamp(), actor.ID, kind, k.CustomerID, "update", []Change{{Field: "contact.name", New: k.Name}})
 	}
 	if err := db.insertContact(ctx, tx, actor, &k); err != nil {

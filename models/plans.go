@@ -252,14 +252,9 @@ type PlanFilter struct {
 	PerPage    int
 }
 
-// ListPlans returns one page of plans in date and time order.
-func (db *DB) ListPlans(ctx context.Context, actor Actor, f PlanFilter) (PlanPage, error) {
-	if f.PerPage <= 0 || f.PerPage > 500 {
-		f.PerPage = 50
-	}
-	if f.Page < 1 {
-		f.Page = 1
-	}
+// where builds the WHERE clause of the plan list and export, with the row
+// rule for salespeople.
+func (f PlanFilter) where(actor Actor) (string, []any) {
 	conds := []string{"1 = 1"}
 	var args []any
 	if !actor.SeesAllActivities() {
@@ -296,7 +291,38 @@ func (db *DB) ListPlans(ctx context.Context, actor Actor, f PlanFilter) (PlanPag
 			OR p.customer_id IN (SELECT id FROM customers WHERE name LIKE ? ESCAPE '\'))`)
 		args = append(args, like, like, like)
 	}
-	where := strings.Join(conds, " AND ")
+	return strings.Join(conds, " AND "), args
+}
+
+// EachPlan streams every plan matching f that actor may see, in list order.
+func (db *DB) EachPlan(ctx context.Context, actor Actor, f PlanFilter, fn func(p *Plan) error) error {
+	where, args := f.where(actor)
+	rows, err := db.Read.QueryContext(ctx, `SELECT `+planColumns+planJoins+` WHERE `+where+` ORDER BY p.date, p.time, p.id`, args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		p, err := scanPlan(rows)
+		if err != nil {
+			return err
+		}
+		if err := fn(p); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}
+
+// ListPlans returns one page of plans in date and time order.
+func (db *DB) ListPlans(ctx context.Context, actor Actor, f PlanFilter) (PlanPage, error) {
+	if f.PerPage <= 0 || f.PerPage > 500 {
+		f.PerPage = 50
+	}
+	if f.Page < 1 {
+		f.Page = 1
+	}
+	where, args := f.where(actor)
 	page := PlanPage{Page: f.Page, PerPage: f.PerPage}
 	if err := db.Read.QueryRowContext(ctx, `SELECT COUNT(*) FROM plans p WHERE `+where, args...).Scan(&page.Total); err != nil {
 		return page, err

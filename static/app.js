@@ -72,6 +72,45 @@
     }
     syncBatch(form);
   });
+
+  // "Fetch from knowledge base": copy an article's solution into the
+  // handling record being written, and remember which article it was.
+  document.addEventListener("click", function (e) {
+    var btn = e.target.closest("[data-kb-copy]");
+    if (!btn) return;
+    var hit = btn.closest("[data-kb-hit]");
+    var source = hit && hit.querySelector(".kb-solution");
+    var target = document.getElementById("handling-content");
+    if (!source || !target) return;
+    var text = source.value.trim();
+    target.value = target.value.trim() ? target.value.replace(/\s+$/, "") + "\n\n" + text : text;
+    var article = document.getElementById("handling-article");
+    if (article) article.value = btn.getAttribute("data-article-id") || "";
+    target.focus();
+    target.setSelectionRange(target.value.length, target.value.length);
+    toast(btn.getAttribute("data-copied"), "info");
+  });
+
+  // The top bar's results as you type: close on Escape or a click outside,
+  // open again when the box gets the focus back.
+  function suggestBox() { return document.getElementById("search-suggest"); }
+  document.addEventListener("keydown", function (e) {
+    var box = suggestBox();
+    if (e.key === "Escape" && box && !box.hidden) {
+      box.hidden = true;
+    }
+  });
+  document.addEventListener("click", function (e) {
+    var box = suggestBox();
+    if (box && !e.target.closest("[data-suggest]")) box.hidden = true;
+  });
+  document.addEventListener("focusin", function (e) {
+    var box = suggestBox();
+    if (box && e.target.closest("[data-suggest]")) box.hidden = false;
+  });
+  document.addEventListener("htmx:afterSwap", function (e) {
+    if (e.target.id === "search-suggest") e.target.hidden = false;
+  });
 })();
 
 (function () {
@@ -161,6 +200,34 @@
     if (window.htmx) htmx.ajax("POST", url, { target: "#board", values: { stage: col.getAttribute("data-stage") } });
   });
   document.addEventListener("dragend", function () { dragged = null; });
+})();
+
+// On a phone, a list's filters fold behind one "Filters" button; filters
+// already in use stay visible. Wide screens show them all, as before.
+(function () {
+  "use strict";
+  function fold(root) {
+    (root || document).querySelectorAll("form.filters").forEach(function (form) {
+      if (form.querySelector("[data-toggle-filters]") || form.querySelectorAll("select").length < 3) return;
+      var btn = document.createElement("button");
+      btn.type = "button";
+      btn.className = "btn filter-toggle";
+      btn.setAttribute("data-toggle-filters", "");
+      btn.setAttribute("aria-expanded", "false");
+      btn.textContent = document.documentElement.lang === "en" ? "Filters" : "筛选";
+      form.classList.add("foldable");
+      var first = form.querySelector("input[type=search]");
+      if (first && first.nextSibling) form.insertBefore(btn, first.nextSibling); else form.appendChild(btn);
+    });
+  }
+  document.addEventListener("DOMContentLoaded", function () { fold(); });
+  document.addEventListener("htmx:afterSwap", function (e) { fold(e.target); });
+  document.addEventListener("click", function (e) {
+    var btn = e.target.closest("[data-toggle-filters]");
+    if (!btn) return;
+    var open = btn.form.classList.toggle("show-all");
+    btn.setAttribute("aria-expanded", open ? "true" : "false");
+  });
 })();
 
 // Reports.

@@ -42,8 +42,9 @@ func New(catalog Catalog, assetURL func(string) string, loc *time.Location) (*En
 	if err != nil {
 		return nil, err
 	}
+	md := NewMarkdown()
 	for _, lang := range Languages {
-		base := template.New("").Funcs(funcs(catalog, lang, assetURL, loc))
+		base := template.New("").Funcs(funcs(catalog, lang, assetURL, loc)).Funcs(serviceFuncs(md))
 		if _, err := base.ParseFS(templateFS, common...); err != nil {
 			return nil, err
 		}
@@ -135,20 +136,11 @@ func funcs(c Catalog, lang string, assetURL func(string) string, loc *time.Locat
 		// escaped a second time ("q%3d%25E7…") and the link would lose its
 		// filters.
 		"withQuery": func(v url.Values, kv ...any) template.URL {
-			out := url.Values{}
-			for k, vs := range v {
-				out[k] = append([]string(nil), vs...)
+			pairs := make([]string, len(kv))
+			for i, x := range kv {
+				pairs[i] = fmt.Sprint(x)
 			}
-			for i := 0; i+1 < len(kv); i += 2 {
-				k := fmt.Sprint(kv[i])
-				val := fmt.Sprint(kv[i+1])
-				if val == "" {
-					out.Del(k)
-				} else {
-					out.Set(k, val)
-				}
-			}
-			return template.URL(out.Encode())
+			return template.URL(WithQuery(v, pairs...))
 		},
 		// when formats an RFC 3339 stamp as local date and time.
 		"when": func(s string) string {
@@ -159,7 +151,7 @@ func funcs(c Catalog, lang string, assetURL func(string) string, loc *time.Locat
 			return t.In(loc).Format("2006-01-02 15:04")
 		},
 		"pageRange": pageRange,
-		"yuan":      models.Yuan,
+		"fen":       models.FormatFen,
 		"reason":    func(r string) string { return c.Reason(lang, r) },
 		"hasString": func(xs []string, x string) bool { return slices.Contains(xs, x) },
 		"list":      func(v ...string) []string { return v },
@@ -171,6 +163,23 @@ func funcs(c Catalog, lang string, assetURL func(string) string, loc *time.Locat
 			return "?"
 		},
 	}
+}
+
+// WithQuery returns the query string v with each key of kv set to the value
+// that follows it, or removed when that value is "". v is not changed.
+func WithQuery(v url.Values, kv ...string) string {
+	out := make(url.Values, len(v)+len(kv)/2)
+	for k, vs := range v {
+		out[k] = append([]string(nil), vs...)
+	}
+	for i := 0; i+1 < len(kv); i += 2 {
+		if kv[i+1] == "" {
+			out.Del(kv[i])
+		} else {
+			out.Set(kv[i], kv[i+1])
+		}
+	}
+	return out.Encode()
 }
 
 // pageRange returns the page numbers to link around cur, with 0 for a gap.

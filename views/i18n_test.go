@@ -14,6 +14,7 @@ import (
 	"testing"
 
 	"keyuan/models"
+	"keyuan/search"
 	"keyuan/sheet"
 )
 
@@ -307,7 +308,15 @@ func TestUsedKeysExist(t *testing.T) {
 		"status.":              append(slices.Clone(models.CustomerStatuses), "converted"),
 		"aux.type.":            models.AuxTypes,
 		"role.":                roles,
-		"kind.":                models.DocKinds,
+		"kind.":                append(slices.Clone(models.DocKinds), "contact"), // search results name contacts too
+		"issue.status.":        models.IssueStatuses,
+		"issue.priority.":      models.IssuePriorities,
+		"issue.channel.":       models.IssueChannels,
+		"issue.view.":          models.IssueViews,
+		"issue.empty.":         models.IssueViews,
+		"kb.sort.":             {"updated", "helped", "views"},
+		"search.state.":        search.States,
+		"search.reason.":       search.Reasons,
 		"numbering.reset.":     models.ResetPeriods,
 		"lang.":                Languages,
 		"customer.dup_reason.": {"name", "phone", "email"},

@@ -1,0 +1,89 @@
+package handlers
+
+import (
+	"strconv"
+
+	"github.com/gin-gonic/gin"
+
+	"keyuan/models"
+)
+
+func (s *Server) exportActivities(c *gin.Context) {
+	f := activityFilterFrom(c.Request.URL.Query())
+	aux, err := s.db.AuxLookupFor(c.Request.Context(), s.lang(c))
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	w, err := s.startDownload(c, "activities", exportFormat(c))
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	if err := w.WriteRow(s.labels(c, "field.code", "field.date", "field.start_time", "field.end_time", "field.salesperson",
+		"field.counterpart", "field.contact", "field.method", "field.stage", "field.subject", "field.content",
+		"field.result", "field.competitors", "field.next_subject", "field.next_date", "field.next_time")...); err != nil {
+		return
+	}
+	err = s.db.EachActivity(c.Request.Context(), actor(c), f, func(a *models.Activity, competitors string) error {
+		return w.WriteRow(a.Code, a.Date, a.StartTime, a.EndTime, a.OwnerName, a.CustomerName, a.ContactName, aux.Name(a.MethodID),
+			aux.Name(a.StageID), a.Subject, a.Content, a.Result, competitors, a.NextSubject, a.NextDate, a.NextTime)
+	})
+	s.finishDownload(w, "activities", err)
+}
+
+func (s *Server) exportPlans(c *gin.Context) {
+	q := c.Request.URL.Query()
+	f := planFilterFrom(q, s.today())
+	aux, err := s.db.AuxLookupFor(c.Request.Context(), s.lang(c))
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	w, err := s.startDownload(c, "plans", exportFormat(c))
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	if err := w.WriteRow(s.labels(c, "field.code", "field.plan_date", "field.plan_time", "field.salesperson", "field.counterpart",
+		"field.contact", "field.method", "field.subject", "field.content", "field.status", "field.origin")...); err != nil {
+		return
+	}
+	err = s.db.EachPlan(c.Request.Context(), actor(c), f, func(p *models.Plan) error {
+		return w.WriteRow(p.Code, p.Date, p.Time, p.OwnerName, p.CustomerName, p.ContactName, aux.Name(p.MethodID), p.Subject,
+			p.Content, s.t(c, "plan.status."+p.Status), s.t(c, "plan.origin."+p.Origin))
+	})
+	s.finishDownload(w, "plans", err)
+}
+
+func (s *Server) exportOpportunities(c *gin.Context) {
+	f := opportunityFilterFrom(c.Request.URL.Query())
+	f.Limit = 1_000_000
+	list, err := s.db.ListOpportunities(c.Request.Context(), actor(c), f)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	aux, err := s.db.AuxLookupFor(c.Request.Context(), s.lang(c))
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	w, err := s.startDownload(c, "opportunities", exportFormat(c))
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	if err := w.WriteRow(s.labels(c, "field.code", "field.opportunity_name", "field.counterpart", "field.amount_yuan",
+		"field.expected_close", "field.stage", "field.probability", "field.owner", "field.status",
+		"field.close_reason", "field.notes")...); err != nil {
+		return
+	}
+	for _, o := range list {
+		if err = w.WriteRow(o.Code, o.Name, o.CustomerName, models.FormatFen(o.AmountFen), o.ExpectedClose, aux.Name(o.StageID),
+			strconv.Itoa(o.Probability)+"%", o.OwnerName, s.t(c, "opportunity.status."+o.Status), o.CloseReason, o.Notes); err != nil {
+			break
+		}
+	}
+	s.finishDownload(w, "opportunities", err)
+}

@@ -1,0 +1,342 @@
+package search
+
+import (
+	"context"
+	"html/template"
+	"strconv"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/blevesearch/bleve/v2"
+	"github.com/blevesearch/bleve/v2/analysis"
+	"github.com/blevesearch/bleve/v2/search"
+	"github.com/blevesearch/bleve/v2/search/query"
+
+	"keyuan/models"
+)
+
+// Limits on what a search may ask for, so no input can make one expensive.
+const (
+	MaxQueryRunes   = 200 // the search box
+	MaxSimilarRunes = 300 // a description typed into the issue form
+	maxPrefixTerms  = 4
+	maxFrom         = 1000
+	maxSize         = 100
+)
+
+// Query is one search. Text is what the user typed, taken literally: no
+// query syntax, so `+-:*"~^()` are only punctuation.
+type Query struct {
+	Text  string
+	Kinds []string // empty: every kind
+	// IssueStatuses restricts issue hits to these statuses (e.g. resolved
+	// and archived ones for "similar issues").
+	IssueStatuses []string
+	Size          int
+	From          int
+	CountByKind   bool // also count hits per kind
+	// Similar treats Text as a description to match against, not a
+	// search box entry: longer, and no prefix matching of codes.
+	Similar bool
+}
+
+// Hit is one result, ready to show. Title and Snippet are HTML in which
+// everything is escaped except the <mark> tags around matching words.
+type Hit struct {
+	models.SearchRef
+	Score      float64
+	Title      template.HTML
+	Snippet    template.HTML
+	Code       string
+	Sub        string
+	Status     string
+	ParentKind string
+	ParentID   int64
+}
+
+// Results is a page of hits the actor may see.
+type Results struct {
+	Hits   []Hit
+	Total  int
+	ByKind map[string]int
+	Took   time.Duration
+}
+
+// normalize trims the text to limits and drops control characters.
+func normalizeText(s string, limit int) string {
+	s = strings.Map(func(r rune) rune {
+		if r == utf8.RuneError || unicode.IsControl(r) {
+			return ' '
+		}
+		return r
+	}, s)
+	s = strings.TrimSpace(s)
+	if utf8.RuneCountInString(s) > limit {
+		s = string([]rune(s)[:limit])
+	}
+	return s
+}
+
+// hasSearchable reports whether s has a letter or digit to search for.
+func hasSearchable(s string) bool {
+	return strings.IndexFunc(s, func(r rune) bool { return unicode.IsLetter(r) || unicode.IsDigit(r) }) >= 0
+}
+
+// prefixTerms picks the words of the query that may be the start of a code,
+// phone number, e-mail or name: long enough that the prefix does not expand
+// to half the dictionary.
+func prefixTerms(text string) []string {
+	var out []string
+	for _, w := range strings.Fields(strings.ToLower(text)) {
+		if len(out) == maxPrefixTerms {
+			break
+		}
+		w = strings.Map(func(r rune) rune {
+			if unicode.IsLetter(r) || unicode.IsDigit(r) || strings.ContainsRune("-@._+", r) {
+				return r
+			}
+			return -1
+		}, w)
+		n := utf8.RuneCountInString(w)
+		cjk := strings.IndexFunc(w, func(r rune) bool { return unicode.Is(unicode.Han, r) }) >= 0
+		if (cjk && n >= 2) || n >= 3 {
+			out = append(out, w)
+		}
+	}
+	return out
+}
+
+func termsOr(field string, values ...string) query.Query {
+	qs := make([]query.Query, len(values))
+	for i, v := range values {
+		t := bleve.NewTermQuery(v)
+		t.SetField(field)
+		qs[i] = t
+	}
+	if len(qs) == 1 {
+		return qs[0]
+	}
+	return bleve.NewDisjunctionQuery(qs...)
+}
+
+// buildQuery turns q into a Bleve query: the words in titles and bodies, the
+// prefixes in keys, restricted to the kinds asked for and, for a
+// salesperson, to their own records (the database checks again after).
+func buildQuery(q Query, actor models.Actor) query.Query {
+	var should []query.Query
+	for _, f := range []struct {
+		field string
+		boost float64
+	}{{fieldTitle, 2}, {fieldBody, 1}} {
+		m := bleve.NewMatchQuery(q.Text)
+		m.SetField(f.field)
+		m.Analyzer = textAnalyzer
+		m.SetBoost(f.boost)
+		should = append(should, m)
+	}
+	if !q.Similar {
+		for _, p := range prefixTerms(q.Text) {
+			pq := bleve.NewPrefixQuery(p)
+			pq.SetField(fieldKeys)
+			pq.SetBoost(4)
+			should = append(should, pq)
+		}
+	}
+	text := bleve.NewDisjunctionQuery(should...)
+
+	var filters []query.Query
+	kinds := q.Kinds
+	if len(kinds) == 0 {
+		kinds = models.SearchKinds
+	}
+	var kindQs []query.Query
+	for _, k := range kinds {
+		kq := termsOr(fieldKind, k)
+		if k == "issue" && len(q.IssueStatuses) > 0 {
+			kq = bleve.NewConjunctionQuery(kq, termsOr(fieldStatus, q.IssueStatuses...))
+		}
+		kindQs = append(kindQs, kq)
+	}
+	if len(q.Kinds) > 0 || len(q.IssueStatuses) > 0 {
+		if len(kindQs) == 1 {
+			filters = append(filters, kindQs[0])
+		} else {
+			filters = append(filters, bleve.NewDisjunctionQuery(kindQs...))
+		}
+	}
+	if !actor.SeesAllCustomers() {
+		filters = append(filters, termsOr(fieldOwner, strconv.FormatInt(actor.ID, 10), ownerAll))
+	}
+	if len(filters) == 0 {
+		return text
+	}
+	// The restrictions join the text query as a conjunction, not as a
+	// Bleve filter: a conjunction leaps through both posting lists, where a
+	// filter looks at every text match in turn (slow for a salesperson's
+	// search for a common word). Their tiny boost keeps them out of the
+	// ranking.
+	for _, f := range filters {
+		if b, ok := f.(query.BoostableQuery); ok {
+			b.SetBoost(1e-9)
+		}
+	}
+	return bleve.NewConjunctionQuery(append([]query.Query{text}, filters...)...)
+}
+
+// Search runs q for actor. Every hit is checked against the database before
+// it is shown, so a record the actor may not see never appears, not even
+// when the index lags behind a change of owner.
+func (s *Service) Search(ctx context.Context, actor models.Actor, q Query) (*Results, error) {
+	start := time.Now()
+	limit := MaxQueryRunes
+	if q.Similar {
+		limit = MaxSimilarRunes
+	}
+	q.Text = normalizeText(q.Text, limit)
+	q.Size = min(max(q.Size, 1), maxSize)
+	q.From = min(max(q.From, 0), maxFrom)
+	res := &Results{}
+	if !hasSearchable(q.Text) {
+		return res, nil
+	}
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	if s.idx == nil {
+		return nil, ErrRebuilding
+	}
+	req := bleve.NewSearchRequestOptions(buildQuery(q, actor), q.Size, q.From, false)
+	req.Fields = []string{fieldKind, fieldStatus, fieldTitle, fieldBody, fieldCode, fieldSub, fieldParent}
+	// No term locations from the index: reading them costs time for every
+	// matching document, not just the ten shown. The shown ones are
+	// highlighted by analysing their text again (see highlightTerms).
+	if q.CountByKind {
+		req.AddFacet(fieldKind, bleve.NewFacetRequest(fieldKind, len(models.SearchKinds)))
+	}
+	sr, err := s.idx.SearchInContext(ctx, req)
+	if err != nil {
+		return nil, err
+	}
+	refs := make([]models.SearchRef, 0, len(sr.Hits))
+	for _, h := range sr.Hits {
+		if ref, ok := parseDocID(h.ID); ok {
+			refs = append(refs, ref)
+		}
+	}
+	visible, err := s.db.VisibleSearchRefs(ctx, actor, refs)
+	if err != nil {
+		return nil, err
+	}
+	hl := newHighlighter(s.idx.Mapping().AnalyzerNamed(textAnalyzer), q.Text)
+	dropped := map[string]int{}
+	for _, h := range sr.Hits {
+		ref, ok := parseDocID(h.ID)
+		if !ok || !visible[ref] {
+			dropped[ref.Kind]++
+			continue
+		}
+		res.Hits = append(res.Hits, hl.hit(ref, h))
+	}
+	res.Total = int(sr.Total)
+	for _, n := range dropped {
+		res.Total -= n
+	}
+	res.Total = max(res.Total, len(res.Hits))
+	if q.CountByKind {
+		res.ByKind = map[string]int{}
+		if f, ok := sr.Facets[fieldKind]; ok && f.Terms != nil {
+			for _, t := range f.Terms.Terms() {
+				res.ByKind[t.Term] = max(0, t.Count-dropped[t.Term])
+			}
+		}
+	}
+	res.Took = time.Since(start)
+	return res, nil
+}
+
+func storedString(h *search.DocumentMatch, field string) string {
+	s, _ := h.Fields[field].(string)
+	return s
+}
+
+// highlighter marks the words of a query in the text of a hit. It analyses
+// the text with the index's own analyser, so what is marked is exactly what
+// matched: the CJK bigrams and English words of the query.
+type highlighter struct {
+	an    analysis.Analyzer
+	terms map[string]bool
+}
+
+func newHighlighter(an analysis.Analyzer, query string) *highlighter {
+	h := &highlighter{an: an, terms: map[string]bool{}}
+	if an == nil {
+		return h
+	}
+	for _, tok := range an.Analyze([]byte(query)) {
+		h.terms[string(tok.Term)] = true
+	}
+	return h
+}
+
+// spans returns the byte ranges of text where a query term occurs. The
+// terms are CJK bigrams, single Han characters and lower-case words; finding
+// them with a substring search over an ASCII-lower-cased copy gives the same
+// ranges as analysing the text (byte offsets line up because only ASCII
+// letters change), at a fraction of the cost.
+func (h *highlighter) spans(text string) []span {
+	if len(h.terms) == 0 || text == "" {
+		return nil
+	}
+	lower := asciiLower(text)
+	var out []span
+	for t := range h.terms {
+		word := isASCIIWord(t)
+		for from := 0; from < len(lower); {
+			i := strings.Index(lower[from:], t)
+			if i < 0 {
+				break
+			}
+			start := from + i
+			from = start + len(t)
+			if word && start > 0 && isWordByte(lower[start-1]) {
+				continue // inside another word
+			}
+			out = append(out, span{start, start + len(t)})
+		}
+	}
+	return out
+}
+
+func asciiLower(s string) string {
+	b := []byte(s)
+	for i, c := range b {
+		if c >= 'A' && c <= 'Z' {
+			b[i] = c + 'a' - 'A'
+		}
+	}
+	return string(b)
+}
+
+func isWordByte(c byte) bool { return c >= 'a' && c <= 'z' || c >= '0' && c <= '9' }
+
+func isASCIIWord(t string) bool {
+	for i := 0; i < len(t); i++ {
+		if !isWordByte(t[i]) {
+			return false
+		}
+	}
+	return t != ""
+}
+
+func (h *highlighter) hit(ref models.SearchRef, m *search.DocumentMatch) Hit {
+	hit := Hit{SearchRef: ref, Score: m.Score, Code: storedString(m, fieldCode), Sub: storedString(m, fieldSub),
+		Status: storedString(m, fieldStatus)}
+	if p, ok := parseDocID(storedString(m, fieldParent)); ok {
+		hit.ParentKind, hit.ParentID = p.Kind, p.ID
+	}
+	title, body := storedString(m, fieldTitle), storedString(m, fieldBody)
+	hit.Title = highlight(title, h.spans(title), 120, false)
+	hit.Snippet = highlight(body, h.spans(body), 110, true)
+	return hit
+}

@@ -1,0 +1,132 @@
+package search
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"keyuan/models"
+)
+
+func init() { models.SetBcryptCostForTests() }
+
+type fixture struct {
+	t   *testing.T
+	db  *models.DB
+	dir string
+	svc *Service
+	log *slog.Logger
+}
+
+func newFixture(t *testing.T) *fixture {
+	t.Helper()
+	ctx := context.Background()
+	dir := t.TempDir()
+	db, err := models.Open(ctx, filepath.Join(dir, "test.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	if err := db.SeedDefaults(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.EnsureAdmin(ctx, "password123"); err != nil {
+		t.Fatal(err)
+	}
+	return &fixture{t: t, db: db, dir: filepath.Join(dir, "search"), log: slog.New(slog.NewTextHandler(io.Discard, nil))}
+}
+
+// open opens the service and, when it needs one, rebuilds synchronously.
+func (f *fixture) open() *Service {
+	f.t.Helper()
+	svc, err := Open(context.Background(), f.db, f.dir, f.log, Options{})
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	if r := svc.NeedsRebuild(); r != "" {
+		if err := svc.RebuildNow(context.Background(), r); err != nil {
+			f.t.Fatal(err)
+		}
+	}
+	f.svc = svc
+	f.t.Cleanup(func() { svc.Close() })
+	return svc
+}
+
+var admin = models.Actor{ID: 1, Role: models.RoleAdmin}
+
+func (f *fixture) addSeedArticles() map[string]int64 {
+	f.t.Helper()
+	ids := map[string]int64{}
+	for _, s := range models.SeedArticles {
+		a := &models.Article{Title: s.Title, Symptom: s.Symptom, Solution: s.Solution, Keywords: s.Keywords}
+		if err := f.db.SaveArticle(context.Background(), admin, a); err != nil {
+			f.t.Fatal(err)
+		}
+		ids[s.Title] = a.ID
+	}
+	return ids
+}
+
+func (f *fixture) search(actor models.Actor, q Query) *Results {
+	f.t.Helper()
+	res, err := f.svc.Search(context.Background(), actor, q)
+	if err != nil {
+		f.t.Fatalf("search %q: %v", q.Text, err)
+	}
+	return res
+}
+
+func titles(res *Results) []string {
+	var out []string
+	for _, h := range res.Hits {
+		out = append(out, stripMarks(string(h.Title)))
+	}
+	return out
+}
+
+func stripMarks(s string) string {
+	return strings.NewReplacer("<mark>", "", "</mark>", "", "&amp;", "&", "&lt;", "<", "&gt;", ">", "&#34;", `"`, "&#39;", "'").Replace(s)
+}
+
+// TestChineseSearchQuality runs the fixture queries over the seed knowledge
+// base: the expected article must be among the first three for each.
+func TestChineseSearchQuality(t *testing.T) {
+	f := newFixture(t)
+	svc := f.open()
+	f.addSeedArticles()
+	if err := svc.Sync(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if len(models.SeedArticles) < 50 {
+		t.Fatalf("fixture has %d articles, want at least 50", len(models.SeedArticles))
+	}
+	b, err := os.ReadFile("testdata/queries.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var cases []struct{ Q, Want string }
+	if err := json.Unmarshal(b, &cases); err != nil {
+		t.Fatal(err)
+	}
+	if len(cases) < 20 {
+		t.Fatalf("fixture has %d queries, want at least 20", len(cases))
+	}
+	for _, c := range cases {
+		t.Run(c.Q, func(t *testing.T) {
+			res := f.search(admin, Query{Text: c.Q, Kinds: []string{"article"}, Size: 3})
+			got := titles(res)
+			for _, g := range got {
+				if g == c.Want {
+					return
+				}
+			}
+			t.Errorf("query %q: want %q in the top 3, got %q", c.Q, c.Want, got)
+		})
+	}
+}
