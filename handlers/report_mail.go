@@ -303,6 +303,20 @@ func (v *digestView) OverdueURL(owner int64) string {
 	return v.BaseURL + "/plans?" + url.Values{"status": {"planned"}, "to": {v.Digest.Today}, "owner": {strconv.FormatInt(owner, 10)}}.Encode()
 }
 
+// IssueURL opens a customer issue.
+func (v *digestView) IssueURL(id int64) string {
+	return v.BaseURL + "/issues/" + strconv.FormatInt(id, 10)
+}
+
+// NewIssues is how many issues came in during the period.
+func (v *digestView) NewIssues() int {
+	n := 0
+	for _, c := range v.Digest.NewIssues {
+		n += c.Count
+	}
+	return n
+}
+
 // CampaignURL opens a campaign.
 func (v *digestView) CampaignURL(id int64) string {
 	return v.BaseURL + "/campaigns/" + strconv.FormatInt(id, 10)
@@ -315,7 +329,7 @@ func (s *Server) digestView(ctx context.Context, u *models.User, frequency strin
 	if frequency == "weekly" {
 		from = today.AddDate(0, 0, -7)
 	}
-	d, err := s.db.BuildDigest(ctx, u.Actor(), day(from), day(to), day(today))
+	d, err := s.db.BuildDigest(ctx, u.Actor(), day(from), day(to), at)
 	if err != nil {
 		return nil, err
 	}
@@ -352,6 +366,14 @@ func (v *digestView) text(lang string, tr func(lang, key string, args ...any) st
 	fmt.Fprintf(&b, "\n%s: %s\n", t("report.digest.overdue"), t("report.digest.plans", v.Overdue))
 	for _, o := range v.Digest.OverduePlans {
 		fmt.Fprintf(&b, "  %s: %d · %s\n", o.OwnerName, o.Count, v.OverdueURL(o.OwnerID))
+	}
+	fmt.Fprintf(&b, "\n%s: %s\n", t("report.digest.new_issues"), t("report.digest.issues", v.NewIssues()))
+	for _, c := range v.Digest.NewIssues {
+		fmt.Fprintf(&b, "  %s: %d\n", t("issue.priority."+c.Priority), c.Count)
+	}
+	fmt.Fprintf(&b, "\n%s: %s\n", t("report.digest.overdue_issues"), t("report.digest.issues", v.Digest.OverdueTotal))
+	for _, x := range v.Digest.OverdueIssues {
+		fmt.Fprintf(&b, "  %s %s（%s）· %s\n", x.Code, x.Subject, x.CustomerName, v.IssueURL(x.ID))
 	}
 	fmt.Fprintf(&b, "\n%s\n", t("report.digest.campaigns"))
 	for _, m := range v.Digest.Campaigns {

@@ -301,7 +301,7 @@ var reportSources = map[string]*reportSource{}
 
 // reportSourceOrder is the order of the data source choice.
 var reportSourceOrder = []string{"customers", "prospects", "contacts", "activities", "plans", "opportunities", "campaigns",
-	"campaign_targets"}
+	"campaign_targets", "issues", "articles"}
 
 func init() {
 	owner := reportRelation{name: "owner", target: "users", on: "{t}.id = {p}.owner_id"}
@@ -373,6 +373,29 @@ func init() {
 			{name: "attended", expr: "{t}.attended", typ: TypeBool}, intField("head_count", "{t}.head_count"),
 			text("feedback", "feedback"),
 		}, relations: []reportRelation{{name: "campaign", target: "campaigns", on: "{t}.id = {p}.campaign_id"}, customer, contact}},
+		{key: "issues", table: "issues", selects: true, fields: []reportField{
+			text("code", "code"), {name: "subject", label: "issue_subject", expr: "{t}.subject", typ: TypeText},
+			text("description", "description"), stampField("reported_at", "reported_at"),
+			enumField("channel", "NULLIF({t}.channel, '')", "issue.channel.", IssueChannels),
+			{name: "type", label: "issue_type", expr: "{t}.type_id", typ: TypeAux, aux: "issue_type"},
+			enumField("priority", "{t}.priority", "issue.priority.", IssuePriorities),
+			enumField("status", "{t}.status", "issue.status.", IssueStatuses),
+			stampField("due_at", "due_at"), stampField("resolved_at", "resolved_at"),
+			{name: "resolve_hours", expr: "((julianday({t}.resolved_at) - julianday({t}.reported_at)) * 24)", typ: TypeFloat},
+		}, relations: []reportRelation{customer, contact, {name: "assignee", target: "users", on: "{t}.id = {p}.assignee_id"},
+			{name: "article", target: "articles", on: "{t}.id = {p}.article_id"}},
+			rule: func(a Actor) (string, []any) {
+				if a.SeesAllCustomers() {
+					return "", nil
+				}
+				return "EXISTS (SELECT 1 FROM customers x WHERE x.id = {t}.customer_id AND x.owner_id = ?)", []any{a.ID}
+			}},
+		{key: "articles", table: "articles", selects: true, rule: noRule, fields: []reportField{
+			text("code", "code"), {name: "title", label: "article_title", expr: "{t}.title", typ: TypeText},
+			text("symptom", "symptom"), text("solution", "solution"),
+			{name: "category", expr: "{t}.category_id", typ: TypeAux, aux: "issue_type"}, text("keywords", "keywords"),
+			intField("views", "{t}.views"), intField("helped", "{t}.helped"), stampField("created_at", "created_at"),
+		}, relations: []reportRelation{{name: "source_issue", target: "issues", on: "{t}.id = {p}.source_issue_id"}}},
 	} {
 		reportSources[s.key] = s
 	}

@@ -298,12 +298,34 @@ func (db *DB) AdvanceDigest(ctx context.Context, userID int64, period string, ne
 // Digest is what a manager's digest says about a period (From–To) as of
 // Today.
 type Digest struct {
-	From, To     string
-	Today        string
-	Activities   []DigestActivities
-	OverduePlans []DigestOverdue
-	Campaigns    []DigestCampaign
+	From, To      string
+	Today         string
+	Activities    []DigestActivities
+	OverduePlans  []DigestOverdue
+	NewIssues     []DigestIssueCount // reported in the period, by priority
+	OverdueIssues []DigestIssue      // still open after their response time, most overdue first
+	OverdueTotal  int
+	Campaigns     []DigestCampaign
 }
+
+// DigestIssueCount is how many issues of a priority came in.
+type DigestIssueCount struct {
+	Priority string
+	Count    int
+}
+
+// DigestIssue is an open issue past its response time.
+type DigestIssue struct {
+	ID           int64
+	Code         string
+	Subject      string
+	CustomerName string
+	Priority     string
+	DueAt        string
+}
+
+// digestIssues bounds the overdue issues a digest lists.
+const digestIssues = 10
 
 // DigestActivities is one salesperson's activity records of the period.
 type DigestActivities struct {
@@ -337,8 +359,10 @@ type DigestCampaign struct {
 // digestCampaigns bounds the campaigns a digest lists.
 const digestCampaigns = 10
 
-// BuildDigest gathers a digest for actor (a manager sees everyone's).
-func (db *DB) BuildDigest(ctx context.Context, actor Actor, from, to, today string) (*Digest, error) {
+// BuildDigest gathers a digest for actor (a manager sees everyone's) of
+// the days from–to, as of now.
+func (db *DB) BuildDigest(ctx context.Context, actor Actor, from, to string, now time.Time) (*Digest, error) {
+	today := now.In(db.Location()).Format("2006-01-02")
 	d := &Digest{From: from, To: to, Today: today}
 	p := BuiltinParams{Actor: actor}
 	conds, args := salesScope(p, "a.owner_id")
@@ -381,6 +405,9 @@ func (db *DB) BuildDigest(ctx context.Context, actor Actor, from, to, today stri
 	if err := rows.Err(); err != nil {
 		return nil, err
 	}
+	if err := db.digestIssues(ctx, actor, d, now); err != nil {
+		return nil, err
+	}
 	scope, args := campaignScope(actor)
 	rows, err = db.Read.QueryContext(ctx, `SELECT m.id, m.name, m.status, m.start_date, m.end_date, COUNT(t.id), COALESCE(SUM(t.notified), 0),
 			COALESCE(SUM(CASE WHEN t.attended THEN MAX(t.head_count, 1) ELSE 0 END), 0),
@@ -409,4 +436,56 @@ func splitNonEmpty(s, sep string) []string {
 		return nil
 	}
 	return strings.Split(s, sep)
+}
+
+// digestIssues adds the period's new issues and the open ones past their
+// response time.
+func (db *DB) digestIssues(ctx context.Context, actor Actor, d *Digest, now time.Time) error {
+	rule, args := issueRule(actor)
+	loc := db.Location()
+	rows, err := db.Read.QueryContext(ctx, `SELECT i.priority, COUNT(*) FROM issues i JOIN customers c ON c.id = i.customer_id
+		WHERE i.reported_at >= ? AND i.reported_at < ?`+rule+` GROUP BY i.priority`,
+		append([]any{dayStart(d.From, loc), nextDayStart(d.To, loc)}, args...)...)
+	if err != nil {
+		return err
+	}
+	counts := map[string]int{}
+	for rows.Next() {
+		var p string
+		var n int
+		if err := rows.Scan(&p, &n); err != nil {
+			rows.Close()
+			return err
+		}
+		counts[p] = n
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	for _, p := range IssuePriorities {
+		if counts[p] > 0 {
+			d.NewIssues = append(d.NewIssues, DigestIssueCount{Priority: p, Count: counts[p]})
+		}
+	}
+	overdue := `FROM issues i JOIN customers c ON c.id = i.customer_id
+		WHERE i.status IN ('new', 'handling') AND i.due_at < ?` + rule
+	oargs := append([]any{stamp(now)}, args...)
+	if err := db.Read.QueryRowContext(ctx, `SELECT COUNT(*) `+overdue, oargs...).Scan(&d.OverdueTotal); err != nil {
+		return err
+	}
+	rows, err = db.Read.QueryContext(ctx, `SELECT i.id, i.code, i.subject, c.name, i.priority, i.due_at `+overdue+
+		` ORDER BY i.due_at, i.id LIMIT ?`, append(oargs, digestIssues)...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var x DigestIssue
+		if err := rows.Scan(&x.ID, &x.Code, &x.Subject, &x.CustomerName, &x.Priority, &x.DueAt); err != nil {
+			return err
+		}
+		d.OverdueIssues = append(d.OverdueIssues, x)
+	}
+	return rows.Err()
 }

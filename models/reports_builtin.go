@@ -3,6 +3,8 @@ package models
 import (
 	"context"
 	"database/sql"
+	"math"
+	"slices"
 	"strings"
 	"time"
 )
@@ -111,7 +113,20 @@ func init() {
 				sumCol("responded", TypeInt), sumCol("attendees", TypeInt), col("response_rate", TypePercent),
 				col("attendance_rate", TypePercent), col("cost_per_attendee", TypeMoney)},
 			groups: 1, charted: []int{8, 9}, run: (*DB).campaignResults},
+		issuesBy("issues_by_type", "type", auxCol("issue_type", "issue_type")),
+		issuesBy("issues_by_priority", "priority", ReportColumn{Key: "priority", Labels: []string{"report.col.priority"},
+			Type: TypeEnum, EnumKey: "issue.priority."}),
 	}
+}
+
+func issuesBy(key, group string, label ReportColumn) *builtinReport {
+	return &builtinReport{key: key, category: "service", period: "this_month", chart: "bar",
+		columns: []ReportColumn{label, sumCol("issues", TypeInt), sumCol("open_issues", TypeInt), sumCol("resolved", TypeInt),
+			col("avg_hours", TypeFloat), col("p90_hours", TypeFloat)},
+		groups: 1, charted: []int{1},
+		run: func(db *DB, ctx context.Context, p BuiltinParams) ([][]any, error) {
+			return db.issuesBy(ctx, p, group)
+		}}
 }
 
 // between adds the conditions of range r on a day column.
@@ -387,4 +402,87 @@ func (db *DB) campaignResults(ctx context.Context, p BuiltinParams) ([][]any, er
 		rows[i] = append(r[:8], m.ResponseRate(), m.AttendanceRate(), m.CostPerAttendee())
 	}
 	return rows, nil
+}
+
+// issuesBy counts a period's issues (by the time they were reported) per
+// type or priority, with the hours from report to resolution: their mean
+// and their 90th percentile (nearest rank), which SQL has no function for.
+func (db *DB) issuesBy(ctx context.Context, p BuiltinParams, group string) ([][]any, error) {
+	conds := []string{"1"}
+	var args []any
+	if !p.Actor.SeesAllCustomers() {
+		conds, args = append(conds, "c.owner_id = ?"), append(args, p.Actor.ID)
+	}
+	loc := p.Today.Location()
+	if p.Range.From != "" {
+		conds, args = append(conds, "i.reported_at >= ?"), append(args, dayStart(p.Range.From, loc))
+	}
+	if p.Range.To != "" {
+		conds, args = append(conds, "i.reported_at < ?"), append(args, nextDayStart(p.Range.To, loc))
+	}
+	key := "COALESCE(i.type_id, 0)"
+	if group == "priority" {
+		key = "i.priority"
+	}
+	type acc struct {
+		key               any
+		n, open, resolved int64
+		hours             []float64
+	}
+	var order []*acc
+	by := map[any]*acc{}
+	err := db.eachRow(ctx, `SELECT `+key+`, i.status IN ('new', 'handling'),
+			CASE WHEN i.resolved_at IS NOT NULL THEN (julianday(i.resolved_at) - julianday(i.reported_at)) * 24 END
+		FROM issues i JOIN customers c ON c.id = i.customer_id WHERE `+strings.Join(conds, " AND "), args, func(row []any) error {
+		a := by[row[0]]
+		if a == nil {
+			a = &acc{key: row[0]}
+			by[row[0]] = a
+			order = append(order, a)
+		}
+		a.n++
+		a.open += asInt(row[1])
+		if h, ok := row[2].(float64); ok {
+			a.resolved++
+			a.hours = append(a.hours, h)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	if group == "priority" {
+		rank := map[any]int{}
+		for i, p := range IssuePriorities {
+			rank[p] = i
+		}
+		slices.SortStableFunc(order, func(a, b *acc) int { return rank[a.key] - rank[b.key] })
+	} else {
+		slices.SortStableFunc(order, func(a, b *acc) int { return int(b.n - a.n) })
+	}
+	out := make([][]any, 0, len(order))
+	for _, a := range order {
+		row := []any{a.key, a.n, a.open, a.resolved, nil, nil}
+		if len(a.hours) > 0 {
+			sum := 0.0
+			for _, h := range a.hours {
+				sum += h
+			}
+			row[4], row[5] = sum/float64(len(a.hours)), Percentile(a.hours, 90)
+		}
+		out = append(out, row)
+	}
+	return out, nil
+}
+
+// Percentile is the p-th percentile of xs by the nearest-rank method: the
+// smallest value that at least p percent of the values do not exceed. It
+// sorts xs.
+func Percentile(xs []float64, p float64) float64 {
+	if len(xs) == 0 {
+		return 0
+	}
+	slices.Sort(xs)
+	rank := int(math.Ceil(p / 100 * float64(len(xs))))
+	return xs[max(rank, 1)-1]
 }

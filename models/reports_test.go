@@ -57,6 +57,13 @@ type fxCamp struct {
 	targets      []fxTarget
 }
 
+type fxIssue struct {
+	cust, typ        int64
+	priority, status string
+	reportedOn       string  // local day
+	hours            float64 // to resolve; < 0 while open
+}
+
 type reportFixture struct {
 	*testEnv
 	sales     []Actor
@@ -67,6 +74,7 @@ type reportFixture struct {
 	plans     []fxPlan
 	opps      []fxOpp
 	camps     []fxCamp
+	issues    []fxIssue
 	today     time.Time
 }
 
@@ -104,6 +112,7 @@ func newReportFixture(t *testing.T) *reportFixture {
 		return ids[rng.IntN(len(ids))]
 	}
 	industries, grades, regions, sources := items("industry"), items("grade"), items("region"), items("source")
+	issueTypes := items("issue_type")
 	methods, stages := items("activity_method"), items("sales_stage")
 	randDay := func(from time.Time, days int) string { return from.AddDate(0, 0, rng.IntN(days)).Format("2006-01-02") }
 	start := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
@@ -220,6 +229,23 @@ func newReportFixture(t *testing.T) *reportFixture {
 				m.targets = append(m.targets, tg)
 			}
 			f.camps = append(f.camps, m)
+		}
+		for i := range 300 {
+			x := fxIssue{cust: f.custs[rng.IntN(len(f.custs))].id, typ: orNone(issueTypes), priority: IssuePriorities[rng.IntN(4)],
+				status: IssueStatuses[rng.IntN(5)], hours: -1}
+			reported := start.Add(time.Duration(rng.IntN(546*24*60)) * time.Minute)
+			x.reportedOn = reported.In(loc).Format("2006-01-02")
+			var resolved any
+			if x.status != "new" && x.status != "handling" {
+				x.hours = float64(rng.IntN(300*60)) / 60
+				resolved = stamp(reported.Add(time.Duration(x.hours * float64(time.Hour))))
+			}
+			if _, err := tx.ExecContext(e.ctx, `INSERT INTO issues (code, customer_id, reported_at, type_id, priority, subject, status,
+				due_at, resolved_at, created_at, updated_at) VALUES (?, ?, ?, ?, ?, '无法开机', ?, ?, ?, ?, ?)`, fmt.Sprintf("FXI%04d", i),
+				x.cust, stamp(reported), nullInt(x.typ), x.priority, x.status, stamp(reported.Add(24*time.Hour)), resolved, now, now); err != nil {
+				return err
+			}
+			f.issues = append(f.issues, x)
 		}
 		return nil
 	})
@@ -543,6 +569,83 @@ func TestBuiltinPipelineAndCampaigns(t *testing.T) {
 	}
 }
 
+func TestBuiltinIssueAnalyses(t *testing.T) {
+	f := newReportFixture(t)
+	ownerOf := map[int64]int64{}
+	for _, c := range f.custs {
+		ownerOf[c.id] = c.owner
+	}
+	for _, tc := range []struct {
+		who   string
+		actor Actor
+		r     DateRange
+	}{{"manager", f.manager, fxRange}, {"service", f.service, DateRange{From: "2025-03-01", To: "2025-12-31"}},
+		{"sales3 sees the issues of own customers", f.sales[2], fxRange}} {
+		t.Run(tc.who, func(t *testing.T) {
+			for _, by := range []string{"type", "priority"} {
+				type acc struct {
+					n, open, resolved int
+					hours             []float64
+				}
+				groups := map[any]*acc{}
+				for _, x := range f.issues {
+					if !inRange(x.reportedOn, tc.r) || (tc.actor.Role == RoleSales && ownerOf[x.cust] != tc.actor.ID) {
+						continue
+					}
+					var k any = x.typ
+					if by == "priority" {
+						k = x.priority
+					}
+					g := groups[k]
+					if g == nil {
+						g = &acc{}
+						groups[k] = g
+					}
+					g.n++
+					if x.status == "new" || x.status == "handling" {
+						g.open++
+					}
+					if x.hours >= 0 {
+						g.resolved++
+						g.hours = append(g.hours, x.hours)
+					}
+				}
+				want := map[any][]any{}
+				for k, g := range groups {
+					row := []any{g.n, g.open, g.resolved, nil, nil}
+					if len(g.hours) > 0 {
+						sum := 0.0
+						for _, h := range g.hours {
+							sum += h
+						}
+						sorted := slices.Clone(g.hours)
+						slices.Sort(sorted)
+						// nearest rank: the ceil(0.9 n)-th smallest
+						row[3], row[4] = sum/float64(len(g.hours)), sorted[int(math.Ceil(0.9*float64(len(sorted))))-1]
+					}
+					want[k] = row
+				}
+				got := f.run(tc.actor, "issues_by_"+by, tc.r, 0)
+				// Hours come from stamps with second precision: compare to the minute.
+				for k, row := range got {
+					for _, i := range []int{3, 4} {
+						if h, ok := row[i].(float64); ok {
+							row[i] = math.Round(h*60) / 60
+						}
+						if h, ok := want[k][i].(float64); ok && want[k] != nil {
+							want[k][i] = math.Round(h*60) / 60
+						}
+					}
+				}
+				same(t, "issues by "+by, got, want)
+			}
+		})
+	}
+	if p := Percentile([]float64{5, 1, 4, 2, 3, 10, 9, 8, 7, 6}, 90); p != 9 {
+		t.Errorf("Percentile = %v, want 9", p)
+	}
+}
+
 // TestCustomReportJoinAndGroup: a saved report over activities, joined to
 // their customers, grouped by the customer's industry, against numbers
 // computed from the fixture; and the same report run by a salesperson
@@ -837,14 +940,12 @@ func FuzzReportDefinition(f *testing.F) {
 		`{"source":"campaign_targets","joins":["campaign","customer"],"filters":[{"field":"mail_status","op":"in","values":["sent","none"]},{"field":"customer.created_at","op":"period","value":"last_month"}],"columns":["name","campaign.name"]}`,
 		`{"source":"contacts","joins":["customer"],"filters":[{"field":"customer.industry","op":"in","values":["1","2"]},{"field":"birthday","op":"next_days","value":"30"}],"columns":["name"]}`,
 		`{"source":"activities","joins":["next_plan.source_activity"],"columns":["code"]}`,
+		`{"source":"issues","joins":["article","assignee"],"group_by":[{"field":"reported_at","bucket":"month"}],"aggregates":[{"func":"avg","field":"resolve_hours"},{"func":"max","field":"article.views"}]}`,
 		`{"source":"customers","filters":[{"field":"name","op":"contains","value":"%_\\'"}],"columns":["name"]}`,
 	} {
 		f.Add([]byte(seed), uint8(0))
 	}
-	db := newFuzzDB(f)
-	ctx := context.Background()
-	today := time.Date(2026, 3, 15, 9, 0, 0, 0, db.Location())
-	actors := []Actor{{ID: 1, Role: RoleAdmin}, {ID: 2, Role: RoleSales}, {ID: 3, Role: RoleService}, {ID: 4, Role: RoleManager}}
+	check := reportFuzzChecker(f)
 	f.Fuzz(func(t *testing.T, data []byte, who uint8) {
 		def, err := ParseReportDef(data)
 		if err != nil {
@@ -854,6 +955,94 @@ func FuzzReportDefinition(f *testing.F) {
 			}
 			return
 		}
+		check(t, def, who)
+	})
+}
+
+// FuzzReportVocabulary builds definitions from the whitelist's own words
+// (and a few it does not know), so the fuzzer reaches deep into the
+// builder instead of stopping at malformed JSON.
+func FuzzReportVocabulary(f *testing.F) {
+	for _, seed := range []string{"\x03\x01\x00\x02\x05\x01", "\x04\x02\x01\x07\x03\x02\x09\x01\x00\x05", "\xff\x10\x20\x30\x40\x50\x60\x70\x80\x90"} {
+		f.Add([]byte(seed), uint8(1))
+	}
+	var relations, fields []string
+	for _, s := range reportSources {
+		for _, r := range s.relations {
+			relations = append(relations, r.name)
+		}
+		for _, fl := range s.fields {
+			fields = append(fields, fl.name)
+		}
+	}
+	sources := append(slices.Clone(reportSourceOrder), "users", "counterparts", "")
+	relations = append(relations, "owner_id", "activities")
+	fields = append(fields, "id", "password_hash", "")
+	ops := append(slices.Clone(ReportOps), "like", "")
+	aggs := append(slices.Clone(ReportAggFuncs), "median", "")
+	buckets := append(slices.Clone(ReportBuckets), "", "week")
+	charts := append(slices.Clone(ReportCharts), "", "radar")
+	values := []string{"", "1", "-3", "0", "2026-03-01", "2026-02-30", "abc", "this_month", "last_7_days", "all", "1,000.5", "%",
+		"'", "planned", "customer", "3660", "99999", "1e308", "NaN", "urgent"}
+	check := reportFuzzChecker(f)
+	f.Fuzz(func(t *testing.T, data []byte, who uint8) {
+		next := func(n int) int {
+			if len(data) == 0 {
+				return 0
+			}
+			b := data[0]
+			data = data[1:]
+			return int(b) % n
+		}
+		pick := func(xs []string) string { return xs[next(len(xs))] }
+		var def ReportDef
+		def.Source = pick(sources)
+		for range next(4) {
+			path := pick(relations)
+			for range next(3) {
+				path += "." + pick(relations)
+			}
+			def.Joins = append(def.Joins, path)
+		}
+		fieldPath := func() string {
+			if len(def.Joins) > 0 && next(2) == 0 {
+				return def.Joins[next(len(def.Joins))] + "." + pick(fields)
+			}
+			return pick(fields)
+		}
+		for range next(4) {
+			def.Columns = append(def.Columns, fieldPath())
+		}
+		for range next(4) {
+			fl := ReportFilter{Field: fieldPath(), Op: pick(ops), Value: pick(values), Value2: pick(values)}
+			for range next(3) {
+				fl.Values = append(fl.Values, pick(values))
+			}
+			def.Filters = append(def.Filters, fl)
+		}
+		for range next(3) {
+			def.GroupBy = append(def.GroupBy, ReportGroup{Field: fieldPath(), Bucket: pick(buckets)})
+		}
+		for range next(3) {
+			def.Aggregates = append(def.Aggregates, ReportAgg{Func: pick(aggs), Field: fieldPath()})
+		}
+		if next(2) == 0 {
+			def.Sort = &ReportSort{Column: next(6) - 1, Desc: next(2) == 0}
+		}
+		def.Limit = []int{0, 0, 5, -1, 100001}[next(5)]
+		def.Chart = pick(charts)
+		check(t, def, who)
+	})
+}
+
+// reportFuzzChecker compiles a definition as one of four actors and, when
+// the whitelist accepts it, prepares and runs its SQL on a real database.
+func reportFuzzChecker(f *testing.F) func(t *testing.T, def ReportDef, who uint8) {
+	db := newFuzzDB(f)
+	ctx := context.Background()
+	today := time.Date(2026, 3, 15, 9, 0, 0, 0, db.Location())
+	actors := []Actor{{ID: 1, Role: RoleAdmin}, {ID: 2, Role: RoleSales}, {ID: 3, Role: RoleService}, {ID: 4, Role: RoleManager}}
+	return func(t *testing.T, def ReportDef, who uint8) {
 		opt := CompileOptions{Actor: actors[int(who)%len(actors)], Today: today, Strict: who%2 == 0}
 		cr, err := CompileReport(def, opt)
 		if err != nil {
@@ -865,12 +1054,12 @@ func FuzzReportDefinition(f *testing.F) {
 		}
 		stmt, err := db.Read.PrepareContext(ctx, cr.SQL+" LIMIT 5")
 		if err != nil {
-			t.Fatalf("SQLite refuses the SQL of %s:\n%s\n%v", data, cr.SQL, err)
+			t.Fatalf("SQLite refuses the SQL of %+v:\n%s\n%v", def, cr.SQL, err)
 		}
 		defer stmt.Close()
 		rows, err := stmt.QueryContext(ctx, cr.Args...)
 		if err != nil {
-			t.Fatalf("running %s: %v\n%s %v", data, err, cr.SQL, cr.Args)
+			t.Fatalf("running %+v: %v\n%s %v", def, err, cr.SQL, cr.Args)
 		}
 		defer rows.Close()
 		cols, err := rows.Columns()
@@ -883,9 +1072,9 @@ func FuzzReportDefinition(f *testing.F) {
 		for rows.Next() {
 		}
 		if err := rows.Err(); err != nil {
-			t.Fatalf("running %s: %v", data, err)
+			t.Fatalf("running %+v: %v", def, err)
 		}
-	})
+	}
 }
 
 func newFuzzDB(f *testing.F) *DB {

@@ -93,6 +93,8 @@ CREATE TABLE report_sends (
 CREATE INDEX activities_report ON activities(date, owner_id, customer_id, method_id, stage_id);
 -- Plan completion counts a period's plans per salesperson and status.
 CREATE INDEX plans_report ON plans(date, owner_id, status);
+-- The issue analyses read a period's issues by the time they were reported.
+CREATE INDEX issues_reported ON issues(reported_at);
 
 -- The built-in analyses, in display order, with the roles that open them
 -- by default; an admin changes these under 设置报表用户.
