@@ -235,6 +235,12 @@
   "use strict";
   // The report builder shows a definition the server refuses (400) in
   // place, with the reason, as any form shows a 422.
+  // Typing a report's name or category changes nothing in its preview:
+  // keep the change from the builder's form, which would rebuild itself
+  // (and could drop letters typed while it did).
+  document.addEventListener("change", function (e) {
+    if (e.target.matches && e.target.matches("[data-no-rebuild]")) e.stopPropagation();
+  }, true);
   document.addEventListener("htmx:beforeSwap", function (e) {
     var elt = e.detail.elt;
     if (e.detail.xhr.status === 400 && elt && elt.closest && elt.closest("[data-swap-errors]")) {
