@@ -244,7 +244,7 @@ func bar(c Chart, width int) string {
 			color := Palette[k%len(Palette)]
 			s.f(`<rect x="%.1f" y="%.1f" width="%.1f" height="%.1f" rx="2" fill="%s"><title>%s</title></rect>`,
 				x0, by, w, barH-2, color, html.EscapeString(c.Labels[i]+" · "+ser.Name+": "+c.Format(v)))
-			s.text(x0+w+4, by+barH-5, "start", ink3, c.Format(v), 0, "")
+			s.text(x0+w+4, by+barH-3, "start", ink3, c.Format(v), 0, ` font-size="11"`)
 		}
 	}
 	s.f(`<line x1="%.1f" y1="%.1f" x2="%.1f" y2="%.1f" stroke="%s"/>`, x0, top, x0, top+rowH*float64(n), ink3)

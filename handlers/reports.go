@@ -161,15 +161,16 @@ type reportTable struct {
 
 // reportFormatter formats values for one language.
 type reportFormatter struct {
-	t   func(key string, args ...any) string
-	aux models.AuxLookup
-	loc *time.Location
+	t    func(key string, args ...any) string
+	aux  models.AuxLookup
+	loc  *time.Location
+	lang string
 }
 
 func (s *Server) formatter(ctx context.Context, lang string) (reportFormatter, error) {
 	aux, err := s.db.AuxLookupFor(ctx, lang)
 	return reportFormatter{t: func(k string, args ...any) string { return s.views.Catalog.T(lang, k, args...) }, aux: aux,
-		loc: s.cfg.Location}, err
+		loc: s.cfg.Location, lang: lang}, err
 }
 
 // header is a column's label: its relation steps and field, and its
@@ -287,6 +288,37 @@ func toFloat(v any) float64 {
 	return 0
 }
 
+// compactNumber writes a large number briefly, the way the language
+// counts: 171.8万 and 3.2亿 in Chinese, 171.8k and 1.7M in English.
+func compactNumber(lang string, v float64) string {
+	a := math.Abs(v)
+	short := func(x float64, unit string) string {
+		s := strconv.FormatFloat(x, 'f', 1, 64)
+		return strings.TrimSuffix(s, ".0") + unit
+	}
+	if lang == "zh" {
+		switch {
+		case a >= 1e8:
+			return short(v/1e8, "亿")
+		case a >= 1e4:
+			return short(v/1e4, "万")
+		}
+	} else {
+		switch {
+		case a >= 1e9:
+			return short(v/1e9, "B")
+		case a >= 1e6:
+			return short(v/1e6, "M")
+		case a >= 1e4:
+			return short(v/1e3, "k")
+		}
+	}
+	if v == math.Trunc(v) {
+		return groupDigits(strconv.FormatInt(int64(v), 10))
+	}
+	return strconv.FormatFloat(v, 'f', 2, 64)
+}
+
 // groupDigits writes 1234567 as 1,234,567.
 func groupDigits(s string) string {
 	neg := strings.HasPrefix(s, "-")
@@ -362,16 +394,20 @@ func (f reportFormatter) chart(res *models.ReportResult, title, kind string) cha
 		charted = charted[:1]
 	}
 	first := res.Columns[charted[0]]
+	// A chart labels its points briefly (1,718,000.00 yuan is 171.8万);
+	// the table below has the exact figures.
 	c.Format = func(v float64) string {
 		switch first.Type {
 		case models.TypeMoney:
-			return models.FormatFen(int64(math.Round(v)))
+			return compactNumber(f.lang, v/100)
 		case models.TypePercent:
 			return strconv.FormatFloat(v, 'f', 1, 64) + "%"
 		case models.TypeFloat:
-			return strconv.FormatFloat(v, 'f', 2, 64)
+			if math.Abs(v) < 10_000 {
+				return strconv.FormatFloat(v, 'f', 1, 64)
+			}
 		}
-		return groupDigits(strconv.FormatInt(int64(math.Round(v)), 10))
+		return compactNumber(f.lang, v)
 	}
 	for _, i := range charted {
 		// One chart shows one unit: series of another type than the first

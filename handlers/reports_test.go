@@ -407,3 +407,16 @@ func TestReportParamsRefused(t *testing.T) {
 		t.Errorf("fragment: %d", res.StatusCode)
 	}
 }
+
+func TestCompactNumber(t *testing.T) {
+	for _, tc := range []struct {
+		lang string
+		v    float64
+		want string
+	}{{"zh", 1718000, "171.8万"}, {"zh", 320000000, "3.2亿"}, {"zh", 9999, "9,999"}, {"zh", 20000, "2万"},
+		{"en", 1718000, "1.7M"}, {"en", 25000, "25k"}, {"en", 1234.5, "1234.50"}, {"zh", -50000, "-5万"}} {
+		if got := compactNumber(tc.lang, tc.v); got != tc.want {
+			t.Errorf("compactNumber(%s, %v) = %q, want %q", tc.lang, tc.v, got, tc.want)
+		}
+	}
+}

@@ -598,6 +598,10 @@ type CompileOptions struct {
 	// as the builder does; a saved report shared with such a user runs
 	// for them with no rows instead.
 	Strict bool
+	// NoPreAggregate turns off the rewrite that aggregates the base rows
+	// per related row before joining (see preAggregate); tests compare the
+	// two.
+	NoPreAggregate bool
 }
 
 type joined struct {
@@ -605,14 +609,39 @@ type joined struct {
 	alias string
 }
 
+// cond is one condition of the WHERE clause; rel is the first relation
+// of the field it is about ("" for the base source and its row rule).
+type cond struct {
+	sql  string
+	args []any
+	rel  string
+}
+
+// joinSQL is one LEFT JOIN with its arguments (the target's row rule).
+// pre is the same join for a pre-aggregated query, whose base rows are
+// grouped by the relation's key p.k.
+type joinSQL struct {
+	path string
+	sql  string
+	pre  string
+	args []any
+}
+
+// aggPlan remembers an aggregate of a base field, for preAggregate.
+type aggPlan struct {
+	fn, expr string
+	base     bool // over a base field or over rows
+	typ      string
+}
+
 type compiler struct {
-	def    ReportDef
-	opt    CompileOptions
-	joins  map[string]joined // by relation path; "" is the base
-	from   strings.Builder
-	fArgs  []any // arguments of the FROM clause (join rules), in order
-	wConds []string
-	wArgs  []any
+	def   ReportDef
+	opt   CompileOptions
+	base  *reportSource
+	joins map[string]joined // by relation path; "" is the base
+	list  []joinSQL
+	conds []cond
+	aggs  []aggPlan
 }
 
 // CompileReport checks a definition against the whitelist and builds its
@@ -623,13 +652,13 @@ func CompileReport(def ReportDef, opt CompileOptions) (*CompiledReport, error) {
 	if base == nil || !base.selects {
 		return nil, defErr("unknown_source", def.Source)
 	}
+	c.base = base
 	if err := c.rule(base, "t0", ""); err != nil {
 		return nil, err
 	}
 	c.joins[""] = joined{src: base, alias: "t0"}
-	c.from.WriteString(base.table + " t0")
 	if base.base != "" {
-		c.wConds = append(c.wConds, strings.ReplaceAll(base.base, "{t}", "t0"))
+		c.conds = append(c.conds, cond{sql: strings.ReplaceAll(base.base, "{t}", "t0")})
 	}
 	if err := c.addJoins(); err != nil {
 		return nil, err
@@ -693,6 +722,15 @@ func CompileReport(def ReportDef, opt CompileOptions) (*CompiledReport, error) {
 		col.Key = "a" + strconv.Itoa(i)
 		selects = append(selects, expr)
 		out.Columns = append(out.Columns, col)
+		plan := aggPlan{fn: a.Func, expr: "*", base: !strings.Contains(a.Field, ".")}
+		if a.Field != "" {
+			f, _, err := c.field(a.Field)
+			if err != nil {
+				return nil, err
+			}
+			plan.expr, plan.typ = c.expr(f, a.Field), f.typ
+		}
+		c.aggs = append(c.aggs, plan)
 	}
 	for i, path := range def.Columns {
 		f, info, err := c.field(path)
@@ -743,39 +781,157 @@ func CompileReport(def ReportDef, opt CompileOptions) (*CompiledReport, error) {
 	case len(def.Columns) > 0:
 		order = "t0.id DESC"
 	}
-	var q strings.Builder
-	q.WriteString("SELECT " + strings.Join(selects, ", ") + " FROM " + c.from.String())
-	args := slices.Clone(c.fArgs)
-	if len(c.wConds) > 0 {
-		q.WriteString(" WHERE " + strings.Join(c.wConds, " AND "))
-		args = append(args, c.wArgs...)
-	}
+	tail := ""
 	if grouped {
-		q.WriteString(" GROUP BY " + strings.Join(groupBy, ", "))
+		tail = " GROUP BY " + strings.Join(groupBy, ", ")
 	}
 	if order != "" {
-		q.WriteString(" ORDER BY " + order)
+		tail += " ORDER BY " + order
 	}
+	if rel := c.preAggregatable(); rel != "" && !opt.NoPreAggregate {
+		out.SQL, out.Args = c.preAggregate(rel, selects[:len(def.GroupBy)], tail)
+		return out, nil
+	}
+	var q strings.Builder
+	q.WriteString("SELECT " + strings.Join(selects, ", ") + " FROM " + base.table + " t0")
+	var args []any
+	for _, j := range c.list {
+		q.WriteString(j.sql)
+		args = append(args, j.args...)
+	}
+	var where []string
+	for _, w := range c.conds {
+		where = append(where, w.sql)
+		args = append(args, w.args...)
+	}
+	if len(where) > 0 {
+		q.WriteString(" WHERE " + strings.Join(where, " AND "))
+	}
+	q.WriteString(tail)
 	out.SQL, out.Args = q.String(), args
 	return out, nil
+}
+
+// preAggregatable tells whether the report can be computed by grouping
+// the base rows per related row first, and through which first-level
+// relation: when every group-by field lies beyond one to-one relation
+// reached by a key of the base (activity → customer), every aggregate is
+// over base fields and adds up (count, sum, min, max, avg), and every
+// filter is on the base or beyond that relation. A year of activities per
+// customer industry then looks up each customer once instead of once per
+// record, which is most of the work.
+func (c *compiler) preAggregatable() string {
+	if len(c.def.GroupBy) == 0 {
+		return ""
+	}
+	rel := ""
+	for _, g := range c.def.GroupBy {
+		first, _, ok := strings.Cut(g.Field, ".")
+		if !ok || (rel != "" && first != rel) {
+			return ""
+		}
+		rel = first
+	}
+	r, _ := c.base.relation(rel)
+	if !strings.HasPrefix(r.on, "{t}.id = {p}.") {
+		return ""
+	}
+	for _, a := range c.aggs {
+		if !a.base || a.fn == "count_distinct" {
+			return ""
+		}
+	}
+	for _, w := range c.conds {
+		if w.rel != "" && w.rel != rel {
+			return ""
+		}
+	}
+	return rel
+}
+
+// preAggregate writes the query of preAggregatable: the base rows grouped
+// by the relation's key with partial aggregates, joined to the relation
+// and grouped again.
+func (c *compiler) preAggregate(rel string, groups []string, tail string) (string, []any) {
+	r, _ := c.base.relation(rel)
+	key := "t0." + strings.TrimPrefix(r.on, "{t}.id = {p}.")
+	inner := []string{key + " AS k"}
+	var outer []string
+	for i, a := range c.aggs {
+		p, q := "p"+strconv.Itoa(i), "q"+strconv.Itoa(i)
+		switch a.fn {
+		case "count":
+			inner = append(inner, "COUNT("+a.expr+") AS "+p)
+			outer = append(outer, "COALESCE(SUM(p."+p+"), 0)")
+		case "sum":
+			inner = append(inner, "SUM("+a.expr+") AS "+p)
+			outer = append(outer, "COALESCE(SUM(p."+p+"), 0)")
+		case "min", "max":
+			inner = append(inner, strings.ToUpper(a.fn)+"("+a.expr+") AS "+p)
+			outer = append(outer, strings.ToUpper(a.fn)+"(p."+p+")")
+		case "avg":
+			inner = append(inner, "SUM("+a.expr+") AS "+p, "COUNT("+a.expr+") AS "+q)
+			scale := "1.0"
+			if a.typ == TypeBool {
+				scale = "100.0"
+			}
+			outer = append(outer, "SUM(p."+p+") * "+scale+" / SUM(p."+q+")")
+		}
+	}
+	var args, innerArgs []any
+	var innerWhere, outerWhere []string
+	for _, w := range c.conds {
+		if w.rel == "" {
+			innerWhere = append(innerWhere, w.sql)
+			innerArgs = append(innerArgs, w.args...)
+		}
+	}
+	var b strings.Builder
+	b.WriteString("SELECT " + strings.Join(append(slices.Clone(groups), outer...), ", ") + " FROM (SELECT " +
+		strings.Join(inner, ", ") + " FROM " + c.base.table + " t0")
+	if len(innerWhere) > 0 {
+		b.WriteString(" WHERE " + strings.Join(innerWhere, " AND "))
+	}
+	b.WriteString(" GROUP BY " + key + ") p")
+	args = append(args, innerArgs...)
+	for _, j := range c.list {
+		if j.path == rel || strings.HasPrefix(j.path, rel+".") {
+			if j.path == rel {
+				b.WriteString(j.pre)
+			} else {
+				b.WriteString(j.sql)
+			}
+			args = append(args, j.args...)
+		}
+	}
+	for _, w := range c.conds {
+		if w.rel == rel {
+			outerWhere = append(outerWhere, w.sql)
+			args = append(args, w.args...)
+		}
+	}
+	if len(outerWhere) > 0 {
+		b.WriteString(" WHERE " + strings.Join(outerWhere, " AND "))
+	}
+	b.WriteString(tail)
+	return b.String(), args
 }
 
 // rule adds source s's row rule for alias: to WHERE for the base (path
 // ""), to the ON clause of a join (returned through c.from by the caller).
 func (c *compiler) rule(s *reportSource, alias, path string) error {
-	cond, args := s.rule(c.opt.Actor)
-	if cond == "0" && c.opt.Strict {
+	rule, args := s.rule(c.opt.Actor)
+	if rule == "0" && c.opt.Strict {
 		if path == "" {
 			return defErr("source_not_allowed", s.key)
 		}
 		return defErr("unknown_relation", path)
 	}
-	if cond == "" {
+	if rule == "" {
 		return nil
 	}
 	if path == "" {
-		c.wConds = append(c.wConds, strings.ReplaceAll(cond, "{t}", alias))
-		c.wArgs = append(c.wArgs, args...)
+		c.conds = append(c.conds, cond{sql: strings.ReplaceAll(rule, "{t}", alias), args: args})
 	}
 	return nil
 }
@@ -812,15 +968,17 @@ func (c *compiler) addJoins() error {
 		}
 		alias := "t" + strconv.Itoa(i+1)
 		on := strings.NewReplacer("{t}", alias, "{p}", parent.alias).Replace(rel.on)
-		cond, args := target.rule(c.opt.Actor)
-		if cond == "0" && c.opt.Strict {
+		pre := alias + ".id = p.k"
+		rule, args := target.rule(c.opt.Actor)
+		if rule == "0" && c.opt.Strict {
 			return defErr("unknown_relation", path)
 		}
-		if cond != "" {
-			on += " AND " + strings.ReplaceAll(cond, "{t}", alias)
-			c.fArgs = append(c.fArgs, args...)
+		if rule != "" {
+			r := " AND " + strings.ReplaceAll(rule, "{t}", alias)
+			on, pre = on+r, pre+r
 		}
-		c.from.WriteString(" LEFT JOIN " + target.table + " " + alias + " ON " + on)
+		join := " LEFT JOIN " + target.table + " " + alias + " ON "
+		c.list = append(c.list, joinSQL{path: path, sql: join + on, pre: join + pre, args: args})
 		c.joins[path] = joined{src: target, alias: alias}
 	}
 	return nil
@@ -963,9 +1121,12 @@ func (c *compiler) filter(flt ReportFilter) error {
 	}
 	e := c.expr(f, flt.Field)
 	bad := defErr("bad_value", flt.Field)
-	add := func(cond string, args ...any) error {
-		c.wConds = append(c.wConds, cond)
-		c.wArgs = append(c.wArgs, args...)
+	rel, _, _ := strings.Cut(flt.Field, ".")
+	if !strings.Contains(flt.Field, ".") {
+		rel = ""
+	}
+	add := func(sql string, args ...any) error {
+		c.conds = append(c.conds, cond{sql: sql, args: args, rel: rel})
 		return nil
 	}
 	switch flt.Op {

@@ -66,12 +66,18 @@ func findBuiltin(key string) *builtinReport {
 }
 
 func init() {
-	activityBy := func(key, group string, label ReportColumn) *builtinReport {
+	// By salesperson also counts the customers reached; by method and by
+	// stage do not: a distinct count per group over a year of records is
+	// the one thing that would not fit in the time the analyses have.
+	activityBy := func(key, group string, label ReportColumn, customers bool) *builtinReport {
+		cols := []ReportColumn{label, sumCol("records", TypeInt), sumCol("share", TypePercent)}
+		if customers {
+			cols = []ReportColumn{label, sumCol("records", TypeInt), col("customers", TypeInt), sumCol("share", TypePercent)}
+		}
 		return &builtinReport{key: key, category: "activities", owner: true, period: "this_month", chart: "bar",
-			columns: []ReportColumn{label, sumCol("records", TypeInt), col("customers", TypeInt), sumCol("share", TypePercent)},
-			groups:  1, charted: []int{1},
+			columns: cols, groups: 1, charted: []int{1},
 			run: func(db *DB, ctx context.Context, p BuiltinParams) ([][]any, error) {
-				return db.activitiesBy(ctx, p, group)
+				return db.activitiesBy(ctx, p, group, customers)
 			}}
 	}
 	customersBy := func(key, column, aux string) *builtinReport {
@@ -84,9 +90,9 @@ func init() {
 			}}
 	}
 	builtinReports = []*builtinReport{
-		activityBy("activities_by_salesperson", "owner", col("salesperson", TypeText)),
-		activityBy("activities_by_method", "method", auxCol("activity_method", "activity_method")),
-		activityBy("activities_by_stage", "stage", auxCol("sales_stage", "sales_stage")),
+		activityBy("activities_by_salesperson", "owner", col("salesperson", TypeText), true),
+		activityBy("activities_by_method", "method", auxCol("activity_method", "activity_method"), false),
+		activityBy("activities_by_stage", "stage", auxCol("sales_stage", "sales_stage"), false),
 		{key: "activities_by_customer", category: "activities", owner: true, period: "this_month", chart: "bar",
 			columns: []ReportColumn{col("customer", TypeText), col("code", TypeText), sumCol("records", TypeInt),
 				col("last_date", TypeDate), sumCol("share", TypePercent)},
@@ -240,17 +246,21 @@ func asFloat(v any) float64 {
 	return 0
 }
 
-func (db *DB) activitiesBy(ctx context.Context, p BuiltinParams, group string) ([][]any, error) {
+func (db *DB) activitiesBy(ctx context.Context, p BuiltinParams, group string, customers bool) ([][]any, error) {
 	conds, args := salesScope(p, "owner_id")
 	conds, args = between(conds, args, "date", p.Range)
 	column := map[string]string{"owner": "owner_id", "method": "method_id", "stage": "stage_id"}[group]
-	inner := `SELECT ` + column + ` AS k, COUNT(*) AS n, COUNT(DISTINCT customer_id) AS c FROM activities
+	distinct := ""
+	if customers {
+		distinct = ", COUNT(DISTINCT customer_id) AS c"
+	}
+	inner := `SELECT ` + column + ` AS k, COUNT(*) AS n` + distinct + ` FROM activities
 		WHERE ` + strings.Join(conds, " AND ") + ` GROUP BY ` + column
 	var q string
 	if group == "owner" {
 		q = `SELECT u.display_name, g.n, g.c FROM (` + inner + `) g JOIN users u ON u.id = g.k ORDER BY g.n DESC, u.display_name`
 	} else {
-		q = `SELECT COALESCE(g.k, 0), g.n, g.c FROM (` + inner + `) g ORDER BY g.n DESC, g.k`
+		q = `SELECT COALESCE(g.k, 0), g.n FROM (` + inner + `) g ORDER BY g.n DESC, g.k`
 	}
 	rows, err := db.queryRows(ctx, q, args...)
 	if err != nil {
@@ -264,22 +274,33 @@ func (db *DB) activitiesBy(ctx context.Context, p BuiltinParams, group string) (
 const byCustomerLimit = 100
 
 func (db *DB) activitiesByCustomer(ctx context.Context, p BuiltinParams) ([][]any, error) {
-	conds, args := salesScope(p, "owner_id")
-	conds, args = between(conds, args, "date", p.Range)
+	scope, scopeArgs := salesScope(p, "owner_id")
+	conds, args := between(slices.Clone(scope), slices.Clone(scopeArgs), "date", p.Range)
+	var total int64
+	if err := db.Read.QueryRowContext(ctx, `SELECT COUNT(*) FROM activities WHERE `+strings.Join(conds, " AND "), args...).Scan(&total); err != nil {
+		return nil, err
+	}
+	if scope[0] == "1" {
+		// Everyone's records: walking the (customer_id, date) index in
+		// customer order groups them without sorting a year of records;
+		// the unary plus keeps SQLite from choosing the date index instead.
+		conds, args = between(slices.Clone(scope), slices.Clone(scopeArgs), "+date", p.Range)
+	}
+	where := strings.Join(conds, " AND ")
 	args = append(args, byCustomerLimit)
-	rows, err := db.queryRows(ctx, `SELECT c.name, c.code, g.n, g.last, g.total FROM (
-			SELECT customer_id, COUNT(*) AS n, MAX(date) AS last, SUM(COUNT(*)) OVER () AS total FROM activities
-			WHERE `+strings.Join(conds, " AND ")+` GROUP BY customer_id ORDER BY n DESC, customer_id LIMIT ?) g
+	rows, err := db.queryRows(ctx, `SELECT c.name, c.code, g.n, g.last FROM (
+			SELECT customer_id, COUNT(*) AS n, MAX(date) AS last FROM activities
+			WHERE `+where+` GROUP BY customer_id ORDER BY n DESC, customer_id LIMIT ?) g
 		JOIN customers c ON c.id = g.customer_id ORDER BY g.n DESC, c.name`, args...)
 	if err != nil {
 		return nil, err
 	}
 	for i, r := range rows {
 		share := 0.0
-		if t := asInt(r[4]); t > 0 {
-			share = float64(asInt(r[2])) * 100 / float64(t)
+		if total > 0 {
+			share = float64(asInt(r[2])) * 100 / float64(total)
 		}
-		rows[i] = append(r[:4], share)
+		rows[i] = append(r, share)
 	}
 	return rows, nil
 }
@@ -410,7 +431,9 @@ func (db *DB) campaignResults(ctx context.Context, p BuiltinParams) ([][]any, er
 func (db *DB) issuesBy(ctx context.Context, p BuiltinParams, group string) ([][]any, error) {
 	conds := []string{"1"}
 	var args []any
+	from := "issues i"
 	if !p.Actor.SeesAllCustomers() {
+		from = "issues i JOIN customers c ON c.id = i.customer_id"
 		conds, args = append(conds, "c.owner_id = ?"), append(args, p.Actor.ID)
 	}
 	loc := p.Today.Location()
@@ -433,7 +456,7 @@ func (db *DB) issuesBy(ctx context.Context, p BuiltinParams, group string) ([][]
 	by := map[any]*acc{}
 	err := db.eachRow(ctx, `SELECT `+key+`, i.status IN ('new', 'handling'),
 			CASE WHEN i.resolved_at IS NOT NULL THEN (julianday(i.resolved_at) - julianday(i.reported_at)) * 24 END
-		FROM issues i JOIN customers c ON c.id = i.customer_id WHERE `+strings.Join(conds, " AND "), args, func(row []any) error {
+		FROM `+from+` WHERE `+strings.Join(conds, " AND "), args, func(row []any) error {
 		a := by[row[0]]
 		if a == nil {
 			a = &acc{key: row[0]}
