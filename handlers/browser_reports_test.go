@@ -75,9 +75,20 @@ func TestBrowserReportBuilder(t *testing.T) {
 	mark()
 	choose(`#rb-g0`, "客户 · 行业")
 	do("grouped", rebuilt...)
+	// A filter without a value: the preview says what is wrong, in place
+	// (a 400 the page shows, not a failed request).
+	mark()
+	choose(`#rb-f0v`, "请选择")
+	do("refused", append(rebuilt, chromedp.WaitVisible(chromedp.CSS(`#preview .preview-error`)))...)
+	if msg := text(`#preview .preview-error`); !strings.Contains(msg, "条件值不正确") {
+		t.Errorf("preview error %q", msg)
+	}
+	if toasts, err := chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelectorAll("#toasts .toast-error").length`)); err != nil || toasts != 0 {
+		t.Errorf("%d error toasts (%v): the refusal was treated as a failed request", toasts, err)
+	}
 	mark()
 	choose(`#rb-f0v`, "最近 365 天")
-	do("filtered", rebuilt...)
+	do("filtered", append(rebuilt, chromedp.WaitVisible(chromedp.CSS(`#preview .chart`)))...)
 	mark()
 	do("pie", append([]chromedp.Action[chromedp.Void]{
 		chromedp.Click(`//label[contains(@class,"chip")][normalize-space()="饼图"]/input`)}, rebuilt...)...)

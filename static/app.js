@@ -242,7 +242,8 @@
     if (e.target.matches && e.target.matches("[data-no-rebuild]")) e.stopPropagation();
   }, true);
   document.addEventListener("htmx:beforeSwap", function (e) {
-    var elt = e.detail.elt;
+    // The element that made the request (detail.elt is the target).
+    var elt = (e.detail.requestConfig && e.detail.requestConfig.elt) || e.detail.elt;
     if (e.detail.xhr.status === 400 && elt && elt.closest && elt.closest("[data-swap-errors]")) {
       e.detail.shouldSwap = true;
       e.detail.isError = false;
