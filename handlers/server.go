@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -174,7 +175,13 @@ func (s *Server) renderBlock(c *gin.Context, status int, name, block string, p *
 	c.Header("Vary", "HX-Request")
 	c.Header("Content-Type", "text/html; charset=utf-8")
 	c.Status(status)
-	if err := s.views.Render(c.Writer, p.Lang, name, block, p); err != nil {
+	err := s.views.Render(c.Writer, p.Lang, name, block, p)
+	switch {
+	case err == nil:
+	case errors.Is(err, syscall.EPIPE) || errors.Is(err, syscall.ECONNRESET):
+		// The browser went away (a closed tab, a load test ending): not our fault.
+		s.log.Debug("client gone", "page", name, "err", err)
+	default:
 		s.log.Error("render", "page", name, "block", block, "err", err)
 		if !c.Writer.Written() {
 			c.String(http.StatusInternalServerError, "internal error")

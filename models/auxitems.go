@@ -113,7 +113,9 @@ func (db *DB) AuxName(ctx context.Context, id int64, lang string) string {
 }
 
 // CheckAuxItem verifies that id is an item of type typ (0 is allowed and
-// means none). Inactive items stay valid for records that already use them.
+// means none), active or not: for filters and for records that may keep an
+// item that was deactivated since. Forms that set a new value also check
+// that the item is active (see handlers/customers.go).
 func (db *DB) CheckAuxItem(ctx context.Context, typ string, id int64) bool {
 	if id == 0 {
 		return true
