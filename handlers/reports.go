@@ -156,6 +156,7 @@ type reportTable struct {
 	ChartNarrow template.HTML
 	ChartEmail  template.HTML
 	Chart       string
+	Chartable   bool // grouped, with numbers to draw: a chart can be chosen
 	Count       int
 }
 
@@ -338,7 +339,8 @@ func groupDigits(s string) string {
 
 // table formats a result; kind overrides the report's chart ("" keeps it).
 func (f reportFormatter) table(res *models.ReportResult, title, kind string) *reportTable {
-	out := &reportTable{Truncated: res.Truncated, Chart: res.Chart, Count: len(res.Rows)}
+	out := &reportTable{Truncated: res.Truncated, Chart: res.Chart, Count: len(res.Rows),
+		Chartable: res.Groups > 0 && len(res.Charted) > 0}
 	if kind != "" {
 		out.Chart = kind
 	}
