@@ -345,8 +345,9 @@ func TestUsedKeysExist(t *testing.T) {
 		"weekday.":            numbers(1, 2, 3, 4, 5, 6, 7),
 		"month.":              numbers(1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12),
 		"month_year.":         numbers(1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12),
-		"jobs.job.":           {"plan_reminders", "session_cleanup", "scheduled_reports", "manager_digest"},
-		"jobs.trigger.":       {"schedule", "manual"},
+		"jobs.job.": {"plan_reminders", "session_cleanup", "scheduled_reports", "manager_digest", "deliver_mail",
+			"queue_scheduled_campaigns"},
+		"jobs.trigger.": {"schedule", "manual"},
 		// CRM reports (reports.json).
 		"report.source.":      models.ReportSourceKeys(models.Actor{Role: models.RoleAdmin}),
 		"report.about.":       models.BuiltinKeys(),
