@@ -158,21 +158,7 @@ func (db *DB) EachArticle(ctx context.Context, f ArticleFilter, fn func(a *Artic
 		where += " AND a.category_id = ?"
 		args = append(args, f.CategoryID)
 	}
-	rows, err := db.Read.QueryContext(ctx, `SELECT `+articleColumns+articleFrom+` WHERE `+where+` ORDER BY `+order, args...)
-	if err != nil {
-		return err
-	}
-	defer rows.Close()
-	for rows.Next() {
-		a, err := scanArticle(rows)
-		if err != nil {
-			return err
-		}
-		if err := fn(a); err != nil {
-			return err
-		}
-	}
-	return rows.Err()
+	return streamRows(ctx, db, `SELECT `+articleColumns+articleFrom+` WHERE `+where+` ORDER BY `+order, args, scanArticle, fn)
 }
 
 func articlePairs(old, a *Article) []fieldPair {

@@ -97,20 +97,6 @@ func (db *DB) ListContacts(ctx context.Context, actor Actor, f ContactFilter) (C
 // EachContact streams every contact matching f that the actor may see.
 func (db *DB) EachContact(ctx context.Context, actor Actor, f ContactFilter, fn func(r ContactRow) error) error {
 	where, args := f.where(actor)
-	rows, err := db.Read.QueryContext(ctx, `SELECT `+contactRowColumns+` FROM contacts k JOIN customers c ON c.id = k.customer_id
-		JOIN users u ON u.id = c.owner_id WHERE `+where+` ORDER BY k.name, k.id`, args...)
-	if err != nil {
-		return err
-	}
-	defer rows.Close()
-	for rows.Next() {
-		r, err := scanContactRow(rows)
-		if err != nil {
-			return err
-		}
-		if err := fn(r); err != nil {
-			return err
-		}
-	}
-	return rows.Err()
+	return streamRows(ctx, db, `SELECT `+contactRowColumns+` FROM contacts k JOIN customers c ON c.id = k.customer_id
+		JOIN users u ON u.id = c.owner_id WHERE `+where+` ORDER BY k.name, k.id`, args, scanContactRow, fn)
 }

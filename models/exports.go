@@ -33,6 +33,27 @@ func (db *DB) EachActivity(ctx context.Context, actor Actor, f ActivityFilter, f
 	return rows.Err()
 }
 
+// streamRows runs a query and hands each row, as scan reads it, to fn: the
+// loop every export stream shares.
+func streamRows[T any](ctx context.Context, db *DB, query string, args []any,
+	scan func(interface{ Scan(...any) error }) (T, error), fn func(T) error) error {
+	rows, err := db.Read.QueryContext(ctx, query, args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		v, err := scan(rows)
+		if err != nil {
+			return err
+		}
+		if err := fn(v); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}
+
 // extraScan scans a row whose columns are followed by extra ones, for
 // scanners written for the columns alone.
 type extraScan struct {

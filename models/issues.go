@@ -207,21 +207,7 @@ func (db *DB) issueWhere(actor Actor, f IssueFilter) (string, string, []any) {
 // EachIssue streams every issue of a list (no paging), for exports.
 func (db *DB) EachIssue(ctx context.Context, actor Actor, f IssueFilter, fn func(i *Issue) error) error {
 	where, order, args := db.issueWhere(actor, f)
-	rows, err := db.Read.QueryContext(ctx, `SELECT `+issueColumns+issueFrom+` WHERE `+where+` ORDER BY `+order, args...)
-	if err != nil {
-		return err
-	}
-	defer rows.Close()
-	for rows.Next() {
-		i, err := scanIssue(rows)
-		if err != nil {
-			return err
-		}
-		if err := fn(i); err != nil {
-			return err
-		}
-	}
-	return rows.Err()
+	return streamRows(ctx, db, `SELECT `+issueColumns+issueFrom+` WHERE `+where+` ORDER BY `+order, args, scanIssue, fn)
 }
 
 // ListIssues returns one page of a list.

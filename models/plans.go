@@ -297,21 +297,7 @@ func (f PlanFilter) where(actor Actor) (string, []any) {
 // EachPlan streams every plan matching f that actor may see, in list order.
 func (db *DB) EachPlan(ctx context.Context, actor Actor, f PlanFilter, fn func(p *Plan) error) error {
 	where, args := f.where(actor)
-	rows, err := db.Read.QueryContext(ctx, `SELECT `+planColumns+planJoins+` WHERE `+where+` ORDER BY p.date, p.time, p.id`, args...)
-	if err != nil {
-		return err
-	}
-	defer rows.Close()
-	for rows.Next() {
-		p, err := scanPlan(rows)
-		if err != nil {
-			return err
-		}
-		if err := fn(p); err != nil {
-			return err
-		}
-	}
-	return rows.Err()
+	return streamRows(ctx, db, `SELECT `+planColumns+planJoins+` WHERE `+where+` ORDER BY p.date, p.time, p.id`, args, scanPlan, fn)
 }
 
 // ListPlans returns one page of plans in date and time order.
