@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gorilla/securecookie"
+
 	"keyuan/models"
 )
 
@@ -231,6 +233,37 @@ func TestForgedSessionCookie(t *testing.T) {
 		if signedIn(app.withCookie(v)) {
 			t.Errorf("cookie %q signs in", v)
 		}
+	}
+}
+
+// TestSessionRowHoldsOnlyTheUser: the user id has its own column, so a plain
+// signed-in session stores no gob data, and a cookie signed the way sessions
+// were before (a gob-encoded id) is no session rather than an error.
+func TestSessionRowHoldsOnlyTheUser(t *testing.T) {
+	app := newTestApp(t)
+	c := app.login("admin")
+	var n int
+	var data []byte
+	if err := app.db.Read.QueryRow(`SELECT COUNT(*), MAX(data) FROM sessions`).Scan(&n, &data); err != nil {
+		t.Fatal(err)
+	}
+	if n != 1 || len(data) != 0 {
+		t.Fatalf("sessions: %d rows, data %q; want one row without data", n, data)
+	}
+	if !signedIn(c) {
+		t.Fatal("the session does not sign in")
+	}
+	var id string
+	if err := app.db.Read.QueryRow(`SELECT id FROM sessions`).Scan(&id); err != nil {
+		t.Fatal(err)
+	}
+	old, err := securecookie.New([]byte("0123456789abcdef0123456789abcdef"), nil).Encode(sessionCookie, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res := app.withCookie(old).get("/profile")
+	if res.StatusCode != http.StatusSeeOther || !strings.HasPrefix(res.Header.Get("Location"), "/login") {
+		t.Fatalf("old-style cookie: %d %q, want a redirect to the login page", res.StatusCode, res.Header.Get("Location"))
 	}
 }
 
