@@ -229,3 +229,48 @@ func TestRawKeyDetector(t *testing.T) {
 		t.Errorf("found %v", got)
 	}
 }
+
+// TestSideMenuFollowsRoleAndModule: the side menu is rendered once per
+// language, role and module and then reused, so a cached copy must never show
+// one role's links to another or mark the wrong module.
+func TestSideMenuFollowsRoleAndModule(t *testing.T) {
+	app := newTestApp(t)
+	app.addUser("kefu", models.RoleService)
+	admin, service := app.login("admin"), app.login("kefu")
+	menu := regexp.MustCompile(`(?s)<nav id="sidenav".*?</nav>`)
+	active := regexp.MustCompile(`href="([^"]+)" class="nav-item active"`)
+	for _, tc := range []struct {
+		who        *client
+		path       string
+		wantActive string
+		settings   bool
+	}{
+		{admin, "/customers", "/customers", true},
+		{service, "/customers", "/customers", false},
+		{admin, "/issues", "/issues", true},
+		{service, "/issues", "/issues", false},
+		{admin, "/customers", "/customers", true}, // from the cache now
+		{service, "/kb", "/kb", false},
+	} {
+		res := tc.who.get(tc.path)
+		nav := menu.FindString(res.Body)
+		if res.StatusCode != http.StatusOK || nav == "" {
+			t.Fatalf("%s: status %d, menu found: %v", tc.path, res.StatusCode, nav != "")
+		}
+		if got := active.FindAllStringSubmatch(nav, -1); len(got) != 1 || got[0][1] != tc.wantActive {
+			t.Errorf("%s: active menu items %v, want only %s", tc.path, got, tc.wantActive)
+		}
+		if has := strings.Contains(nav, `href="/settings"`); has != tc.settings {
+			t.Errorf("%s: settings link shown %v, want %v", tc.path, has, tc.settings)
+		}
+		if strings.Contains(nav, `href="/activities"`) == !tc.settings {
+			t.Errorf("%s: activities link for the wrong role", tc.path)
+		}
+	}
+	// Each language has its own copies.
+	zh := menu.FindString(admin.get("/customers", "Accept-Language", "zh-CN").Body)
+	en := menu.FindString(admin.get("/customers", "Accept-Language", "en").Body)
+	if !strings.Contains(zh, ">客户信息<") || !strings.Contains(en, ">Customers<") {
+		t.Errorf("menus by language:\nzh: %.200s\nen: %.200s", zh, en)
+	}
+}

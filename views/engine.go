@@ -44,8 +44,15 @@ func New(catalog Catalog, assetURL func(string) string, loc *time.Location) (*En
 	}
 	md := NewMarkdown()
 	for _, lang := range Languages {
-		base := template.New("").Funcs(funcs(catalog, lang, assetURL, loc)).Funcs(serviceFuncs(md))
+		menu := &menus{}
+		base := template.New("").Funcs(funcs(catalog, lang, assetURL, loc)).Funcs(serviceFuncs(md)).
+			Funcs(template.FuncMap{"sidenav": menu.render})
 		if _, err := base.ParseFS(templateFS, common...); err != nil {
+			return nil, err
+		}
+		// The menu renders from a clone of its own, so the page sets below
+		// can still be cloned from base after the first page was served.
+		if menu.set, err = base.Clone(); err != nil {
 			return nil, err
 		}
 		e.pages[lang] = map[string]*template.Template{}
@@ -62,6 +69,32 @@ func New(catalog Catalog, assetURL func(string) string, loc *time.Location) (*En
 		}
 	}
 	return e, nil
+}
+
+// menus renders the side menu ("sidenav" in layout.html) of one language. It
+// depends only on the role and the current module, and it is about fifty
+// template actions on every page, so each combination is rendered once and
+// kept: there are four roles and a fixed set of module names, all from code.
+type menus struct {
+	set   *template.Template
+	cache sync.Map // role + "|" + nav → template.HTML
+}
+
+func (m *menus) render(role models.Role, nav string) (template.HTML, error) {
+	key := string(role) + "|" + nav
+	if html, ok := m.cache.Load(key); ok {
+		return html.(template.HTML), nil
+	}
+	var buf bytes.Buffer
+	if err := m.set.ExecuteTemplate(&buf, "sidenav", struct {
+		Role models.Role
+		Nav  string
+	}{role, nav}); err != nil {
+		return "", err
+	}
+	html := template.HTML(buf.String()) // the output of html/template, escaped already
+	m.cache.Store(key, html)
+	return html, nil
 }
 
 func templateFiles(dir string) ([]string, error) {
