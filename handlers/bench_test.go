@@ -263,7 +263,7 @@ func BenchmarkCustomerListRender(b *testing.B) {
 			}
 			loop(b, func() {
 				p := &page{Lang: "zh", User: admin, Title: "客户信息", Nav: k.nav, Path: u.Path, Query: u.Query(), Aux: aux}
-				p.Data = newCustomerListData(k, f, res, p.Query, aux, owners, true)
+				p.Data = newCustomerListData(k, f, res, p.Query, aux, owners, true, rowBadges{"停用", "已转客户"})
 				rec := httptest.NewRecorder()
 				if err := a.srv.views.Render(rec, p.Lang, "customers/list", "layout", p); err != nil {
 					b.Fatal(err)

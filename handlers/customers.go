@@ -3,6 +3,7 @@ package handlers
 import (
 	"context"
 	"errors"
+	"html/template"
 	"net/http"
 	"net/url"
 	"slices"
@@ -93,13 +94,13 @@ func truncate(s string, n int) string {
 // would otherwise work out cell by cell (category names, which option of a
 // filter is chosen) is prepared here, in plain structs without methods:
 // html/template makes every function and method call through reflection and
-// looks for a method before every field, and on a page of 50 rows with eight
-// filter lists that was most of the time the page took.
+// looks for a method before every field. The rows themselves, most of the
+// page, are written in Go (writeCustomerRow).
 type customerListData struct {
 	K       customerKind
 	Filter  models.CustomerFilter
 	Result  models.CustomerPage
-	Rows    []customerListRow   // Result.Rows, ready to print
+	Rows    []template.HTML     // Result.Rows, written by writeCustomerRow
 	Selects []filterSelect      // the category filters, in display order
 	Owners  []filterOption      // for the owner filter and the batch picker; none for a salesperson
 	Heads   map[string]sortHead // the sortable column headings, by sort name
@@ -123,14 +124,37 @@ var customerSortHeads = [][3]string{
 	{"activity", "field.last_activity_date", ""}, {"owner", "field.owner", ""},
 }
 
-// customerListRow is a line of the list as it is printed.
-type customerListRow struct {
-	ID                                          int64
-	URL                                         string // of the card
-	Code, Name, Phone                           string
-	Inactive, Converted                         bool
-	Industry, Grade, Region, Stage              string
-	PrimaryContact, LastActivityDate, OwnerName string
+// rowBadges are the translated status badges of a list row.
+type rowBadges struct{ Inactive, Converted string }
+
+// writeCustomerRow writes one <tr> of the list. The rows are most of the
+// page and html/template spends about a microsecond on every value it prints
+// (a reflective call to its escaper), 16 µs a row; this writes the same
+// markup in under 2 µs. Every value is escaped with
+// template.HTMLEscapeString, which is safe in text and in quoted attributes;
+// the only URL is the card's, made from the kind's base and a number.
+func writeCustomerRow(b *strings.Builder, k customerKind, r models.CustomerRow, aux models.AuxLookup, badges rowBadges) {
+	esc := template.HTMLEscapeString
+	id := strconv.FormatInt(r.ID, 10)
+	b.WriteString(`<tr><td class="col-check"><input type="checkbox" name="id" value="` + id + `" aria-label="` + esc(r.Name) + `"></td>`)
+	b.WriteString(`<td class="mono hide-sm">` + esc(r.Code) + `</td>`)
+	b.WriteString(`<td><a href="` + k.base + "/" + id + `" class="row-link">` + esc(r.Name) + `</a>`)
+	switch r.Status {
+	case "inactive":
+		b.WriteString(` <span class="badge badge-muted">` + esc(badges.Inactive) + `</span>`)
+	case "converted":
+		b.WriteString(` <span class="badge badge-ok">` + esc(badges.Converted) + `</span>`)
+	}
+	b.WriteString(`<div class="sub"><span class="mono show-sm">` + esc(r.Code) + ` · </span>` + esc(r.Phone) + `</div></td>`)
+	b.WriteString(`<td class="hide-sm">` + esc(aux.Name(r.IndustryID)) + `</td>`)
+	b.WriteString(`<td class="hide-sm">` + esc(aux.Name(r.GradeID)) + `</td>`)
+	b.WriteString(`<td class="hide-md">` + esc(aux.Name(r.RegionID)) + `</td>`)
+	b.WriteString(`<td class="hide-md">`)
+	if stage := aux.Name(r.StageID); stage != "" {
+		b.WriteString(`<span class="badge">` + esc(stage) + `</span>`)
+	}
+	b.WriteString(`</td><td class="hide-sm">` + esc(r.PrimaryContact) + `</td>`)
+	b.WriteString(`<td>` + esc(r.LastActivityDate) + `</td><td>` + esc(r.OwnerName) + `</td></tr>`)
 }
 
 // filterSelect is a category filter: its query parameter, the message key of
@@ -164,9 +188,9 @@ var customerListFilters = []struct {
 // the request's query string, owners the users a manager may filter by and
 // hand records to (nil for a salesperson).
 func newCustomerListData(k customerKind, f models.CustomerFilter, res models.CustomerPage, query url.Values,
-	aux models.AuxLookup, owners []models.User, manager bool) *customerListData {
+	aux models.AuxLookup, owners []models.User, manager bool, badges rowBadges) *customerListData {
 	d := &customerListData{K: k, Filter: f, Result: res, Sorts: models.CustomerSortKeys, Manager: manager,
-		Rows: make([]customerListRow, len(res.Rows)), Selects: make([]filterSelect, len(customerListFilters)),
+		Rows: make([]template.HTML, len(res.Rows)), Selects: make([]filterSelect, len(customerListFilters)),
 		Heads: make(map[string]sortHead, len(customerSortHeads))}
 	for _, h := range customerSortHeads {
 		active := f.Sort == h[0]
@@ -177,11 +201,11 @@ func newCustomerListData(k customerKind, f models.CustomerFilter, res models.Cus
 		d.Heads[h[0]] = sortHead{Label: h[1], Class: h[2], Active: active, Desc: f.Desc,
 			URL: k.base + "?" + views.WithQuery(query, "sort", h[0], "dir", dir, "page", "")}
 	}
+	var sb strings.Builder
 	for i, r := range res.Rows {
-		d.Rows[i] = customerListRow{ID: r.ID, URL: k.base + "/" + strconv.FormatInt(r.ID, 10), Code: r.Code, Name: r.Name,
-			Phone: r.Phone, Inactive: r.Status == "inactive", Converted: r.Status == "converted",
-			Industry: aux.Name(r.IndustryID), Grade: aux.Name(r.GradeID), Region: aux.Name(r.RegionID), Stage: aux.Name(r.StageID),
-			PrimaryContact: r.PrimaryContact, LastActivityDate: r.LastActivityDate, OwnerName: r.OwnerName}
+		sb.Reset()
+		writeCustomerRow(&sb, k, r, aux, badges)
+		d.Rows[i] = template.HTML(sb.String())
 	}
 	for i, cf := range customerListFilters {
 		v := cf.value(f)
@@ -214,7 +238,8 @@ func (s *Server) listCustomers(c *gin.Context, k customerKind) {
 		}
 	}
 	p := s.newPage(c, s.t(c, k.Key("list.title")), k.nav, nil)
-	p.Data = newCustomerListData(k, f, res, p.Query, p.Aux, owners, a.IsManager())
+	p.Data = newCustomerListData(k, f, res, p.Query, p.Aux, owners, a.IsManager(),
+		rowBadges{Inactive: s.t(c, "status.inactive"), Converted: s.t(c, "status.converted")})
 	if isFragment(c) && c.GetHeader("HX-Target") == "results" {
 		s.renderBlock(c, http.StatusOK, "customers/list", "results", p)
 		return
