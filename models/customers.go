@@ -106,15 +106,15 @@ func (f CustomerFilter) where(actor Actor) (string, []any) {
 		conds = append(conds, "c.owner_id = ?")
 		args = append(args, actor.ID)
 	}
-	for _, p := range []struct {
-		col string
-		v   int64
-	}{{"c.industry_id", f.IndustryID}, {"c.source_id", f.SourceID}, {"c.grade_id", f.GradeID},
-		{"c.region_id", f.RegionID}, {"c.stage_id", f.StageID}, {"c.owner_id", f.OwnerID}} {
-		if p.v != 0 {
-			conds = append(conds, p.col+" = ?")
-			args = append(args, p.v)
+	for _, c := range f.categories() {
+		if c.id != 0 {
+			conds = append(conds, c.column+" = ?")
+			args = append(args, c.id)
 		}
+	}
+	if f.OwnerID != 0 {
+		conds = append(conds, "c.owner_id = ?")
+		args = append(args, f.OwnerID)
 	}
 	if f.TraitID != 0 {
 		conds = append(conds, "EXISTS (SELECT 1 FROM customer_traits t WHERE t.customer_id = c.id AND t.item_id = ?)")
@@ -150,6 +150,19 @@ func (f CustomerFilter) where(actor Actor) (string, []any) {
 	return strings.Join(conds, " AND "), args
 }
 
+// categoryFilter is one category condition of a filter: the column it
+// tests, its dimension in customer_counts (migration 0007) and the item id
+// asked for (0: any).
+type categoryFilter struct {
+	column, dim string
+	id          int64
+}
+
+func (f CustomerFilter) categories() []categoryFilter {
+	return []categoryFilter{{"c.industry_id", "industry", f.IndustryID}, {"c.source_id", "source", f.SourceID},
+		{"c.grade_id", "grade", f.GradeID}, {"c.region_id", "region", f.RegionID}, {"c.stage_id", "stage", f.StageID}}
+}
+
 // countKey names the counter of customer_counts (migration 0007) that holds
 // the total of f for actor, when there is one: every record, or one category,
 // of every owner or of one. Other filters (text, trait, status, several
@@ -165,10 +178,7 @@ func (f CustomerFilter) countKey(actor Actor) (owner int64, dim string, value in
 		}
 		owner = actor.ID
 	}
-	for _, c := range []struct {
-		dim string
-		id  int64
-	}{{"industry", f.IndustryID}, {"grade", f.GradeID}, {"region", f.RegionID}, {"source", f.SourceID}, {"stage", f.StageID}} {
+	for _, c := range f.categories() {
 		if c.id == 0 {
 			continue
 		}
