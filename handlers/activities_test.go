@@ -66,7 +66,7 @@ func newActWorld(t *testing.T) *actWorld {
 		t.Fatal(err)
 	}
 	w.activity, w.plan = a.ID, a.NextPlanID
-	o := &models.Opportunity{Name: "年度设备采购", CustomerID: w.mine, AmountFen: 12_000_000, Probability: 30}
+	o := &models.Opportunity{Name: "年度设备采购", CustomerID: w.mine, AmountFen: 12_000_000, Probability: 30, ExpectedClose: "2026-12-31"}
 	if err := w.db.SaveOpportunity(ctx, zhang, o); err != nil {
 		t.Fatal(err)
 	}

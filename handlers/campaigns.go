@@ -12,6 +12,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"keyuan/models"
+	"keyuan/sheet"
 )
 
 // campaignAccess stops service staff, who have no campaign screens.
@@ -564,10 +565,10 @@ func (s *Server) exportCampaigns(c *gin.Context) {
 		return
 	}
 	for _, m := range list {
-		if err = w.WriteRow(m.Code, m.Name, aux.Name(m.TypeID), m.StartDate, m.EndDate, m.Place, models.FormatFen(m.Budget), m.OwnerName,
-			s.t(c, "campaign.status."+m.Status), strconv.Itoa(m.TargetCount), strconv.Itoa(m.NotifiedSum), strconv.Itoa(m.AttendedSum),
-			fmt.Sprintf("%.1f%%", m.ResponseRate()), fmt.Sprintf("%.1f%%", m.AttendanceRate()), models.FormatFen(m.ActualCost),
-			models.FormatFen(m.CostPerAttendee()), strconv.Itoa(m.Leads), strconv.Itoa(m.Opps), m.Summary); err != nil {
+		if err = w.WriteValues(m.Code, m.Name, aux.Name(m.TypeID), sheet.Date(m.StartDate), sheet.Date(m.EndDate), m.Place,
+			sheet.Money(m.Budget), m.OwnerName, s.t(c, "campaign.status."+m.Status), m.TargetCount, m.NotifiedSum,
+			m.AttendedSum, sheet.Percent(m.ResponseRate()/100), sheet.Percent(m.AttendanceRate()/100),
+			sheet.Money(m.ActualCost), sheet.Money(m.CostPerAttendee()), m.Leads, m.Opps, m.Summary); err != nil {
 			break
 		}
 	}

@@ -9,6 +9,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"keyuan/models"
+	"keyuan/sheet"
 )
 
 func contactFilterFrom(q url.Values) models.ContactFilter {
@@ -58,7 +59,8 @@ func (s *Server) exportContacts(c *gin.Context) {
 		if r.IsPrimary {
 			primary = yes
 		}
-		return w.WriteRow(r.Name, r.Title, r.Mobile, r.Phone, r.Email, r.Birthday, primary, r.CustomerCode, r.CustomerName, r.OwnerName)
+		return w.WriteValues(r.Name, r.Title, r.Mobile, r.Phone, r.Email, sheet.Date(r.Birthday), primary, r.CustomerCode,
+			r.CustomerName, r.OwnerName)
 	})
 	s.finishDownload(w, "contacts", err)
 }

@@ -78,9 +78,10 @@ func (s *Server) writeCustomers(c *gin.Context, k customerKind, f models.Custome
 		return
 	}
 	err = s.db.EachCustomer(ctx, actor(c), f, func(cu *models.Customer) error {
-		return w.WriteRow(cu.Code, cu.Name, cu.ShortName, aux.Name(cu.IndustryID), aux.Name(cu.SourceID),
+		return w.WriteValues(cu.Code, cu.Name, cu.ShortName, aux.Name(cu.IndustryID), aux.Name(cu.SourceID),
 			aux.Name(cu.GradeID), aux.Name(cu.RegionID), aux.Name(cu.StageID), auxNames(aux, cu.TraitIDs), cu.Address, cu.Phone,
-			cu.Email, cu.Website, cu.OwnerName, s.t(c, "status."+cu.Status), cu.LastActivityDate, cu.LastActivityContent, cu.Notes)
+			cu.Email, cu.Website, cu.OwnerName, s.t(c, "status."+cu.Status), sheet.Date(cu.LastActivityDate),
+			cu.LastActivityContent, cu.Notes)
 	})
 	s.finishDownload(w, "customers", err)
 }

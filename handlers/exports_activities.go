@@ -1,11 +1,10 @@
 package handlers
 
 import (
-	"strconv"
-
 	"github.com/gin-gonic/gin"
 
 	"keyuan/models"
+	"keyuan/sheet"
 )
 
 func (s *Server) exportActivities(c *gin.Context) {
@@ -26,8 +25,9 @@ func (s *Server) exportActivities(c *gin.Context) {
 		return
 	}
 	err = s.db.EachActivity(c.Request.Context(), actor(c), f, func(a *models.Activity, competitors string) error {
-		return w.WriteRow(a.Code, a.Date, a.StartTime, a.EndTime, a.OwnerName, a.CustomerName, a.ContactName, aux.Name(a.MethodID),
-			aux.Name(a.StageID), a.Subject, a.Content, a.Result, competitors, a.NextSubject, a.NextDate, a.NextTime)
+		return w.WriteValues(a.Code, sheet.Date(a.Date), sheet.Clock(a.StartTime), sheet.Clock(a.EndTime), a.OwnerName,
+			a.CustomerName, a.ContactName, aux.Name(a.MethodID), aux.Name(a.StageID), a.Subject, a.Content, a.Result,
+			competitors, a.NextSubject, sheet.Date(a.NextDate), sheet.Clock(a.NextTime))
 	})
 	s.finishDownload(w, "activities", err)
 }
@@ -50,8 +50,8 @@ func (s *Server) exportPlans(c *gin.Context) {
 		return
 	}
 	err = s.db.EachPlan(c.Request.Context(), actor(c), f, func(p *models.Plan) error {
-		return w.WriteRow(p.Code, p.Date, p.Time, p.OwnerName, p.CustomerName, p.ContactName, aux.Name(p.MethodID), p.Subject,
-			p.Content, s.t(c, "plan.status."+p.Status), s.t(c, "plan.origin."+p.Origin))
+		return w.WriteValues(p.Code, sheet.Date(p.Date), sheet.Clock(p.Time), p.OwnerName, p.CustomerName, p.ContactName,
+			aux.Name(p.MethodID), p.Subject, p.Content, s.t(c, "plan.status."+p.Status), s.t(c, "plan.origin."+p.Origin))
 	})
 	s.finishDownload(w, "plans", err)
 }
@@ -80,8 +80,9 @@ func (s *Server) exportOpportunities(c *gin.Context) {
 		return
 	}
 	for _, o := range list {
-		if err = w.WriteRow(o.Code, o.Name, o.CustomerName, models.FormatFen(o.AmountFen), o.ExpectedClose, aux.Name(o.StageID),
-			strconv.Itoa(o.Probability)+"%", o.OwnerName, s.t(c, "opportunity.status."+o.Status), o.CloseReason, o.Notes); err != nil {
+		if err = w.WriteValues(o.Code, o.Name, o.CustomerName, sheet.Money(o.AmountFen), sheet.Date(o.ExpectedClose),
+			aux.Name(o.StageID), sheet.Percent(float64(o.Probability)/100), o.OwnerName,
+			s.t(c, "opportunity.status."+o.Status), o.CloseReason, o.Notes); err != nil {
 			break
 		}
 	}

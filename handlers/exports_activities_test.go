@@ -2,8 +2,11 @@ package handlers
 
 import (
 	"encoding/csv"
+	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/xuri/excelize/v2"
 
 	"keyuan/models"
 )
@@ -52,5 +55,46 @@ func TestServiceExportsFollowRowRules(t *testing.T) {
 	}
 	if len(rows)-1 != len(models.SeedArticles) {
 		t.Fatalf("%d articles exported, %d in the base", len(rows)-1, len(models.SeedArticles))
+	}
+}
+
+// TestOpportunityExportTypedCells: amounts, probabilities and dates in the
+// XLSX export are numbers and dates with formats, not text like "12,800.50"
+// or "60%", so a spreadsheet can add and sort them.
+func TestOpportunityExportTypedCells(t *testing.T) {
+	w := newActWorld(t)
+	res := w.login("zhang").get("/opportunities/export.xlsx")
+	f, err := excelize.OpenReader(strings.NewReader(res.Body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	sh := f.GetSheetName(0)
+	rows, err := f.GetRows(sh)
+	if err != nil || len(rows) < 2 {
+		t.Fatalf("%d rows, %v", len(rows), err)
+	}
+	for _, col := range []struct{ cell, format string }{{"D2", "#,##0.00"}, {"E2", "yyyy-mm-dd"}, {"G2", "0.0%"}} {
+		raw, err := f.GetCellValue(sh, col.cell, excelize.Options{RawCellValue: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := strconv.ParseFloat(raw, 64); err != nil {
+			t.Errorf("%s holds %q, not a number", col.cell, raw)
+		}
+		id, err := f.GetCellStyle(sh, col.cell)
+		if err != nil {
+			t.Fatal(err)
+		}
+		st, err := f.GetStyle(id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if st.CustomNumFmt == nil || *st.CustomNumFmt != col.format {
+			t.Errorf("%s format %v, want %s", col.cell, st.CustomNumFmt, col.format)
+		}
+	}
+	if panes, err := f.GetPanes(sh); err != nil || !panes.Freeze {
+		t.Errorf("header not frozen: %+v %v", panes, err)
 	}
 }

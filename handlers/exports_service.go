@@ -1,12 +1,12 @@
 package handlers
 
 import (
-	"strconv"
 	"time"
 
 	"github.com/gin-gonic/gin"
 
 	"keyuan/models"
+	"keyuan/sheet"
 )
 
 // exportIssues downloads an issue list (its view and filters), under the
@@ -28,15 +28,18 @@ func (s *Server) exportIssues(c *gin.Context) {
 		"field.due_at", "field.resolved_at", "field.article")...); err != nil {
 		return
 	}
-	local := func(stamp string) string {
+	local := func(stamp string) any {
+		if stamp == "" {
+			return nil
+		}
 		t, err := time.Parse(time.RFC3339, stamp)
 		if err != nil {
 			return stamp
 		}
-		return t.In(s.cfg.Location).Format("2006-01-02 15:04")
+		return sheet.DateTime(t.In(s.cfg.Location))
 	}
 	err = s.db.EachIssue(c.Request.Context(), actor(c), f, func(i *models.Issue) error {
-		return w.WriteRow(i.Code, i.CustomerName, i.ContactName, local(i.ReportedAt), s.t(c, "issue.channel."+i.Channel),
+		return w.WriteValues(i.Code, i.CustomerName, i.ContactName, local(i.ReportedAt), s.t(c, "issue.channel."+i.Channel),
 			aux.Name(i.TypeID), s.t(c, "issue.priority."+i.Priority), i.Subject, i.Description, i.AssigneeName,
 			s.t(c, "issue.status."+i.Status), local(i.DueAt), local(i.ResolvedAt), i.ArticleCode)
 	})
@@ -62,8 +65,8 @@ func (s *Server) exportArticles(c *gin.Context) {
 		return
 	}
 	err = s.db.EachArticle(c.Request.Context(), f, func(a *models.Article) error {
-		return w.WriteRow(a.Code, a.Title, a.Symptom, a.Solution, aux.Name(a.CategoryID), a.Keywords, a.SourceIssueCode,
-			strconv.Itoa(a.Views), strconv.Itoa(a.Helped))
+		return w.WriteValues(a.Code, a.Title, a.Symptom, a.Solution, aux.Name(a.CategoryID), a.Keywords, a.SourceIssueCode,
+			a.Views, a.Helped)
 	})
 	s.finishDownload(w, "articles", err)
 }

@@ -506,7 +506,7 @@ func (s *Server) importReport(c *gin.Context) {
 	}
 	_ = w.WriteRow(s.t(c, "import.report.row"), s.t(c, "import.report.outcome"), s.t(c, "import.report.reason"))
 	for _, r := range results {
-		_ = w.WriteRow(strconv.Itoa(r.Row), s.t(c, "import.outcome."+r.Outcome), s.importReason(c, r.Reason))
+		_ = w.WriteValues(r.Row, s.t(c, "import.outcome."+r.Outcome), s.importReason(c, r.Reason))
 	}
 	if err := w.Close(); err != nil {
 		s.log.Error("import report", "err", err)

@@ -258,7 +258,7 @@ func (f reportFormatter) value(col models.ReportColumn, v any) any {
 	case models.TypeFloat:
 		return math.Round(toFloat(v)*100) / 100
 	case models.TypeMoney:
-		return math.Round(toFloat(v)) / 100
+		return sheet.Money(math.Round(toFloat(v)))
 	case models.TypePercent:
 		return math.Round(toFloat(v)*10) / 10
 	}

@@ -283,7 +283,12 @@ func TestWriteValues(t *testing.T) {
 		}
 		got := readAll(t, r)
 		r.Close()
+		// CSV defuses formulas with an apostrophe; an XLSX string cell is
+		// never evaluated, so it keeps the text as it is.
 		want := []string{`'=HYPERLINK("x")`, "12", "-3", "1.5", "", "' +1"}
+		if f == XLSX {
+			want = []string{`=HYPERLINK("x")`, "12", "-3", "1.5", "", "+1"} // the reader trims cells
+		}
 		if len(got) != 1 || strings.Join(got[0], "|") != strings.Join(want, "|") {
 			t.Errorf("%s: %q, want %q", f, got, want)
 		}
