@@ -283,11 +283,12 @@ func TestWriteValues(t *testing.T) {
 		}
 		got := readAll(t, r)
 		r.Close()
-		// CSV defuses formulas with an apostrophe; an XLSX string cell is
-		// never evaluated, so it keeps the text as it is.
-		want := []string{`'=HYPERLINK("x")`, "12", "-3", "1.5", "", "' +1"}
-		if f == XLSX {
-			want = []string{`=HYPERLINK("x")`, "12", "-3", "1.5", "", "+1"} // the reader trims cells
+		// CSV defuses formulas with an apostrophe, which the reader takes
+		// off again; an XLSX string cell is never evaluated, so it keeps
+		// the text as it is. The reader trims cells.
+		want := []string{`=HYPERLINK("x")`, "12", "-3", "1.5", "", "+1"}
+		if f == CSV && !bytes.Contains(buf.Bytes(), []byte(`,' +1`)) {
+			t.Errorf("the CSV does not defuse ' +1: %s", buf.Bytes())
 		}
 		if len(got) != 1 || strings.Join(got[0], "|") != strings.Join(want, "|") {
 			t.Errorf("%s: %q, want %q", f, got, want)
