@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strconv"
+	"strings"
 
 	"github.com/gin-gonic/gin"
 
@@ -114,7 +115,7 @@ func (s *Server) importUpload(c *gin.Context) {
 	}
 	header := r.Header()
 	job := &models.ImportJob{Kind: kind, FileName: truncate(filepath.Base(fh.Filename), 200), Path: path, Format: string(format),
-		Sheet: r.Sheet, Sheets: r.Sheets, Encoding: r.Encoding, Header: header,
+		Sheet: r.Sheet, HeaderLine: r.HeaderLine, Sheets: r.Sheets, Encoding: r.Encoding, Header: header,
 		Mapping: models.GuessMapping(kind, header), MatchBy: []string{"code", "name", "phone", "email"}}
 	r.Close()
 	if kind == "contact" {
@@ -180,6 +181,36 @@ type importMapData struct {
 	Fields   []models.ImportField
 	Samples  []string
 	MatchOpt []string
+	Lines    []headerChoice // lines that could be the header
+}
+
+// headerChoice is a line offered as the header row, shown by its first cells.
+type headerChoice struct {
+	Line int
+	Text string
+}
+
+// headerChoices lists the first non-blank lines of the job's file.
+func headerChoices(job *models.ImportJob) []headerChoice {
+	r, err := sheet.Open(job.Path, sheet.Format(job.Format), job.Sheet, sheet.DefaultLimits)
+	if err != nil {
+		return nil
+	}
+	defer r.Close()
+	var out []headerChoice
+	for _, cand := range r.Candidates {
+		if len(out) == 10 {
+			break
+		}
+		var cells []string
+		for _, c := range cand.Cells {
+			if c != "" && len(cells) < 4 {
+				cells = append(cells, truncate(c, 20))
+			}
+		}
+		out = append(out, headerChoice{Line: cand.Line, Text: strings.Join(cells, " | ")})
+	}
+	return out
 }
 
 func (s *Server) renderImportMap(c *gin.Context, status int, job *models.ImportJob, errs fieldErrors) {
@@ -190,6 +221,7 @@ func (s *Server) renderImportMap(c *gin.Context, status int, job *models.ImportJ
 	if rows, err := jobs.Preview(c.Request.Context(), s.db, actor(c), job, 1); err == nil && len(rows) > 0 {
 		data.Samples = rows[0].Cells
 	}
+	data.Lines = headerChoices(job)
 	p := s.newPage(c, s.t(c, "import.map.title"), "import", data)
 	p.Errors = errs
 	s.render(c, status, "imports/map", p)
@@ -226,7 +258,24 @@ func (s *Server) importMap(c *gin.Context) {
 			s.renderImportMap(c, http.StatusUnprocessableEntity, job, fieldErrors{"sheet": jobs.ProblemKey(err)})
 			return
 		}
-		job.Sheet, job.Header = r.Sheet, r.Header()
+		job.Sheet, job.Header, job.HeaderLine = r.Sheet, r.Header(), r.HeaderLine
+		job.Mapping = models.GuessMapping(job.Kind, job.Header)
+		r.Close()
+		if err := s.db.SaveImportSetup(c.Request.Context(), actor(c), job); err != nil {
+			s.fail(c, err)
+			return
+		}
+		redirect(c, fmt.Sprintf("/import/%d/map", job.ID))
+		return
+	}
+	if hl, err := strconv.Atoi(c.PostForm("header_line")); err == nil && hl != job.HeaderLine {
+		// Another header row, as the person chose it: read it and guess again.
+		r, err := sheet.OpenAt(job.Path, sheet.Format(job.Format), job.Sheet, hl, sheet.DefaultLimits)
+		if err != nil || hl < 1 {
+			s.renderImportMap(c, http.StatusUnprocessableEntity, job, fieldErrors{"header_line": "import.header_line.bad"})
+			return
+		}
+		job.Header, job.HeaderLine = r.Header(), r.HeaderLine
 		job.Mapping = models.GuessMapping(job.Kind, job.Header)
 		r.Close()
 		if err := s.db.SaveImportSetup(c.Request.Context(), actor(c), job); err != nil {

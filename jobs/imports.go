@@ -294,27 +294,34 @@ func eachSpooled(path string, fn func(line int, row []string) error) error {
 
 // eachRow opens the job's file and calls fn for every data row.
 func eachRow(job *models.ImportJob, fn func(line int, row []string, r *sheet.Reader) error) error {
-	r, err := sheet.Open(job.Path, sheet.Format(job.Format), job.Sheet, sheet.DefaultLimits)
+	_, err := eachRowCounted(job, fn)
+	return err
+}
+
+// eachRowCounted is eachRow that also tells how many cells the reader filled
+// from merged cells.
+func eachRowCounted(job *models.ImportJob, fn func(line int, row []string, r *sheet.Reader) error) (merged int, err error) {
+	r, err := sheet.OpenAt(job.Path, sheet.Format(job.Format), job.Sheet, job.HeaderLine, sheet.DefaultLimits)
 	if err != nil {
-		return err
+		return 0, err
 	}
 	defer r.Close()
 	for {
 		row, err := r.Next()
 		if err == io.EOF {
-			return nil
+			return r.Merged, nil
 		}
 		if err != nil {
-			return err
+			return r.Merged, err
 		}
 		if err := fn(r.Line(), row, r); err != nil {
-			return err
+			return r.Merged, err
 		}
 	}
 }
 
 // Scan reads a whole file for the wizard: how many rows, and the distinct
-// values of every mapped category column.
+// values of every mapped category column. It sets job.MergedCells.
 func Scan(job *models.ImportJob) (rows int, values map[string][]string, err error) {
 	values = map[string][]string{}
 	seen := map[string]map[string]bool{}
@@ -325,7 +332,7 @@ func Scan(job *models.ImportJob) (rows int, values map[string][]string, err erro
 			seen[key] = map[string]bool{}
 		}
 	}
-	err = eachRow(job, func(line int, row []string, r *sheet.Reader) error {
+	job.MergedCells, err = eachRowCounted(job, func(line int, row []string, r *sheet.Reader) error {
 		rows++
 		for i, f := range cols {
 			if i >= len(row) || row[i] == "" {

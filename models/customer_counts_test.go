@@ -95,12 +95,17 @@ func TestListTotalsFromCounters(t *testing.T) {
 
 	// An existing database gets its counters from the migration's backfill.
 	for _, stmt := range []string{`DROP TRIGGER customers_count_insert`, `DROP TRIGGER customers_count_delete`,
-		`DROP TRIGGER customers_count_update`, `DROP TABLE customer_counts`, `DELETE FROM schema_version WHERE version = 7`} {
+		`DROP TRIGGER customers_count_update`, `DROP TABLE customer_counts`} {
 		if _, err := e.db.Write.ExecContext(e.ctx, stmt); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if err := e.db.migrate(e.ctx); err != nil {
+	// Run migration 7 again on its own: later migrations are in place.
+	all, err := loadMigrations()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.db.Write.ExecContext(e.ctx, all[6].sql); err != nil {
 		t.Fatal(err)
 	}
 	e.compareTotals()

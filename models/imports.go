@@ -25,6 +25,8 @@ type ImportJob struct {
 	Path          string
 	Format        string
 	Sheet         string
+	HeaderLine    int // 1-based line of the header; 0 before the file was read
+	MergedCells   int // cells filled from merged cells above them
 	Sheets        []string
 	Encoding      string
 	Header        []string
@@ -83,14 +85,15 @@ type ImportResult struct {
 
 const importColumns = `j.id, j.kind, j.file_name, j.path, j.format, j.sheet, j.sheets, j.encoding, j.header, j.mapping, j.value_map,
 	j.dup_mode, j.match_by, j.status, j.total, j.processed, j.created, j.updated, j.skipped, j.failed, j.error,
-	COALESCE(j.started_at, ''), COALESCE(j.finished_at, ''), j.created_at, j.created_by, u.display_name`
+	COALESCE(j.started_at, ''), COALESCE(j.finished_at, ''), j.created_at, j.created_by, u.display_name,
+	j.header_line, j.merged_cells`
 
 func scanImportJob(row interface{ Scan(...any) error }) (*ImportJob, error) {
 	var j ImportJob
 	var sheets, header, mapping, values, match string
 	err := row.Scan(&j.ID, &j.Kind, &j.FileName, &j.Path, &j.Format, &j.Sheet, &sheets, &j.Encoding, &header, &mapping, &values,
 		&j.DupMode, &match, &j.Status, &j.Total, &j.Processed, &j.Created, &j.Updated, &j.Skipped, &j.Failed, &j.Error,
-		&j.StartedAt, &j.FinishedAt, &j.CreatedAt, &j.CreatedBy, &j.CreatedByName)
+		&j.StartedAt, &j.FinishedAt, &j.CreatedAt, &j.CreatedBy, &j.CreatedByName, &j.HeaderLine, &j.MergedCells)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, ErrNotFound
 	}
@@ -122,10 +125,11 @@ func mustJSON(v any) string {
 // CreateImportJob records a new upload as a draft.
 func (db *DB) CreateImportJob(ctx context.Context, actor Actor, j *ImportJob) error {
 	now := db.nowStamp()
-	res, err := db.Write.ExecContext(ctx, `INSERT INTO import_jobs (kind, file_name, path, format, sheet, sheets, encoding, header,
-		mapping, match_by, status, created_at, created_by, updated_at, updated_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'draft', ?, ?, ?, ?)`,
-		j.Kind, j.FileName, j.Path, j.Format, j.Sheet, mustJSON(j.Sheets), j.Encoding, mustJSON(j.Header), mustJSON(j.Mapping),
-		mustJSON(j.MatchBy), now, actor.ID, now, actor.ID)
+	res, err := db.Write.ExecContext(ctx, `INSERT INTO import_jobs (kind, file_name, path, format, sheet, header_line, sheets,
+		encoding, header, mapping, match_by, status, created_at, created_by, updated_at, updated_by)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'draft', ?, ?, ?, ?)`,
+		j.Kind, j.FileName, j.Path, j.Format, j.Sheet, j.HeaderLine, mustJSON(j.Sheets), j.Encoding, mustJSON(j.Header),
+		mustJSON(j.Mapping), mustJSON(j.MatchBy), now, actor.ID, now, actor.ID)
 	if err != nil {
 		return err
 	}
@@ -174,11 +178,11 @@ func (db *DB) ImportJobs(ctx context.Context, actor Actor, limit int) ([]ImportJ
 // SaveImportSetup stores the wizard's choices; only a job not yet started
 // can change. Status becomes ready.
 func (db *DB) SaveImportSetup(ctx context.Context, actor Actor, j *ImportJob) error {
-	res, err := db.Write.ExecContext(ctx, `UPDATE import_jobs SET sheet = ?, header = ?, mapping = ?, value_map = ?, dup_mode = ?,
-		match_by = ?, total = ?, status = 'ready', updated_at = ?, updated_by = ?
+	res, err := db.Write.ExecContext(ctx, `UPDATE import_jobs SET sheet = ?, header_line = ?, merged_cells = ?, header = ?,
+		mapping = ?, value_map = ?, dup_mode = ?, match_by = ?, total = ?, status = 'ready', updated_at = ?, updated_by = ?
 		WHERE id = ? AND status IN ('draft', 'ready') AND (created_by = ? OR ? = 'admin')`,
-		j.Sheet, mustJSON(j.Header), mustJSON(j.Mapping), mustJSON(j.Values), j.DupMode, mustJSON(j.MatchBy), j.Total,
-		db.nowStamp(), actor.ID, j.ID, actor.ID, string(actor.Role))
+		j.Sheet, j.HeaderLine, j.MergedCells, mustJSON(j.Header), mustJSON(j.Mapping), mustJSON(j.Values), j.DupMode,
+		mustJSON(j.MatchBy), j.Total, db.nowStamp(), actor.ID, j.ID, actor.ID, string(actor.Role))
 	if err != nil {
 		return err
 	}
