@@ -1,12 +1,14 @@
 package handlers
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -126,6 +128,20 @@ func (s *Server) importUpload(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
+	// Parse the whole file once, now; the next steps read what is staged.
+	if err := jobs.Stage(c.Request.Context(), s.db, actor(c), job); err != nil {
+		if derr := s.db.DeleteDraftImportJob(context.Background(), job.ID); derr != nil {
+			s.log.Error("delete unstaged import", "job", job.ID, "err", derr)
+		}
+		os.Remove(path)
+		var p *sheet.Problem
+		if errors.As(err, &p) {
+			s.renderImportUpload(c, http.StatusUnprocessableEntity, kind, fieldErrors{"file": jobs.ProblemKey(err)})
+			return
+		}
+		s.fail(c, err)
+		return
+	}
 	redirect(c, fmt.Sprintf("/import/%d/map", job.ID))
 }
 
@@ -190,18 +206,15 @@ type headerChoice struct {
 	Text string
 }
 
-// headerChoices lists the first non-blank lines of the job's file.
-func headerChoices(job *models.ImportJob) []headerChoice {
-	r, err := sheet.Open(job.Path, sheet.Format(job.Format), job.Sheet, sheet.DefaultLimits)
+// headerChoices lists the first non-blank lines of the job's upload.
+func (s *Server) headerChoices(ctx context.Context, job *models.ImportJob) []headerChoice {
+	lines, err := s.db.FirstStagedLines(ctx, job.ID, 10)
 	if err != nil {
+		s.log.Error("staged lines", "job", job.ID, "err", err)
 		return nil
 	}
-	defer r.Close()
 	var out []headerChoice
-	for _, cand := range r.Candidates {
-		if len(out) == 10 {
-			break
-		}
+	for _, cand := range lines {
 		var cells []string
 		for _, c := range cand.Cells {
 			if c != "" && len(cells) < 4 {
@@ -221,7 +234,7 @@ func (s *Server) renderImportMap(c *gin.Context, status int, job *models.ImportJ
 	if rows, err := jobs.Preview(c.Request.Context(), s.db, actor(c), job, 1); err == nil && len(rows) > 0 {
 		data.Samples = rows[0].Cells
 	}
-	data.Lines = headerChoices(job)
+	data.Lines = s.headerChoices(c.Request.Context(), job)
 	p := s.newPage(c, s.t(c, "import.map.title"), "import", data)
 	p.Errors = errs
 	s.render(c, status, "imports/map", p)
@@ -252,32 +265,36 @@ func (s *Server) importMap(c *gin.Context) {
 	}
 	errs := fieldErrors{}
 	if sh := c.PostForm("sheet"); job.Format == "xlsx" && sh != "" && sh != job.Sheet {
-		// Another sheet: read its header and guess again.
-		r, err := sheet.Open(job.Path, sheet.XLSX, sh, sheet.DefaultLimits)
-		if err != nil {
-			s.renderImportMap(c, http.StatusUnprocessableEntity, job, fieldErrors{"sheet": jobs.ProblemKey(err)})
+		// Another sheet: parse it, find its header and guess again.
+		if !slices.Contains(job.Sheets, sh) {
+			s.renderImportMap(c, http.StatusUnprocessableEntity, job, fieldErrors{"sheet": "import.problem.no_sheet"})
 			return
 		}
-		job.Sheet, job.Header, job.HeaderLine = r.Sheet, r.Header(), r.HeaderLine
-		job.Mapping = models.GuessMapping(job.Kind, job.Header)
-		r.Close()
-		if err := s.db.SaveImportSetup(c.Request.Context(), actor(c), job); err != nil {
-			s.fail(c, err)
+		job.Sheet = sh
+		if err := jobs.Stage(c.Request.Context(), s.db, actor(c), job); err != nil {
+			var p *sheet.Problem
+			if !errors.As(err, &p) {
+				s.fail(c, err)
+				return
+			}
+			s.renderImportMap(c, http.StatusUnprocessableEntity, job, fieldErrors{"sheet": jobs.ProblemKey(err)})
 			return
 		}
 		redirect(c, fmt.Sprintf("/import/%d/map", job.ID))
 		return
 	}
 	if hl, err := strconv.Atoi(c.PostForm("header_line")); err == nil && hl != job.HeaderLine {
-		// Another header row, as the person chose it: read it and guess again.
-		r, err := sheet.OpenAt(job.Path, sheet.Format(job.Format), job.Sheet, hl, sheet.DefaultLimits)
-		if err != nil || hl < 1 {
+		// Another header row, as the person chose it: name the columns
+		// from it and guess again.
+		ok, err := jobs.ChooseHeaderLine(c.Request.Context(), s.db, job, hl)
+		if err != nil {
+			s.fail(c, err)
+			return
+		}
+		if !ok {
 			s.renderImportMap(c, http.StatusUnprocessableEntity, job, fieldErrors{"header_line": "import.header_line.bad"})
 			return
 		}
-		job.Header, job.HeaderLine = r.Header(), r.HeaderLine
-		job.Mapping = models.GuessMapping(job.Kind, job.Header)
-		r.Close()
 		if err := s.db.SaveImportSetup(c.Request.Context(), actor(c), job); err != nil {
 			s.fail(c, err)
 			return
@@ -325,7 +342,7 @@ func (s *Server) importMap(c *gin.Context) {
 		s.renderImportMap(c, http.StatusUnprocessableEntity, job, errs)
 		return
 	}
-	rows, values, err := jobs.Scan(job)
+	rows, values, err := jobs.Scan(c.Request.Context(), s.db, job)
 	if err != nil {
 		s.renderImportMap(c, http.StatusUnprocessableEntity, job, fieldErrors{"form": jobs.ProblemKey(err)})
 		return

@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"net/url"
+	"os"
 	"strings"
 	"testing"
 
@@ -116,5 +117,50 @@ func TestImportChooseAnotherHeaderRow(t *testing.T) {
 	if res := c.post(fmt.Sprintf("/import/%d/map", id), url.Values{"header_line": {"99"}}); res.StatusCode != 422 ||
 		!strings.Contains(res.Body, "不能作为标题行") {
 		t.Errorf("a line past the end: %d", res.StatusCode)
+	}
+}
+
+// TestImportParsesTheUploadOnce: after the upload, the wizard and the import
+// read only the staged rows: with the file gone from the disk, the mapping
+// page, the preview and the run still work, and a finished job leaves no
+// staged rows behind.
+func TestImportParsesTheUploadOnce(t *testing.T) {
+	app := newTestApp(t)
+	c := app.login("admin")
+	id := importJobID(t, c.upload("customer", "a.csv", []byte("客户名称,电话\n华东机电,021-55550101\n北方物流,010-66667777\n")))
+	job, err := app.db.GetImportJob(context.Background(), models.Actor{Role: models.RoleAdmin}, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !job.Staged {
+		t.Fatal("the upload was not staged")
+	}
+	if err := os.Remove(job.Path); err != nil {
+		t.Fatal(err)
+	}
+	if res := c.get(fmt.Sprintf("/import/%d/map", id)); res.StatusCode != 200 || !strings.Contains(res.Body, "华东机电") {
+		t.Fatalf("map page without the file: %d", res.StatusCode)
+	}
+	form := url.Values{"dup_mode": {"skip"}, "match_by": {"name"}, "col0": {"name"}, "col1": {"phone"}}
+	if res := c.post(fmt.Sprintf("/import/%d/map", id), form); res.StatusCode != 303 {
+		t.Fatalf("map: %d: %s", res.StatusCode, res.Body)
+	}
+	if res := c.get(fmt.Sprintf("/import/%d/preview", id)); res.StatusCode != 200 || !strings.Contains(res.Body, "北方物流") {
+		t.Fatalf("preview without the file: %d", res.StatusCode)
+	}
+	if res := c.post(fmt.Sprintf("/import/%d/start", id), nil); res.StatusCode != 303 {
+		t.Fatalf("start: %d", res.StatusCode)
+	}
+	app.importer.Wait()
+	job, err = app.db.GetImportJob(context.Background(), models.Actor{Role: models.RoleAdmin}, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if job.Status != "done" || job.Created != 2 {
+		t.Fatalf("job %s, created %d (%s)", job.Status, job.Created, job.Error)
+	}
+	var left int
+	if err := app.db.Read.QueryRow(`SELECT COUNT(*) FROM import_rows WHERE job_id = ?`, id).Scan(&left); err != nil || left != 0 {
+		t.Errorf("%d staged rows left (%v)", left, err)
 	}
 }

@@ -307,7 +307,9 @@ func TestImportBadFiles(t *testing.T) {
 		{"binary", "a.csv", []byte{0x00, 0x01, 0xFF, 0xFE, 0x80, 0x81, 0x00, 0x9F}, true, "编码"},
 		{"not a workbook", "a.xlsx", []byte("PK\x03\x04 this is no zip"), true, "Excel"},
 		{"headers only", "a.csv", []byte("客户名称,电话\n"), false, "只有标题行"},
-		{"broken quoting", "a.csv", []byte("客户名称,电话\n\"未闭合的引号,123\n正常,456\n"), false, "引号"},
+		// The upload is parsed whole when it arrives, so a broken line is
+		// told at once.
+		{"broken quoting", "a.csv", []byte("客户名称,电话\n\"未闭合的引号,123\n正常,456\n"), true, "引号"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

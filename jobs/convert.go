@@ -77,7 +77,7 @@ func (c *Converter) item(field models.ImportField, v string) (int64, bool) {
 // against the reader's limits (rows read back from the spool passed already).
 func (c *Converter) Convert(row []string, r *sheet.Reader) (models.ImportRow, []string) {
 	var errs []string
-	if r != nil && r.CellTooLong(row) >= 0 {
+	if sheet.DefaultLimits.CellTooLong(row) >= 0 {
 		return models.ImportRow{}, []string{"import.err.cell_too_long"}
 	}
 	if c.job.Kind == "contact" {

@@ -154,7 +154,7 @@ func (im *Importer) runPhases(ctx context.Context, actor models.Actor, job *mode
 	spool := csv.NewWriter(bufio.NewWriterSize(spoolFile, 256<<10))
 	var failed []models.ImportResult
 	rows := 0
-	err = eachRow(job, func(line int, row []string, r *sheet.Reader) error {
+	err = eachRow(ctx, im.db, job, func(line int, row []string, r *sheet.Reader) error {
 		rows++
 		if _, errs := conv.Convert(row, r); len(errs) > 0 {
 			failed = append(failed, models.ImportResult{Row: line, Outcome: "failed", Reason: strings.Join(errs, ";")})
@@ -292,37 +292,37 @@ func eachSpooled(path string, fn func(line int, row []string) error) error {
 	}
 }
 
-// eachRow opens the job's file and calls fn for every data row.
-func eachRow(job *models.ImportJob, fn func(line int, row []string, r *sheet.Reader) error) error {
-	_, err := eachRowCounted(job, fn)
-	return err
-}
-
-// eachRowCounted is eachRow that also tells how many cells the reader filled
-// from merged cells.
-func eachRowCounted(job *models.ImportJob, fn func(line int, row []string, r *sheet.Reader) error) (merged int, err error) {
+// eachRow calls fn for every data row of the job: from the staged lines
+// when the upload was parsed into the database (every job since staging
+// exists), else from the file.
+func eachRow(ctx context.Context, db *models.DB, job *models.ImportJob, fn func(line int, row []string, r *sheet.Reader) error) error {
+	if job.Staged {
+		return db.EachStagedLine(ctx, job.ID, job.HeaderLine, func(l models.StagedLine) error {
+			return fn(l.Line, l.Cells, nil)
+		})
+	}
 	r, err := sheet.OpenAt(job.Path, sheet.Format(job.Format), job.Sheet, job.HeaderLine, sheet.DefaultLimits)
 	if err != nil {
-		return 0, err
+		return err
 	}
 	defer r.Close()
 	for {
 		row, err := r.Next()
 		if err == io.EOF {
-			return r.Merged, nil
+			return nil
 		}
 		if err != nil {
-			return r.Merged, err
+			return err
 		}
 		if err := fn(r.Line(), row, r); err != nil {
-			return r.Merged, err
+			return err
 		}
 	}
 }
 
-// Scan reads a whole file for the wizard: how many rows, and the distinct
-// values of every mapped category column. It sets job.MergedCells.
-func Scan(job *models.ImportJob) (rows int, values map[string][]string, err error) {
+// Scan reads a whole upload for the wizard: how many rows, and the distinct
+// values of every mapped category column.
+func Scan(ctx context.Context, db *models.DB, job *models.ImportJob) (rows int, values map[string][]string, err error) {
 	values = map[string][]string{}
 	seen := map[string]map[string]bool{}
 	cols := map[int]models.ImportField{}
@@ -332,7 +332,7 @@ func Scan(job *models.ImportJob) (rows int, values map[string][]string, err erro
 			seen[key] = map[string]bool{}
 		}
 	}
-	job.MergedCells, err = eachRowCounted(job, func(line int, row []string, r *sheet.Reader) error {
+	err = eachRow(ctx, db, job, func(line int, row []string, r *sheet.Reader) error {
 		rows++
 		for i, f := range cols {
 			if i >= len(row) || row[i] == "" {
@@ -372,7 +372,7 @@ func Preview(ctx context.Context, db *models.DB, actor models.Actor, job *models
 	}
 	var out []PreviewRow
 	stop := errors.New("enough")
-	err = eachRow(job, func(line int, row []string, r *sheet.Reader) error {
+	err = eachRow(ctx, db, job, func(line int, row []string, r *sheet.Reader) error {
 		_, errs := conv.Convert(row, r)
 		cells := make([]string, len(job.Header))
 		copy(cells, row)

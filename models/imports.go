@@ -26,7 +26,8 @@ type ImportJob struct {
 	Format        string
 	Sheet         string
 	HeaderLine    int // 1-based line of the header; 0 before the file was read
-	MergedCells   int // cells filled from merged cells above them
+	MergedCells   int  // cells filled from merged cells above them
+	Staged        bool // the file is parsed into import_rows
 	Sheets        []string
 	Encoding      string
 	Header        []string
@@ -86,14 +87,14 @@ type ImportResult struct {
 const importColumns = `j.id, j.kind, j.file_name, j.path, j.format, j.sheet, j.sheets, j.encoding, j.header, j.mapping, j.value_map,
 	j.dup_mode, j.match_by, j.status, j.total, j.processed, j.created, j.updated, j.skipped, j.failed, j.error,
 	COALESCE(j.started_at, ''), COALESCE(j.finished_at, ''), j.created_at, j.created_by, u.display_name,
-	j.header_line, j.merged_cells`
+	j.header_line, j.merged_cells, j.staged`
 
 func scanImportJob(row interface{ Scan(...any) error }) (*ImportJob, error) {
 	var j ImportJob
 	var sheets, header, mapping, values, match string
 	err := row.Scan(&j.ID, &j.Kind, &j.FileName, &j.Path, &j.Format, &j.Sheet, &sheets, &j.Encoding, &header, &mapping, &values,
 		&j.DupMode, &match, &j.Status, &j.Total, &j.Processed, &j.Created, &j.Updated, &j.Skipped, &j.Failed, &j.Error,
-		&j.StartedAt, &j.FinishedAt, &j.CreatedAt, &j.CreatedBy, &j.CreatedByName, &j.HeaderLine, &j.MergedCells)
+		&j.StartedAt, &j.FinishedAt, &j.CreatedAt, &j.CreatedBy, &j.CreatedByName, &j.HeaderLine, &j.MergedCells, &j.Staged)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, ErrNotFound
 	}
@@ -221,6 +222,11 @@ func (db *DB) FinishImportJob(ctx context.Context, id, by int64, status, errMsg 
 		if _, err := tx.ExecContext(ctx, `UPDATE import_jobs SET status = ?, error = ?, processed = ?, created = ?, updated = ?,
 			skipped = ?, failed = ?, finished_at = ?, updated_at = ? WHERE id = ?`,
 			status, errMsg, n.Processed, n.Created, n.Updated, n.Skipped, n.Failed, now, now, id); err != nil {
+			return err
+		}
+		// The staged lines served the wizard and the run; the report keeps
+		// the outcome of every row that was not created.
+		if _, err := tx.ExecContext(ctx, `DELETE FROM import_rows WHERE job_id = ?`, id); err != nil {
 			return err
 		}
 		return recordAudit(ctx, tx, now, by, "import", id, "import_"+status, []Change{

@@ -178,9 +178,12 @@ func (r *Reader) Close() error {
 }
 
 // CellTooLong reports the index of the first cell over the limit, or -1.
-func (r *Reader) CellTooLong(row []string) int {
+func (r *Reader) CellTooLong(row []string) int { return r.limits.CellTooLong(row) }
+
+// CellTooLong reports the index of the first cell over MaxCellRunes, or -1.
+func (l Limits) CellTooLong(row []string) int {
 	for i, c := range row {
-		if len(c) > r.limits.MaxCellRunes && utf8.RuneCountInString(c) > r.limits.MaxCellRunes {
+		if len(c) > l.MaxCellRunes && utf8.RuneCountInString(c) > l.MaxCellRunes {
 			return i
 		}
 	}
@@ -493,7 +496,7 @@ func (r *Reader) readHeader(headerLine int) error {
 	}
 	r.HeaderLine = seen[at].line
 	r.merges.across(r.HeaderLine, seen[at].cells)
-	r.header = columnNames(seen[at].cells, widest(seen))
+	r.header = ColumnNames(seen[at].cells, widest(seen))
 	r.ahead = seen[at+1:]
 	return nil
 }
@@ -569,9 +572,10 @@ func looksNumeric(c string) bool {
 	return digits > 0 && other == 0
 }
 
-// columnNames makes the header usable for mapping: every column named (a
-// generated "列C" where the file has no name), names unique ("联系人 (2)").
-func columnNames(cells []string, width int) []string {
+// ColumnNames makes a header usable for mapping: every column up to width
+// named (a generated "列C" where the file has no name), names unique
+// ("联系人 (2)").
+func ColumnNames(cells []string, width int) []string {
 	out := make([]string, max(len(cells), width))
 	seen := map[string]int{}
 	for i := range out {
