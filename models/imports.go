@@ -25,7 +25,7 @@ type ImportJob struct {
 	Path          string
 	Format        string
 	Sheet         string
-	HeaderLine    int // 1-based line of the header; 0 before the file was read
+	HeaderLine    int  // 1-based line of the header; 0 before the file was read
 	MergedCells   int  // cells filled from merged cells above them
 	Staged        bool // the file is parsed into import_rows
 	Sheets        []string
