@@ -164,3 +164,48 @@ func TestImportParsesTheUploadOnce(t *testing.T) {
 		t.Errorf("%d staged rows left (%v)", left, err)
 	}
 }
+
+// TestImportWarnsInsteadOfFailing: a bad optional value is left empty and the
+// row imported; the preview and the report say which value, and a phone that
+// probably lost its leading 0 is flagged.
+func TestImportWarnsInsteadOfFailing(t *testing.T) {
+	app := newTestApp(t)
+	c := app.login("admin")
+	data := "客户名称,电话,邮箱,联系人,手机\n华东机电,75526668888,not-an-email,王芳,13800138000\n北方物流,010-66667777,,李雷,call me\n"
+	id := importJobID(t, c.upload("customer", "w.csv", []byte(data)))
+	job, err := app.db.GetImportJob(context.Background(), models.Actor{Role: models.RoleAdmin}, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	form := url.Values{"dup_mode": {"skip"}, "match_by": {"name"}}
+	for i, key := range job.Mapping {
+		form.Set(fmt.Sprintf("col%d", i), key)
+	}
+	if res := c.post(fmt.Sprintf("/import/%d/map", id), form); res.StatusCode != 303 {
+		t.Fatalf("map: %d: %s", res.StatusCode, res.Body)
+	}
+	preview := c.get(fmt.Sprintf("/import/%d/preview", id)).Body
+	for _, want := range []string{"可能丢失了开头的 0", "已留空导入，原值“not-an-email”", "已留空导入，原值“call me”"} {
+		if !strings.Contains(preview, want) {
+			t.Errorf("preview lacks %q", want)
+		}
+	}
+	if res := c.post(fmt.Sprintf("/import/%d/start", id), nil); res.StatusCode != 303 {
+		t.Fatalf("start: %d", res.StatusCode)
+	}
+	app.importer.Wait()
+	job, err = app.db.GetImportJob(context.Background(), models.Actor{Role: models.RoleAdmin}, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if job.Created != 2 || job.Failed != 0 {
+		t.Fatalf("created %d failed %d", job.Created, job.Failed)
+	}
+	if cu := customerByName(t, app.db, "customer", "华东机电"); cu.Email != "" || cu.Phone != "75526668888" {
+		t.Errorf("email %q phone %q", cu.Email, cu.Phone)
+	}
+	report := c.get(fmt.Sprintf("/import/%d/report", id)).Body
+	if !strings.Contains(report, "not-an-email") || !strings.Contains(report, "可能丢失了开头的 0") {
+		t.Errorf("report:\n%s", report)
+	}
+}

@@ -2,6 +2,7 @@ package jobs
 
 import (
 	"context"
+	"net/url"
 	"strings"
 
 	"keyuan/models"
@@ -73,16 +74,69 @@ func (c *Converter) item(field models.ImportField, v string) (int64, bool) {
 	return id, id != 0
 }
 
-// Convert checks and converts one row. r, when given, checks cell sizes
-// against the reader's limits (rows read back from the spool passed already).
+// Convert checks and converts one row. A row fails (errs) only for what the
+// record cannot do without: a name, a customer for a contact, a readable
+// row. A bad optional value (a phone, an e-mail, an unknown category, a
+// second contact's field) is left empty and the row imported, with a warning
+// in ImportRow.Warnings that keeps the original value for the report.
 func (c *Converter) Convert(row []string, r *sheet.Reader) (models.ImportRow, []string) {
-	var errs []string
 	if sheet.DefaultLimits.CellTooLong(row) >= 0 {
 		return models.ImportRow{}, []string{"import.err.cell_too_long"}
 	}
+	var w warnings
+	var ir models.ImportRow
+	var errs []string
 	if c.job.Kind == "contact" {
-		return c.convertContact(row, errs)
+		ir, errs = c.convertContact(row, &w)
+	} else {
+		ir, errs = c.convertCustomer(row, &w)
 	}
+	ir.Warnings = w
+	return ir, errs
+}
+
+// warnings collects "message key|field|original value" entries; the value is
+// query-escaped, so the separators of a reason list never occur in it.
+type warnings []string
+
+func (w *warnings) add(key, field, original string) {
+	*w = append(*w, key+"|"+field+"|"+url.QueryEscape(original))
+}
+
+// optional keeps v when ok, else warns and leaves the field empty.
+func (w *warnings) optional(v *string, ok bool, key, field string) {
+	if *v != "" && !ok {
+		w.add(key, field, *v)
+		*v = ""
+	}
+}
+
+// phone checks an optional phone number, and warns (keeping it) when a
+// spreadsheet probably dropped its leading 0: 75526668888 for 0755-26668888.
+func (w *warnings) phone(v *string, field string) {
+	w.optional(v, models.ValidPhone(*v), "validation.phone", field)
+	if lostLeadingZero(*v) {
+		w.add("import.warn.leading_zero", field, "") // kept as it is: no original to show
+	}
+}
+
+// lostLeadingZero: nine to eleven digits that are neither a mobile number
+// (11 digits from 1) nor start with 0 look like a Chinese landline number
+// whose leading 0 went when a spreadsheet stored it as a number.
+func lostLeadingZero(v string) bool {
+	if len(v) < 9 || len(v) > 11 || v[0] == '0' || (len(v) == 11 && v[0] == '1') {
+		return false
+	}
+	for _, r := range v {
+		if r < '0' || r > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+func (c *Converter) convertCustomer(row []string, w *warnings) (models.ImportRow, []string) {
+	var errs []string
 	cu := models.Customer{
 		Kind: c.job.Kind, Code: c.cell(row, "code"), Name: c.cell(row, "name"), ShortName: c.cell(row, "short_name"),
 		Address: c.cell(row, "address"), Phone: c.cell(row, "phone"), Email: c.cell(row, "email"),
@@ -91,24 +145,15 @@ func (c *Converter) Convert(row []string, r *sheet.Reader) (models.ImportRow, []
 	if cu.Name == "" {
 		errs = append(errs, "validation.required|name")
 	}
-	for _, l := range []struct {
-		key string
-		v   string
-		n   int
-	}{{"name", cu.Name, 200}, {"short_name", cu.ShortName, 100}, {"address", cu.Address, 300}, {"notes", cu.Notes, 5000}} {
-		if models.TooLong(l.v, l.n) {
-			errs = append(errs, "validation.too_long|"+l.key)
-		}
+	if models.TooLong(cu.Name, 200) {
+		errs = append(errs, "validation.too_long|name")
 	}
-	if cu.Phone != "" && !models.ValidPhone(cu.Phone) {
-		errs = append(errs, "validation.phone|phone")
-	}
-	if cu.Email != "" && !models.ValidEmail(cu.Email) {
-		errs = append(errs, "validation.email|email")
-	}
-	if cu.Website != "" && !models.ValidWebsite(cu.Website) {
-		errs = append(errs, "validation.website|website")
-	}
+	w.optional(&cu.ShortName, !models.TooLong(cu.ShortName, 100), "validation.too_long", "short_name")
+	w.optional(&cu.Address, !models.TooLong(cu.Address, 300), "validation.too_long", "address")
+	w.optional(&cu.Notes, !models.TooLong(cu.Notes, 5000), "validation.too_long", "notes")
+	w.phone(&cu.Phone, "phone")
+	w.optional(&cu.Email, models.ValidEmail(cu.Email), "validation.email", "email")
+	w.optional(&cu.Website, models.ValidWebsite(cu.Website), "validation.website", "website")
 	for _, f := range models.ImportFields(c.job.Kind) {
 		v := c.cell(row, f.Key)
 		if f.AuxType == "" || v == "" {
@@ -121,7 +166,7 @@ func (c *Converter) Convert(row []string, r *sheet.Reader) (models.ImportRow, []
 		for _, one := range vals {
 			id, ok := c.item(f, one)
 			if !ok {
-				errs = append(errs, "import.err.unknown_value|"+f.Key)
+				w.add("import.err.unknown_value", f.Key, one)
 				continue
 			}
 			switch f.Key {
@@ -142,51 +187,56 @@ func (c *Converter) Convert(row []string, r *sheet.Reader) (models.ImportRow, []
 			}
 		}
 	}
-	// A salesperson's import is always theirs; others may name an owner.
+	// A salesperson's import is always theirs; others may name an owner,
+	// and an owner nobody knows leaves the record with the importer.
 	cu.OwnerID = c.actor.ID
 	if o := c.cell(row, "owner"); o != "" && c.actor.SeesAllCustomers() {
 		id, ok := c.owners[o]
 		if !ok {
 			id, ok = c.owners[strings.ToLower(o)]
 		}
-		if !ok {
-			errs = append(errs, "import.err.unknown_owner|owner")
+		if ok {
+			cu.OwnerID = id
+		} else {
+			w.add("import.err.unknown_owner", "owner", o)
 		}
-		cu.OwnerID = id
 	}
 	k := models.Contact{Name: c.cell(row, "contact_name"), Title: c.cell(row, "contact_title"),
 		Mobile: c.cell(row, "contact_mobile"), Email: c.cell(row, "contact_email")}
+	c.contactFields(&k, w, "contact_")
 	if k.Name == "" && (k.Title != "" || k.Mobile != "" || k.Email != "") {
-		errs = append(errs, "validation.required|contact_name")
+		// A contact needs a name: the row's customer is imported without it.
+		w.add("import.warn.contact_without_name", "contact_name", strings.Join(nonEmpty(k.Title, k.Mobile, k.Email), " "))
+		k = models.Contact{}
 	}
-	errs = append(errs, contactErrors(k, "contact_")...)
+	if models.TooLong(k.Name, 100) {
+		w.add("validation.too_long", "contact_name", k.Name)
+		k = models.Contact{}
+	}
 	return models.ImportRow{Action: "create", Customer: cu, Contact: k}, errs
 }
 
-func contactErrors(k models.Contact, prefix string) []string {
-	var errs []string
-	if models.TooLong(k.Name, 100) {
-		errs = append(errs, "validation.too_long|"+prefix+"name")
-	}
-	if models.TooLong(k.Title, 100) {
-		errs = append(errs, "validation.too_long|"+prefix+"title")
-	}
-	if k.Mobile != "" && !models.ValidPhone(k.Mobile) {
-		errs = append(errs, "validation.phone|"+prefix+"mobile")
-	}
-	if k.Phone != "" && !models.ValidPhone(k.Phone) {
-		errs = append(errs, "validation.phone|"+prefix+"phone")
-	}
-	if k.Email != "" && !models.ValidEmail(k.Email) {
-		errs = append(errs, "validation.email|"+prefix+"email")
-	}
-	if k.Birthday != "" && !models.ValidDate(k.Birthday) {
-		errs = append(errs, "validation.date|"+prefix+"birthday")
-	}
-	return errs
+// contactFields checks a contact's optional fields, leaving bad ones empty.
+func (c *Converter) contactFields(k *models.Contact, w *warnings, prefix string) {
+	w.optional(&k.Title, !models.TooLong(k.Title, 100), "validation.too_long", prefix+"title")
+	w.phone(&k.Mobile, prefix+"mobile")
+	w.phone(&k.Phone, prefix+"phone")
+	w.optional(&k.Email, models.ValidEmail(k.Email), "validation.email", prefix+"email")
+	w.optional(&k.Birthday, models.ValidDate(k.Birthday), "validation.date", prefix+"birthday")
 }
 
-func (c *Converter) convertContact(row []string, errs []string) (models.ImportRow, []string) {
+func nonEmpty(vs ...string) []string {
+	var out []string
+	for _, v := range vs {
+		if v != "" {
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+func (c *Converter) convertContact(row []string, w *warnings) (models.ImportRow, []string) {
+	var errs []string
 	k := models.Contact{Name: c.cell(row, "name"), Title: c.cell(row, "title"), Phone: c.cell(row, "phone"),
 		Mobile: c.cell(row, "mobile"), Email: c.cell(row, "email"), Birthday: normDate(c.cell(row, "birthday"))}
 	switch strings.ToLower(c.cell(row, "primary")) {
@@ -196,7 +246,10 @@ func (c *Converter) convertContact(row []string, errs []string) (models.ImportRo
 	if k.Name == "" {
 		errs = append(errs, "validation.required|name")
 	}
-	errs = append(errs, contactErrors(k, "")...)
+	if models.TooLong(k.Name, 100) {
+		errs = append(errs, "validation.too_long|name")
+	}
+	c.contactFields(&k, w, "")
 	code, name := c.cell(row, "customer_code"), c.cell(row, "customer")
 	switch {
 	case code != "":

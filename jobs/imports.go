@@ -37,6 +37,8 @@ type Importer struct {
 	mu      sync.Mutex
 	cancels map[int64]context.CancelFunc
 	wg      sync.WaitGroup
+
+	batchSize int // rows per transaction: ImportBatchSize, smaller in tests
 }
 
 // NewImporter marks jobs a previous process left running as failed, so
@@ -46,7 +48,8 @@ func NewImporter(ctx context.Context, db *models.DB, log *slog.Logger) (*Importe
 		return nil, err
 	}
 	base, stop := context.WithCancel(context.Background())
-	return &Importer{db: db, log: log, base: base, stop: stop, cancels: map[int64]context.CancelFunc{}}, nil
+	return &Importer{db: db, log: log, base: base, stop: stop, cancels: map[int64]context.CancelFunc{},
+		batchSize: ImportBatchSize}, nil
 }
 
 // Shutdown cancels running imports and waits for them to stop.
@@ -191,40 +194,47 @@ func (im *Importer) runPhases(ctx context.Context, actor models.Actor, job *mode
 	var batch []models.ImportRow
 	var skipped []models.ImportResult
 	flush := func() error {
-		if len(batch) == 0 {
+		if len(batch)+len(skipped) == 0 {
 			return nil
 		}
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		ids, err := im.db.ImportBatch(ctx, actor, job.Kind, batch)
-		if err != nil {
-			// The whole batch rolled back: report each of its rows.
-			var res []models.ImportResult
-			for _, r := range batch {
-				res = append(res, models.ImportResult{Row: r.Row, Outcome: "failed", Reason: "import.err.database"})
-			}
-			n.Failed += len(batch)
-			im.log.Warn("import batch failed", "job", job.ID, "err", err)
-			if err := im.db.AddImportResults(ctx, job.ID, res); err != nil {
-				return err
-			}
-		} else {
-			var res []models.ImportResult
-			for i, r := range batch {
-				dups.added(ids[i], r)
-				if r.Action == "update" {
-					n.Updated++
-					res = append(res, models.ImportResult{Row: r.Row, Outcome: "updated", Reason: "import.outcome.updated", RecordID: ids[i]})
-				} else {
-					n.Created++
+		var res []models.ImportResult
+		if len(batch) > 0 {
+			ids, err := im.db.ImportBatch(ctx, actor, job.Kind, batch)
+			if err != nil {
+				// The whole batch rolled back: report each of its rows.
+				for _, r := range batch {
+					res = append(res, models.ImportResult{Row: r.Row, Outcome: "failed", Reason: "import.err.database"})
+				}
+				n.Failed += len(batch)
+				im.log.Warn("import batch failed", "job", job.ID, "err", err)
+			} else {
+				for i, r := range batch {
+					dups.added(ids[i], r)
+					warned := strings.Join(r.Warnings, ";")
+					switch {
+					case r.Action == "update":
+						n.Updated++
+						reason := "import.outcome.updated"
+						if warned != "" {
+							reason += ";" + warned
+						}
+						res = append(res, models.ImportResult{Row: r.Row, Outcome: "updated", Reason: reason, RecordID: ids[i]})
+					default:
+						n.Created++
+						if warned != "" {
+							res = append(res, models.ImportResult{Row: r.Row, Outcome: "created", Reason: warned, RecordID: ids[i]})
+						}
+					}
 				}
 			}
-			if err := im.db.AddImportResults(ctx, job.ID, res); err != nil {
-				return err
-			}
 		}
-		if err := im.db.AddImportResults(ctx, job.ID, skipped); err != nil {
+		// Skipped rows are recorded even when the batch wrote nothing: a
+		// file imported twice reports every row as a duplicate.
+		res = append(res, skipped...)
+		if err := im.db.AddImportResults(ctx, job.ID, res); err != nil {
 			return err
 		}
 		n.Skipped += len(skipped)
@@ -244,7 +254,7 @@ func (im *Importer) runPhases(ctx context.Context, actor models.Actor, job *mode
 		} else {
 			batch = append(batch, ir)
 		}
-		if len(batch)+len(skipped) >= ImportBatchSize {
+		if len(batch)+len(skipped) >= im.batchSize {
 			return flush()
 		}
 		return nil
@@ -362,6 +372,9 @@ type PreviewRow struct {
 	Line   int
 	Cells  []string
 	Errors []string
+	// Warnings are the optional values that will be left empty, or look
+	// damaged, in a row that imports.
+	Warnings []string
 }
 
 // Preview converts the first n rows, with their errors.
@@ -373,10 +386,14 @@ func Preview(ctx context.Context, db *models.DB, actor models.Actor, job *models
 	var out []PreviewRow
 	stop := errors.New("enough")
 	err = eachRow(ctx, db, job, func(line int, row []string, r *sheet.Reader) error {
-		_, errs := conv.Convert(row, r)
+		ir, errs := conv.Convert(row, r)
 		cells := make([]string, len(job.Header))
 		copy(cells, row)
-		out = append(out, PreviewRow{Line: line, Cells: cells, Errors: errs})
+		pr := PreviewRow{Line: line, Cells: cells, Errors: errs}
+		if len(errs) == 0 {
+			pr.Warnings = ir.Warnings
+		}
+		out = append(out, pr)
 		if len(out) >= n {
 			return stop
 		}

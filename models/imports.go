@@ -420,8 +420,9 @@ type ImportRow struct {
 	Row      int
 	Action   string // create or update
 	Customer Customer
-	Contact  Contact // customer imports: an optional first contact; contact imports: the contact
-	TargetID int64   // update: the record (customer or contact) to update
+	Contact  Contact  // customer imports: an optional first contact; contact imports: the contact
+	TargetID int64    // update: the record (customer or contact) to update
+	Warnings []string // "key|field|escaped original" for values left empty
 }
 
 // ImportBatch writes a batch of rows in one transaction: all of them or,

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io/fs"
+	"net/url"
 	"sort"
 	"strconv"
 	"strings"
@@ -129,17 +130,24 @@ func ValidLanguage(lang string) bool {
 
 // Reason translates a stored reason list "key|detail;key|detail": a
 // numeric detail is a line number, any other detail names a field
-// (import.field.<detail>).
+// (import.field.<detail>). A third part is the original value of a field
+// that was left empty, query-escaped so that it holds no separator.
 func (c Catalog) Reason(lang, reason string) string {
 	var out []string
 	for _, part := range strings.Split(reason, ";") {
 		key, detail, _ := strings.Cut(part, "|")
+		detail, original, hasOriginal := strings.Cut(detail, "|")
 		msg := c.T(lang, key)
 		if detail != "" {
 			if _, err := strconv.Atoi(detail); err == nil {
 				msg = c.T(lang, "import.at_line", msg, detail)
 			} else {
 				msg = c.T(lang, "import.field."+detail) + ": " + msg
+			}
+		}
+		if hasOriginal {
+			if v, err := url.QueryUnescape(original); err == nil && v != "" {
+				msg += " " + c.T(lang, "import.original", v)
 			}
 		}
 		out = append(out, msg)

@@ -9,3 +9,17 @@ CREATE TABLE import_rows (
     PRIMARY KEY (job_id, line)
 ) WITHOUT ROWID;
 ALTER TABLE import_jobs ADD COLUMN staged INTEGER NOT NULL DEFAULT 0;
+
+-- A row imported with a warning (a bad optional value left empty) is
+-- reported too: outcome 'created' joins the others.
+CREATE TABLE import_results_new (
+    job_id    INTEGER NOT NULL REFERENCES import_jobs(id) ON DELETE CASCADE,
+    row_no    INTEGER NOT NULL,
+    outcome   TEXT NOT NULL CHECK (outcome IN ('created', 'updated', 'skipped', 'failed')),
+    reason    TEXT NOT NULL DEFAULT '',
+    record_id INTEGER,
+    PRIMARY KEY (job_id, row_no)
+) WITHOUT ROWID;
+INSERT INTO import_results_new SELECT job_id, row_no, outcome, reason, record_id FROM import_results;
+DROP TABLE import_results;
+ALTER TABLE import_results_new RENAME TO import_results;
