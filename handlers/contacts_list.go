@@ -50,7 +50,7 @@ func (s *Server) exportContacts(c *gin.Context) {
 		return
 	}
 	if err := w.WriteRow(s.labels(c, "field.contact_name", "field.title", "field.mobile", "field.phone", "field.email",
-		"field.birthday", "field.contact.primary", "field.code", "field.name", "field.owner")...); err != nil {
+		"field.birthday", "field.contact.primary", "import.field.customer_code", "import.field.customer", "field.owner")...); err != nil {
 		return
 	}
 	yes := s.t(c, "contacts.yes")

@@ -357,8 +357,9 @@ func (s *Server) importMap(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	// Values found in the file: known ones map to their item, the rest are
-	// offered as new items, which the user may change on the next page.
+	// Values found in the file: known ones map to their item; the rest are
+	// offered as new items to an administrator and left empty for anyone
+	// else (who may pick an existing item on the next page).
 	old := job.Values
 	job.Values = map[string]map[string]models.ValueChoice{}
 	for key, vals := range values {
@@ -370,7 +371,7 @@ func (s *Server) importMap(c *gin.Context) {
 			} else if id := aux.MatchAuxValue(f.AuxType, v); id != 0 {
 				job.Values[key][v] = models.ValueChoice{ItemID: id}
 			} else {
-				job.Values[key][v] = models.ValueChoice{Create: true}
+				job.Values[key][v] = models.ValueChoice{Create: actor(c).CreatesAuxItems()}
 			}
 		}
 	}
@@ -382,10 +383,11 @@ func (s *Server) importMap(c *gin.Context) {
 }
 
 type importPreviewData struct {
-	Job     *models.ImportJob
-	Rows    []jobs.PreviewRow
-	Columns []importValueColumn
-	Bad     int
+	Job         *models.ImportJob
+	Rows        []jobs.PreviewRow
+	Columns     []importValueColumn
+	Bad         int
+	CreateItems bool // the user may add new category items
 }
 
 // importValueColumn is one category column's values and their choices.
@@ -417,7 +419,7 @@ func (s *Server) renderImportPreview(c *gin.Context, status int, job *models.Imp
 		s.renderImportMap(c, http.StatusUnprocessableEntity, job, fieldErrors{"form": jobs.ProblemKey(err)})
 		return
 	}
-	data := &importPreviewData{Job: job, Rows: rows}
+	data := &importPreviewData{Job: job, Rows: rows, CreateItems: actor(c).CreatesAuxItems()}
 	for _, r := range rows {
 		if len(r.Errors) > 0 {
 			data.Bad++
@@ -467,6 +469,10 @@ func (s *Server) importValues(c *gin.Context) {
 			case "", "none":
 				vals[v] = models.ValueChoice{}
 			case "new":
+				if !actor(c).CreatesAuxItems() {
+					errs[name] = "validation.invalid_choice"
+					continue
+				}
 				vals[v] = models.ValueChoice{Create: true}
 			default:
 				id := parseID(choice)

@@ -3,6 +3,7 @@ package jobs
 import (
 	"context"
 	"net/url"
+	"slices"
 	"strings"
 
 	"keyuan/models"
@@ -282,6 +283,7 @@ func normDate(v string) string {
 type dupChecker struct {
 	job      *models.ImportJob
 	index    *models.DupIndex
+	other    *models.DupIndex // the other kind: prospects for a customer import, and back
 	contacts map[string]int64
 	pending  map[string]bool // keys of rows waiting in the current batch
 }
@@ -291,9 +293,16 @@ func newDupChecker(ctx context.Context, db *models.DB, job *models.ImportJob) (*
 	var err error
 	if job.Kind == "contact" {
 		d.contacts, err = db.ExistingContacts(ctx)
-	} else {
-		d.index, err = db.NewDupIndex(ctx, job.Kind)
+		return d, err
 	}
+	if d.index, err = db.NewDupIndex(ctx, job.Kind); err != nil {
+		return nil, err
+	}
+	other := "prospect"
+	if job.Kind == "prospect" {
+		other = "customer"
+	}
+	d.other, err = db.NewDupIndex(ctx, other)
 	return d, err
 }
 
@@ -366,6 +375,15 @@ func (d *dupChecker) decide(r *models.ImportRow, actor models.Actor) string {
 		}
 	} else {
 		id, _ = d.index.Match(&r.Customer, d.job.MatchBy)
+		// The form warns of a prospect that is already a customer (and the
+		// other way round); the import skips it, by the same name, phone
+		// and e-mail rules. Codes differ between the kinds.
+		if id == 0 {
+			by := slices.DeleteFunc(slices.Clone(d.job.MatchBy), func(k string) bool { return k == "code" })
+			if other, _ := d.other.Match(&r.Customer, by); other != 0 {
+				return "import.outcome.exists_as_" + d.otherKind()
+			}
+		}
 	}
 	if id == 0 {
 		return ""
@@ -378,6 +396,13 @@ func (d *dupChecker) decide(r *models.ImportRow, actor models.Actor) string {
 	}
 	r.Action, r.TargetID = "update", id
 	return ""
+}
+
+func (d *dupChecker) otherKind() string {
+	if d.job.Kind == "prospect" {
+		return "customer"
+	}
+	return "prospect"
 }
 
 // added records a committed row so later rows find it.

@@ -309,6 +309,10 @@ func (db *DB) CreateImportValues(ctx context.Context, actor Actor, j *ImportJob)
 			if !choice.Create {
 				continue
 			}
+			if !actor.CreatesAuxItems() {
+				values[v] = ValueChoice{} // leave empty: only admins add items
+				continue
+			}
 			if id := aux.MatchAuxValue(f.AuxType, v); id != 0 {
 				values[v] = ValueChoice{ItemID: id}
 				continue
