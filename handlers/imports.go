@@ -322,6 +322,13 @@ func (s *Server) importMap(c *gin.Context) {
 	if job.Kind == "contact" && !used["customer"] && !used["customer_code"] {
 		errs["form"] = "import.map.customer_missing"
 	}
+	switch order := c.PostForm("date_order"); order {
+	case jobs.DateOrderMDY, jobs.DateOrderDMY:
+		job.DateOrder = order
+	case "":
+	default:
+		errs["date_order"] = "validation.invalid_choice"
+	}
 	switch mode := c.PostForm("dup_mode"); mode {
 	case "skip", "update", "create":
 		job.DupMode = mode

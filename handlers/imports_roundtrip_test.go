@@ -168,3 +168,48 @@ func TestImportProspectThatIsACustomer(t *testing.T) {
 		t.Fatalf("%+v %v", results, err)
 	}
 }
+
+// TestImportDateOrderChosen: text dates with the year last are read in the
+// order chosen on the mapping page; other forms need no choice.
+func TestImportDateOrderChosen(t *testing.T) {
+	app := newTestApp(t)
+	admin := models.Actor{ID: 1, Role: models.RoleAdmin}
+	cu := &models.Customer{Kind: "customer", Name: "华东机电", OwnerID: 1, Status: "active"}
+	if err := app.db.CreateCustomer(context.Background(), admin, cu, nil); err != nil {
+		t.Fatal(err)
+	}
+	c := app.login("admin")
+	data := "客户名称,姓名,生日\n华东机电,王芳,3/5/1990\n华东机电,李雷,1985年11月23日\n华东机电,张伟,31374\n"
+	id := importJobID(t, c.upload("contact", "k.csv", []byte(data)))
+	j, err := app.db.GetImportJob(context.Background(), admin, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	form := url.Values{"dup_mode": {"skip"}, "match_by": {"name"}, "date_order": {"dmy"}}
+	for i, key := range j.Mapping {
+		form.Set(fmt.Sprintf("col%d", i), key)
+	}
+	if res := c.post(fmt.Sprintf("/import/%d/map", id), form); res.StatusCode != 303 {
+		t.Fatalf("map: %d: %s", res.StatusCode, res.Body)
+	}
+	if res := c.post(fmt.Sprintf("/import/%d/start", id), nil); res.StatusCode != 303 {
+		t.Fatalf("start: %d", res.StatusCode)
+	}
+	app.importer.Wait()
+	got, err := app.db.Contacts(context.Background(), cu.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]string{"王芳": "1990-05-03", "李雷": "1985-11-23", "张伟": "1985-11-23"}
+	for _, k := range got {
+		if k.Birthday != want[k.Name] {
+			t.Errorf("%s: birthday %q, want %q", k.Name, k.Birthday, want[k.Name])
+		}
+	}
+	if len(got) != 3 {
+		t.Errorf("%d contacts", len(got))
+	}
+	if res := c.post(fmt.Sprintf("/import/%d/map", id), url.Values{"date_order": {"ymd; DROP"}}); res.StatusCode == 500 {
+		t.Error("a bad date order gives 500")
+	}
+}

@@ -239,7 +239,7 @@ func nonEmpty(vs ...string) []string {
 func (c *Converter) convertContact(row []string, w *warnings) (models.ImportRow, []string) {
 	var errs []string
 	k := models.Contact{Name: c.cell(row, "name"), Title: c.cell(row, "title"), Phone: c.cell(row, "phone"),
-		Mobile: c.cell(row, "mobile"), Email: c.cell(row, "email"), Birthday: normDate(c.cell(row, "birthday"))}
+		Mobile: c.cell(row, "mobile"), Email: c.cell(row, "email"), Birthday: normDate(c.cell(row, "birthday"), c.job.DateOrder)}
 	switch strings.ToLower(c.cell(row, "primary")) {
 	case "是", "y", "yes", "true", "1", "√", "主要":
 		k.IsPrimary = true
@@ -262,21 +262,6 @@ func (c *Converter) convertContact(row []string, w *warnings) (models.ImportRow,
 		errs = append(errs, "import.err.unknown_customer|customer")
 	}
 	return models.ImportRow{Action: "create", Contact: k}, errs
-}
-
-// normDate accepts 2024-03-05, 2024/3/5 and 2024.3.5.
-func normDate(v string) string {
-	v = strings.NewReplacer("/", "-", ".", "-", "年", "-", "月", "-", "日", "").Replace(strings.TrimSpace(v))
-	parts := strings.Split(v, "-")
-	if len(parts) != 3 {
-		return v
-	}
-	for i := 1; i < 3; i++ {
-		if len(parts[i]) == 1 {
-			parts[i] = "0" + parts[i]
-		}
-	}
-	return strings.Join(parts, "-")
 }
 
 // dupChecker applies the job's duplicate rule row by row.

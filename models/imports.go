@@ -27,7 +27,8 @@ type ImportJob struct {
 	Sheet         string
 	HeaderLine    int  // 1-based line of the header; 0 before the file was read
 	MergedCells   int  // cells filled from merged cells above them
-	Staged        bool // the file is parsed into import_rows
+	Staged        bool   // the file is parsed into import_rows
+	DateOrder     string // text dates with the year last: "mdy" or "dmy"
 	Sheets        []string
 	Encoding      string
 	Header        []string
@@ -87,14 +88,14 @@ type ImportResult struct {
 const importColumns = `j.id, j.kind, j.file_name, j.path, j.format, j.sheet, j.sheets, j.encoding, j.header, j.mapping, j.value_map,
 	j.dup_mode, j.match_by, j.status, j.total, j.processed, j.created, j.updated, j.skipped, j.failed, j.error,
 	COALESCE(j.started_at, ''), COALESCE(j.finished_at, ''), j.created_at, j.created_by, u.display_name,
-	j.header_line, j.merged_cells, j.staged`
+	j.header_line, j.merged_cells, j.staged, j.date_order`
 
 func scanImportJob(row interface{ Scan(...any) error }) (*ImportJob, error) {
 	var j ImportJob
 	var sheets, header, mapping, values, match string
 	err := row.Scan(&j.ID, &j.Kind, &j.FileName, &j.Path, &j.Format, &j.Sheet, &sheets, &j.Encoding, &header, &mapping, &values,
 		&j.DupMode, &match, &j.Status, &j.Total, &j.Processed, &j.Created, &j.Updated, &j.Skipped, &j.Failed, &j.Error,
-		&j.StartedAt, &j.FinishedAt, &j.CreatedAt, &j.CreatedBy, &j.CreatedByName, &j.HeaderLine, &j.MergedCells, &j.Staged)
+		&j.StartedAt, &j.FinishedAt, &j.CreatedAt, &j.CreatedBy, &j.CreatedByName, &j.HeaderLine, &j.MergedCells, &j.Staged, &j.DateOrder)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, ErrNotFound
 	}
@@ -179,11 +180,14 @@ func (db *DB) ImportJobs(ctx context.Context, actor Actor, limit int) ([]ImportJ
 // SaveImportSetup stores the wizard's choices; only a job not yet started
 // can change. Status becomes ready.
 func (db *DB) SaveImportSetup(ctx context.Context, actor Actor, j *ImportJob) error {
+	if j.DateOrder != "dmy" {
+		j.DateOrder = "mdy"
+	}
 	res, err := db.Write.ExecContext(ctx, `UPDATE import_jobs SET sheet = ?, header_line = ?, merged_cells = ?, header = ?,
-		mapping = ?, value_map = ?, dup_mode = ?, match_by = ?, total = ?, status = 'ready', updated_at = ?, updated_by = ?
-		WHERE id = ? AND status IN ('draft', 'ready') AND (created_by = ? OR ? = 'admin')`,
+		mapping = ?, value_map = ?, dup_mode = ?, match_by = ?, total = ?, date_order = ?, status = 'ready', updated_at = ?,
+		updated_by = ? WHERE id = ? AND status IN ('draft', 'ready') AND (created_by = ? OR ? = 'admin')`,
 		j.Sheet, j.HeaderLine, j.MergedCells, mustJSON(j.Header), mustJSON(j.Mapping), mustJSON(j.Values), j.DupMode,
-		mustJSON(j.MatchBy), j.Total, db.nowStamp(), actor.ID, j.ID, actor.ID, string(actor.Role))
+		mustJSON(j.MatchBy), j.Total, j.DateOrder, db.nowStamp(), actor.ID, j.ID, actor.ID, string(actor.Role))
 	if err != nil {
 		return err
 	}

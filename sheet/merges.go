@@ -281,3 +281,28 @@ func readXMLPart(zr *zip.Reader, name string, v any) error {
 	}
 	return fmt.Errorf("%s missing", name)
 }
+
+// checkZipParts refuses a package whose declared sizes break the limits
+// (see maxSharedStrings), before excelize unzips anything. The zip reader
+// checks later that no part unzips to more than it declared.
+func checkZipParts(path string, limits Limits) error {
+	zr, err := zip.OpenReader(path)
+	if err != nil {
+		return &Problem{Code: ProblemNotXLSX, Err: err}
+	}
+	defer zr.Close()
+	var total uint64
+	for _, f := range zr.File {
+		total += f.UncompressedSize64
+		if strings.EqualFold(f.Name, "xl/sharedStrings.xml") && f.UncompressedSize64 > maxSharedStrings {
+			return &Problem{Code: ProblemTooLarge, Err: fmt.Errorf("shared strings of %d bytes", f.UncompressedSize64)}
+		}
+		if f.UncompressedSize64 > ratioFloor && f.UncompressedSize64 > maxZipRatio*max(f.CompressedSize64, 1) {
+			return &Problem{Code: ProblemTooLarge, Err: fmt.Errorf("%s unzips %d:1", f.Name, f.UncompressedSize64/max(f.CompressedSize64, 1))}
+		}
+	}
+	if total > uint64(limits.MaxUnzipped) {
+		return &Problem{Code: ProblemTooLarge, Err: fmt.Errorf("unzips to %d bytes", total)}
+	}
+	return nil
+}

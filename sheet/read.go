@@ -29,6 +29,16 @@ type Limits struct {
 	MaxUnzipped  int64 // XLSX: total bytes after unzipping (zip bomb guard)
 }
 
+// Limits on the parts of an XLSX package, read from its directory before
+// anything is unzipped: a shared-strings table past maxSharedStrings, or a
+// large part that unzips to more than maxZipRatio times its packed size (a
+// real sheet packs about 10:1; a zip bomb 1000:1), is refused at once.
+const (
+	maxSharedStrings = 64 << 20
+	maxZipRatio      = 200
+	ratioFloor       = 16 << 20 // small parts may pack as tightly as they like
+)
+
 // DefaultLimits fit any real customer list and stop abuse.
 var DefaultLimits = Limits{MaxRows: 200_000, MaxColumns: 100, MaxCellRunes: 10_000, MaxUnzipped: 512 << 20}
 
@@ -614,6 +624,9 @@ func xlsxOptions(limits Limits) excelize.Options {
 }
 
 func openXLSX(path, sheet string, headerLine int, limits Limits) (*Reader, error) {
+	if err := checkZipParts(path, limits); err != nil {
+		return nil, err
+	}
 	f, err := excelize.OpenFile(path, xlsxOptions(limits))
 	if err != nil {
 		if strings.Contains(err.Error(), "unzip size") || strings.Contains(err.Error(), "size limit") {

@@ -192,3 +192,19 @@ func TestExportReadsBackUnchanged(t *testing.T) {
 }
 
 func itoa(i int) string { return string(rune('0' + i)) }
+
+// TestXLSXBombRefusedBeforeUnzipping: a package whose sheet packs at 1000:1
+// is refused from its directory, within the default limits, without the
+// 64 MB being unzipped first.
+func TestXLSXBombRefusedBeforeUnzipping(t *testing.T) {
+	bomb := zipBomb(t, 64<<20)
+	start := testing.AllocsPerRun(1, func() {
+		_, err := Open(writeTemp(t, "bomb.xlsx", bomb), XLSX, "", DefaultLimits)
+		if code := problemCode(err); code != ProblemTooLarge {
+			t.Fatalf("err %v (code %q), want %s", err, code, ProblemTooLarge)
+		}
+	})
+	if start > 10_000 {
+		t.Errorf("%.0f allocations to refuse a bomb: it was unzipped", start)
+	}
+}

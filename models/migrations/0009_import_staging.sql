@@ -9,6 +9,8 @@ CREATE TABLE import_rows (
     PRIMARY KEY (job_id, line)
 ) WITHOUT ROWID;
 ALTER TABLE import_jobs ADD COLUMN staged INTEGER NOT NULL DEFAULT 0;
+-- How to read text dates with the year last (3/5/1990): mdy or dmy.
+ALTER TABLE import_jobs ADD COLUMN date_order TEXT NOT NULL DEFAULT 'mdy' CHECK (date_order IN ('mdy', 'dmy'));
 
 -- A row imported with a warning (a bad optional value left empty) is
 -- reported too: outcome 'created' joins the others.
