@@ -25,8 +25,8 @@ type ImportJob struct {
 	Path          string
 	Format        string
 	Sheet         string
-	HeaderLine    int  // 1-based line of the header; 0 before the file was read
-	MergedCells   int  // cells filled from merged cells above them
+	HeaderLine    int    // 1-based line of the header; 0 before the file was read
+	MergedCells   int    // cells filled from merged cells above them
 	Staged        bool   // the file is parsed into import_rows
 	DateOrder     string // text dates with the year last: "mdy" or "dmy"
 	Sheets        []string
