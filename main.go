@@ -181,6 +181,11 @@ func serve(args []string) error {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 
+	unlock, err := lockDataDir(cfg.DataDir)
+	if err != nil {
+		return err
+	}
+	defer unlock()
 	db, err := openDB(ctx, cfg)
 	if err != nil {
 		return err
@@ -231,6 +236,9 @@ func serve(args []string) error {
 	defer importer.Shutdown()
 	mailSettings := jobs.NewMailSettings(db, cfg.SMTP, jobs.DefaultOutboxConfig, filepath.Join(cfg.DataDir, "mail"), cfg.BaseURL)
 	outbox := jobs.NewOutbox(db, log, mailSettings.Sender)
+	if err := outbox.TakeOverLeases(ctx); err != nil {
+		return err
+	}
 	srv := handlers.New(handlers.Config{BaseURL: cfg.BaseURL, DataDir: cfg.DataDir, SessionKey: key, Location: db.Location(),
 		Version: version}, handlers.Deps{DB: db, Views: engine, Assets: assets, Log: log, Importer: importer,
 		Outbox: outbox, Mail: mailSettings})

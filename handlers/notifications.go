@@ -3,6 +3,7 @@ package handlers
 import (
 	"net/http"
 	"strconv"
+	"strings"
 
 	"github.com/gin-gonic/gin"
 )
@@ -35,9 +36,13 @@ func (s *Server) openNotification(c *gin.Context) {
 		s.notFound(c)
 		return
 	}
-	planID, err := s.db.ReadNotification(c.Request.Context(), currentUser(c).ID, id)
+	planID, link, err := s.db.ReadNotification(c.Request.Context(), currentUser(c).ID, id)
 	if err != nil {
 		s.fail(c, err)
+		return
+	}
+	if planID == 0 && strings.HasPrefix(link, "/") && !strings.HasPrefix(link, "//") {
+		redirect(c, link) // links are written by the application, local only
 		return
 	}
 	redirect(c, "/plans/"+strconv.FormatInt(planID, 10))

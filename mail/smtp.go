@@ -4,7 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net"
+	"net/textproto"
 	"os"
 	"path/filepath"
 	"strings"
@@ -54,24 +54,51 @@ type Session interface {
 	Close() error
 }
 
-// DeliveryError says whether a failed delivery may be retried: a 4xx reply
-// or a connection problem is temporary, a 5xx reply is permanent.
+// Outcome is what a failed delivery means, and so what the outbox does next.
+// The SMTP reply code alone does not say it: a 5xx to MAIL FROM means the
+// server refuses our sender (every recipient would fail alike), while a 5xx
+// to RCPT TO means this one mailbox refuses mail.
+type Outcome int
+
+const (
+	// Retry: a connection, TLS, timeout or EOF error, or a 4xx reply. Try
+	// the message again later; nobody is suppressed.
+	Retry Outcome = iota
+	// Bounce: a 5xx reply to RCPT TO. The address refuses mail for good:
+	// the message fails and the address is suppressed for every campaign.
+	Bounce
+	// Reject: a 5xx reply after the message itself was sent (its content,
+	// size or a policy). That message fails; the address stays mailable.
+	Reject
+	// Halt: a 5xx reply to AUTH, MAIL FROM or the DATA command, or a server
+	// that refuses us at connection. Our sender or server is the problem:
+	// stop sending, pause the campaign, tell the administrators, and keep
+	// every message queued.
+	Halt
+)
+
+// DeliveryError is a failed delivery with its meaning.
 type DeliveryError struct {
-	Temporary bool
-	Err       error
+	Outcome Outcome
+	Code    int // the SMTP reply code, 0 when the server said nothing
+	Err     error
 }
 
 func (e *DeliveryError) Error() string { return e.Err.Error() }
 func (e *DeliveryError) Unwrap() error { return e.Err }
 
-// IsTemporary reports whether err is worth retrying later.
-func IsTemporary(err error) bool {
+// OutcomeOf tells what err means for the message; an error that is no
+// DeliveryError (a cancelled context, a timeout) is retried.
+func OutcomeOf(err error) Outcome {
 	var de *DeliveryError
 	if errors.As(err, &de) {
-		return de.Temporary
+		return de.Outcome
 	}
-	return true // unknown errors (timeouts, cancelled contexts) are retried
+	return Retry
 }
+
+// IsTemporary reports whether err is worth retrying later.
+func IsTemporary(err error) bool { return OutcomeOf(err) == Retry }
 
 // oneLine keeps header values on one line: merge fields come from user
 // data, and a line break there would start a new header.
@@ -84,10 +111,10 @@ func oneLine(s string) string {
 func (e *Envelope) Build() (*gomail.Msg, error) {
 	m := gomail.NewMsg(gomail.WithCharset(gomail.CharsetUTF8), gomail.WithEncoding(gomail.EncodingQP))
 	if err := m.FromFormat(oneLine(e.FromName), e.From); err != nil {
-		return nil, &DeliveryError{Err: fmt.Errorf("sender %q: %w", e.From, err)}
+		return nil, &DeliveryError{Outcome: Halt, Err: fmt.Errorf("sender %q: %w", e.From, err)}
 	}
 	if err := m.AddToFormat(oneLine(e.ToName), e.To); err != nil {
-		return nil, &DeliveryError{Err: fmt.Errorf("recipient %q: %w", e.To, err)}
+		return nil, &DeliveryError{Outcome: Bounce, Err: fmt.Errorf("recipient %q: %w", e.To, err)}
 	}
 	m.SetMessageIDWithValue(e.MessageID)
 	m.SetDate()
@@ -102,13 +129,22 @@ func (e *Envelope) Build() (*gomail.Msg, error) {
 	return m, nil
 }
 
+// DefaultSMTPTimeout bounds each step of the conversation. Real servers
+// take their time over DATA (content scanning): 60 s, as RFC 5321 suggests
+// for most replies, rather than go-mail's 15 s.
+const DefaultSMTPTimeout = 60 * time.Second
+
 // SMTPSender delivers through an SMTP server with go-mail.
 type SMTPSender struct{ Config SMTPConfig }
 
 // Open connects and authenticates once; the session reuses the connection.
 func (s SMTPSender) Open(ctx context.Context) (Session, error) {
 	c := s.Config
-	opts := []gomail.Option{gomail.WithPort(c.Port), gomail.WithTimeout(max(c.Timeout, 5*time.Second))}
+	timeout := c.Timeout
+	if timeout <= 0 {
+		timeout = DefaultSMTPTimeout
+	}
+	opts := []gomail.Option{gomail.WithPort(c.Port), gomail.WithTimeout(timeout)}
 	switch c.TLS {
 	case "none":
 		opts = append(opts, gomail.WithTLSPolicy(gomail.NoTLS))
@@ -122,10 +158,10 @@ func (s SMTPSender) Open(ctx context.Context) (Session, error) {
 	}
 	client, err := gomail.NewClient(c.Host, opts...)
 	if err != nil {
-		return nil, &DeliveryError{Err: err}
+		return nil, &DeliveryError{Outcome: Halt, Err: err} // a setting that can never work
 	}
 	if err := client.DialWithContext(ctx); err != nil {
-		return nil, classify(err)
+		return nil, classifyDial(err)
 	}
 	return &smtpSession{client: client}, nil
 }
@@ -141,25 +177,70 @@ func (s *smtpSession) Send(ctx context.Context, e *Envelope) error {
 		return err
 	}
 	if err := s.client.Send(m); err != nil {
-		return classify(err)
+		return classifySend(err)
 	}
 	return nil
 }
 
 func (s *smtpSession) Close() error { return s.client.Close() }
 
-// classify maps go-mail and network errors to DeliveryError.
-func classify(err error) error {
-	var se *gomail.SendError
-	if errors.As(err, &se) {
-		return &DeliveryError{Temporary: se.IsTemp(), Err: err}
+// classifyDial gives a connection or login failure its meaning: a server
+// that answers 5xx (554 at the greeting, 535 to AUTH) refuses us and will go
+// on doing so; anything else — refused, reset, TLS, a timeout, a 4xx — may
+// pass.
+func classifyDial(err error) error {
+	code := replyCode(err)
+	if code >= 500 {
+		return &DeliveryError{Outcome: Halt, Code: code, Err: err}
 	}
-	var ne net.Error
-	if errors.As(err, &ne) || errors.Is(err, context.DeadlineExceeded) {
-		return &DeliveryError{Temporary: true, Err: err}
-	}
-	return &DeliveryError{Temporary: true, Err: err}
+	return &DeliveryError{Outcome: Retry, Code: code, Err: err}
 }
+
+// classifySend gives a failed send its meaning by the step that failed and
+// the reply code. go-mail's own SendError.IsTemp looks only at whether the
+// error text starts with '4', so EOF and timeouts came out permanent.
+func classifySend(err error) error {
+	code := replyCode(err)
+	if code < 500 {
+		// 4xx, or no reply at all: the connection broke, timed out or
+		// was reset. Nothing is known about the recipient: try again.
+		return &DeliveryError{Outcome: Retry, Code: code, Err: err}
+	}
+	var se *gomail.SendError
+	if !errors.As(err, &se) {
+		return &DeliveryError{Outcome: Reject, Code: code, Err: err}
+	}
+	switch se.Reason {
+	case gomail.ErrSMTPRcptTo:
+		return &DeliveryError{Outcome: Bounce, Code: code, Err: err}
+	case gomail.ErrSMTPMailFrom, gomail.ErrSMTPData, gomail.ErrGetSender, gomail.ErrNoUnencoded:
+		return &DeliveryError{Outcome: Halt, Code: code, Err: err}
+	}
+	return &DeliveryError{Outcome: Reject, Code: code, Err: err}
+}
+
+// replyCode finds the SMTP reply code in err: from a textproto.Error in the
+// chain, else from a "NNN " that starts the message or one of its wrapped
+// parts; 0 when the server gave none.
+func replyCode(err error) int {
+	var te *textproto.Error
+	if errors.As(err, &te) {
+		return te.Code
+	}
+	var se *gomail.SendError
+	if errors.As(err, &se) && se.ErrorCode() != 0 {
+		return se.ErrorCode()
+	}
+	for _, part := range strings.Split(err.Error(), ": ") {
+		if len(part) >= 4 && (part[0] == '4' || part[0] == '5') && isDigit(part[1]) && isDigit(part[2]) &&
+			(part[3] == ' ' || part[3] == '-') {
+			return int(part[0]-'0')*100 + int(part[1]-'0')*10 + int(part[2]-'0')
+		}
+	}
+	return 0
+}
+
+func isDigit(b byte) bool { return b >= '0' && b <= '9' }
 
 // FileSender writes each message as an .eml file, for laptops without a
 // mail server; the admin can read them in the UI.

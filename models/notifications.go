@@ -1,19 +1,24 @@
 package models
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 )
 
-// Notification is one line under the bell. A plan reminder carries the plan.
+// Notification is one line under the bell. A plan reminder carries the plan;
+// any other kind (a mail problem for administrators) its message and link.
 type Notification struct {
 	ID        int64
-	Kind      string // "plan_reminder"
+	Kind      string // "plan_reminder" or "mail_problem"
 	PlanID    int64
 	Plan      Plan
+	Message   string
+	Link      string
 	Read      bool
 	CreatedAt string
 }
@@ -32,7 +37,7 @@ func (db *DB) Notifications(ctx context.Context, userID int64, limit int) ([]Not
 		LEFT JOIN contacts k ON k.id = p.contact_id LEFT JOIN activities sa ON sa.id = p.source_activity_id
 		LEFT JOIN activities da ON da.id = p.done_activity_id
 		LEFT JOIN users cb ON cb.id = p.created_by LEFT JOIN users ub ON ub.id = p.updated_by
-		WHERE n.user_id = ? ORDER BY n.id DESC LIMIT ?`, userID, limit)
+		WHERE n.user_id = ? AND n.plan_id IS NOT NULL ORDER BY n.id DESC LIMIT ?`, userID, limit)
 	if err != nil {
 		return nil, err
 	}
@@ -51,19 +56,37 @@ func (db *DB) Notifications(ctx context.Context, userID int64, limit int) ([]Not
 		n.PlanID = p.ID
 		out = append(out, n)
 	}
-	return out, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	others, err := db.Read.QueryContext(ctx, `SELECT id, kind, read_at IS NOT NULL, created_at, message, link FROM notifications
+		WHERE user_id = ? AND plan_id IS NULL ORDER BY id DESC LIMIT ?`, userID, limit)
+	if err != nil {
+		return nil, err
+	}
+	defer others.Close()
+	for others.Next() {
+		var n Notification
+		if err := others.Scan(&n.ID, &n.Kind, &n.Read, &n.CreatedAt, &n.Message, &n.Link); err != nil {
+			return nil, err
+		}
+		out = append(out, n)
+	}
+	slices.SortFunc(out, func(a, b Notification) int { return cmp.Compare(b.ID, a.ID) })
+	return out[:min(len(out), limit)], others.Err()
 }
 
 // ReadNotification marks one of the user's notifications read and returns
-// the plan it is about.
-func (db *DB) ReadNotification(ctx context.Context, userID, id int64) (int64, error) {
+// the plan it is about, or (for other kinds) its link.
+func (db *DB) ReadNotification(ctx context.Context, userID, id int64) (int64, string, error) {
 	var planID sql.NullInt64
+	var link string
 	err := db.Write.QueryRowContext(ctx, `UPDATE notifications SET read_at = COALESCE(read_at, ?) WHERE id = ? AND user_id = ?
-		RETURNING plan_id`, db.nowStamp(), id, userID).Scan(&planID)
+		RETURNING plan_id, link`, db.nowStamp(), id, userID).Scan(&planID, &link)
 	if errors.Is(err, sql.ErrNoRows) {
-		return 0, ErrNotFound
+		return 0, "", ErrNotFound
 	}
-	return planID.Int64, err
+	return planID.Int64, link, err
 }
 
 // ReadAllNotifications marks all of the user's notifications read.

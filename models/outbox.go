@@ -182,15 +182,16 @@ func (db *DB) SaveCampaignMail(ctx context.Context, actor Actor, campaignID int6
 	})
 }
 
-// SetCampaignPaused pauses or resumes a campaign's sending.
+// SetCampaignPaused pauses or resumes a campaign's sending. Resuming clears
+// the mail problem that paused it.
 func (db *DB) SetCampaignPaused(ctx context.Context, actor Actor, campaignID int64, paused bool) error {
 	return db.WithTx(ctx, func(tx *sql.Tx) error {
 		if _, err := db.getCampaign(ctx, tx, actor, campaignID); err != nil {
 			return err
 		}
 		now := db.nowStamp()
-		if _, err := tx.ExecContext(ctx, `UPDATE campaigns SET paused = ?, updated_at = ?, updated_by = ? WHERE id = ?`,
-			paused, now, actor.ID, campaignID); err != nil {
+		if _, err := tx.ExecContext(ctx, `UPDATE campaigns SET paused = ?, mail_problem = CASE WHEN ? THEN mail_problem ELSE '' END,
+			updated_at = ?, updated_by = ? WHERE id = ?`, paused, paused, now, actor.ID, campaignID); err != nil {
 			return err
 		}
 		action := "mail_resumed"
@@ -324,7 +325,8 @@ type DeliveryResult struct {
 	ToEmail   string
 	Attempts  int
 	Err       string // "" when the server accepted the message
-	Temporary bool
+	Temporary bool   // try again later (until the policy's attempts run out)
+	Suppress  bool   // the address refused mail for good (a bounce): never mail it again
 }
 
 // RetryPolicy decides when a temporary failure is tried again.
@@ -391,9 +393,9 @@ func (db *DB) FinishDeliveries(ctx context.Context, owner string, results []Deli
 			if err != nil {
 				return err
 			}
-			if !r.Temporary && r.Err != "" {
-				// A permanent refusal: never mail this address again, from
-				// any campaign.
+			if r.Suppress && r.Err != "" {
+				// The mailbox refused mail for good: never mail this
+				// address again, from any campaign.
 				if err := suppress(ctx, tx, r.ToEmail, "bounced", r.Err, nowS); err != nil {
 					return err
 				}
@@ -402,6 +404,46 @@ func (db *DB) FinishDeliveries(ctx context.Context, owner string, results []Deli
 		return nil
 	})
 	return recorded, err
+}
+
+// ReleaseOutbox gives claimed messages that were never tried back to the
+// queue, due at retryAt, without counting the attempt their claim counted:
+// the rest of a batch when the server went away or refused our sender.
+func (db *DB) ReleaseOutbox(ctx context.Context, owner string, ids []int64, retryAt time.Time) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	return db.WithTx(ctx, func(tx *sql.Tx) error {
+		args := []any{stampMilli(retryAt), owner}
+		for _, id := range ids {
+			args = append(args, id)
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE campaign_targets SET mail_status = 'queued' WHERE mail_status = 'sending'
+			AND id IN (SELECT target_id FROM outbox WHERE lease_owner = ? AND status = 'sending' AND id IN (`+placeholders(len(ids))+`))`,
+			args[1:]...); err != nil {
+			return err
+		}
+		_, err := tx.ExecContext(ctx, `UPDATE outbox SET status = 'queued', next_attempt = ?, attempts = MAX(attempts - 1, 0),
+			lease_owner = NULL, lease_until = NULL WHERE lease_owner = ? AND status = 'sending' AND id IN (`+placeholders(len(ids))+`)`,
+			args...)
+		return err
+	})
+}
+
+// TakeOverLeases returns to the queue, due now, every message a previous
+// process of this data folder left "sending" (it was killed, or the machine
+// stopped). Only one server runs per data folder (main holds a lock), so
+// such leases are nobody's: waiting for them to expire would only delay
+// the mail. Each may have reached the server before the kill; sending it
+// again is the one duplicate that SMTP cannot rule out.
+func (db *DB) TakeOverLeases(ctx context.Context) (int, error) {
+	res, err := db.Write.ExecContext(ctx, `UPDATE outbox SET status = 'queued', next_attempt = ?, lease_owner = NULL,
+		lease_until = NULL WHERE status = 'sending'`, stampMilli(db.Now()))
+	if err != nil {
+		return 0, err
+	}
+	n, err := res.RowsAffected()
+	return int(n), err
 }
 
 // suppress records an address that must not be mailed again and cancels
