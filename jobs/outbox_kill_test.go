@@ -144,4 +144,3 @@ done:
 	}
 	t.Logf("%d kills, %d duplicates", killed, dups)
 }
-

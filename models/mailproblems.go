@@ -156,4 +156,3 @@ func (db *DB) CampaignBounces(ctx context.Context, campaignID int64) ([]Suppress
 	}
 	return out, rows.Err()
 }
-
