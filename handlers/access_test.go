@@ -404,6 +404,8 @@ func adminRoutes(userID, itemID int64) []routeCase {
 		{"mail settings save", "POST", "/admin/mail", url.Values{"host": {"evil.example"}, "port": {"25"}, "tls": {"none"},
 			"per_minute": {"0"}, "per_hour": {"0"}}},
 		{"mail file", "GET", "/admin/mail/files/x.eml", nil},
+		{"do-not-mail list", "GET", "/admin/mail/suppressions?q=example", nil},
+		{"do-not-mail allow", "POST", "/admin/mail/suppressions/allow", url.Values{"email": {"bounced@example.cn"}}},
 		{"search index", "GET", "/admin/search", nil},
 		{"search index rebuild", "POST", "/admin/search/rebuild", nil},
 	}

@@ -472,6 +472,7 @@ func (s *Server) openPixel(c *gin.Context) {
 // Admin: outgoing mail settings and the .eml files.
 
 type mailAdminData struct {
+	Problem     *models.MailProblem // the server refused our sender: sending is paused
 	SMTP        mail.SMTPConfig
 	PerMinute   int
 	PerHour     int
@@ -494,6 +495,9 @@ func (s *Server) mailAdminData(c *gin.Context) (*mailAdminData, error) {
 	data := &mailAdminData{SMTP: cfg, PerMinute: lim.PerMinute, PerHour: lim.PerHour, HasPassword: cfg.Password != "",
 		FileDir: s.mail.FileDir()}
 	data.SMTP.Password = "" // never shown back
+	if data.Problem, err = s.db.CurrentMailProblem(c.Request.Context()); err != nil {
+		return nil, err
+	}
 	entries, err := os.ReadDir(s.mail.FileDir())
 	if err != nil && !errors.Is(err, os.ErrNotExist) {
 		return nil, err

@@ -204,6 +204,7 @@ type campaignCardData struct {
 		ActualCost string
 	}
 	History []historyLine
+	Bounces []models.Suppression // addresses whose mail server refused the invitation
 }
 
 func (s *Server) showCampaign(c *gin.Context) {
@@ -235,6 +236,9 @@ func (s *Server) campaignCard(c *gin.Context, m *models.Campaign) (*campaignCard
 		if data.Owners, err = s.db.ActiveUsersByRole(ctx, models.RoleSales, models.RoleManager, models.RoleAdmin); err != nil {
 			return nil, err
 		}
+	}
+	if data.Bounces, err = s.db.CampaignBounces(ctx, m.ID); err != nil {
+		return nil, err
 	}
 	entries, err := s.db.History(ctx, "campaign", m.ID, 50)
 	if err != nil {

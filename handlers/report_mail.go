@@ -291,6 +291,9 @@ type digestView struct {
 	Chart      template.HTML
 	Lang       string
 	BaseURL    string
+	// MailProblem is set while the mail server refuses our sender: the
+	// digest (which may itself go by another route, or be read late) says so.
+	MailProblem *models.MailProblem
 }
 
 // ActivitiesURL and friends are links into the application.
@@ -335,6 +338,9 @@ func (s *Server) digestView(ctx context.Context, u *models.User, frequency strin
 	}
 	t := func(k string, args ...any) string { return s.views.Catalog.T(lang, k, args...) }
 	v := &digestView{From: day(from), To: day(to), Digest: d, Lang: lang, BaseURL: s.cfg.BaseURL}
+	if v.MailProblem, err = s.db.CurrentMailProblem(ctx); err != nil {
+		return nil, err
+	}
 	v.Title = t("report.digest.subject_daily", v.From)
 	if frequency == "weekly" {
 		v.Title = t("report.digest.subject_weekly", v.From, v.To)
@@ -359,7 +365,11 @@ func (s *Server) digestView(ctx context.Context, u *models.User, frequency strin
 func (v *digestView) text(lang string, tr func(lang, key string, args ...any) string) string {
 	t := func(k string, args ...any) string { return tr(lang, k, args...) }
 	var b strings.Builder
-	fmt.Fprintf(&b, "%s\n\n%s: %s\n", v.Title, t("report.digest.activities"), t("report.digest.records", v.Activities))
+	fmt.Fprintf(&b, "%s\n\n", v.Title)
+	if v.MailProblem != nil {
+		fmt.Fprintf(&b, "%s %s/admin/mail\n\n", t("report.digest.mail_problem", v.MailProblem.Message), v.BaseURL)
+	}
+	fmt.Fprintf(&b, "%s: %s\n", t("report.digest.activities"), t("report.digest.records", v.Activities))
 	for _, a := range v.Digest.Activities {
 		fmt.Fprintf(&b, "  %s: %d · %s\n", a.OwnerName, a.Records, v.ActivitiesURL(a.OwnerID))
 	}

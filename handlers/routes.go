@@ -227,6 +227,8 @@ func (s *Server) Handler() http.Handler {
 	admin.GET("/admin/mail", s.mailAdmin)
 	admin.POST("/admin/mail", s.saveMailAdmin)
 	admin.GET("/admin/mail/files/:name", s.mailFileView)
+	admin.GET("/admin/mail/suppressions", s.suppressions)
+	admin.POST("/admin/mail/suppressions/allow", s.allowAddress)
 	admin.GET("/admin/users", s.users)
 	admin.GET("/admin/users/new", s.newUser)
 	admin.POST("/admin/users", s.createUser)

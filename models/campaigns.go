@@ -41,6 +41,7 @@ type Campaign struct {
 	MailHTML     string
 	SendAt       string
 	Paused       bool
+	MailProblem  string // why the mail server stopped this campaign's sending ("" when it did not)
 	CreatedAt    string
 	UpdatedAt    string
 	TargetCount  int
@@ -61,13 +62,15 @@ const campaignColumns = `m.id, m.code, m.name, COALESCE(m.type_id, 0), m.start_d
 	(SELECT COALESCE(SUM(CASE WHEN t.attended THEN MAX(t.head_count, 1) ELSE 0 END), 0) FROM campaign_targets t WHERE t.campaign_id = m.id),
 	(SELECT COALESCE(SUM(t.notified), 0) FROM campaign_targets t WHERE t.campaign_id = m.id),
 	(SELECT COALESCE(SUM(t.attended), 0) FROM campaign_targets t WHERE t.campaign_id = m.id),
-	(SELECT COUNT(*) FROM campaign_targets t WHERE t.campaign_id = m.id AND (t.attended = 1 OR t.feedback <> ''))`
+	(SELECT COUNT(*) FROM campaign_targets t WHERE t.campaign_id = m.id AND (t.attended = 1 OR t.feedback <> '')),
+	m.mail_problem`
 
 func scanCampaign(row interface{ Scan(...any) error }) (*Campaign, error) {
 	var m Campaign
 	err := row.Scan(&m.ID, &m.Code, &m.Name, &m.TypeID, &m.StartDate, &m.EndDate, &m.Place, &m.Budget, &m.OwnerID,
 		&m.OwnerName, &m.Description, &m.Status, &m.ActualCost, &m.Summary, &m.Leads, &m.Opps, &m.MailSubject, &m.MailText,
-		&m.MailHTML, &m.SendAt, &m.Paused, &m.CreatedAt, &m.UpdatedAt, &m.TargetCount, &m.AttendedSum, &m.NotifiedSum, &m.AttendedRows, &m.RespondedRows)
+		&m.MailHTML, &m.SendAt, &m.Paused, &m.CreatedAt, &m.UpdatedAt, &m.TargetCount, &m.AttendedSum, &m.NotifiedSum, &m.AttendedRows, &m.RespondedRows,
+		&m.MailProblem)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, ErrNotFound
 	}

@@ -332,6 +332,7 @@ func TestUsedKeysExist(t *testing.T) {
 		"import.state.":        {"draft", "ready", "running", "done", "failed", "cancelled"},
 		"import.outcome.":      {"created", "updated", "skipped", "failed", "duplicate", "duplicate_in_file", "not_yours", "exists_as_customer", "exists_as_prospect"},
 		"import.date_order.":   {"mdy", "dmy"},
+		"suppress.reason.":     {"bounced", "unsubscribed"},
 		"import.field.":        importFieldKeys(),
 		"import.problem.": {sheet.ProblemEmpty, sheet.ProblemEncoding, sheet.ProblemQuoting, sheet.ProblemTooManyRows,
 			sheet.ProblemTooManyCols, sheet.ProblemNotXLSX, sheet.ProblemTooLarge, sheet.ProblemNoSheet, sheet.ProblemFormat,
