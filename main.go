@@ -105,9 +105,12 @@ func envDefault(name, def string) string {
 	return def
 }
 
+// commonFlags are the settings every command shares (serve, gen, reindex
+// and the rest), read the same way from flags and the environment.
 func commonFlags(fs *flag.FlagSet, cfg *config) {
 	fs.StringVar(&cfg.DataDir, "data", envDefault("KEYUAN_DATA", "./data"), "data directory (database, index, mail) [KEYUAN_DATA]")
 	fs.StringVar(&cfg.TimeZone, "tz", envDefault("KEYUAN_TZ", "Asia/Shanghai"), "the business's time zone [KEYUAN_TZ]")
+	fs.StringVar(&cfg.LogLevel, "log-level", envDefault("KEYUAN_LOG_LEVEL", "info"), "debug, info, warn or error [KEYUAN_LOG_LEVEL]")
 }
 
 func newLogger(level string) (*slog.Logger, error) {
@@ -139,7 +142,6 @@ func serve(args []string) error {
 	var cfg config
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	commonFlags(fs, &cfg)
-	fs.StringVar(&cfg.LogLevel, "log-level", envDefault("KEYUAN_LOG_LEVEL", "info"), "debug, info, warn or error [KEYUAN_LOG_LEVEL]")
 	fs.StringVar(&cfg.Listen, "listen", envDefault("KEYUAN_LISTEN", "127.0.0.1:8080"), "address to listen on [KEYUAN_LISTEN]")
 	fs.StringVar(&cfg.BaseURL, "base-url", envDefault("KEYUAN_BASE_URL", ""), "public URL, e.g. https://crm.example.com (default http://LISTEN) [KEYUAN_BASE_URL]")
 	demo, err := envBool("KEYUAN_DEMO")
@@ -429,6 +431,12 @@ func reindex(args []string) error {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	// The index is the server's: rebuild it only while no server runs.
+	unlock, err := lockDataDir(cfg.DataDir)
+	if err != nil {
+		return err
+	}
+	defer unlock()
 	db, err := openDB(ctx, cfg)
 	if err != nil {
 		return err

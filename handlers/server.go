@@ -213,6 +213,13 @@ func (s *Server) fail(c *gin.Context, err error) {
 		status, key = http.StatusBadRequest, "error.bad_request"
 	case errors.Is(err, context.Canceled):
 		status, key = 499, "error.internal"
+	case models.IsDiskFull(err):
+		// Nothing of this request was written (its transaction rolled
+		// back); what was saved before is safe. Say so, not "error".
+		status, key = http.StatusInsufficientStorage, "error.disk_full"
+		s.log.Error("disk full", "method", c.Request.Method, "path", c.Request.URL.Path, "err", err)
+		s.errorPage(c, status, key)
+		return
 	default:
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {

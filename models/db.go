@@ -13,9 +13,10 @@ import (
 	"path/filepath"
 	"runtime"
 	"sync/atomic"
+	"syscall"
 	"time"
 
-	_ "github.com/mattn/go-sqlite3" // registers the "sqlite3" driver
+	"github.com/mattn/go-sqlite3" // registers the "sqlite3" driver
 )
 
 // DB is the application's SQLite database: one writer connection, so writers
@@ -171,4 +172,14 @@ func nullStr(v string) any {
 		return nil
 	}
 	return v
+}
+
+// IsDiskFull reports whether err is a write that failed for want of disk
+// space: SQLite's SQLITE_FULL, or ENOSPC from the file system.
+func IsDiskFull(err error) bool {
+	var se sqlite3.Error
+	if errors.As(err, &se) && se.Code == sqlite3.ErrFull {
+		return true
+	}
+	return errors.Is(err, syscall.ENOSPC)
 }

@@ -7,7 +7,9 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/blevesearch/bleve/v2"
@@ -35,7 +37,7 @@ var (
 
 // Status is what the admin page shows about the index.
 type Status struct {
-	State      string // "ready", "rebuilding", "starting", "failed"
+	State      string // "ready", "rebuilding", "starting", "failed", "disk_full"
 	Reason     string // why the last rebuild started: missing, outdated, unreadable, requested, manual
 	Done       int    // documents indexed so far in a rebuild
 	Total      int    // documents to index in a rebuild
@@ -46,6 +48,19 @@ type Status struct {
 	Pending    int           // queued changes not yet applied
 	MovedAside string        // where an unreadable index was moved, if one was
 	LastError  string
+	DiskFree   uint64 // bytes free where the index lives
+	DiskLow    bool   // under Options.MinFree: the worker waits for room
+}
+
+// DiskFreeText is the free space where the index lives, for people.
+func (s Status) DiskFreeText() string {
+	switch f := float64(s.DiskFree); {
+	case f >= 1<<30:
+		return fmt.Sprintf("%.1f GB", f/(1<<30))
+	case f >= 1<<20:
+		return fmt.Sprintf("%.0f MB", f/(1<<20))
+	}
+	return fmt.Sprintf("%d KB", s.DiskFree>>10)
 }
 
 // TookText is the duration of the last rebuild, rounded for people.
@@ -63,6 +78,23 @@ func (s Status) Percent() int {
 type Options struct {
 	BatchSize    int           // documents per index batch (default 1000)
 	PollInterval time.Duration // queue check when nothing signals (default 2 s)
+	// MinFree is the free disk space below which the worker stops writing
+	// to the index and waits (default 64 MB): Bleve writing into a full
+	// disk fails half-way and can panic on the retry.
+	MinFree uint64
+	// FreeSpace reports the free bytes of the index's file system (default
+	// statfs); tests put a full disk here.
+	FreeSpace func(dir string) (uint64, error)
+}
+
+// FreeSpace returns the bytes free to unprivileged users on the file system
+// of path.
+func FreeSpace(path string) (uint64, error) {
+	var st syscall.Statfs_t
+	if err := syscall.Statfs(path, &st); err != nil {
+		return 0, err
+	}
+	return st.Bavail * uint64(st.Bsize), nil
 }
 
 // Service owns the index: it opens or rebuilds it, applies the queue and
@@ -99,6 +131,12 @@ func (s *Service) buildPath() string { return filepath.Join(s.dir, "index.buildi
 func Open(ctx context.Context, db *models.DB, dir string, log *slog.Logger, opts Options) (*Service, error) {
 	if opts.BatchSize <= 0 {
 		opts.BatchSize = 1000
+	}
+	if opts.MinFree == 0 {
+		opts.MinFree = 64 << 20
+	}
+	if opts.FreeSpace == nil {
+		opts.FreeSpace = FreeSpace
 	}
 	if opts.PollInterval <= 0 {
 		opts.PollInterval = 2 * time.Second
@@ -167,32 +205,45 @@ func (s *Service) run() {
 	tick := time.NewTicker(s.opts.PollInterval)
 	defer tick.Stop()
 	backoff := time.Duration(0)
+	panics := 0
 	for {
-		if reason != "" {
-			if err := s.rebuild(ctx, reason); err != nil {
-				if ctx.Err() != nil {
-					return
+		// With the disk (almost) full, writing would fail half-way: the
+		// worker writes nothing and looks again at the next tick.
+		if !s.diskLow() {
+			if reason != "" {
+				if err := s.safely(func() error { return s.rebuild(ctx, reason) }); err != nil {
+					if ctx.Err() != nil {
+						return
+					}
+					s.log.Error("search index rebuild failed", "err", err)
+					backoff = min(max(backoff*2, time.Second), time.Minute)
+				} else {
+					reason = ""
+					backoff = 0
 				}
-				s.log.Error("search index rebuild failed", "err", err)
-				backoff = min(max(backoff*2, time.Second), time.Minute)
-			} else {
-				reason = ""
-				backoff = 0
 			}
-		}
-		if reason == "" {
-			n, err := s.applyQueue(ctx)
-			if err != nil {
-				if ctx.Err() != nil {
-					return
+			if reason == "" {
+				var n int
+				err := s.safely(func() (err error) { n, err = s.applyQueue(ctx); return err })
+				if err != nil {
+					if ctx.Err() != nil {
+						return
+					}
+					s.log.Error("search index update failed", "err", err)
+					s.setError(err)
+					backoff = min(max(backoff*2, time.Second), time.Minute)
+					if errors.Is(err, errPanic) {
+						// An index that panicked may be damaged: after a
+						// few, build a fresh one from the database.
+						if panics++; panics >= 3 {
+							reason, panics = "unreadable", 0
+						}
+					}
+				} else if n >= s.opts.BatchSize {
+					continue // more waiting
+				} else {
+					backoff = 0
 				}
-				s.log.Error("search index update failed", "err", err)
-				s.setError(err)
-				backoff = min(max(backoff*2, time.Second), time.Minute)
-			} else if n >= s.opts.BatchSize {
-				continue // more waiting
-			} else {
-				backoff = 0
 			}
 		}
 		var wait <-chan time.Time
@@ -266,6 +317,43 @@ func (s *Service) Status() Status {
 		st.Pending = pending
 	}
 	return st
+}
+
+// errPanic marks an error that was a panic inside the index library.
+var errPanic = errors.New("panic in the search index")
+
+// safely runs f, turning a panic (Bleve's zapx has panicked on a retry
+// after "no space left on device") into an error with its stack: the
+// worker logs it, backs off and goes on, and the server stays up.
+func (s *Service) safely(f func() error) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("%w: %v\n%s", errPanic, r, debug.Stack())
+		}
+	}()
+	return f()
+}
+
+// diskLow checks the free space of the index's file system and records it
+// for the admin page; true when it is under MinFree.
+func (s *Service) diskLow() bool {
+	free, err := s.opts.FreeSpace(s.dir)
+	if err != nil {
+		return false // cannot tell: let the write say
+	}
+	low := free < s.opts.MinFree
+	s.stMu.Lock()
+	s.status.DiskFree, s.status.DiskLow = free, low
+	if low {
+		if s.status.State != "disk_full" {
+			s.log.Warn("search index paused: disk almost full", "free", free, "dir", s.dir)
+		}
+		s.status.State = "disk_full"
+	} else if s.status.State == "disk_full" {
+		s.status.State = "ready"
+	}
+	s.stMu.Unlock()
+	return low
 }
 
 func (s *Service) setError(err error) {
