@@ -50,6 +50,9 @@ type config struct {
 	Demo      bool
 	AdminPass string
 	JobsOff   string
+	// ShutdownGrace is how long requests in flight may run on after a stop
+	// is asked for; longer ones (a big download) are then ended.
+	ShutdownGrace time.Duration
 }
 
 func main() {
@@ -159,6 +162,11 @@ func serve(args []string) error {
 	fs.StringVar(&cfg.SMTP.Username, "smtp-user", envDefault("KEYUAN_SMTP_USER", ""), "SMTP user name [KEYUAN_SMTP_USER]")
 	fs.StringVar(&cfg.SMTP.From, "mail-from", envDefault("KEYUAN_MAIL_FROM", ""), "sender address, e.g. crm@example.com [KEYUAN_MAIL_FROM]")
 	fs.StringVar(&cfg.SMTP.FromName, "mail-from-name", envDefault("KEYUAN_MAIL_FROM_NAME", "客源CRM"), "sender name [KEYUAN_MAIL_FROM_NAME]")
+	grace, err := time.ParseDuration(envDefault("KEYUAN_SHUTDOWN_GRACE", "30s"))
+	if err != nil {
+		return fmt.Errorf("KEYUAN_SHUTDOWN_GRACE: %w", err)
+	}
+	fs.DurationVar(&cfg.ShutdownGrace, "shutdown-grace", grace, "how long requests in flight may finish after SIGTERM [KEYUAN_SHUTDOWN_GRACE]")
 	fs.StringVar(&cfg.JobsOff, "jobs-off", envDefault("KEYUAN_JOBS_OFF", ""), "comma-separated scheduled jobs to disable, e.g. plan_reminders [KEYUAN_JOBS_OFF]")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -269,15 +277,29 @@ func serve(args []string) error {
 		return err
 	case <-ctx.Done():
 	}
-	log.Info("shutting down")
-	shutdownCtx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	return stopServer(log, httpServer, sched, cfg.ShutdownGrace)
+}
+
+// stopServer is a requested stop, which always ends well: requests in flight
+// get the grace period, then the longest (a download) are cut off; the
+// scheduled jobs are cancelled and waited for. Imports, the index and the
+// database close in serve's deferred calls after this.
+func stopServer(log *slog.Logger, httpServer *http.Server, sched *jobs.Scheduler, grace time.Duration) error {
+	log.Info("shutting down", "grace", grace)
+	graceCtx, cancel := context.WithTimeout(context.Background(), grace)
 	defer cancel()
-	if err := httpServer.Shutdown(shutdownCtx); err != nil && !errors.Is(err, http.ErrServerClosed) {
-		return err
+	if err := httpServer.Shutdown(graceCtx); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		log.Warn("requests still running after the grace period are ended", "err", err)
+		if err := httpServer.Close(); err != nil {
+			log.Warn("close connections", "err", err)
+		}
 	}
-	if err := sched.Stop(shutdownCtx); err != nil {
-		return fmt.Errorf("stop jobs: %w", err)
+	jobsCtx, cancelJobs := context.WithTimeout(context.Background(), max(grace, 10*time.Second))
+	defer cancelJobs()
+	if err := sched.Stop(jobsCtx); err != nil {
+		log.Error("scheduled jobs did not stop in time; their runs are recorded as interrupted at the next start", "err", err)
 	}
+	log.Info("stopped")
 	return nil
 }
 

@@ -1,8 +1,11 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"flag"
+	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"os"
@@ -11,6 +14,9 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"keyuan/jobs"
+	"keyuan/models"
 )
 
 // TestEverySubcommandRuns runs each command of the binary once against a
@@ -77,5 +83,81 @@ func TestEverySubcommandRuns(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(dir, "keyuan.db")); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestStopEndsLongDownloads: a requested stop gives requests the grace
+// period, then ends a download that would run for minutes, stops the
+// scheduled jobs (a running one sees its context cancelled) and returns
+// nil, so the process exits 0.
+func TestStopEndsLongDownloads(t *testing.T) {
+	ctx := context.Background()
+	db, err := models.Open(ctx, filepath.Join(t.TempDir(), "k.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	jobStopped := make(chan struct{})
+	jobStarted := make(chan struct{})
+	sched, err := jobs.New(db, slog.New(slog.NewTextHandler(io.Discard, nil)), time.UTC, []jobs.Job{{Name: "slow", Schedule: "@every 1h",
+		Enabled: true, Run: func(ctx context.Context) (string, error) {
+			close(jobStarted)
+			<-ctx.Done()
+			close(jobStopped)
+			return "", ctx.Err()
+		}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sched.Start()
+	if err := sched.RunNow("slow"); err != nil {
+		t.Fatal(err)
+	}
+	<-jobStarted
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	streaming := make(chan struct{})
+	hs := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		close(streaming)
+		for i := 0; i < 60_000; i++ { // a ten-minute "export"
+			if _, err := w.Write([]byte("row\n")); err != nil {
+				return
+			}
+			w.(http.Flusher).Flush()
+			time.Sleep(10 * time.Millisecond)
+		}
+	})}
+	go hs.Serve(l)
+	res, err := http.Get("http://" + l.Addr().String() + "/export.csv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	<-streaming
+	read := make(chan error, 1)
+	go func() { _, err := io.Copy(io.Discard, res.Body); read <- err }()
+
+	stopped := make(chan error, 1)
+	go func() {
+		stopped <- stopServer(slog.New(slog.NewTextHandler(io.Discard, nil)), hs, sched, 200*time.Millisecond)
+	}()
+	select {
+	case err := <-stopped:
+		if err != nil {
+			t.Fatalf("a requested stop returned %v", err)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("stop hung on a long download")
+	}
+	select {
+	case <-jobStopped:
+	default:
+		t.Error("the running job was not stopped")
+	}
+	select {
+	case <-read: // the download ended (cut off), instead of running on
+	case <-time.After(5 * time.Second):
+		t.Error("the download still runs after the stop")
 	}
 }

@@ -148,3 +148,56 @@ func TestImportCountsAddUp(t *testing.T) {
 		}
 	}
 }
+
+// TestImportInterruptedByShutdown: a server stopping in the middle of an
+// import records it as interrupted by a restart, with exactly what the
+// finished batches wrote; the batch in flight rolls back and is neither
+// created nor counted as failed.
+func TestImportInterruptedByShutdown(t *testing.T) {
+	db := newTestDB(t)
+	ctx := context.Background()
+	admin := models.Actor{ID: 1, Role: models.RoleAdmin}
+	var lines []string
+	for i := range 40 {
+		lines = append(lines, fmt.Sprintf("中断测试客户%02d", i))
+	}
+	path := filepath.Join(t.TempDir(), "c.csv")
+	if err := os.WriteFile(path, []byte("客户名称\n"+strings.Join(lines, "\n")+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	job := &models.ImportJob{Kind: "customer", FileName: "c.csv", Path: path, Format: "csv"}
+	if err := db.CreateImportJob(ctx, admin, job); err != nil {
+		t.Fatal(err)
+	}
+	if err := Stage(ctx, db, admin, job); err != nil {
+		t.Fatal(err)
+	}
+	job.MatchBy, job.DupMode, job.Total = []string{"name"}, "skip", 40
+	if err := db.SaveImportSetup(ctx, admin, job); err != nil {
+		t.Fatal(err)
+	}
+	im, err := NewImporter(ctx, db, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	im.batchSize = 5
+	batches := 0
+	im.afterBatch = func() {
+		if batches++; batches == 3 {
+			im.stop() // what Shutdown does, without waiting for ourselves
+		}
+	}
+	if err := im.Start(ctx, admin, job.ID); err != nil {
+		t.Fatal(err)
+	}
+	im.Wait()
+	done, err := db.GetImportJob(ctx, admin, job.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var inDB int
+	db.Read.QueryRow(`SELECT COUNT(*) FROM customers WHERE name LIKE '中断测试客户%'`).Scan(&inDB)
+	if done.Status != "failed" || done.Error != "import.interrupted" || done.Created != 15 || done.Failed != 0 || inDB != 15 {
+		t.Fatalf("status %s (%s), created %d, failed %d, %d in the database", done.Status, done.Error, done.Created, done.Failed, inDB)
+	}
+}

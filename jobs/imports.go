@@ -9,6 +9,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"runtime/debug"
 	"sort"
 	"strconv"
 	"strings"
@@ -35,10 +36,11 @@ type Importer struct {
 	stop context.CancelFunc
 
 	mu      sync.Mutex
-	cancels map[int64]context.CancelFunc
+	cancels map[int64]context.CancelCauseFunc
 	wg      sync.WaitGroup
 
-	batchSize int // rows per transaction: ImportBatchSize, smaller in tests
+	batchSize  int    // rows per transaction: ImportBatchSize, smaller in tests
+	afterBatch func() // tests: called after each batch is recorded
 }
 
 // NewImporter marks jobs a previous process left running as failed, so
@@ -47,8 +49,8 @@ func NewImporter(ctx context.Context, db *models.DB, log *slog.Logger) (*Importe
 	if err := db.FailInterruptedImports(ctx); err != nil {
 		return nil, err
 	}
-	base, stop := context.WithCancel(context.Background())
-	return &Importer{db: db, log: log, base: base, stop: stop, cancels: map[int64]context.CancelFunc{},
+	base, stop := context.WithCancelCause(context.Background())
+	return &Importer{db: db, log: log, base: base, stop: func() { stop(errShutdown) }, cancels: map[int64]context.CancelCauseFunc{},
 		batchSize: ImportBatchSize}, nil
 }
 
@@ -74,7 +76,7 @@ func (im *Importer) Start(ctx context.Context, actor models.Actor, id int64) err
 	if err := im.db.StartImportJob(ctx, actor, id); err != nil {
 		return err
 	}
-	runCtx, cancel := context.WithCancel(im.base)
+	runCtx, cancel := context.WithCancelCause(im.base)
 	im.mu.Lock()
 	im.cancels[id] = cancel
 	im.mu.Unlock()
@@ -85,7 +87,18 @@ func (im *Importer) Start(ctx context.Context, actor models.Actor, id int64) err
 			im.mu.Lock()
 			delete(im.cancels, id)
 			im.mu.Unlock()
-			cancel()
+			cancel(nil)
+		}()
+		defer func() {
+			// A bug must not take the server down with it: the job ends
+			// failed, with what its finished batches did.
+			if r := recover(); r != nil {
+				im.log.Error("import panicked", "job", id, "panic", r, "stack", string(debug.Stack()))
+				if err := im.db.FinishImportJob(context.Background(), id, actor.ID, "failed", "import.problem.internal",
+					models.ImportCounts{}); err != nil {
+					im.log.Error("finish import", "job", id, "err", err)
+				}
+			}
 		}()
 		im.run(runCtx, actor, job)
 	}()
@@ -99,7 +112,7 @@ func (im *Importer) Cancel(id int64) bool {
 	defer im.mu.Unlock()
 	cancel, ok := im.cancels[id]
 	if ok {
-		cancel()
+		cancel(errCancelled)
 	}
 	return ok
 }
@@ -113,6 +126,10 @@ func (im *Importer) run(ctx context.Context, actor models.Actor, job *models.Imp
 	counts, err := im.runPhases(ctx, actor, job)
 	status, msg := "done", ""
 	switch {
+	case errors.Is(err, context.Canceled) && errors.Is(context.Cause(ctx), errShutdown):
+		// The server is stopping: what the finished batches did is kept
+		// and counted; the batch in flight rolled back and is not.
+		status, msg = "failed", "import.interrupted"
 	case errors.Is(err, context.Canceled):
 		status, msg = "cancelled", "import.cancelled"
 	case err != nil:
@@ -125,6 +142,12 @@ func (im *Importer) run(ctx context.Context, actor models.Actor, job *models.Imp
 		im.log.Error("finish import", "job", job.ID, "err", err)
 	}
 }
+
+// Why a run's context ends: a person's cancel, or the server stopping.
+var (
+	errCancelled = errors.New("import cancelled by the user")
+	errShutdown  = errors.New("server stopping")
+)
 
 // ProblemKey turns a reading error into a message key.
 func ProblemKey(err error) string {
@@ -203,6 +226,9 @@ func (im *Importer) runPhases(ctx context.Context, actor models.Actor, job *mode
 		var res []models.ImportResult
 		if len(batch) > 0 {
 			ids, err := im.db.ImportBatch(ctx, actor, job.Kind, batch)
+			if err != nil && ctx.Err() != nil {
+				return ctx.Err() // stopped, not failed: the batch rolled back and is not counted
+			}
 			if err != nil {
 				// The whole batch rolled back: report each of its rows.
 				for _, r := range batch {
@@ -240,7 +266,10 @@ func (im *Importer) runPhases(ctx context.Context, actor models.Actor, job *mode
 		n.Skipped += len(skipped)
 		batch, skipped = batch[:0], skipped[:0]
 		n.Processed = checked + (rows-checked)*seen/max(rows, 1)
-		return im.db.SetImportProgress(ctx, job.ID, n)
+		if im.afterBatch != nil {
+			im.afterBatch()
+		}
+		return im.db.SetImportProgress(context.WithoutCancel(ctx), job.ID, n)
 	}
 	err = eachSpooled(spoolPath, func(line int, row []string) error {
 		seen = line - 1 // header and blank lines count as seen too
