@@ -204,7 +204,7 @@ func (s *Server) previewCampaignMail(c *gin.Context) {
 	if tpl != nil {
 		inv := models.Invitee{Name: s.t(c, "campaign.sample_contact"), Company: s.t(c, "campaign.sample_company"),
 			Salesperson: currentUser(c).DisplayName}
-		if tid := parseID(c.PostForm("target")); tid != 0 {
+		if tid := formID(c.PostForm("target")); tid != 0 {
 			if t, err := s.db.GetTarget(c.Request.Context(), actor(c), m.ID, tid); err == nil {
 				inv = models.Invitee{TargetID: t.ID, Name: t.Name, Email: t.Email, Company: t.Company, Salesperson: m.OwnerName}
 				data.PreviewT = t

@@ -131,12 +131,12 @@ func (s *Server) saveCampaign(c *gin.Context) {
 		m = *old
 	}
 	m.Name = strings.TrimSpace(c.PostForm("name"))
-	m.TypeID = parseID(c.PostForm("type"))
+	m.TypeID = formID(c.PostForm("type"))
 	m.StartDate = strings.TrimSpace(c.PostForm("start_date"))
 	m.EndDate = strings.TrimSpace(c.PostForm("end_date"))
 	m.Place = strings.TrimSpace(c.PostForm("place"))
 	m.Description = strings.TrimSpace(c.PostForm("description"))
-	m.OwnerID = parseID(c.PostForm("owner"))
+	m.OwnerID = formID(c.PostForm("owner"))
 	budget := strings.TrimSpace(c.PostForm("budget"))
 	errs := fieldErrors{}
 	if m.Name == "" {
@@ -358,7 +358,7 @@ func (s *Server) addTargetCustomer(c *gin.Context) {
 	if !ok {
 		return
 	}
-	id := parseID(c.PostForm("customer"))
+	id := formID(c.PostForm("customer"))
 	n, err := s.db.AddTargetCustomers(c.Request.Context(), actor(c), m.ID, []int64{id})
 	if err != nil {
 		s.fail(c, err)
@@ -521,7 +521,7 @@ func (s *Server) campaignOptions(c *gin.Context) {
 // addToCampaign is the customer list's batch action "add to campaign": the
 // ticked rows, or every row matching the list's filter.
 func (s *Server) addToCampaign(c *gin.Context, f models.CustomerFilter, back string) {
-	campaignID := parseID(c.PostForm("campaign"))
+	campaignID := formID(c.PostForm("campaign"))
 	m, err := s.db.GetCampaign(c.Request.Context(), actor(c), campaignID)
 	if errors.Is(err, models.ErrNotFound) {
 		s.flash(c, "batch.campaign_invalid")

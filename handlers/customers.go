@@ -44,11 +44,33 @@ func (k customerKind) Base() string { return k.base }
 // Kind is "customer" or "prospect".
 func (k customerKind) Kind() string { return k.kind }
 
-// parseID reads a positive id; anything else is 0.
+// parseID reads a positive id from a query (a list filter); anything else
+// is 0, so an unparsable filter value is ignored rather than hiding rows.
 func parseID(s string) int64 {
 	id, err := strconv.ParseInt(strings.TrimSpace(s), 10, 64)
 	if err != nil || id < 0 {
 		return 0
+	}
+	return id
+}
+
+// maxBackQuery bounds the list query a redirect carries back (a real filter
+// is a few hundred bytes).
+const maxBackQuery = 2048
+
+// formID reads a chosen id from a form's select. An empty value is 0
+// (nothing chosen). Anything else that is not a positive number
+// (industry=bogus, -5) is -1: an id that exists nowhere, so the form's check
+// refuses it exactly like an unknown id (99999), with a 422 and the form
+// again, instead of silently clearing the field.
+func formID(s string) int64 {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return 0
+	}
+	id, err := strconv.ParseInt(s, 10, 64)
+	if err != nil || id <= 0 {
+		return -1
 	}
 	return id
 }
@@ -260,16 +282,16 @@ func customerFormFrom(c *gin.Context) customerForm {
 	f := customerForm{Customer: models.Customer{
 		Name:       strings.TrimSpace(c.PostForm("name")),
 		ShortName:  strings.TrimSpace(c.PostForm("short_name")),
-		IndustryID: parseID(c.PostForm("industry")),
-		SourceID:   parseID(c.PostForm("source")),
-		GradeID:    parseID(c.PostForm("grade")),
-		RegionID:   parseID(c.PostForm("region")),
-		StageID:    parseID(c.PostForm("stage")),
+		IndustryID: formID(c.PostForm("industry")),
+		SourceID:   formID(c.PostForm("source")),
+		GradeID:    formID(c.PostForm("grade")),
+		RegionID:   formID(c.PostForm("region")),
+		StageID:    formID(c.PostForm("stage")),
 		Address:    strings.TrimSpace(c.PostForm("address")),
 		Phone:      strings.TrimSpace(c.PostForm("phone")),
 		Email:      strings.TrimSpace(c.PostForm("email")),
 		Website:    strings.TrimSpace(c.PostForm("website")),
-		OwnerID:    parseID(c.PostForm("owner")),
+		OwnerID:    formID(c.PostForm("owner")),
 		Status:     c.PostForm("status"),
 		Notes:      strings.TrimSpace(c.PostForm("notes")),
 	}}
@@ -752,8 +774,12 @@ func (s *Server) batchCustomers(c *gin.Context, k customerKind) {
 		return
 	}
 	back := k.base
-	if fq := c.PostForm("filter"); fq != "" {
-		back += "?" + fq
+	// Back to the list as it was filtered; a filter too long for a sane
+	// Location header (or not a query at all) goes back to the plain list.
+	if fq := c.PostForm("filter"); fq != "" && len(fq) <= maxBackQuery {
+		if q, err := url.ParseQuery(fq); err == nil {
+			back += "?" + q.Encode()
+		}
 	}
 	if len(ids) == 0 {
 		s.flash(c, "batch.none_selected")
@@ -762,7 +788,7 @@ func (s *Server) batchCustomers(c *gin.Context, k customerKind) {
 	}
 	switch c.PostForm("action") {
 	case "owner":
-		owner := parseID(c.PostForm("new_owner"))
+		owner := formID(c.PostForm("new_owner"))
 		u, err := s.db.UserByID(c.Request.Context(), owner)
 		if err != nil || !u.Active || u.Role == models.RoleService || !actor(c).IsManager() {
 			s.flash(c, "batch.owner_invalid")

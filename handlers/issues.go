@@ -97,14 +97,14 @@ type issueForm struct {
 
 func (s *Server) issueFormFrom(c *gin.Context) issueForm {
 	f := issueForm{Issue: models.Issue{
-		CustomerID:  parseID(c.PostForm("customer")),
-		ContactID:   parseID(c.PostForm("contact")),
+		CustomerID:  formID(c.PostForm("customer")),
+		ContactID:   formID(c.PostForm("contact")),
 		Channel:     c.PostForm("channel"),
-		TypeID:      parseID(c.PostForm("type")),
+		TypeID:      formID(c.PostForm("type")),
 		Priority:    c.PostForm("priority"),
 		Subject:     strings.TrimSpace(c.PostForm("subject")),
 		Description: strings.TrimSpace(c.PostForm("description")),
-		AssigneeID:  parseID(c.PostForm("assignee")),
+		AssigneeID:  formID(c.PostForm("assignee")),
 		Status:      c.PostForm("status"),
 	}, ReportedAt: strings.TrimSpace(c.PostForm("reported_at"))}
 	return f
@@ -508,10 +508,10 @@ func (s *Server) addHandling(c *gin.Context) {
 	h := models.Handling{
 		IssueID:   iss.ID,
 		HandledOn: strings.TrimSpace(c.PostForm("handled_on")),
-		MethodID:  parseID(c.PostForm("method")),
+		MethodID:  formID(c.PostForm("method")),
 		Content:   strings.TrimSpace(c.PostForm("content")),
 		Result:    strings.TrimSpace(c.PostForm("result")),
-		ArticleID: parseID(c.PostForm("article_id")),
+		ArticleID: formID(c.PostForm("article_id")),
 	}
 	newStatus := c.PostForm("new_status")
 	errs := fieldErrors{}
@@ -673,7 +673,7 @@ func (s *Server) archiveIssue(c *gin.Context) {
 		return
 	}
 	a := articleFormFrom(c)
-	a.ID = parseID(c.PostForm("article_id"))
+	a.ID = formID(c.PostForm("article_id"))
 	if errs := s.validateArticle(c, &a); errs.Any() {
 		p := s.newPage(c, s.t(c, "archive.title", iss.Code), "issues", &archiveData{Issue: iss, Article: a, Updating: a.ID != 0})
 		p.Errors = errs

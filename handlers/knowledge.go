@@ -114,7 +114,7 @@ func articleFormFrom(c *gin.Context) models.Article {
 		Title:      strings.TrimSpace(c.PostForm("title")),
 		Symptom:    strings.TrimSpace(c.PostForm("symptom")),
 		Solution:   strings.TrimSpace(c.PostForm("solution")),
-		CategoryID: parseID(c.PostForm("category")),
+		CategoryID: formID(c.PostForm("category")),
 		Keywords:   strings.TrimSpace(c.PostForm("keywords")),
 	}
 }

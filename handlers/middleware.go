@@ -31,6 +31,7 @@ func securityHeaders(c *gin.Context) {
 // handler reads it. Multipart uploads are parsed by their own handlers with
 // their own limits.
 func (s *Server) limitBody(c *gin.Context) {
+	cleanQuery(c.Request.URL)
 	if c.Request.Body == nil || c.Request.Method == http.MethodGet || c.Request.Method == http.MethodHead {
 		c.Next()
 		return
@@ -49,6 +50,10 @@ func (s *Server) limitBody(c *gin.Context) {
 		s.errorPage(c, http.StatusBadRequest, "error.bad_request")
 		return
 	}
+	// Parsing filled Form from the query and the body: clean both (see
+	// cleantext.go).
+	cleanValues(c.Request.PostForm)
+	cleanValues(c.Request.Form)
 	c.Next()
 }
 

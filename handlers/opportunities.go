@@ -136,7 +136,7 @@ func (s *Server) moveOpportunity(c *gin.Context) {
 		s.notFound(c)
 		return
 	}
-	stage := parseID(c.PostForm("stage"))
+	stage := formID(c.PostForm("stage"))
 	if !s.db.CheckAuxItem(c.Request.Context(), "sales_stage", stage) {
 		s.errorPage(c, http.StatusUnprocessableEntity, "validation.invalid_choice")
 		return
@@ -240,8 +240,8 @@ func (s *Server) saveOpportunity(c *gin.Context, id int64) {
 		oldOwner = old.OwnerID
 	}
 	f := opportunityForm{Opportunity: models.Opportunity{ID: id, Name: strings.TrimSpace(c.PostForm("name")),
-		CustomerID: parseID(c.PostForm("customer")), OwnerID: parseID(c.PostForm("owner")),
-		ExpectedClose: strings.TrimSpace(c.PostForm("expected_close")), StageID: parseID(c.PostForm("stage")),
+		CustomerID: formID(c.PostForm("customer")), OwnerID: formID(c.PostForm("owner")),
+		ExpectedClose: strings.TrimSpace(c.PostForm("expected_close")), StageID: formID(c.PostForm("stage")),
 		Notes: strings.TrimSpace(c.PostForm("notes"))},
 		CustomerLabel: truncate(strings.TrimSpace(c.PostForm("customer_label")), 200),
 		Amount:        strings.TrimSpace(c.PostForm("amount")), Probability: strings.TrimSpace(c.PostForm("probability"))}

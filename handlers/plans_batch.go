@@ -68,7 +68,7 @@ func batchFormFrom(c *gin.Context) batchForm {
 		From:         strings.TrimSpace(c.PostForm("from")),
 		To:           strings.TrimSpace(c.PostForm("to")),
 		Time:         strings.TrimSpace(c.PostForm("time")),
-		MethodID:     parseID(c.PostForm("method")),
+		MethodID:     formID(c.PostForm("method")),
 		Subject:      strings.TrimSpace(c.PostForm("subject")),
 		Content:      strings.TrimSpace(c.PostForm("content")),
 		MaxPerDayRaw: strings.TrimSpace(c.PostForm("max_per_day")),

@@ -541,7 +541,7 @@ func (s *Server) reportBuilder(c *gin.Context) {
 		// state is tidied after each change.
 		normalize(actor(c), &f)
 	}
-	s.renderBuilder(c, http.StatusOK, parseID(c.PostForm("id")), f, nil)
+	s.renderBuilder(c, http.StatusOK, formID(c.PostForm("id")), f, nil)
 }
 
 func (s *Server) createReport(c *gin.Context) { s.saveReport(c, nil) }
