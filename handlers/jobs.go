@@ -2,6 +2,8 @@ package handlers
 
 import (
 	"errors"
+	"keyuan/models"
+	"keyuan/search"
 	"net/http"
 
 	"github.com/gin-gonic/gin"
@@ -14,12 +16,30 @@ import (
 // UseScheduler gives the admin pages the running scheduler.
 func (s *Server) UseScheduler(j *jobs.Scheduler) { s.jobs = j }
 
+// lowDiskWarning is the free space under which the admin pages warn: a
+// few days of growth for a busy small business, and room for a backup.
+const lowDiskWarning = 1 << 30
+
+// diskSpace is the data folder's free space, for the admin pages.
+type diskSpace struct {
+	Free string
+	Low  bool
+}
+
 type jobsData struct {
-	Jobs []jobs.Info
+	Disk        *diskSpace
+	MailProblem *models.MailProblem
+	Jobs        []jobs.Info
 }
 
 func (s *Server) listJobs(c *gin.Context) {
 	data := &jobsData{}
+	if free, err := search.FreeSpace(s.cfg.DataDir); err == nil {
+		data.Disk = &diskSpace{Free: search.Status{DiskFree: free}.DiskFreeText(), Low: free < lowDiskWarning}
+	}
+	if problem, err := s.db.CurrentMailProblem(c.Request.Context()); err == nil {
+		data.MailProblem = problem
+	}
 	if s.jobs != nil {
 		var err error
 		if data.Jobs, err = s.jobs.Jobs(c.Request.Context()); err != nil {
