@@ -206,11 +206,15 @@ func (s *Server) previewCampaignMail(c *gin.Context) {
 			Salesperson: currentUser(c).DisplayName}
 		if tid := formID(c.PostForm("target")); tid != 0 {
 			if t, err := s.db.GetTarget(c.Request.Context(), actor(c), m.ID, tid); err == nil {
-				inv = models.Invitee{TargetID: t.ID, Name: t.Name, Email: t.Email, Company: t.Company, Salesperson: m.OwnerName}
+				// The recipient exactly as the real send builds it.
+				if inv, err = s.db.Invitee(c.Request.Context(), actor(c), m.ID, t.ID); err != nil {
+					s.fail(c, err)
+					return
+				}
 				data.PreviewT = t
 			}
 		}
-		r, err := tpl.Render(s.mergeFields(m, inv))
+		r, err := tpl.RenderContext(c.Request.Context(), s.mergeFields(m, inv))
 		if err == nil {
 			data.Preview = &r
 		}
@@ -239,8 +243,8 @@ func (s *Server) testCampaignMail(c *gin.Context) {
 		toast("campaign.test_no_email", "error")
 		return
 	}
-	r, err := tpl.Render(s.mergeFields(m, models.Invitee{Name: u.DisplayName, Company: s.t(c, "campaign.sample_company"),
-		Salesperson: u.DisplayName}))
+	r, err := tpl.RenderContext(c.Request.Context(), s.mergeFields(m, models.Invitee{Name: u.DisplayName,
+		Company: s.t(c, "campaign.sample_company"), Salesperson: u.DisplayName}))
 	if err != nil {
 		toast("campaign.test_template_error", "error")
 		return
@@ -322,7 +326,7 @@ func (s *Server) queueCampaign(ctx context.Context, lang string, a models.Actor,
 		host = u.Hostname()
 	}
 	return s.db.QueueCampaignMail(ctx, a, m.ID, host, func(inv models.Invitee, msg models.OutboxMessage) (models.RenderedMail, error) {
-		r, err := tpl.Render(s.mergeFields(m, inv))
+		r, err := tpl.RenderContext(ctx, s.mergeFields(m, inv))
 		if err != nil {
 			return models.RenderedMail{}, err
 		}

@@ -1,12 +1,14 @@
 package mail
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	htmltemplate "html/template"
 	"regexp"
 	"strings"
 	texttemplate "text/template"
+	"text/template/parse"
 )
 
 // Merge fields an invitation may use, by their Chinese names with English
@@ -63,6 +65,8 @@ func (e *TemplateError) Error() string {
 	return fmt.Sprintf("%s line %d: %v", e.Part, e.Line, e.Err)
 }
 
+func (e *TemplateError) Unwrap() error { return e.Err }
+
 var lineInErr = regexp.MustCompile(`:(\d+):`)
 
 func templateError(part string, err error) error {
@@ -89,6 +93,11 @@ func ParseTemplate(subject, text, html string) (*Template, error) {
 	if strings.TrimSpace(text) == "" {
 		return nil, &TemplateError{Part: "text", Line: 1, Err: errors.New("empty")}
 	}
+	for _, p := range []struct{ part, src string }{{"subject", subject}, {"text", text}, {"html", html}} {
+		if len(p.src) > MaxTemplateBytes {
+			return nil, &TemplateError{Part: p.part, Line: 1, Err: fmt.Errorf("longer than %d KB", MaxTemplateBytes>>10)}
+		}
+	}
 	if t.subject, err = texttemplate.New("subject").Option("missingkey=error").Parse(subject); err != nil {
 		return nil, templateError("subject", err)
 	}
@@ -98,6 +107,32 @@ func ParseTemplate(subject, text, html string) (*Template, error) {
 	if strings.TrimSpace(html) != "" {
 		if t.html, err = htmltemplate.New("html").Option("missingkey=error").Parse(html); err != nil {
 			return nil, templateError("html", err)
+		}
+	}
+	// Only merge fields and simple conditions (template_check.go).
+	parts := []struct {
+		part  string
+		trees int
+		tree  *parse.Tree
+	}{{"subject", len(t.subject.Templates()), t.subject.Tree}, {"text", len(t.text.Templates()), t.text.Tree}}
+	if t.html != nil {
+		parts = append(parts, struct {
+			part  string
+			trees int
+			tree  *parse.Tree
+		}{"html", len(t.html.Templates()), t.html.Tree})
+	}
+	for _, p := range parts {
+		err := checkTree(p.tree)
+		if err == nil && p.trees > 1 {
+			err = &TemplateError{Line: 1, Err: errors.New("{{define}} and {{block}} are not allowed")}
+		}
+		if err != nil {
+			var te *TemplateError
+			if errors.As(err, &te) {
+				te.Part = p.part
+			}
+			return nil, err
 		}
 	}
 	sample := MergeFields{"样例客户", "样例联系人", "经理", "业务员", "活动", "2026-01-01", "会议室"}
@@ -114,24 +149,36 @@ type Rendered struct {
 
 // Render fills in one recipient's values. The subject is kept on one line.
 func (t *Template) Render(f MergeFields) (Rendered, error) {
+	return t.RenderContext(context.Background(), f)
+}
+
+// RenderContext is Render that stops when ctx ends (the request that asked
+// for a preview went away) and refuses output over MaxRenderBytes a part.
+func (t *Template) RenderContext(ctx context.Context, f MergeFields) (Rendered, error) {
 	data := f.data()
 	var r Rendered
-	var b strings.Builder
-	if err := t.subject.Execute(&b, data); err != nil {
-		return r, templateError("subject", err)
-	}
-	r.Subject = oneLine(b.String())
-	b.Reset()
-	if err := t.text.Execute(&b, data); err != nil {
-		return r, templateError("text", err)
-	}
-	r.Text = b.String()
-	if t.html != nil {
-		b.Reset()
-		if err := t.html.Execute(&b, data); err != nil {
-			return r, templateError("html", err)
+	exec := func(part string, run func(w *cappedWriter) error) (string, error) {
+		w := &cappedWriter{ctx: ctx}
+		if err := run(w); err != nil {
+			if errors.Is(err, ErrTooLarge) || errors.Is(err, ctx.Err()) && ctx.Err() != nil {
+				return "", &TemplateError{Part: part, Line: 1, Err: err}
+			}
+			return "", templateError(part, err)
 		}
-		r.HTML = b.String()
+		return string(w.buf), nil
+	}
+	var err error
+	if r.Subject, err = exec("subject", func(w *cappedWriter) error { return t.subject.Execute(w, data) }); err != nil {
+		return r, err
+	}
+	r.Subject = oneLine(r.Subject)
+	if r.Text, err = exec("text", func(w *cappedWriter) error { return t.text.Execute(w, data) }); err != nil {
+		return r, err
+	}
+	if t.html != nil {
+		if r.HTML, err = exec("html", func(w *cappedWriter) error { return t.html.Execute(w, data) }); err != nil {
+			return r, err
+		}
 	}
 	return r, nil
 }

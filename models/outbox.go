@@ -28,6 +28,32 @@ type Invitee struct {
 	Salesperson  string
 }
 
+// The recipient of an invitation, the same for the preview and the real
+// send: the contact's name, title and address, the customer's name, and the
+// customer's own salesperson (not the campaign's owner).
+const (
+	inviteeColumns = `t.id, t.name, t.email, c.name, COALESCE(k.title, ''), u.display_name`
+	inviteeFrom    = `FROM campaign_targets t
+			JOIN customers c ON c.id = t.customer_id JOIN users u ON u.id = c.owner_id
+			LEFT JOIN contacts k ON k.id = t.contact_id`
+)
+
+// Invitee returns one target of a campaign as the invitation sees it, for a
+// preview; ErrNotFound for a target of another campaign or one the actor's
+// campaign scope does not reach.
+func (db *DB) Invitee(ctx context.Context, actor Actor, campaignID, targetID int64) (Invitee, error) {
+	var inv Invitee
+	if _, err := db.getCampaign(ctx, db.Read, actor, campaignID); err != nil {
+		return inv, err
+	}
+	err := db.Read.QueryRowContext(ctx, `SELECT `+inviteeColumns+` `+inviteeFrom+` WHERE t.campaign_id = ? AND t.id = ?`,
+		campaignID, targetID).Scan(&inv.TargetID, &inv.Name, &inv.Email, &inv.Company, &inv.ContactTitle, &inv.Salesperson)
+	if errors.Is(err, sql.ErrNoRows) {
+		return inv, ErrNotFound
+	}
+	return inv, err
+}
+
 // Rendered invitation parts, returned by the caller's render function.
 type RenderedMail struct {
 	Subject, Text, HTML string
@@ -72,10 +98,7 @@ func (db *DB) QueueCampaignMail(ctx context.Context, actor Actor, campaignID int
 			seen[e] = true
 		}
 		rows.Close()
-		rows, err = tx.QueryContext(ctx, `SELECT t.id, t.name, t.email, c.name, COALESCE(k.title, ''), u.display_name,
-			COALESCE(s.reason, '') FROM campaign_targets t
-			JOIN customers c ON c.id = t.customer_id JOIN users u ON u.id = c.owner_id
-			LEFT JOIN contacts k ON k.id = t.contact_id
+		rows, err = tx.QueryContext(ctx, `SELECT `+inviteeColumns+`, COALESCE(s.reason, '') `+inviteeFrom+`
 			LEFT JOIN mail_suppressions s ON s.email = t.email
 			WHERE t.campaign_id = ? AND t.mail_status = '' ORDER BY t.id`, campaignID)
 		if err != nil {
