@@ -4,65 +4,15 @@ import (
 	"errors"
 	"net"
 	"net/http"
+	"net/url"
+	"path"
 	"strings"
-	"sync"
-	"time"
 
 	"github.com/gin-gonic/gin"
 	"github.com/gorilla/sessions"
 
 	"keyuan/models"
 )
-
-// loginThrottle counts failed logins per client IP in a sliding window.
-type loginThrottle struct {
-	mu     sync.Mutex
-	limit  int
-	window time.Duration
-	fails  map[string][]time.Time
-}
-
-func newLoginThrottle(limit int, window time.Duration) *loginThrottle {
-	return &loginThrottle{limit: limit, window: window, fails: map[string][]time.Time{}}
-}
-
-func (t *loginThrottle) recent(ip string, now time.Time) []time.Time {
-	kept := t.fails[ip][:0]
-	for _, at := range t.fails[ip] {
-		if now.Sub(at) < t.window {
-			kept = append(kept, at)
-		}
-	}
-	if len(kept) == 0 {
-		delete(t.fails, ip)
-		return nil
-	}
-	t.fails[ip] = kept
-	return kept
-}
-
-// blocked reports whether ip has used up its failed attempts.
-func (t *loginThrottle) blocked(ip string) bool {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	return len(t.recent(ip, time.Now())) >= t.limit
-}
-
-func (t *loginThrottle) fail(ip string) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	now := time.Now()
-	t.fails[ip] = append(t.recent(ip, now), now)
-	if len(t.fails) > 100000 { // bound memory under a spray of addresses
-		t.fails = map[string][]time.Time{}
-	}
-}
-
-func (t *loginThrottle) reset(ip string) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	delete(t.fails, ip)
-}
 
 // clientIP is the peer address; proxies' headers are not trusted, so a
 // client cannot dodge the throttle by inventing X-Forwarded-For.
@@ -77,11 +27,40 @@ func clientIP(r *http.Request) string {
 // safeNext keeps only same-site paths, so a login link cannot send the user
 // to another site ("//evil", "/\evil", "https://…" are all refused).
 func safeNext(next string) string {
-	if next == "" || !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") ||
-		strings.HasPrefix(next, "/\\") || strings.ContainsAny(next, "\r\n\t") {
+	// A browser reads a backslash as a slash, and the redirect cleans the
+	// path (/./\evil became /\evil, which a browser reads as //evil):
+	// refuse any backslash and control character, also once decoded, and
+	// judge the path as cleaned.
+	if next == "" || !strings.HasPrefix(next, "/") || strings.ContainsAny(next, "\\\r\n\t\x00") {
 		return "/"
 	}
-	return next
+	u, err := url.Parse(next)
+	if err != nil || u.Scheme != "" || u.Host != "" || u.User != nil || u.Opaque != "" {
+		return "/"
+	}
+	cleaned := path.Clean(u.Path)
+	if !strings.HasPrefix(cleaned, "/") || strings.HasPrefix(cleaned, "//") || strings.HasPrefix(u.Path, "//") ||
+		strings.Contains(u.Path, "\\") {
+		return "/"
+	}
+	for _, r := range next {
+		if r < 0x20 || r == 0x7f {
+			return "/"
+		}
+	}
+	// Hand on the cleaned path, so the redirect cannot clean it into
+	// something else.
+	out := path.Clean(u.EscapedPath())
+	if strings.HasPrefix(out, "//") {
+		return "/"
+	}
+	if strings.HasSuffix(u.Path, "/") && out != "/" {
+		out += "/"
+	}
+	if u.RawQuery != "" {
+		out += "?" + u.RawQuery
+	}
+	return out
 }
 
 type loginForm struct {
@@ -102,14 +81,14 @@ func (s *Server) login(c *gin.Context) {
 	form := loginForm{Username: strings.TrimSpace(c.PostForm("username")), Next: safeNext(c.PostForm("next"))}
 	ip := clientIP(c.Request)
 	p := s.newPage(c, s.t(c, "login.title"), "", form)
-	if s.throttle.blocked(ip) {
+	if s.throttle.blocked(form.Username, ip) {
 		p.Errors = fieldErrors{"form": "login.throttled"}
 		s.render(c, http.StatusTooManyRequests, "login", p)
 		return
 	}
 	u, err := s.db.Authenticate(c.Request.Context(), form.Username, c.PostForm("password"))
 	if errors.Is(err, models.ErrNotFound) {
-		s.throttle.fail(ip)
+		s.throttle.fail(form.Username, ip)
 		p.Errors = fieldErrors{"form": "login.failed"}
 		s.render(c, http.StatusUnauthorized, "login", p)
 		return
@@ -118,7 +97,15 @@ func (s *Server) login(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	s.throttle.reset(ip)
+	s.throttle.succeed(form.Username, ip)
+	// A new login ends the session this browser had (another user's,
+	// perhaps, on a shared computer) on the server, not just in the cookie.
+	if old := sessionID(c); old != "" {
+		if err := s.db.DeleteSession(c.Request.Context(), old); err != nil {
+			s.fail(c, err)
+			return
+		}
+	}
 	// A fresh session id at every login defeats session fixation.
 	sess := sessions.NewSession(s.sessions, sessionCookie)
 	sess.Options = s.sessions.options()

@@ -103,27 +103,92 @@ func TestLoginThrottle(t *testing.T) {
 	}
 }
 
+// testClock is a clock the test moves: windows pass without sleeping.
+type testClock struct{ now time.Time }
+
+func (c *testClock) Now() time.Time      { return c.now }
+func (c *testClock) Add(d time.Duration) { c.now = c.now.Add(d) }
+func newTestClock() *testClock           { return &testClock{now: time.Date(2026, 12, 3, 9, 0, 0, 0, time.UTC)} }
+
 func TestLoginThrottleWindow(t *testing.T) {
-	th := newLoginThrottle(3, 80*time.Millisecond)
+	clk := newTestClock()
+	th := newLoginThrottle(3, 15*time.Minute, clk.Now)
 	for range 3 {
-		th.fail("10.0.0.1")
+		th.fail("admin", "10.0.0.1")
 	}
-	if !th.blocked("10.0.0.1") {
+	if !th.blocked("admin", "10.0.0.1") {
 		t.Fatal("not blocked after 3 failures")
 	}
-	if th.blocked("10.0.0.2") {
-		t.Error("another address is blocked too")
+	if th.blocked("admin", "10.0.0.2") || th.blocked("lina", "10.0.0.1") {
+		t.Error("another source or account is blocked too")
 	}
-	time.Sleep(100 * time.Millisecond)
-	if th.blocked("10.0.0.1") {
+	clk.Add(15*time.Minute + time.Second)
+	if th.blocked("admin", "10.0.0.1") {
 		t.Error("still blocked after the window")
 	}
-	th.fail("10.0.0.3")
-	th.fail("10.0.0.3")
-	th.reset("10.0.0.3")
-	th.fail("10.0.0.3")
-	if th.blocked("10.0.0.3") {
-		t.Error("a successful login did not clear the count")
+}
+
+// TestLoginThrottleNotResetByOtherAccount is the hole: a successful login
+// of one's own account cleared the IP's failures, so anyone with an account
+// could guess another's password without limit.
+func TestLoginThrottleNotResetByOtherAccount(t *testing.T) {
+	th := newLoginThrottle(3, 15*time.Minute, newTestClock().Now)
+	for round := 0; round < 10; round++ {
+		if th.blocked("admin", "10.0.0.9") {
+			if round < 3 {
+				t.Fatalf("blocked after %d failures", round)
+			}
+			return
+		}
+		th.fail("admin", "10.0.0.9")
+		th.succeed("lina", "10.0.0.9") // the attacker logs into their own account
+	}
+	t.Fatal("admin's password could be guessed 10 times")
+}
+
+// TestLoginThrottleOfficeBehindNAT: one person's typos lock only their own
+// account, not colleagues who share the office's address.
+func TestLoginThrottleOfficeBehindNAT(t *testing.T) {
+	th := newLoginThrottle(3, 15*time.Minute, newTestClock().Now)
+	for range 5 {
+		th.fail("zhangwei", "203.0.113.7")
+	}
+	if !th.blocked("zhangwei", "203.0.113.7") || th.blocked("lina", "203.0.113.7") {
+		t.Error("the lock is not per account and source")
+	}
+	// Guessing across many accounts from one address hits the source limit.
+	for i := range 3 * sourceFactor {
+		th.fail("user"+strconv.Itoa(i), "198.51.100.1")
+	}
+	if !th.blocked("newuser", "198.51.100.1") {
+		t.Error("a spray of accounts from one address is not stopped")
+	}
+}
+
+// TestLoginThrottleMemoryBounded: spraying addresses evicts the oldest
+// entries; it does not wipe everyone's counters (it used to reset all at
+// 100,000).
+func TestLoginThrottleMemoryBounded(t *testing.T) {
+	th := newLoginThrottle(3, 15*time.Minute, newTestClock().Now)
+	th.max = 1000
+	for range 3 {
+		th.fail("admin", "10.0.0.1")
+	}
+	for i := range 400 { // 800 keys: under the cap, the victim's lock stays
+		th.fail("x", "2001:db8::"+strconv.FormatInt(int64(i)<<16, 16)+":1")
+	}
+	if !th.blocked("admin", "10.0.0.1") {
+		t.Error("other addresses' failures reset the lock")
+	}
+	for i := range 5000 {
+		th.fail("x", "192.0."+strconv.Itoa(i/250)+"."+strconv.Itoa(i%250))
+	}
+	if len(th.keys) > th.max || th.lru.Len() != len(th.keys) {
+		t.Errorf("%d keys (list %d), cap %d", len(th.keys), th.lru.Len(), th.max)
+	}
+	// IPv6 addresses of one /64 are one source.
+	if sourceKey("2001:db8:1:2::1") != sourceKey("2001:db8:1:2:ffff::9") || sourceKey("2001:db8:1:3::1") == sourceKey("2001:db8:1:2::1") {
+		t.Error("IPv6 is not keyed per /64")
 	}
 }
 
@@ -142,6 +207,16 @@ func TestSafeNext(t *testing.T) {
 		{"evil.com", "/"},
 		{"/\t/evil.com", "/"},
 		{"/\r\nSet-Cookie: x=1", "/"},
+		// TestOpenRedirectBackslash: the spellings that reach another site.
+		{"/./\\evil.example", "/"},
+		{"/.\\evil.example", "/"},
+		{"/%5Cevil.example", "/"},
+		{"/%5C%5Cevil.example", "/"},
+		{"/./%2F/evil.example", "/%2F/evil.example"}, // one path segment: local
+		{"///evil.example", "/"},
+		{"/../..//evil.example", "/evil.example"},
+		{"/\x00/evil.example", "/"},
+		{"/customers/../plans", "/plans"},
 	}
 	app := newTestApp(t)
 	for _, tt := range tests {

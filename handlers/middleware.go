@@ -17,13 +17,18 @@ import (
 // securityHeaders sets headers that keep pages from being framed, sniffed
 // or running scripts from anywhere but our own static files.
 func securityHeaders(c *gin.Context) {
-	h := c.Writer.Header()
+	setSecurityHeaders(c.Writer.Header())
+	c.Next()
+}
+
+// setSecurityHeaders sets the headers every response carries, also those
+// answered outside the route table (the cross-origin refusal).
+func setSecurityHeaders(h http.Header) {
 	h.Set("X-Content-Type-Options", "nosniff")
 	h.Set("X-Frame-Options", "DENY")
 	h.Set("Referrer-Policy", "same-origin")
 	h.Set("Content-Security-Policy", "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "+
 		"img-src 'self' data:; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'")
-	c.Next()
 }
 
 // limitBody caps request bodies and parses urlencoded forms up front, so a
@@ -31,17 +36,39 @@ func securityHeaders(c *gin.Context) {
 // handler reads it. Multipart uploads are parsed by their own handlers with
 // their own limits.
 func (s *Server) limitBody(c *gin.Context) {
+	// A query string is a filter, never a document: a 905 KB one was
+	// echoed into every link of a list (a 15 MB page).
+	if len(c.Request.URL.RawQuery) > maxQueryBytes {
+		s.errorPage(c, http.StatusRequestURITooLong, "error.too_large")
+		return
+	}
 	cleanQuery(c.Request.URL)
 	if c.Request.Body == nil || c.Request.Method == http.MethodGet || c.Request.Method == http.MethodHead {
 		c.Next()
 		return
 	}
-	if strings.HasPrefix(c.ContentType(), "multipart/") {
-		c.Next()
+	// One limit for every body, multipart included, enforced while it is
+	// read; only the import upload has its own, larger one. A body that
+	// says it is larger is refused before a byte of it is read.
+	limit := s.cfg.MaxBodyBytes
+	if c.Request.URL.Path == "/import" {
+		limit = maxUploadBytes + 1<<20 // the file and the form around it
+	}
+	if c.Request.ContentLength > limit {
+		c.Header("Connection", "close")
+		s.errorPage(c, http.StatusRequestEntityTooLarge, "error.too_large")
 		return
 	}
-	c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, s.cfg.MaxBodyBytes)
-	if err := c.Request.ParseForm(); err != nil {
+	c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, limit)
+	if strings.HasPrefix(c.ContentType(), "multipart/") && c.Request.URL.Path == "/import" {
+		c.Next() // the upload handler parses its own file, within its limit
+		return
+	}
+	parse := c.Request.ParseForm
+	if strings.HasPrefix(c.ContentType(), "multipart/") {
+		parse = func() error { return c.Request.ParseMultipartForm(limit) }
+	}
+	if err := parse(); err != nil {
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {
 			s.errorPage(c, http.StatusRequestEntityTooLarge, "error.too_large")
@@ -84,10 +111,17 @@ func (s *Server) loadSession(c *gin.Context) {
 	c.Next()
 }
 
+// maxQueryBytes bounds a request's query string (a list filter is a few
+// hundred bytes).
+const maxQueryBytes = 8 << 10
+
 // requireLogin sends anonymous visitors to the login page, remembering where
 // they were going.
 func (s *Server) requireLogin(c *gin.Context) {
 	if currentUser(c) != nil {
+		// A signed-in page or fragment is the user's: never kept by a
+		// browser or a proxy for the next person at that computer.
+		c.Header("Cache-Control", "no-store")
 		c.Next()
 		return
 	}

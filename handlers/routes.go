@@ -253,6 +253,7 @@ func (s *Server) Handler() http.Handler {
 // crossOriginDenied answers a request that another site made the browser
 // send (CSRF) with the friendly error page, in the browser's language.
 func (s *Server) crossOriginDenied(w http.ResponseWriter, r *http.Request) {
+	setSecurityHeaders(w.Header()) // the gin chain, which sets them, did not run
 	lang := views.MatchLanguage(r.Header.Get("Accept-Language"))
 	p := &page{Lang: lang, Title: s.views.Catalog.T(lang, "error.title"),
 		Data: map[string]any{"Status": http.StatusForbidden, "Message": s.views.Catalog.T(lang, "error.cross_origin")}}

@@ -81,7 +81,7 @@ func New(cfg Config, d Deps) *Server {
 		views:    d.Views,
 		assets:   d.Assets,
 		sessions: NewSessionStore(d.DB, cfg.SessionKey, secure),
-		throttle: newLoginThrottle(cfg.LoginLimit, cfg.LoginWindow),
+		throttle: newLoginThrottle(cfg.LoginLimit, cfg.LoginWindow, d.DB.Now),
 		log:      d.Log,
 		importer: d.Importer,
 		outbox:   d.Outbox,

@@ -193,7 +193,15 @@ func (s *Server) changeOwnPassword(c *gin.Context) {
 	u := currentUser(c)
 	p := s.newPage(c, s.t(c, "profile.title"), "", views.Languages)
 	errs := fieldErrors{}
+	// The current password is guessed like a login's: the same throttle.
+	ip := clientIP(c.Request)
+	if s.throttle.blocked(u.Username, ip) {
+		p.Errors = fieldErrors{"current": "login.throttled"}
+		s.render(c, http.StatusTooManyRequests, "profile", p)
+		return
+	}
 	if _, err := s.db.Authenticate(ctx, u.Username, c.PostForm("current")); err != nil {
+		s.throttle.fail(u.Username, ip)
 		errs["current"] = "profile.wrong_password"
 	}
 	pw := c.PostForm("password")
