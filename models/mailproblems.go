@@ -102,6 +102,11 @@ func (db *DB) Suppressions(ctx context.Context, f SuppressionFilter) ([]Suppress
 	}
 	q += ` ORDER BY at DESC, email LIMIT ?`
 	args = append(args, limit)
+	return db.suppressionRows(ctx, q, args...)
+}
+
+// suppressionRows runs a query of email, reason, detail, at.
+func (db *DB) suppressionRows(ctx context.Context, q string, args ...any) ([]Suppression, error) {
 	rows, err := db.Read.QueryContext(ctx, q, args...)
 	if err != nil {
 		return nil, err
@@ -139,20 +144,7 @@ func (db *DB) AllowAddress(ctx context.Context, actor Actor, email string) error
 // CampaignBounces lists the addresses of a campaign that bounced, with the
 // server's reply.
 func (db *DB) CampaignBounces(ctx context.Context, campaignID int64) ([]Suppression, error) {
-	rows, err := db.Read.QueryContext(ctx, `SELECT t.email, 'bounced', t.mail_error, COALESCE(s.at, '')
+	return db.suppressionRows(ctx, `SELECT t.email, 'bounced', t.mail_error, COALESCE(s.at, '')
 		FROM campaign_targets t LEFT JOIN mail_suppressions s ON s.email = t.email COLLATE NOCASE
 		WHERE t.campaign_id = ? AND t.mail_status = 'failed' ORDER BY t.email`, campaignID)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []Suppression
-	for rows.Next() {
-		var s Suppression
-		if err := rows.Scan(&s.Email, &s.Reason, &s.Detail, &s.At); err != nil {
-			return nil, err
-		}
-		out = append(out, s)
-	}
-	return out, rows.Err()
 }
