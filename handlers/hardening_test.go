@@ -69,7 +69,7 @@ func (zeros) Read(p []byte) (int, error) {
 }
 
 // TestQueryStringEchoedIntoLinks: a 905 KB query string was echoed into every
-// link of a list; now a query over 8 KB is refused.
+// link of a list; now a query over 128 KB is refused.
 func TestQueryStringEchoedIntoLinks(t *testing.T) {
 	app := newTestApp(t)
 	c := app.login("admin")

@@ -111,9 +111,10 @@ func (s *Server) loadSession(c *gin.Context) {
 	c.Next()
 }
 
-// maxQueryBytes bounds a request's query string (a list filter is a few
-// hundred bytes).
-const maxQueryBytes = 8 << 10
+// maxQueryBytes bounds a request's query string. A list filter is a few
+// hundred bytes; the longest real one is the "similar issues" lookup, which
+// sends an issue's description (up to 10,000 characters, 90 KB encoded).
+const maxQueryBytes = 128 << 10
 
 // requireLogin sends anonymous visitors to the login page, remembering where
 // they were going.
