@@ -50,6 +50,9 @@ type config struct {
 	Demo      bool
 	AdminPass string
 	JobsOff   string
+	// TrustedProxies are the reverse proxies whose X-Forwarded-* and
+	// Forwarded headers are believed.
+	TrustedProxies string
 	// ShutdownGrace is how long requests in flight may run on after a stop
 	// is asked for; longer ones (a big download) are then ended.
 	ShutdownGrace time.Duration
@@ -168,7 +171,12 @@ func serve(args []string) error {
 	}
 	fs.DurationVar(&cfg.ShutdownGrace, "shutdown-grace", grace, "how long requests in flight may finish after SIGTERM [KEYUAN_SHUTDOWN_GRACE]")
 	fs.StringVar(&cfg.JobsOff, "jobs-off", envDefault("KEYUAN_JOBS_OFF", ""), "comma-separated scheduled jobs to disable, e.g. plan_reminders [KEYUAN_JOBS_OFF]")
+	fs.StringVar(&cfg.TrustedProxies, "trusted-proxies", envDefault("KEYUAN_TRUSTED_PROXIES", ""), "reverse proxies (CIDRs) whose X-Forwarded-For/-Proto and Forwarded headers are believed, e.g. 127.0.0.1,::1 [KEYUAN_TRUSTED_PROXIES]")
 	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	proxies, err := handlers.ParseProxies(cfg.TrustedProxies)
+	if err != nil {
 		return err
 	}
 	// The password only comes from the environment: flags show in ps.
@@ -250,7 +258,7 @@ func serve(args []string) error {
 		return err
 	}
 	srv := handlers.New(handlers.Config{BaseURL: cfg.BaseURL, DataDir: cfg.DataDir, SessionKey: key, Location: db.Location(),
-		Version: version}, handlers.Deps{DB: db, Views: engine, Assets: assets, Log: log, Importer: importer,
+		Version: version, TrustedProxies: proxies}, handlers.Deps{DB: db, Views: engine, Assets: assets, Log: log, Importer: importer,
 		Outbox: outbox, Mail: mailSettings})
 	sched, err := startJobs(cfg, db, catalog, log, outbox, mailSettings, srv.QueueDueCampaigns, srv)
 	if err != nil {

@@ -2,7 +2,6 @@ package handlers
 
 import (
 	"errors"
-	"net"
 	"net/http"
 	"net/url"
 	"path"
@@ -13,16 +12,6 @@ import (
 
 	"keyuan/models"
 )
-
-// clientIP is the peer address; proxies' headers are not trusted, so a
-// client cannot dodge the throttle by inventing X-Forwarded-For.
-func clientIP(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
-	}
-	return host
-}
 
 // safeNext keeps only same-site paths, so a login link cannot send the user
 // to another site ("//evil", "/\evil", "https://…" are all refused).
@@ -79,7 +68,7 @@ func (s *Server) loginPage(c *gin.Context) {
 
 func (s *Server) login(c *gin.Context) {
 	form := loginForm{Username: strings.TrimSpace(c.PostForm("username")), Next: safeNext(c.PostForm("next"))}
-	ip := clientIP(c.Request)
+	ip := s.cfg.TrustedProxies.ClientIP(c.Request)
 	p := s.newPage(c, s.t(c, "login.title"), "", form)
 	if s.throttle.blocked(form.Username, ip) {
 		p.Errors = fieldErrors{"form": "login.throttled"}
@@ -108,7 +97,7 @@ func (s *Server) login(c *gin.Context) {
 	}
 	// A fresh session id at every login defeats session fixation.
 	sess := sessions.NewSession(s.sessions, sessionCookie)
-	sess.Options = s.sessions.options()
+	sess.Options = s.sessions.options(c.Request)
 	sess.Values["uid"] = u.ID
 	if err := sess.Save(c.Request, c.Writer); err != nil {
 		s.fail(c, err)

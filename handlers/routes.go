@@ -18,6 +18,9 @@ func (s *Server) Handler() http.Handler {
 	r := gin.New()
 	r.HandleMethodNotAllowed = false
 	r.RemoveExtraSlash = true
+	// Gin would believe X-Forwarded-For from anyone; the client's address is
+	// judged by Config.TrustedProxies instead (clientip.go).
+	_ = r.SetTrustedProxies(nil)
 	r.Use(gin.CustomRecovery(s.recovery), securityHeaders)
 
 	r.GET("/healthz", s.healthz)

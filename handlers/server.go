@@ -33,6 +33,8 @@ type Config struct {
 	// LoginLimit is how many failed logins one IP may make per LoginWindow.
 	LoginLimit  int
 	LoginWindow time.Duration
+	// TrustedProxies are believed about the client's address and https.
+	TrustedProxies Proxies
 }
 
 // Deps are the parts main builds and hands to the handlers.
@@ -74,7 +76,10 @@ func New(cfg Config, d Deps) *Server {
 	if cfg.Location == nil {
 		cfg.Location = time.UTC
 	}
-	secure := strings.HasPrefix(cfg.BaseURL, "https://")
+	// The cookie is Secure when the public URL is https, or when this
+	// request came over https (directly, or through a trusted proxy).
+	httpsURL := strings.HasPrefix(cfg.BaseURL, "https://")
+	secure := func(r *http.Request) bool { return httpsURL || cfg.TrustedProxies.HTTPS(r) }
 	return &Server{
 		cfg:      cfg,
 		db:       d.DB,

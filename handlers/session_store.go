@@ -24,13 +24,13 @@ const (
 type SessionStore struct {
 	db     *models.DB
 	codec  securecookie.Codec
-	secure bool
+	secure func(*http.Request) bool // whether the cookie must be Secure
 }
 
 var _ sessions.Store = (*SessionStore)(nil)
 
 // NewSessionStore signs session ids with key.
-func NewSessionStore(db *models.DB, key []byte, secure bool) *SessionStore {
+func NewSessionStore(db *models.DB, key []byte, secure func(*http.Request) bool) *SessionStore {
 	codec := securecookie.New(key, nil)
 	codec.MaxAge(int(sessionMaxAge.Seconds()))
 	// The cookie carries a plain id: signing raw bytes skips a gob decoder
@@ -47,7 +47,7 @@ func (st *SessionStore) Get(r *http.Request, name string) (*sessions.Session, er
 // New loads the session named by the cookie, or starts an empty one.
 func (st *SessionStore) New(r *http.Request, name string) (*sessions.Session, error) {
 	s := sessions.NewSession(st, name)
-	s.Options = st.options()
+	s.Options = st.options(r)
 	s.IsNew = true
 	ck, err := r.Cookie(name)
 	if err != nil {
@@ -131,12 +131,12 @@ func encodeSessionValues(values map[any]any) ([]byte, error) {
 	return buf.Bytes(), err
 }
 
-func (st *SessionStore) options() *sessions.Options {
+func (st *SessionStore) options(r *http.Request) *sessions.Options {
 	return &sessions.Options{
 		Path:     "/",
 		MaxAge:   int(sessionMaxAge.Seconds()),
 		HttpOnly: true,
-		Secure:   st.secure,
+		Secure:   st.secure(r),
 		SameSite: http.SameSiteLaxMode,
 	}
 }

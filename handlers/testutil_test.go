@@ -83,7 +83,8 @@ func newTestAppWith(t testing.TB, override Config) *testApp {
 	mailSettings := jobs.NewMailSettings(db, mail.SMTPConfig{}, jobs.DefaultOutboxConfig, filepath.Join(dataDir, "mail"), "http://example.test")
 	outbox := jobs.NewOutbox(db, log, mailSettings.Sender)
 	cfg := Config{BaseURL: "http://example.test", DataDir: dataDir, SessionKey: []byte("0123456789abcdef0123456789abcdef"),
-		Location: db.Location(), LoginLimit: override.LoginLimit, LoginWindow: override.LoginWindow}
+		Location: db.Location(), LoginLimit: override.LoginLimit, LoginWindow: override.LoginWindow,
+		TrustedProxies: override.TrustedProxies}
 	srv := New(cfg, Deps{DB: db, Views: eng, Assets: assets, Log: log, Importer: importer, Outbox: outbox, Mail: mailSettings})
 	index, err := search.Open(ctx, db, filepath.Join(t.TempDir(), "search"), log, search.Options{})
 	if err != nil {

@@ -194,7 +194,7 @@ func (s *Server) changeOwnPassword(c *gin.Context) {
 	p := s.newPage(c, s.t(c, "profile.title"), "", views.Languages)
 	errs := fieldErrors{}
 	// The current password is guessed like a login's: the same throttle.
-	ip := clientIP(c.Request)
+	ip := s.cfg.TrustedProxies.ClientIP(c.Request)
 	if s.throttle.blocked(u.Username, ip) {
 		p.Errors = fieldErrors{"current": "login.throttled"}
 		s.render(c, http.StatusTooManyRequests, "profile", p)
