@@ -2,8 +2,11 @@ package models
 
 import (
 	"context"
+	"crypto/sha256"
 	"database/sql"
 	"embed"
+	"encoding/hex"
+	"errors"
 	"fmt"
 	"io/fs"
 	"sort"
@@ -13,6 +16,9 @@ import (
 
 // Migrations are numbered SQL files, applied in order, each in its own
 // transaction. A migration that has shipped is never edited: add a new one.
+// The SHA-256 of each applied file is kept in schema_version, and a start
+// with a file that no longer matches stops with a clear message — an edit
+// would otherwise reach new databases only, and nobody would notice.
 //
 //go:embed migrations/*.sql
 var migrationFS embed.FS
@@ -21,6 +27,11 @@ type migration struct {
 	version int
 	name    string
 	sql     string
+}
+
+func (m migration) checksum() string {
+	sum := sha256.Sum256([]byte(m.sql))
+	return hex.EncodeToString(sum[:])
 }
 
 func loadMigrations() ([]migration, error) {
@@ -54,17 +65,41 @@ func loadMigrations() ([]migration, error) {
 }
 
 func (db *DB) migrate(ctx context.Context) error {
+	all, err := loadMigrations()
+	if err != nil {
+		return err
+	}
+	return db.applyMigrations(ctx, all)
+}
+
+// applyMigrations checks the applied migrations against their files and
+// applies the new ones.
+func (db *DB) applyMigrations(ctx context.Context, all []migration) error {
 	if _, err := db.Write.ExecContext(ctx,
-		`CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)`); err != nil {
+		`CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL, checksum TEXT)`); err != nil {
 		return fmt.Errorf("create schema_version: %w", err)
+	}
+	// Databases made before checksums were kept get the column now.
+	var hasChecksum bool
+	if err := db.Write.QueryRowContext(ctx,
+		`SELECT COUNT(*) > 0 FROM pragma_table_info('schema_version') WHERE name = 'checksum'`).Scan(&hasChecksum); err != nil {
+		return fmt.Errorf("read schema_version: %w", err)
+	}
+	if !hasChecksum {
+		if _, err := db.Write.ExecContext(ctx, `ALTER TABLE schema_version ADD COLUMN checksum TEXT`); err != nil {
+			return fmt.Errorf("add schema_version.checksum: %w", err)
+		}
 	}
 	var current int
 	err := db.Write.QueryRowContext(ctx, `SELECT COALESCE(MAX(version), 0) FROM schema_version`).Scan(&current)
 	if err != nil {
 		return fmt.Errorf("read schema version: %w", err)
 	}
-	all, err := loadMigrations()
-	if err != nil {
+	if current > len(all) {
+		return fmt.Errorf("%w: the database is at schema version %d, this program knows %d; use a newer Keyuan",
+			ErrSchemaTooNew, current, len(all))
+	}
+	if err := db.checkApplied(ctx, all[:current]); err != nil {
 		return err
 	}
 	for _, m := range all {
@@ -75,11 +110,54 @@ func (db *DB) migrate(ctx context.Context) error {
 			if _, err := tx.ExecContext(ctx, m.sql); err != nil {
 				return err
 			}
-			_, err := tx.ExecContext(ctx, `INSERT INTO schema_version (version) VALUES (?)`, m.version)
+			_, err := tx.ExecContext(ctx, `INSERT INTO schema_version (version, checksum) VALUES (?, ?)`, m.version, m.checksum())
 			return err
 		})
 		if err != nil {
 			return fmt.Errorf("migration %s: %w", m.name, err)
+		}
+	}
+	return nil
+}
+
+// ErrSchemaTooNew is a database written by a newer Keyuan.
+var ErrSchemaTooNew = errors.New("database schema is newer than this program")
+
+// checkApplied compares the applied migrations with their files. Rows from
+// before checksums were kept are trusted once and stamped: the edits made
+// before then (0006, 0007) are put right by migration 0011, whichever text
+// a database got.
+func (db *DB) checkApplied(ctx context.Context, applied []migration) error {
+	rows, err := db.Write.QueryContext(ctx, `SELECT version, COALESCE(checksum, '') FROM schema_version`)
+	if err != nil {
+		return fmt.Errorf("read schema_version: %w", err)
+	}
+	stored := map[int]string{}
+	for rows.Next() {
+		var v int
+		var sum string
+		if err := rows.Scan(&v, &sum); err != nil {
+			rows.Close()
+			return err
+		}
+		stored[v] = sum
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	for _, m := range applied {
+		sum, ok := stored[m.version]
+		switch {
+		case !ok || sum == "":
+			if _, err := db.Write.ExecContext(ctx, `UPDATE schema_version SET checksum = ? WHERE version = ?`,
+				m.checksum(), m.version); err != nil {
+				return fmt.Errorf("stamp migration %s: %w", m.name, err)
+			}
+		case sum != m.checksum():
+			return fmt.Errorf("migration %s was changed after it was applied to this database "+
+				"(checksum %.12s…, file %.12s…): a shipped migration must not be edited — restore it and put the change in a new migration",
+				m.name, sum, m.checksum())
 		}
 	}
 	return nil
