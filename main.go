@@ -405,7 +405,7 @@ func loadDemo(ctx context.Context, db *models.DB, log *slog.Logger) error {
 		return fmt.Errorf("demo data: %w", err)
 	}
 	fmt.Printf("  Demo data loaded. Demo accounts (password %q): zhangwei, lina, wangqiang, liuyang (业务员), zhuguan (主管), kefu (服务人员)\n\n", pw)
-	return db.SetSetting(ctx, "demo_loaded", time.Now().UTC().Format(time.RFC3339))
+	return db.SetSetting(ctx, "demo_loaded", db.Now().Format(time.RFC3339))
 }
 
 func gen(args []string) error {
@@ -436,12 +436,12 @@ func gen(args []string) error {
 	} else if pw != "" && os.Getenv("KEYUAN_ADMIN_PASSWORD") == "" {
 		fmt.Printf("created the administrator account: username admin, password %s (shown once)\n", pw)
 	}
-	start := time.Now()
+	elapsed := models.Stopwatch()
 	if err := db.Generate(ctx, opt); err != nil {
 		return err
 	}
 	fmt.Printf("generated %d customers, %d prospects, %d activity records, %d plans, %d articles and %d issues for %d salespeople in %s\n",
-		opt.Customers, opt.Prospects, opt.Activities, opt.Plans, opt.Articles, opt.Issues, opt.Sales, time.Since(start).Round(time.Millisecond))
+		opt.Customers, opt.Prospects, opt.Activities, opt.Plans, opt.Articles, opt.Issues, opt.Sales, elapsed().Round(time.Millisecond))
 	fmt.Println("the search index is rebuilt at the next start (or now with: keyuan reindex)")
 	return nil
 }
@@ -477,12 +477,12 @@ func reindex(args []string) error {
 		return err
 	}
 	defer index.Close()
-	start := time.Now()
+	elapsed := models.Stopwatch()
 	if err := index.RebuildNow(ctx, "manual"); err != nil {
 		return err
 	}
 	st := index.Status()
 	fmt.Printf("indexed %d documents in %s (%.0f documents/s)\n", st.Done, st.Took.Round(time.Millisecond),
-		float64(st.Done)/time.Since(start).Seconds())
+		float64(st.Done)/elapsed().Seconds())
 	return nil
 }

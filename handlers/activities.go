@@ -36,7 +36,7 @@ func validClock(s string) bool {
 
 // today is the current date in the business's time zone.
 func (s *Server) today() time.Time {
-	now := time.Now().In(s.cfg.Location)
+	now := s.now()
 	return time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, s.cfg.Location)
 }
 
@@ -302,7 +302,7 @@ func hasMention(ms []models.Mention, id int64) bool {
 func (s *Server) newActivity(c *gin.Context) {
 	ctx := c.Request.Context()
 	a := actor(c)
-	now := time.Now().In(s.cfg.Location)
+	now := s.now()
 	f := activityForm{Activity: models.Activity{Date: day(now), StartTime: now.Truncate(30 * time.Minute).Format("15:04"), OwnerID: a.ID}}
 	if id := parseID(c.Query("plan")); id != 0 {
 		p, err := s.db.GetPlan(ctx, a, id)

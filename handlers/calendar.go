@@ -243,7 +243,7 @@ func (s *Server) icalFeed(c *gin.Context) {
 	b.line("METHOD:PUBLISH")
 	b.prop("X-WR-CALNAME", s.t(c, "app.name")+" · "+u.DisplayName)
 	b.line("X-WR-TIMEZONE:" + s.cfg.Location.String())
-	stamp := time.Now().UTC().Format("20060102T150405Z")
+	stamp := s.db.Now().UTC().Format("20060102T150405Z")
 	for _, p := range plans {
 		b.line("BEGIN:VEVENT")
 		b.line("UID:plan-" + strconv.FormatInt(p.ID, 10) + "@" + host)

@@ -158,7 +158,7 @@ func (s *Server) saveCampaignMail(c *gin.Context) {
 	}
 	f := mailFormFrom(c)
 	_, sendAt, errs := s.parseMailForm(c, f)
-	if !sendAt.IsZero() && sendAt.Before(time.Now()) {
+	if !sendAt.IsZero() && sendAt.Before(s.now()) {
 		errs["send_at"] = "campaign.send_at_past"
 	}
 	if errs.Any() {
@@ -337,7 +337,7 @@ func (s *Server) queueCampaign(ctx context.Context, lang string, a models.Actor,
 // QueueDueCampaigns queues the campaigns whose scheduled time has come, as
 // their owners. The outbox loop calls it before each round.
 func (s *Server) QueueDueCampaigns(ctx context.Context) error {
-	due, err := s.db.DueCampaigns(ctx, time.Now())
+	due, err := s.db.DueCampaigns(ctx, s.now())
 	if err != nil {
 		return err
 	}

@@ -7,7 +7,6 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/gin-gonic/gin"
 
@@ -90,7 +89,7 @@ func (s *Server) newCampaign(c *gin.Context) {
 	if !s.campaignAccess(c) {
 		return
 	}
-	today := time.Now().In(s.cfg.Location).Format("2006-01-02")
+	today := s.now().Format("2006-01-02")
 	s.renderCampaignForm(c, http.StatusOK, models.Campaign{StartDate: today, EndDate: today, Status: "planning", OwnerID: actor(c).ID}, "", nil)
 }
 

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
-	"time"
 
 	"github.com/gin-gonic/gin"
 
@@ -25,7 +24,7 @@ func exportFormat(c *gin.Context) sheet.Format {
 // stamp and returns a writer for its rows. Rows stream as they are written
 // (CSV) or spill to a temporary file (XLSX), so memory stays bounded.
 func (s *Server) startDownload(c *gin.Context, base string, f sheet.Format) (sheet.Writer, error) {
-	name := fmt.Sprintf("%s-%s.%s", base, time.Now().In(s.cfg.Location).Format("20060102-1504"), f)
+	name := fmt.Sprintf("%s-%s.%s", base, s.now().Format("20060102-1504"), f)
 	c.Header("Content-Type", sheet.ContentType(f))
 	c.Header("Content-Disposition", fmt.Sprintf(`attachment; filename="%s"`, name))
 	c.Header("Cache-Control", "no-store")

@@ -63,7 +63,7 @@ func (s *Server) listIssues(c *gin.Context) {
 	a := actor(c)
 	f := issueFilterFrom(c.Request.URL.Query())
 	data := &issueListData{Filter: f, Views: models.IssueViews, Statuses: models.IssueStatuses, Priorities: models.IssuePriorities,
-		CanHandle: a.HandlesService(), Now: time.Now()}
+		CanHandle: a.HandlesService(), Now: s.now()}
 	if f.CustomerID != 0 {
 		cu, err := s.db.IssueCustomer(ctx, a, f.CustomerID)
 		if err != nil {
@@ -207,7 +207,7 @@ func (s *Server) renderIssueForm(c *gin.Context, status int, f issueForm, editin
 }
 
 func (s *Server) newIssue(c *gin.Context) {
-	now := time.Now().In(s.cfg.Location)
+	now := s.now()
 	f := issueForm{Issue: models.Issue{Priority: "normal", Channel: "phone", CustomerID: parseID(c.Query("customer")),
 		AssigneeID: actor(c).ID}, ReportedAt: now.Format(datetimeLocal)}
 	if u := currentUser(c); u != nil && u.Role != models.RoleService {
@@ -397,7 +397,7 @@ func (s *Server) renderIssueCard(c *gin.Context, status int, iss *models.Issue, 
 	ctx := c.Request.Context()
 	a := actor(c)
 	data := &issueCardData{Issue: iss, Handling: h, NewStatus: newStatus, CanHandle: a.HandlesService(),
-		Overdue: iss.Overdue(time.Now()), HandleErrs: errs}
+		Overdue: iss.Overdue(s.now()), HandleErrs: errs}
 	var err error
 	if data.Handlings, err = s.db.Handlings(ctx, iss.ID); err != nil {
 		s.fail(c, err)
@@ -494,7 +494,7 @@ func (s *Server) showIssue(c *gin.Context) {
 	if !ok {
 		return
 	}
-	h := models.Handling{HandledOn: time.Now().In(s.cfg.Location).Format("2006-01-02")}
+	h := models.Handling{HandledOn: s.now().Format("2006-01-02")}
 	s.renderIssueCard(c, http.StatusOK, iss, h, "", nil)
 }
 

@@ -186,7 +186,7 @@ func (s *Server) createReportSchedule(c *gin.Context) {
 		s.renderSchedules(c, http.StatusUnprocessableEntity, r, f, errs)
 		return
 	}
-	next, err := jobs.NextRun(sch.Cron, time.Now(), s.cfg.Location)
+	next, err := jobs.NextRun(sch.Cron, s.now(), s.cfg.Location)
 	if err != nil {
 		s.fail(c, err)
 		return
@@ -242,7 +242,7 @@ func (s *Server) renderDigest(c *gin.Context, status int, d models.DigestSetting
 	}
 	// A preview of yesterday's digest, as the e-mail would show it.
 	u := currentUser(c)
-	view, err := s.digestView(c.Request.Context(), u, "daily", time.Now().In(s.cfg.Location), s.lang(c))
+	view, err := s.digestView(c.Request.Context(), u, "daily", s.now(), s.lang(c))
 	if err != nil {
 		s.fail(c, err)
 		return
@@ -268,7 +268,7 @@ func (s *Server) saveDigestSettings(c *gin.Context) {
 		s.renderDigest(c, http.StatusUnprocessableEntity, d, errs)
 		return
 	}
-	next, err := jobs.NextRun(jobs.DigestSpec(d.Frequency, d.Hour), time.Now(), s.cfg.Location)
+	next, err := jobs.NextRun(jobs.DigestSpec(d.Frequency, d.Hour), s.now(), s.cfg.Location)
 	if err != nil {
 		s.fail(c, err)
 		return

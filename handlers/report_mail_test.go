@@ -132,8 +132,8 @@ func TestScheduledReportMailedOncePerPeriod(t *testing.T) {
 	if local := due.In(w.db.Location()); local.Hour() != 8 || local.Minute() != 0 || !due.After(time.Now()) {
 		t.Fatalf("first run at %v, want the next 08:00 in the business's time zone", local)
 	}
-	cfg := jobs.ReportMailConfig{Renderer: w.srv, Host: "example.test", Loc: w.db.Location(),
-		Now: func() time.Time { return due.Add(time.Minute) }}
+	w.db.SetClock(func() time.Time { return due.Add(time.Minute) })
+	cfg := jobs.ReportMailConfig{Renderer: w.srv, Host: "example.test", Loc: w.db.Location()}
 	run := jobs.ScheduledReports(w.db, cfg)
 	before := w.outboxCount(t)
 	for i, want := range []string{"due 1, queued 1, skipped 0", "due 0, queued 0, skipped 0"} {
@@ -225,7 +225,8 @@ func TestScheduledReportRunsAsTheRecipient(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg := jobs.ReportMailConfig{Renderer: w.srv, Host: "example.test", Loc: w.db.Location(), Now: func() time.Time { return due }}
+	w.db.SetClock(func() time.Time { return due })
+	cfg := jobs.ReportMailConfig{Renderer: w.srv, Host: "example.test", Loc: w.db.Location()}
 	if out, err := jobs.ScheduledReports(w.db, cfg)(ctx); err != nil || out != "due 1, queued 1, skipped 1" {
 		t.Fatalf("run: %q %v", out, err)
 	}
@@ -264,8 +265,8 @@ func TestManagerDigestOncePerPeriod(t *testing.T) {
 	if _, err := w.db.Write.Exec(`UPDATE digest_settings SET next_run_at = ?`, due.UTC().Format(time.RFC3339)); err != nil {
 		t.Fatal(err)
 	}
-	cfg := jobs.ReportMailConfig{Renderer: w.srv, Host: "example.test", Loc: w.db.Location(),
-		Now: func() time.Time { return due.Add(90 * time.Second) }}
+	w.db.SetClock(func() time.Time { return due.Add(90 * time.Second) })
+	cfg := jobs.ReportMailConfig{Renderer: w.srv, Host: "example.test", Loc: w.db.Location()}
 	run := jobs.ManagerDigests(w.db, cfg)
 	for i, want := range []string{"due 1, queued 1", "due 0, queued 0"} {
 		if out, err := run(ctx); err != nil || out != want {

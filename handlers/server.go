@@ -94,6 +94,9 @@ func New(cfg Config, d Deps) *Server {
 	}
 }
 
+// now is the business's present, from the one clock (models.DB.Now).
+func (s *Server) now() time.Time { return s.db.Now().In(s.cfg.Location) }
+
 // page is what every template receives.
 type page struct {
 	Lang    string

@@ -99,7 +99,7 @@ func (st *SessionStore) Save(r *http.Request, w http.ResponseWriter, s *sessions
 	if s.ID == "" {
 		s.ID = models.RandomToken(32)
 		err := st.db.CreateSession(ctx, models.SessionRow{ID: s.ID, UserID: uid, Data: data,
-			ExpiresAt: time.Now().Add(sessionMaxAge)})
+			ExpiresAt: st.db.Now().Add(sessionMaxAge)})
 		if err != nil {
 			return err
 		}

@@ -13,7 +13,7 @@ import (
 
 func TestNumberingRulesPage(t *testing.T) {
 	app := newTestApp(t)
-	app.db.Now = func() time.Time { return time.Date(2026, 3, 5, 2, 0, 0, 0, time.UTC) }
+	app.db.SetClock(func() time.Time { return time.Date(2026, 3, 5, 2, 0, 0, 0, time.UTC) })
 	c := app.login("admin")
 	res := c.get("/settings/numbering")
 	if res.StatusCode != http.StatusOK {
@@ -33,7 +33,7 @@ func TestNumberingRulesPage(t *testing.T) {
 
 func TestNumberingPreview(t *testing.T) {
 	app := newTestApp(t)
-	app.db.Now = func() time.Time { return time.Date(2026, 3, 5, 2, 0, 0, 0, time.UTC) }
+	app.db.SetClock(func() time.Time { return time.Date(2026, 3, 5, 2, 0, 0, 0, time.UTC) })
 	c := app.login("admin")
 	tests := []struct {
 		query url.Values
@@ -63,7 +63,7 @@ func TestNumberingPreview(t *testing.T) {
 
 func TestSaveNumberingRule(t *testing.T) {
 	app := newTestApp(t)
-	app.db.Now = func() time.Time { return time.Date(2026, 3, 5, 2, 0, 0, 0, time.UTC) }
+	app.db.SetClock(func() time.Time { return time.Date(2026, 3, 5, 2, 0, 0, 0, time.UTC) })
 	c := app.login("admin")
 	res := c.post("/settings/numbering/customer", url.Values{"prefix": {"CU"}, "date_part": {"YYYY"}, "width": {"3"}, "reset": {"yearly"}})
 	if res.StatusCode != http.StatusSeeOther || res.Header.Get("Location") != "/settings/numbering" {

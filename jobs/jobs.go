@@ -110,13 +110,13 @@ func (s *Scheduler) run(e *entry, trigger string) {
 	}
 	defer e.running.Store(false)
 	ctx := s.ctx
-	start := time.Now()
+	elapsed := models.Stopwatch()
 	id, err := s.db.StartJobRun(ctx, e.job.Name, trigger)
 	if err != nil {
 		s.log.Error("job run not recorded", "job", e.job.Name, "err", err)
 	}
 	finish := func(ok bool, result string) {
-		d := time.Since(start)
+		d := elapsed()
 		if id != 0 {
 			// The run is over even when shutdown cancelled ctx: record it.
 			if err := s.db.FinishJobRun(context.WithoutCancel(ctx), id, d, ok, result); err != nil {

@@ -156,7 +156,8 @@ func TestPlanRemindersOnceAcrossRestarts(t *testing.T) {
 	mailer.fail.Store(1)
 	now := time.Date(2026, 3, 10, 1, 40, 0, 0, time.UTC) // 09:40 in Shanghai: not yet due
 	cfg := ReminderConfig{Mailer: mailer, From: mail.Address{Name: "客源CRM", Address: "crm@example.com"}, BaseURL: "http://crm.test",
-		Now: func() time.Time { return now }, T: func(lang, key string, args ...any) string { return key + fmt.Sprint(args...) }}
+		T: func(lang, key string, args ...any) string { return key + fmt.Sprint(args...) }}
+	db.SetClock(func() time.Time { return now })
 	emls := func() int {
 		files, _ := filepath.Glob(filepath.Join(dir, "*.eml"))
 		return len(files)

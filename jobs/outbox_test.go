@@ -204,6 +204,7 @@ func TestOutboxRetriesTemporaryFailure(t *testing.T) {
 		}
 		return nil
 	}
+	clk := newClock(db)
 	campaignWith(t, db, 3, "example.cn", func(i int) string { return fmt.Sprintf("客户%d", i) })
 	cfg := fastRetry
 	cfg.Retry.Base, cfg.Retry.Max = 200*time.Millisecond, time.Second
@@ -212,7 +213,10 @@ func TestOutboxRetriesTemporaryFailure(t *testing.T) {
 	if err != nil || st.Retry != 3 || st.Sent != 0 {
 		t.Fatalf("first round %+v %v", st, err)
 	}
-	time.Sleep(250 * time.Millisecond) // the backoff
+	if st, _ := ob.Deliver(context.Background()); st.Sent != 0 {
+		t.Fatalf("sent %d before the backoff had passed", st.Sent)
+	}
+	clk.Add(250 * time.Millisecond) // the backoff
 	st, err = ob.Deliver(context.Background())
 	if err != nil || st.Sent != 3 {
 		t.Fatalf("second round %+v %v", st, err)
@@ -285,6 +289,7 @@ func queueAnother(t *testing.T, db *models.DB, email string) models.QueueResult 
 func TestOutboxSurvivesCancelAndAbandonedLease(t *testing.T) {
 	db := newTestDB(t)
 	srv := newSMTPServer(t)
+	clk := newClock(db)
 	campaignWith(t, db, 300, "example.cn", func(i int) string { return fmt.Sprintf("客户%03d", i) })
 	cfg := fastRetry
 	cfg.BatchSize = 50
@@ -303,12 +308,12 @@ func TestOutboxSurvivesCancelAndAbandonedLease(t *testing.T) {
 	srv.onData = nil
 
 	// 2. Another sender claims a batch and vanishes without a word.
-	if _, err := db.ClaimOutbox(context.Background(), "ghost", 40, time.Now().Add(cfg.Lease)); err != nil {
+	if _, err := db.ClaimOutbox(context.Background(), "ghost", 40, db.Now().Add(cfg.Lease)); err != nil {
 		t.Fatal(err)
 	}
 
 	// 3. A fresh sender (a restart) delivers the rest once the leases expire.
-	time.Sleep(cfg.Lease + 50*time.Millisecond)
+	clk.Add(cfg.Lease + 50*time.Millisecond)
 	fresh := testOutbox(db, srv, cfg)
 	for i := 0; i < 5; i++ {
 		if _, err := fresh.Deliver(context.Background()); err != nil {

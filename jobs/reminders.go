@@ -6,7 +6,6 @@ import (
 	"html"
 	"net/mail"
 	"strconv"
-	"time"
 
 	keymail "keyuan/mail"
 	"keyuan/models"
@@ -19,8 +18,6 @@ type ReminderConfig struct {
 	BaseURL string
 	// T translates a message key into a language ("" is the default).
 	T func(lang, key string, args ...any) string
-	// Now is the clock (tests replace it).
-	Now func() time.Time
 }
 
 // reminderBatch bounds one run; the rest waits for the next minute.
@@ -31,11 +28,8 @@ const reminderBatch = 500
 // exactly once: the notification commits together with its mark, and the
 // e-mail is claimed in the database before it is sent.
 func PlanReminders(db *models.DB, cfg ReminderConfig) func(ctx context.Context) (string, error) {
-	if cfg.Now == nil {
-		cfg.Now = time.Now
-	}
 	return func(ctx context.Context) (string, error) {
-		due, err := db.DueReminders(ctx, cfg.Now(), reminderBatch)
+		due, err := db.DueReminders(ctx, db.Now(), reminderBatch)
 		if err != nil {
 			return "", err
 		}

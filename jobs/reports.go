@@ -33,7 +33,6 @@ type ReportMailConfig struct {
 	Renderer ReportRenderer
 	Host     string // Message-ID domain
 	Loc      *time.Location
-	Now      func() time.Time
 }
 
 // Job names of the report mail.
@@ -113,17 +112,10 @@ func DigestSpec(frequency string, hour int) string {
 	return "0 " + strconv.Itoa(hour) + " * * *"
 }
 
-func (cfg ReportMailConfig) now() time.Time {
-	if cfg.Now != nil {
-		return cfg.Now()
-	}
-	return time.Now()
-}
-
 // ScheduledReports mails every due schedule to its recipients.
 func ScheduledReports(db *models.DB, cfg ReportMailConfig) func(ctx context.Context) (string, error) {
 	return func(ctx context.Context) (string, error) {
-		now := cfg.now()
+		now := db.Now()
 		due, err := db.DueReportSchedules(ctx, now)
 		if err != nil {
 			return "", err
@@ -180,7 +172,7 @@ func ScheduledReports(db *models.DB, cfg ReportMailConfig) func(ctx context.Cont
 // ManagerDigests mails every due digest.
 func ManagerDigests(db *models.DB, cfg ReportMailConfig) func(ctx context.Context) (string, error) {
 	return func(ctx context.Context) (string, error) {
-		now := cfg.now()
+		now := db.Now()
 		due, err := db.DueDigests(ctx, now)
 		if err != nil {
 			return "", err

@@ -182,7 +182,7 @@ type clock struct {
 
 func newClock(db *models.DB) *clock {
 	c := &clock{now: time.Date(2026, 12, 3, 9, 0, 0, 0, time.UTC)}
-	db.Now = c.Now
+	db.SetClock(c.Now)
 	return c
 }
 

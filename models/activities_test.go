@@ -304,7 +304,7 @@ func TestRemindersExactlyOnce(t *testing.T) {
 	ctx := context.Background()
 	td := newActDB(t)
 	now := time.Date(2026, 3, 10, 1, 50, 0, 0, time.UTC) // 09:50 in Shanghai
-	td.Now = func() time.Time { return now }
+	td.SetClock(func() time.Time { return now })
 	p := &Plan{Date: "2026-03-10", Time: "10:00", CustomerID: td.customer, Subject: "回访", RemindMinutes: 15}
 	if err := td.SavePlan(ctx, td.sales, p); err != nil {
 		t.Fatal(err)

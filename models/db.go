@@ -26,10 +26,11 @@ type DB struct {
 	Write *sql.DB
 	Read  *sql.DB
 	Path  string
-	// Now is the clock used for created/updated stamps; tests may replace it.
-	Now func() time.Time
 	// Loc is the business's time zone.
 	Loc *time.Location
+
+	// clock is the application's one source of "now" (see Now).
+	clock atomic.Pointer[func() time.Time]
 
 	aux atomic.Pointer[auxSnapshot]
 	// changed is signalled after every committed write transaction, so the
@@ -98,7 +99,7 @@ func OpenWithDriver(ctx context.Context, driverName, path string) (*DB, error) {
 		w.Close()
 		return nil, err
 	}
-	db := &DB{Write: w, Path: path, Now: func() time.Time { return time.Now().UTC() }, changed: make(chan struct{}, 1)}
+	db := &DB{Write: w, Path: path, changed: make(chan struct{}, 1)}
 	if err := db.migrate(ctx); err != nil {
 		w.Close()
 		return nil, err

@@ -99,4 +99,4 @@ func (e *testEnv) get(kind string, id int64) *Customer {
 }
 
 // setClock fixes db.Now at t.
-func (e *testEnv) setClock(t time.Time) { e.db.Now = func() time.Time { return t } }
+func (e *testEnv) setClock(t time.Time) { e.db.SetClock(func() time.Time { return t }) }

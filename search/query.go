@@ -189,7 +189,7 @@ func buildQuery(q Query, actor models.Actor) query.Query {
 // it is shown, so a record the actor may not see never appears, not even
 // when the index lags behind a change of owner.
 func (s *Service) Search(ctx context.Context, actor models.Actor, q Query) (*Results, error) {
-	start := time.Now()
+	elapsed := models.Stopwatch()
 	limit := MaxQueryRunes
 	if q.Similar {
 		limit = MaxSimilarRunes
@@ -251,7 +251,7 @@ func (s *Service) Search(ctx context.Context, actor models.Actor, q Query) (*Res
 			}
 		}
 	}
-	res.Took = time.Since(start)
+	res.Took = elapsed()
 	return res, nil
 }
 

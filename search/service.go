@@ -168,7 +168,7 @@ func Open(ctx context.Context, db *models.DB, dir string, log *slog.Logger, opts
 	case errors.Is(err, errOutdated):
 		s.rebuildReason = "outdated"
 	default:
-		aside := fmt.Sprintf("%s.unreadable-%s", s.indexPath(), time.Now().UTC().Format("20060102T150405"))
+		aside := fmt.Sprintf("%s.unreadable-%s", s.indexPath(), s.db.Now().Format("20060102T150405"))
 		log.Error("search index unreadable; moving it aside and rebuilding", "err", err, "moved_to", aside)
 		if rerr := os.Rename(s.indexPath(), aside); rerr != nil {
 			return nil, fmt.Errorf("move unreadable index aside: %w (after: %v)", rerr, err)
@@ -431,7 +431,7 @@ func (s *Service) applyQueue(ctx context.Context) (int, error) {
 // one and swaps it in. Changes committed meanwhile wait in the queue and are
 // applied to the new index afterwards.
 func (s *Service) rebuild(ctx context.Context, reason string) error {
-	start := time.Now()
+	elapsed := models.Stopwatch()
 	total, err := s.db.CountSearchDocs(ctx)
 	if err != nil {
 		return err
@@ -446,7 +446,7 @@ func (s *Service) rebuild(ctx context.Context, reason string) error {
 		return err
 	}
 	s.stMu.Lock()
-	s.status.State, s.status.Reason, s.status.Done, s.status.Total, s.status.StartedAt = "rebuilding", reason, 0, total, start
+	s.status.State, s.status.Reason, s.status.Done, s.status.Total, s.status.StartedAt = "rebuilding", reason, 0, total, s.db.Now()
 	s.stMu.Unlock()
 	s.log.Info("rebuilding search index", "reason", reason, "documents", total)
 
@@ -540,9 +540,9 @@ func (s *Service) rebuild(ctx context.Context, reason string) error {
 			return err
 		}
 	}
-	took := time.Since(start)
+	took := elapsed()
 	s.stMu.Lock()
-	s.status.State, s.status.FinishedAt, s.status.Took, s.status.LastError = "ready", time.Now(), took, ""
+	s.status.State, s.status.FinishedAt, s.status.Took, s.status.LastError = "ready", s.db.Now(), took, ""
 	s.stMu.Unlock()
 	s.log.Info("search index rebuilt", "documents", done, "took", took.Round(time.Millisecond))
 	return nil
