@@ -44,7 +44,7 @@ func day(t time.Time) string { return t.Format("2006-01-02") }
 
 // salespeople are the users a record or plan may belong to.
 func (s *Server) salespeople(c *gin.Context) ([]models.User, error) {
-	return s.db.ActiveUsersByRole(c.Request.Context(), models.RoleSales, models.RoleManager, models.RoleAdmin)
+	return s.db.ActiveUsersWith(c.Request.Context(), models.PermRecordsOwn)
 }
 
 // checkOwner validates an owner picked by a manager; salespeople always own
@@ -55,7 +55,7 @@ func (s *Server) checkOwner(c *gin.Context, owner *int64, errs fieldErrors) {
 		*owner = a.ID
 		return
 	}
-	if u, err := s.db.UserByID(c.Request.Context(), *owner); err != nil || !u.Active || u.Role == models.RoleService {
+	if u, err := s.db.UserByID(c.Request.Context(), *owner); err != nil || !u.Active || !u.Role.Can(models.PermRecordsOwn) {
 		errs["owner"] = "validation.invalid_choice"
 	}
 }

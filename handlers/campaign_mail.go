@@ -348,7 +348,7 @@ func (s *Server) QueueDueCampaigns(ctx context.Context) error {
 		}
 		a := owner.Actor()
 		if !owner.Active {
-			a = models.Actor{Role: models.RoleAdmin}
+			a = models.SystemActor()
 		}
 		m, err := s.db.GetCampaign(ctx, a, d.ID)
 		if err != nil {

@@ -69,7 +69,7 @@ func (s *Server) renderCampaignForm(c *gin.Context, status int, m models.Campaig
 	a := actor(c)
 	data := &campaignFormData{Campaign: m, Budget: budget, Statuses: models.CampaignStatuses, Manager: a.SeesAllCampaigns()}
 	if a.SeesAllCampaigns() {
-		owners, err := s.db.ActiveUsersByRole(c.Request.Context(), models.RoleSales, models.RoleManager, models.RoleAdmin)
+		owners, err := s.db.ActiveUsersWith(c.Request.Context(), models.PermRecordsOwn)
 		if err != nil {
 			s.fail(c, err)
 			return
@@ -177,7 +177,7 @@ func (s *Server) saveCampaign(c *gin.Context) {
 		}
 	}
 	if a.SeesAllCampaigns() {
-		if u, err := s.db.UserByID(c.Request.Context(), m.OwnerID); err != nil || !u.Active || u.Role == models.RoleService {
+		if u, err := s.db.UserByID(c.Request.Context(), m.OwnerID); err != nil || !u.Active || !u.Role.Can(models.PermRecordsOwn) {
 			errs["owner"] = "validation.invalid_choice"
 		}
 	}
@@ -232,7 +232,7 @@ func (s *Server) campaignCard(c *gin.Context, m *models.Campaign) (*campaignCard
 		return nil, err
 	}
 	if actor(c).SeesAllCampaigns() {
-		if data.Owners, err = s.db.ActiveUsersByRole(ctx, models.RoleSales, models.RoleManager, models.RoleAdmin); err != nil {
+		if data.Owners, err = s.db.ActiveUsersWith(ctx, models.PermRecordsOwn); err != nil {
 			return nil, err
 		}
 	}

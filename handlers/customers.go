@@ -254,7 +254,7 @@ func (s *Server) listCustomers(c *gin.Context, k customerKind) {
 	}
 	var owners []models.User
 	if a.SeesAllCustomers() {
-		if owners, err = s.db.ActiveUsersByRole(ctx, models.RoleSales, models.RoleManager, models.RoleAdmin); err != nil {
+		if owners, err = s.db.ActiveUsersWith(ctx, models.PermRecordsOwn); err != nil {
 			s.fail(c, err)
 			return
 		}
@@ -395,7 +395,7 @@ func (s *Server) validateCustomer(c *gin.Context, f *customerForm, old *models.C
 		}
 		// The record's current owner stays valid after being disabled, so
 		// editing another field does not force a reassignment.
-		if u, err := s.db.UserByID(ctx, cu.OwnerID); err != nil || (!u.Active && cu.OwnerID != old.OwnerID) || u.Role == models.RoleService {
+		if u, err := s.db.UserByID(ctx, cu.OwnerID); err != nil || (!u.Active && cu.OwnerID != old.OwnerID) || !u.Role.Can(models.PermRecordsOwn) {
 			errs["owner"] = "validation.invalid_choice"
 		}
 	}
@@ -441,7 +441,7 @@ func (s *Server) renderCustomerForm(c *gin.Context, k customerKind, status int, 
 	a := actor(c)
 	data := &customerFormData{K: k, Form: f, Editing: editing, Manager: a.SeesAllCustomers()}
 	if a.SeesAllCustomers() {
-		owners, err := s.db.ActiveUsersByRole(c.Request.Context(), models.RoleSales, models.RoleManager, models.RoleAdmin)
+		owners, err := s.db.ActiveUsersWith(c.Request.Context(), models.PermRecordsOwn)
 		if err != nil {
 			s.fail(c, err)
 			return
@@ -640,7 +640,7 @@ func (s *Server) showCustomer(c *gin.Context, k customerKind) {
 	p := s.newPage(c, cu.Name, k.nav, data)
 	data.History = s.describeHistory(c, entries, p.Aux)
 	if cu.ConvertedToID != 0 {
-		if to, err := s.db.GetCustomer(ctx, models.Actor{Role: models.RoleAdmin}, "customer", cu.ConvertedToID); err == nil {
+		if to, err := s.db.GetCustomer(ctx, models.SystemActor(), "customer", cu.ConvertedToID); err == nil {
 			data.ConvertedTo = to.Code
 		}
 	}
@@ -790,7 +790,7 @@ func (s *Server) batchCustomers(c *gin.Context, k customerKind) {
 	case "owner":
 		owner := formID(c.PostForm("new_owner"))
 		u, err := s.db.UserByID(c.Request.Context(), owner)
-		if err != nil || !u.Active || u.Role == models.RoleService || !actor(c).IsManager() {
+		if err != nil || !u.Active || !u.Role.Can(models.PermRecordsOwn) || !actor(c).IsManager() {
 			s.flash(c, "batch.owner_invalid")
 			redirect(c, back)
 			return

@@ -141,7 +141,7 @@ func (s *Server) validateIssue(c *gin.Context, f *issueForm, editing bool) field
 		errs["type"] = "validation.invalid_choice"
 	}
 	if i.AssigneeID != 0 {
-		if u, err := s.db.UserByID(ctx, i.AssigneeID); err != nil || !u.Active || u.Role == models.RoleSales {
+		if u, err := s.db.UserByID(ctx, i.AssigneeID); err != nil || !u.Active || !u.Role.Can(models.PermServiceHandle) {
 			errs["assignee"] = "validation.invalid_choice"
 		}
 	}
@@ -181,7 +181,7 @@ func (s *Server) renderIssueForm(c *gin.Context, status int, f issueForm, editin
 	data := &issueFormData{Form: f, Editing: editing, Channels: models.IssueChannels, Priorities: models.IssuePriorities,
 		Statuses: models.IssueStatuses}
 	var err error
-	if data.Staff, err = s.db.ActiveUsersByRole(ctx, models.RoleService, models.RoleManager, models.RoleAdmin); err != nil {
+	if data.Staff, err = s.db.ActiveUsersWith(ctx, models.PermServiceHandle); err != nil {
 		s.fail(c, err)
 		return
 	}
@@ -210,7 +210,7 @@ func (s *Server) newIssue(c *gin.Context) {
 	now := s.now()
 	f := issueForm{Issue: models.Issue{Priority: "normal", Channel: "phone", CustomerID: parseID(c.Query("customer")),
 		AssigneeID: actor(c).ID}, ReportedAt: now.Format(datetimeLocal)}
-	if u := currentUser(c); u != nil && u.Role != models.RoleService {
+	if actor(c).IsManager() {
 		f.Issue.AssigneeID = 0 // managers and admins dispatch; service staff take their own
 	}
 	s.renderIssueForm(c, http.StatusOK, f, false, nil)

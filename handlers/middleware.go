@@ -134,15 +134,12 @@ func (s *Server) requireLogin(c *gin.Context) {
 	c.Abort()
 }
 
-// requireRole lets only the listed roles through.
-func (s *Server) requireRole(roles ...models.Role) gin.HandlerFunc {
+// require lets only users with permission p through (models/permissions.go).
+func (s *Server) require(p models.Permission) gin.HandlerFunc {
 	return func(c *gin.Context) {
-		u := currentUser(c)
-		for _, r := range roles {
-			if u != nil && u.Role == r {
-				c.Next()
-				return
-			}
+		if u := currentUser(c); u != nil && u.Role.Can(p) {
+			c.Next()
+			return
 		}
 		s.errorPage(c, http.StatusForbidden, "error.forbidden")
 	}

@@ -566,9 +566,9 @@ func (s *Server) reportUsers(c *gin.Context) {
 		return
 	}
 	title := s.reportTitle(c, r)
-	data := &reportUsersData{Report: r, Title: title, Roles: []models.Role{models.RoleManager, models.RoleSales, models.RoleService}}
+	data := &reportUsersData{Report: r, Title: title, Roles: models.RolesWithout(models.PermReportsAll)}
 	for _, u := range users {
-		if u.Role != models.RoleAdmin {
+		if !u.Role.Can(models.PermReportsAll) {
 			data.Users = append(data.Users, u)
 		}
 	}
@@ -587,7 +587,7 @@ func (s *Server) saveReportUsers(c *gin.Context) {
 	var roles []models.Role
 	for _, v := range c.PostFormArray("role") {
 		role := models.Role(v)
-		if !role.Valid() || role == models.RoleAdmin {
+		if !role.Valid() || role.Can(models.PermReportsAll) {
 			s.fail(c, errBadRequest)
 			return
 		}

@@ -120,7 +120,7 @@ func (s *Server) Handler() http.Handler {
 	in.GET("/import/:id/report", s.importReport)
 
 	// Business activity management (业务活动管理): salespeople, managers, admins.
-	act := in.Group("/", s.requireRole(models.RoleAdmin, models.RoleManager, models.RoleSales))
+	act := in.Group("/", s.require(models.PermActivitiesUse))
 	act.GET("/activities", s.listActivities)
 	act.GET("/activities/export.csv", s.exportActivities)
 	act.GET("/activities/export.xlsx", s.exportActivities)
@@ -164,7 +164,7 @@ func (s *Server) Handler() http.Handler {
 	// Service management (服务管理). Every role reads what its row rules
 	// allow (salespeople: the issues of their own customers); service staff,
 	// managers and admins register, handle, archive and write articles.
-	svc := in.Group("/", s.requireRole(models.RoleAdmin, models.RoleManager, models.RoleService))
+	svc := in.Group("/", s.require(models.PermServiceHandle))
 	in.GET("/issues", s.listIssues)
 	in.GET("/issues/export.csv", s.exportIssues)
 	in.GET("/issues/export.xlsx", s.exportIssues)
@@ -211,12 +211,12 @@ func (s *Server) Handler() http.Handler {
 	in.POST("/reports/:id/schedules", s.createReportSchedule)
 	in.POST("/reports/:id/schedules/:sid/delete", s.deleteReportSchedule)
 	// The managers' digest.
-	mgr := in.Group("/", s.requireRole(models.RoleAdmin, models.RoleManager))
+	mgr := in.Group("/", s.require(models.PermTeamManage))
 	mgr.GET("/reports/digest", s.digestSettings)
 	mgr.POST("/reports/digest", s.saveDigestSettings)
 
 	// Basic settings (基础设置): admin only.
-	admin := in.Group("/", s.requireRole(models.RoleAdmin))
+	admin := in.Group("/", s.require(models.PermSettingsAdmin))
 	admin.GET("/settings", s.settingsHome)
 	admin.GET("/settings/numbering", s.numberingRules)
 	admin.GET("/settings/numbering/:kind/preview", s.previewNumbering)

@@ -139,7 +139,7 @@ func (s *Server) updateUser(c *gin.Context) {
 	u.ID, u.Username = id, old.Username
 	errs := validateUser(u)
 	// An admin cannot lock themself out by demoting or disabling their own account.
-	if id == actor(c).ID && (u.Role != models.RoleAdmin || !u.Active) {
+	if id == actor(c).ID && (!u.Role.Can(models.PermSettingsAdmin) || !u.Active) {
 		errs["role"] = "users.cannot_demote_self"
 	}
 	if errs.Any() {
@@ -239,7 +239,7 @@ func (s *Server) changeOwnLang(c *gin.Context) {
 
 // home is the start page: "My plans today" for salespeople.
 func (s *Server) home(c *gin.Context) {
-	if currentUser(c).Role == models.RoleSales {
+	if actor(c).Can(models.PermHomeMyPlans) {
 		s.todayPlans(c)
 		return
 	}

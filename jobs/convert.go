@@ -34,7 +34,7 @@ func NewConverter(ctx context.Context, db *models.DB, actor models.Actor, job *m
 			c.col[key] = i
 		}
 	}
-	users, err := db.ActiveUsersByRole(ctx, models.RoleSales, models.RoleManager, models.RoleAdmin)
+	users, err := db.ActiveUsersWith(ctx, models.PermRecordsOwn)
 	if err != nil {
 		return nil, err
 	}

@@ -8,13 +8,6 @@ import (
 	"strings"
 )
 
-// SeesAllActivities is false for salespeople, who only see their own
-// activity records and plans.
-func (a Actor) SeesAllActivities() bool { return a.Role != RoleSales }
-
-// EditsActivities is false for service staff, who only read.
-func (a Actor) EditsActivities() bool { return a.Role != RoleService }
-
 // Mention is a competitor named in an activity record, with a note.
 type Mention struct {
 	CompetitorID int64

@@ -11,13 +11,6 @@ import (
 // Campaign statuses, in their usual order.
 var CampaignStatuses = []string{"planning", "inviting", "done", "cancelled"}
 
-// SeesAllCampaigns is true for managers and admins; salespeople see the
-// campaigns they own.
-func (a Actor) SeesAllCampaigns() bool { return a.IsManager() }
-
-// UsesCampaigns is false for service staff, who have no campaign screens.
-func (a Actor) UsesCampaigns() bool { return a.Role != RoleService }
-
 // Campaign is a marketing campaign plan (市场活动计划) with its results.
 type Campaign struct {
 	ID           int64

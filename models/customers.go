@@ -826,7 +826,7 @@ func (db *DB) ConvertProspect(ctx context.Context, actor Actor, prospectID int64
 		c.ID = 0
 		c.Kind = "customer"
 		c.Status = "active"
-		if err := db.CreateCustomerTx(ctx, tx, Actor{ID: actor.ID, Role: RoleAdmin}, &c, nil); err != nil {
+		if err := db.CreateCustomerTx(ctx, tx, actor.AsSystem(), &c, nil); err != nil {
 			return err
 		}
 		customerID = c.ID

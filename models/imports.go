@@ -144,7 +144,7 @@ func (db *DB) CreateImportJob(ctx context.Context, actor Actor, j *ImportJob) er
 func (db *DB) GetImportJob(ctx context.Context, actor Actor, id int64) (*ImportJob, error) {
 	q := `SELECT ` + importColumns + ` FROM import_jobs j JOIN users u ON u.id = j.created_by WHERE j.id = ?`
 	args := []any{id}
-	if actor.Role != RoleAdmin {
+	if !actor.Can(PermImportsAll) {
 		q += ` AND j.created_by = ?`
 		args = append(args, actor.ID)
 	}
@@ -155,7 +155,7 @@ func (db *DB) GetImportJob(ctx context.Context, actor Actor, id int64) (*ImportJ
 func (db *DB) ImportJobs(ctx context.Context, actor Actor, limit int) ([]ImportJob, error) {
 	q := `SELECT ` + importColumns + ` FROM import_jobs j JOIN users u ON u.id = j.created_by`
 	var args []any
-	if actor.Role != RoleAdmin {
+	if !actor.Can(PermImportsAll) {
 		q += ` WHERE j.created_by = ?`
 		args = append(args, actor.ID)
 	}

@@ -10,11 +10,6 @@ import (
 	"time"
 )
 
-// HandlesService is true for the roles that register and handle customer
-// issues and write the knowledge base: service staff, managers, admins.
-// Salespeople only read the issues of their own customers.
-func (a Actor) HandlesService() bool { return a.Role != RoleSales }
-
 // Issue statuses: new → handling → resolved → archived, or closed.
 var (
 	IssueStatuses   = []string{"new", "handling", "resolved", "archived", "closed"}

@@ -242,9 +242,9 @@ func ownRows(col string) func(a Actor) (string, []any) {
 // opportunities): salespeople see their own, service staff none.
 func salesRows(a Actor) (string, []any) {
 	switch {
-	case a.Role == RoleService:
+	case !a.Can(PermActivitiesUse):
 		return "0", nil
-	case a.Role == RoleSales:
+	case !a.Can(PermActivitiesSeeAll):
 		return "{t}.owner_id = ?", []any{a.ID}
 	}
 	return "", nil

@@ -57,13 +57,13 @@ func (r *Report) HasOwnerFilter() bool {
 // CanEdit: a user-defined report is changed or deleted by its owner and
 // by admins; built-ins never change.
 func (r *Report) CanEdit(a Actor) bool {
-	return !r.IsBuiltin() && (a.Role == RoleAdmin || a.ID == r.OwnerID)
+	return !r.IsBuiltin() && (a.Can(PermReportsAll) || a.ID == r.OwnerID)
 }
 
 // CanShare: admins set the report users of every report, owners those of
 // their own.
 func (r *Report) CanShare(a Actor) bool {
-	return a.Role == RoleAdmin || (!r.IsBuiltin() && a.ID == r.OwnerID)
+	return a.Can(PermReportsAll) || (!r.IsBuiltin() && a.ID == r.OwnerID)
 }
 
 // CanSchedule: admins, managers and the owner may e-mail a report they
@@ -75,7 +75,7 @@ func (r *Report) CanSchedule(a Actor) bool {
 // reportAccess is the condition under which actor may open report r: an
 // admin always, the owner, a listed user, a user of a listed role.
 func reportAccess(a Actor) (string, []any) {
-	if a.Role == RoleAdmin {
+	if a.Can(PermReportsAll) {
 		return "1", nil
 	}
 	return `(r.owner_id = ? OR EXISTS (SELECT 1 FROM report_users ru WHERE ru.report_id = r.id AND ru.user_id = ?)
@@ -235,7 +235,7 @@ func (db *DB) SaveReport(ctx context.Context, actor Actor, r *Report) error {
 func (db *DB) editableReport(ctx context.Context, tx *sql.Tx, actor Actor, id int64) (int64, error) {
 	var owner int64
 	err := tx.QueryRowContext(ctx, `SELECT COALESCE(owner_id, 0) FROM reports WHERE id = ? AND builtin IS NULL`, id).Scan(&owner)
-	if errors.Is(err, sql.ErrNoRows) || (err == nil && actor.Role != RoleAdmin && owner != actor.ID) {
+	if errors.Is(err, sql.ErrNoRows) || (err == nil && !actor.Can(PermReportsAll) && owner != actor.ID) {
 		return 0, ErrNotFound
 	}
 	return owner, err
@@ -277,8 +277,8 @@ func (db *DB) SetReportUsers(ctx context.Context, actor Actor, id int64, roles [
 			return err
 		}
 		for _, role := range roles {
-			if role == RoleAdmin || !role.Valid() {
-				continue // admins open every report anyway
+			if role.Can(PermReportsAll) || !role.Valid() {
+				continue // they open every report anyway
 			}
 			if _, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO report_roles (report_id, role) VALUES (?, ?)`, id, string(role)); err != nil {
 				return err

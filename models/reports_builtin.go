@@ -150,9 +150,9 @@ func between(conds []string, args []any, column string, r DateRange) ([]string, 
 // built-in analysis, plus its salesperson filter.
 func salesScope(p BuiltinParams, column string) ([]string, []any) {
 	switch {
-	case p.Actor.Role == RoleService:
+	case !p.Actor.Can(PermActivitiesUse):
 		return []string{"0"}, nil
-	case p.Actor.Role == RoleSales:
+	case !p.Actor.Can(PermActivitiesSeeAll):
 		return []string{column + " = ?"}, []any{p.Actor.ID}
 	case p.OwnerID != 0:
 		return []string{column + " = ?"}, []any{p.OwnerID}
@@ -350,7 +350,7 @@ func (db *DB) customersBy(ctx context.Context, p BuiltinParams, column string) (
 	conds := []string{"kind = 'customer'"}
 	var args []any
 	switch {
-	case p.Actor.Role == RoleSales:
+	case !p.Actor.SeesAllCustomers():
 		conds, args = append(conds, "owner_id = ?"), append(args, p.Actor.ID)
 	case p.OwnerID != 0:
 		conds, args = append(conds, "owner_id = ?"), append(args, p.OwnerID)

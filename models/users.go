@@ -42,20 +42,6 @@ type Actor struct {
 	Role Role
 }
 
-// SeesAllCustomers is false for salespeople, who only see their own.
-func (a Actor) SeesAllCustomers() bool { return a.Role != RoleSales }
-
-// EditsCustomers is false for service staff, who only read customer cards.
-func (a Actor) EditsCustomers() bool { return a.Role != RoleService }
-
-// IsManager is true for managers and admins.
-func (a Actor) IsManager() bool { return a.Role == RoleAdmin || a.Role == RoleManager }
-
-// CreatesAuxItems reports whether the actor may add items to the category
-// lists (辅助项目), which only administrators maintain; an import by anyone
-// else maps an unknown value to "leave empty" or to an existing item.
-func (a Actor) CreatesAuxItems() bool { return a.Role == RoleAdmin }
-
 // User is an account.
 type User struct {
 	ID          int64

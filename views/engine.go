@@ -111,6 +111,17 @@ func templateFiles(dir string) ([]string, error) {
 	return out, err
 }
 
+// can is the templates' one question about permissions:
+// {{if can .User.Role "customers.edit"}}. An unknown permission name fails
+// the render (and the tests) instead of hiding a control.
+func can(role models.Role, name string) (bool, error) {
+	p, err := models.ParsePermission(name)
+	if err != nil {
+		return false, err
+	}
+	return role.Can(p), nil
+}
+
 // HasPage reports whether a page template exists.
 func (e *Engine) HasPage(page string) bool { _, ok := e.pages[Languages[0]][page]; return ok }
 
@@ -140,6 +151,7 @@ func funcs(c Catalog, lang string, assetURL func(string) string, loc *time.Locat
 		"lang":  func() string { return lang },
 		"asset": assetURL,
 		"add":   func(a, b int) int { return a + b },
+		"can":   can,
 		"sub":   func(a, b int) int { return a - b },
 		"dict": func(kv ...any) (map[string]any, error) {
 			if len(kv)%2 != 0 {
