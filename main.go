@@ -16,8 +16,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
-	netmail "net/mail"
-	"net/url"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -29,12 +27,9 @@ import (
 	_ "time/tzdata" // the binary carries its own time zone data
 
 	"keyuan/handlers"
-	"keyuan/jobs"
 	"keyuan/mail"
 	"keyuan/models"
 	"keyuan/search"
-	"keyuan/static"
-	"keyuan/views"
 )
 
 // version is set at build time with -ldflags "-X main.version=…".
@@ -223,53 +218,25 @@ func serve(args []string) error {
 	if err != nil {
 		return err
 	}
-	assets, err := static.Load()
+	var jobsOff []string
+	if cfg.JobsOff != "" {
+		jobsOff = strings.Split(cfg.JobsOff, ",")
+	}
+	app, err := handlers.NewApp(ctx, db, handlers.AppConfig{
+		Web: handlers.Config{BaseURL: cfg.BaseURL, DataDir: cfg.DataDir, SessionKey: key, Location: db.Location(),
+			Version: version, TrustedProxies: proxies},
+		SMTP: cfg.SMTP, JobsOff: jobsOff, Log: log})
 	if err != nil {
 		return err
 	}
-	catalog, err := views.LoadCatalog()
-	if err != nil {
+	if err := app.Start(ctx); err != nil {
+		app.Close(context.Background())
 		return err
 	}
-	engine, err := views.New(catalog, assets.URL, db.Location())
-	if err != nil {
-		return err
-	}
-	// The search index opens at once; a rebuild it needs runs in the
-	// background while the server already answers.
-	index, err := search.Open(ctx, db, filepath.Join(cfg.DataDir, "search"), log, search.Options{})
-	if err != nil {
-		return err
-	}
-	index.Start()
-	defer func() {
-		if err := index.Close(); err != nil {
-			log.Error("close search index", "err", err)
-		}
-	}()
-	importer, err := jobs.NewImporter(ctx, db, log)
-	if err != nil {
-		return err
-	}
-	defer importer.Shutdown()
-	mailSettings := jobs.NewMailSettings(db, cfg.SMTP, jobs.DefaultOutboxConfig, filepath.Join(cfg.DataDir, "mail"), cfg.BaseURL)
-	outbox := jobs.NewOutbox(db, log, mailSettings.Sender)
-	if err := outbox.TakeOverLeases(ctx); err != nil {
-		return err
-	}
-	srv := handlers.New(handlers.Config{BaseURL: cfg.BaseURL, DataDir: cfg.DataDir, SessionKey: key, Location: db.Location(),
-		Version: version, TrustedProxies: proxies}, handlers.Deps{DB: db, Views: engine, Assets: assets, Log: log, Importer: importer,
-		Outbox: outbox, Mail: mailSettings})
-	sched, err := startJobs(cfg, db, catalog, log, outbox, mailSettings, srv.QueueDueCampaigns, srv)
-	if err != nil {
-		return err
-	}
-	srv.UseScheduler(sched)
-	srv.UseSearch(index)
 
 	httpServer := &http.Server{
 		Addr:              cfg.Listen,
-		Handler:           srv.Handler(),
+		Handler:           app.Server.Handler(),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       60 * time.Second,
 		WriteTimeout:      5 * time.Minute, // large exports stream for a while
@@ -282,17 +249,18 @@ func serve(args []string) error {
 
 	select {
 	case err := <-errc:
+		app.Close(context.Background())
 		return err
 	case <-ctx.Done():
 	}
-	return stopServer(log, httpServer, sched, cfg.ShutdownGrace)
+	return stopServer(log, httpServer, app, cfg.ShutdownGrace)
 }
 
 // stopServer is a requested stop, which always ends well: requests in flight
 // get the grace period, then the longest (a download) are cut off; the
-// scheduled jobs are cancelled and waited for. Imports, the index and the
-// database close in serve's deferred calls after this.
-func stopServer(log *slog.Logger, httpServer *http.Server, sched *jobs.Scheduler, grace time.Duration) error {
+// scheduled jobs are cancelled and waited for, then the imports and the
+// index close; the database closes in serve's deferred call after this.
+func stopServer(log *slog.Logger, httpServer *http.Server, app *handlers.App, grace time.Duration) error {
 	log.Info("shutting down", "grace", grace)
 	graceCtx, cancel := context.WithTimeout(context.Background(), grace)
 	defer cancel()
@@ -304,51 +272,11 @@ func stopServer(log *slog.Logger, httpServer *http.Server, sched *jobs.Scheduler
 	}
 	jobsCtx, cancelJobs := context.WithTimeout(context.Background(), max(grace, 10*time.Second))
 	defer cancelJobs()
-	if err := sched.Stop(jobsCtx); err != nil {
-		log.Error("scheduled jobs did not stop in time; their runs are recorded as interrupted at the next start", "err", err)
+	if err := app.Close(jobsCtx); err != nil {
+		log.Error("background work did not stop cleanly; interrupted job runs are recorded as such at the next start", "err", err)
 	}
 	log.Info("stopped")
 	return nil
-}
-
-// startJobs builds the named list of scheduled jobs and starts them.
-// Outgoing e-mail is written as .eml files under the data folder.
-func startJobs(cfg config, db *models.DB, catalog views.Catalog, log *slog.Logger, outbox *jobs.Outbox,
-	mailSettings *jobs.MailSettings, queueDue func(context.Context) error, reports jobs.ReportRenderer) (*jobs.Scheduler, error) {
-	// Every e-mail, reminders included, goes through the outbox: SMTP when
-	// configured, .eml files otherwise, with retries and a record.
-	smtp, _, err := mailSettings.Current(context.Background())
-	if err != nil {
-		return nil, err
-	}
-	from := netmail.Address{Name: smtp.FromName, Address: smtp.From}
-	mailer := jobs.OutboxMailer{DB: db}
-	off := map[string]bool{}
-	for _, name := range strings.Split(cfg.JobsOff, ",") {
-		off[strings.TrimSpace(name)] = true
-	}
-	list := []jobs.Job{
-		{Name: "plan_reminders", Schedule: "@every 1m", Run: jobs.PlanReminders(db, jobs.ReminderConfig{
-			Mailer: mailer, From: from, BaseURL: cfg.BaseURL, T: catalog.T})},
-		{Name: "session_cleanup", Schedule: "17 * * * *", Run: jobs.SessionCleanup(db)},
-	}
-	list = append(list, jobs.OutboxJobs(outbox, queueDue)...)
-	// Scheduled reports and managers' digests, rendered by the web
-	// application (templates, charts), queued in the outbox.
-	host := "keyuan.local"
-	if u, err := url.Parse(cfg.BaseURL); err == nil && u.Hostname() != "" {
-		host = u.Hostname()
-	}
-	list = append(list, jobs.ReportJobs(db, jobs.ReportMailConfig{Renderer: reports, Host: host, Loc: db.Location()})...)
-	for i := range list {
-		list[i].Enabled = !off[list[i].Name]
-	}
-	sched, err := jobs.New(db, log, db.Location(), list)
-	if err != nil {
-		return nil, err
-	}
-	sched.Start()
-	return sched, nil
 }
 
 // sessionKey returns the key that signs session cookies: KEYUAN_SESSION_KEY

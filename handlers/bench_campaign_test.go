@@ -63,7 +63,7 @@ func BenchmarkListWhileSending(b *testing.B) {
 			b.Fatal(err)
 		}
 		tpl, _ := mail.ParseTemplate("邀请{{.客户名称}}", "尊敬的{{.联系人}}", "")
-		res, err := app.srv.queueCampaign(ctx, "zh", admin, m, tpl)
+		res, err := app.app.Invitations.Queue(ctx, "zh", admin, m, tpl)
 		if err != nil {
 			b.Fatal(err)
 		}

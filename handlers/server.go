@@ -37,15 +37,19 @@ type Config struct {
 	TrustedProxies Proxies
 }
 
-// Deps are the parts main builds and hands to the handlers.
+// Deps are the parts NewApp builds and hands to the handlers.
 type Deps struct {
-	DB       *models.DB
-	Views    *views.Engine
-	Assets   *static.Assets
-	Log      *slog.Logger
-	Importer *jobs.Importer
-	Outbox   *jobs.Outbox
-	Mail     *jobs.MailSettings
+	DB          *models.DB
+	Views       *views.Engine
+	Assets      *static.Assets
+	Log         *slog.Logger
+	Importer    *jobs.Importer
+	Outbox      *jobs.Outbox
+	Mail        *jobs.MailSettings
+	Invitations *jobs.CampaignMailer
+	Reports     *jobs.ReportMailer
+	Scheduler   *jobs.Scheduler
+	Search      search.Searcher
 }
 
 // Server holds everything the handlers depend on.
@@ -60,8 +64,11 @@ type Server struct {
 	importer *jobs.Importer
 	outbox   *jobs.Outbox
 	mail     *jobs.MailSettings
-	jobs     *jobs.Scheduler // nil until UseScheduler
+	jobs     *jobs.Scheduler
 	search   search.Searcher
+
+	invitations  *jobs.CampaignMailer
+	reportMailer *jobs.ReportMailer
 }
 
 // New builds a Server.
@@ -91,6 +98,11 @@ func New(cfg Config, d Deps) *Server {
 		importer: d.Importer,
 		outbox:   d.Outbox,
 		mail:     d.Mail,
+		jobs:     d.Scheduler,
+		search:   d.Search,
+
+		invitations:  d.Invitations,
+		reportMailer: d.Reports,
 	}
 }
 

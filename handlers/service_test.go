@@ -380,7 +380,7 @@ func (rebuildingSearcher) Rebuild() {}
 
 func TestSearchWhileRebuilding(t *testing.T) {
 	f := newServiceFixture(t)
-	f.app.srv.UseSearch(rebuildingSearcher{})
+	f.app.srv.search = rebuildingSearcher{}
 	c := f.app.login("admin")
 	for _, p := range []string{"/search?q=x", "/kb?q=x", "/issues/similar?description=x", "/issues/" + id(f.ownIssue.ID)} {
 		res := c.get(p)

@@ -193,6 +193,11 @@ func (s *Scheduler) RunNow(name string) error {
 	return nil
 }
 
+// Settle waits until the runs started by RunNow have finished (the
+// scheduled ones are not waited for); a test that pressed "send now"
+// settles before it looks at the outcome.
+func (s *Scheduler) Settle() { s.wg.Wait() }
+
 // Jobs describes every job with its last run.
 func (s *Scheduler) Jobs(ctx context.Context) ([]Info, error) {
 	out := make([]Info, 0, len(s.entries))
