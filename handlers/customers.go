@@ -1,7 +1,6 @@
 package handlers
 
 import (
-	"context"
 	"errors"
 	"html/template"
 	"net/http"
@@ -319,114 +318,20 @@ func contactFormFrom(c *gin.Context, prefix string) models.Contact {
 }
 
 // checkLen adds errKey for field when v is longer than n characters.
-func checkLen(errs fieldErrors, field, v string, n int) {
-	if models.TooLong(v, n) {
-		errs[field] = "validation.too_long"
+// checkCustomer runs the rules of models.CheckCustomer on the form. The
+// form's first contact counts only when something of it was typed. ok is
+// false when the database failed (the error page is sent).
+func (s *Server) checkCustomer(c *gin.Context, f *customerForm, old *models.Customer) (errs fieldErrors, ok bool) {
+	var contacts []models.Contact
+	if old == nil && f.Contact.Name+f.Contact.Title+f.Contact.Mobile+f.Contact.Email != "" {
+		contacts = []models.Contact{f.Contact}
 	}
-}
-
-// auxChoiceOK accepts no item, an active item of list typ, or the inactive
-// one the record already has (keep): a deactivated item stays on existing
-// records but new choices cannot pick it.
-func (s *Server) auxChoiceOK(ctx context.Context, typ string, id int64, keep ...int64) bool {
-	if id == 0 {
-		return true
+	errs, err := s.db.CheckCustomer(c.Request.Context(), actor(c), &f.Customer, contacts, old)
+	if err != nil {
+		s.fail(c, err)
+		return nil, false
 	}
-	a, err := s.db.AuxItem(ctx, id)
-	return err == nil && a.Type == typ && (a.Active || slices.Contains(keep, id))
-}
-
-// validateCustomer checks every field on the server; messages are keys. old
-// is the stored record when editing, nil when creating.
-func (s *Server) validateCustomer(c *gin.Context, f *customerForm, old *models.Customer) fieldErrors {
-	ctx := c.Request.Context()
-	cu := &f.Customer
-	creating := old == nil
-	if old == nil {
-		old = &models.Customer{}
-	}
-	errs := fieldErrors{}
-	if cu.Name == "" {
-		errs["name"] = "validation.required"
-	}
-	checkLen(errs, "name", cu.Name, 200)
-	checkLen(errs, "short_name", cu.ShortName, 100)
-	checkLen(errs, "address", cu.Address, 300)
-	checkLen(errs, "notes", cu.Notes, 5000)
-	for field, typ := range map[string]struct {
-		id, keep int64
-		typ      string
-	}{"industry": {cu.IndustryID, old.IndustryID, "industry"}, "source": {cu.SourceID, old.SourceID, "source"},
-		"grade": {cu.GradeID, old.GradeID, "grade"}, "region": {cu.RegionID, old.RegionID, "region"},
-		"stage": {cu.StageID, old.StageID, "sales_stage"}} {
-		if !s.auxChoiceOK(ctx, typ.typ, typ.id, typ.keep) {
-			errs[field] = "validation.invalid_choice"
-		}
-	}
-	for _, t := range cu.TraitIDs {
-		if !s.auxChoiceOK(ctx, "trait", t, old.TraitIDs...) {
-			errs["traits"] = "validation.invalid_choice"
-		}
-	}
-	if len(cu.TraitIDs) > 50 {
-		errs["traits"] = "validation.invalid_choice"
-	}
-	if cu.Phone != "" && !models.ValidPhone(cu.Phone) {
-		errs["phone"] = "validation.phone"
-	}
-	if cu.Email != "" && !models.ValidEmail(cu.Email) {
-		errs["email"] = "validation.email"
-	}
-	if cu.Website != "" && !models.ValidWebsite(cu.Website) {
-		errs["website"] = "validation.website"
-	}
-	if cu.Status == "" {
-		cu.Status = "active"
-	}
-	if cu.Status != "active" && cu.Status != "inactive" && cu.Status != "converted" {
-		errs["status"] = "validation.invalid_choice"
-	}
-	a := actor(c)
-	if !a.SeesAllCustomers() {
-		cu.OwnerID = a.ID
-	} else {
-		if cu.OwnerID == 0 {
-			cu.OwnerID = a.ID
-		}
-		// The record's current owner stays valid after being disabled, so
-		// editing another field does not force a reassignment.
-		if u, err := s.db.UserByID(ctx, cu.OwnerID); err != nil || (!u.Active && cu.OwnerID != old.OwnerID) || !u.Role.Can(models.PermRecordsOwn) {
-			errs["owner"] = "validation.invalid_choice"
-		}
-	}
-	if creating && f.Contact.Name+f.Contact.Title+f.Contact.Mobile+f.Contact.Email != "" {
-		for k, v := range validateContact(&f.Contact) {
-			errs["contact_"+k] = v
-		}
-	}
-	return errs
-}
-
-func validateContact(k *models.Contact) fieldErrors {
-	errs := fieldErrors{}
-	if k.Name == "" {
-		errs["name"] = "validation.required"
-	}
-	checkLen(errs, "name", k.Name, 100)
-	checkLen(errs, "title", k.Title, 100)
-	if k.Phone != "" && !models.ValidPhone(k.Phone) {
-		errs["phone"] = "validation.phone"
-	}
-	if k.Mobile != "" && !models.ValidPhone(k.Mobile) {
-		errs["mobile"] = "validation.phone"
-	}
-	if k.Email != "" && !models.ValidEmail(k.Email) {
-		errs["email"] = "validation.email"
-	}
-	if k.Birthday != "" && !models.ValidDate(k.Birthday) {
-		errs["birthday"] = "validation.date"
-	}
-	return errs
+	return errs, true
 }
 
 type customerFormData struct {
@@ -484,7 +389,9 @@ func (s *Server) createCustomer(c *gin.Context, k customerKind) {
 	f := customerFormFrom(c)
 	f.Customer.Kind = k.kind
 	f.Customer.Status = strings.Replace(f.Customer.Status, "converted", "active", 1)
-	if errs := s.validateCustomer(c, &f, nil); errs.Any() {
+	if errs, ok := s.checkCustomer(c, &f, nil); !ok {
+		return
+	} else if errs.Any() {
 		s.renderCustomerForm(c, k, http.StatusUnprocessableEntity, f, false, errs)
 		return
 	}
@@ -505,6 +412,10 @@ func (s *Server) createCustomer(c *gin.Context, k customerKind) {
 		contacts = append(contacts, f.Contact)
 	}
 	if err := s.db.CreateCustomer(ctx, a, &f.Customer, contacts); err != nil {
+		if errs, ok := models.AsFieldErrors(err); ok { // changed since the check (an item deactivated)
+			s.renderCustomerForm(c, k, http.StatusUnprocessableEntity, f, false, errs)
+			return
+		}
 		s.fail(c, err)
 		return
 	}
@@ -708,11 +619,17 @@ func (s *Server) updateCustomer(c *gin.Context, k customerKind) {
 	} else if f.Customer.Status == "converted" {
 		f.Customer.Status = old.Status
 	}
-	if errs := s.validateCustomer(c, &f, old); errs.Any() {
+	if errs, ok := s.checkCustomer(c, &f, old); !ok {
+		return
+	} else if errs.Any() {
 		s.renderCustomerForm(c, k, http.StatusUnprocessableEntity, f, true, errs)
 		return
 	}
 	if err := s.db.UpdateCustomer(ctx, actor(c), &f.Customer); err != nil {
+		if errs, ok := models.AsFieldErrors(err); ok {
+			s.renderCustomerForm(c, k, http.StatusUnprocessableEntity, f, true, errs)
+			return
+		}
 		s.fail(c, err)
 		return
 	}

@@ -124,10 +124,15 @@ type page struct {
 	Version string
 }
 
-// fieldErrors maps a form field to a message key.
-type fieldErrors map[string]string
+// fieldErrors maps a form field to a message key: the models' one shape of
+// a refused input, shown next to the fields.
+type fieldErrors = models.FieldErrors
 
-func (e fieldErrors) Any() bool { return len(e) > 0 }
+func checkLen(errs fieldErrors, field, v string, n int) {
+	if models.TooLong(v, n) {
+		errs[field] = "validation.too_long"
+	}
+}
 
 // Request-scoped values set by the middleware.
 const (
@@ -229,6 +234,10 @@ func (s *Server) fail(c *gin.Context, err error) {
 		status, key = http.StatusConflict, "error.conflict"
 	case errors.Is(err, models.ErrInUse):
 		status, key = http.StatusConflict, "error.in_use"
+	case errors.Is(err, models.ErrInvalid):
+		// A form shows its field errors itself; one that reaches here had
+		// no form to go back to (a bare request).
+		status, key = http.StatusUnprocessableEntity, "error.bad_request"
 	case errors.Is(err, errBadRequest):
 		status, key = http.StatusBadRequest, "error.bad_request"
 	case errors.Is(err, context.Canceled):
