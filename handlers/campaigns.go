@@ -144,8 +144,9 @@ func (s *Server) saveCampaign(c *gin.Context) {
 	checkLen(errs, "name", m.Name, 200)
 	checkLen(errs, "place", m.Place, 200)
 	checkLen(errs, "description", m.Description, 5000)
-	if !s.db.CheckAuxItem(c.Request.Context(), "campaign_type", m.TypeID) {
-		errs["type"] = "validation.invalid_choice"
+	if err := s.db.CheckAux(c.Request.Context(), errs, "type", "campaign_type", m.TypeID); err != nil {
+		s.fail(c, err)
+		return
 	}
 	if !models.ValidDate(m.StartDate) {
 		errs["start_date"] = "validation.date"

@@ -112,7 +112,7 @@ func (s *Server) issueFormFrom(c *gin.Context) issueForm {
 
 const datetimeLocal = "2006-01-02T15:04"
 
-func (s *Server) validateIssue(c *gin.Context, f *issueForm, editing bool) fieldErrors {
+func (s *Server) validateIssue(c *gin.Context, f *issueForm, editing bool) (fieldErrors, error) {
 	ctx := c.Request.Context()
 	i := &f.Issue
 	errs := fieldErrors{}
@@ -137,8 +137,8 @@ func (s *Server) validateIssue(c *gin.Context, f *issueForm, editing bool) field
 	if !models.ValidIssuePriority(i.Priority) {
 		errs["priority"] = "validation.invalid_choice"
 	}
-	if !s.db.CheckAuxItem(ctx, "issue_type", i.TypeID) {
-		errs["type"] = "validation.invalid_choice"
+	if err := s.db.CheckAux(ctx, errs, "type", "issue_type", i.TypeID); err != nil {
+		return nil, err
 	}
 	if i.AssigneeID != 0 {
 		if u, err := s.db.UserByID(ctx, i.AssigneeID); err != nil || !u.Active || !u.Role.Can(models.PermServiceHandle) {
@@ -159,7 +159,7 @@ func (s *Server) validateIssue(c *gin.Context, f *issueForm, editing bool) field
 	} else {
 		i.Status = "new"
 	}
-	return errs
+	return errs, nil
 }
 
 type issueFormData struct {
@@ -218,7 +218,10 @@ func (s *Server) newIssue(c *gin.Context) {
 
 func (s *Server) createIssue(c *gin.Context) {
 	f := s.issueFormFrom(c)
-	if errs := s.validateIssue(c, &f, false); errs.Any() {
+	if errs, err := s.validateIssue(c, &f, false); err != nil {
+		s.fail(c, err)
+		return
+	} else if errs.Any() {
 		s.renderIssueForm(c, http.StatusUnprocessableEntity, f, false, errs)
 		return
 	}
@@ -266,7 +269,10 @@ func (s *Server) updateIssue(c *gin.Context) {
 	if old.Status == "archived" {
 		f.Issue.Status = "archived"
 	}
-	if errs := s.validateIssue(c, &f, true); errs.Any() {
+	if errs, err := s.validateIssue(c, &f, true); err != nil {
+		s.fail(c, err)
+		return
+	} else if errs.Any() {
 		s.renderIssueForm(c, http.StatusUnprocessableEntity, f, true, errs)
 		return
 	}
@@ -523,8 +529,9 @@ func (s *Server) addHandling(c *gin.Context) {
 	}
 	checkLen(errs, "content", h.Content, 20000)
 	checkLen(errs, "result", h.Result, 500)
-	if !s.db.CheckAuxItem(ctx, "handling_method", h.MethodID) {
-		errs["method"] = "validation.invalid_choice"
+	if err := s.db.CheckAux(ctx, errs, "method", "handling_method", h.MethodID); err != nil {
+		s.fail(c, err)
+		return
 	}
 	if newStatus != "" && newStatus != "handling" && newStatus != "resolved" && newStatus != "closed" {
 		errs["new_status"] = "validation.invalid_choice"
@@ -674,7 +681,10 @@ func (s *Server) archiveIssue(c *gin.Context) {
 	}
 	a := articleFormFrom(c)
 	a.ID = formID(c.PostForm("article_id"))
-	if errs := s.validateArticle(c, &a); errs.Any() {
+	if errs, err := s.validateArticle(c, &a); err != nil {
+		s.fail(c, err)
+		return
+	} else if errs.Any() {
 		p := s.newPage(c, s.t(c, "archive.title", iss.Code), "issues", &archiveData{Issue: iss, Article: a, Updating: a.ID != 0})
 		p.Errors = errs
 		s.render(c, http.StatusUnprocessableEntity, "issues/archive", p)

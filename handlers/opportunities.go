@@ -137,7 +137,10 @@ func (s *Server) moveOpportunity(c *gin.Context) {
 		return
 	}
 	stage := formID(c.PostForm("stage"))
-	if !s.db.CheckAuxItem(c.Request.Context(), "sales_stage", stage) {
+	if ok, err := s.db.CheckAuxItem(c.Request.Context(), "sales_stage", stage); err != nil {
+		s.fail(c, err)
+		return
+	} else if !ok {
 		s.errorPage(c, http.StatusUnprocessableEntity, "validation.invalid_choice")
 		return
 	}
@@ -249,36 +252,36 @@ func (s *Server) saveOpportunity(c *gin.Context, id int64) {
 	if o.OwnerID == 0 {
 		o.OwnerID = oldOwner
 	}
-	errs := fieldErrors{}
-	if o.Name == "" {
-		errs["name"] = "validation.required"
-	}
-	checkLen(errs, "name", o.Name, 200)
-	checkLen(errs, "notes", o.Notes, 5000)
-	var ok bool
-	if o.AmountFen, ok = models.ParseFen(f.Amount); !ok {
-		errs["amount"] = "opportunity.amount_invalid"
-	}
-	if p, err := strconv.Atoi(f.Probability); err != nil || p < 0 || p > 100 {
-		errs["probability"] = "opportunity.probability_invalid"
+	// The form's text fields are parsed here; the rules are the models'.
+	var amountOK bool
+	probabilityOK := true
+	o.AmountFen, amountOK = models.ParseFen(f.Amount)
+	if p, err := strconv.Atoi(f.Probability); err != nil {
+		probabilityOK = false
 	} else {
 		o.Probability = p
 	}
-	if o.ExpectedClose != "" && !validDay(o.ExpectedClose) {
-		errs["expected_close"] = "activity.date_range"
+	errs, err := s.db.CheckOpportunity(ctx, a, o)
+	if err != nil {
+		s.fail(c, err)
+		return
 	}
-	if !s.db.CheckAuxItem(ctx, "sales_stage", o.StageID) {
-		errs["stage"] = "validation.invalid_choice"
+	if !amountOK {
+		errs["amount"] = "opportunity.amount_invalid"
 	}
-	s.checkOwner(c, &o.OwnerID, errs)
-	if cp := s.checkCounterpart(c, o.CustomerID, 0, errs); cp != nil {
-		f.CustomerLabel = cp.Name
+	if !probabilityOK {
+		errs["probability"] = "opportunity.probability_invalid"
 	}
+	s.counterpartLabel(c, o.CustomerID, &f.CustomerLabel, errs)
 	if errs.Any() {
 		s.renderOpportunityForm(c, http.StatusUnprocessableEntity, f, id != 0, errs)
 		return
 	}
 	if err := s.db.SaveOpportunity(ctx, a, o); err != nil {
+		if errs, ok := models.AsFieldErrors(err); ok {
+			s.renderOpportunityForm(c, http.StatusUnprocessableEntity, f, id != 0, errs)
+			return
+		}
 		s.fail(c, err)
 		return
 	}

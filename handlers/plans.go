@@ -160,37 +160,16 @@ func parseRemind(v string) int {
 	return -2
 }
 
-func (s *Server) validatePlan(c *gin.Context, f *planForm) fieldErrors {
-	p := &f.Plan
-	errs := fieldErrors{}
-	switch {
-	case p.Date == "":
-		errs["date"] = "validation.required"
-	case !validDay(p.Date):
-		errs["date"] = "activity.date_range"
+// checkPlan runs models.CheckPlan on the form; ok is false when the
+// database failed (the error page is sent).
+func (s *Server) checkPlan(c *gin.Context, f *planForm) (errs fieldErrors, ok bool) {
+	errs, err := s.db.CheckPlan(c.Request.Context(), actor(c), &f.Plan)
+	if err != nil {
+		s.fail(c, err)
+		return nil, false
 	}
-	if p.Time != "" && !validClock(p.Time) {
-		errs["time"] = "validation.time"
-	}
-	if p.Subject == "" {
-		errs["subject"] = "validation.required"
-	}
-	checkLen(errs, "subject", p.Subject, 200)
-	checkLen(errs, "content", p.Content, 5000)
-	if !s.db.CheckAuxItem(c.Request.Context(), "activity_method", p.MethodID) {
-		errs["method"] = "validation.invalid_choice"
-	}
-	if p.RemindMinutes == -2 {
-		errs["remind"] = "validation.invalid_choice"
-	}
-	if p.Status != "" && p.Status != "planned" && p.Status != "cancelled" && p.Status != "done" {
-		errs["status"] = "validation.invalid_choice"
-	}
-	s.checkOwner(c, &p.OwnerID, errs)
-	if cp := s.checkCounterpart(c, p.CustomerID, p.ContactID, errs); cp != nil {
-		f.CustomerLabel = cp.Name
-	}
-	return errs
+	s.counterpartLabel(c, f.Plan.CustomerID, &f.CustomerLabel, errs)
+	return errs, true
 }
 
 type planFormData struct {
@@ -275,11 +254,17 @@ func (s *Server) savePlan(c *gin.Context, id int64) {
 			f.Plan.Status = "done"
 		}
 	}
-	if errs := s.validatePlan(c, &f); errs.Any() {
+	if errs, ok := s.checkPlan(c, &f); !ok {
+		return
+	} else if errs.Any() {
 		s.renderPlanForm(c, http.StatusUnprocessableEntity, f, id != 0, errs)
 		return
 	}
 	if err := s.db.SavePlan(ctx, a, &f.Plan); err != nil {
+		if errs, ok := models.AsFieldErrors(err); ok {
+			s.renderPlanForm(c, http.StatusUnprocessableEntity, f, id != 0, errs)
+			return
+		}
 		s.fail(c, err)
 		return
 	}

@@ -245,8 +245,10 @@ func (db *DB) SaveActivity(ctx context.Context, actor Actor, a *Activity) error 
 	if !actor.EditsActivities() {
 		return ErrNotFound
 	}
-	if !actor.SeesAllActivities() {
-		a.OwnerID = actor.ID
+	if errs, err := db.CheckActivity(ctx, actor, a); err != nil {
+		return err
+	} else if errs.Any() {
+		return errs
 	}
 	return db.WithTx(ctx, func(tx *sql.Tx) error {
 		cp, err := db.counterpart(ctx, tx, actor, a.CustomerID)

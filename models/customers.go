@@ -1,6 +1,7 @@
 package models
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"errors"
@@ -574,12 +575,15 @@ func (db *DB) auxChoiceOK(ctx context.Context, typ string, id int64, keep ...int
 // show the errors, and the create and update functions call it again.
 func (db *DB) CheckCustomer(ctx context.Context, actor Actor, c *Customer, contacts []Contact, old *Customer) (FieldErrors, error) {
 	ownCustomer(actor, c)
+	if old == nil {
+		old = &Customer{}
+	}
+	if c.Status == "" { // not given: as it was, or active
+		c.Status = cmp.Or(old.Status, "active")
+	}
 	errs := c.Validate()
 	for i := range contacts {
 		errs.Merge("contact_", contacts[i].Validate())
-	}
-	if old == nil {
-		old = &Customer{}
 	}
 	for _, ref := range []struct {
 		field, typ string

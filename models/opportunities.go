@@ -83,8 +83,10 @@ func (db *DB) SaveOpportunity(ctx context.Context, actor Actor, o *Opportunity) 
 	if !actor.EditsActivities() {
 		return ErrNotFound
 	}
-	if !actor.SeesAllActivities() {
-		o.OwnerID = actor.ID
+	if errs, err := db.CheckOpportunity(ctx, actor, o); err != nil {
+		return err
+	} else if errs.Any() {
+		return errs
 	}
 	return db.WithTx(ctx, func(tx *sql.Tx) error {
 		cp, err := db.counterpart(ctx, tx, actor, o.CustomerID)

@@ -149,8 +149,10 @@ func (db *DB) SavePlan(ctx context.Context, actor Actor, p *Plan) error {
 	if !actor.EditsActivities() {
 		return ErrNotFound
 	}
-	if !actor.SeesAllActivities() {
-		p.OwnerID = actor.ID
+	if errs, err := db.CheckPlan(ctx, actor, p); err != nil {
+		return err
+	} else if errs.Any() {
+		return errs
 	}
 	return db.WithTx(ctx, func(tx *sql.Tx) error {
 		if _, err := db.counterpart(ctx, tx, actor, p.CustomerID); err != nil {
