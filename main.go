@@ -26,6 +26,7 @@ import (
 	"time"
 	_ "time/tzdata" // the binary carries its own time zone data
 
+	"keyuan/demo"
 	"keyuan/handlers"
 	"keyuan/mail"
 	"keyuan/models"
@@ -327,7 +328,7 @@ func loadDemo(ctx context.Context, db *models.DB, log *slog.Logger) error {
 		}
 	}
 	today := db.LocalNow()
-	if err := db.Generate(ctx, models.GenerateOptions{Customers: 300, Prospects: 120, Sales: 4, Seed: 2026, Password: pw,
+	if err := demo.Generate(ctx, db, demo.Options{Customers: 300, Prospects: 120, Sales: 4, Seed: 2026, Password: pw,
 		Activities: 3000, Plans: 400, Opportunities: 60, Issues: 120,
 		Until: time.Date(today.Year(), today.Month(), today.Day(), 0, 0, 0, 0, time.UTC)}); err != nil {
 		return fmt.Errorf("demo data: %w", err)
@@ -338,7 +339,7 @@ func loadDemo(ctx context.Context, db *models.DB, log *slog.Logger) error {
 
 func gen(args []string) error {
 	var cfg config
-	var opt models.GenerateOptions
+	var opt demo.Options
 	fs := flag.NewFlagSet("gen", flag.ContinueOnError)
 	commonFlags(fs, &cfg)
 	fs.IntVar(&opt.Customers, "customers", 100000, "customers to create")
@@ -365,7 +366,7 @@ func gen(args []string) error {
 		fmt.Printf("created the administrator account: username admin, password %s (shown once)\n", pw)
 	}
 	elapsed := models.Stopwatch()
-	if err := db.Generate(ctx, opt); err != nil {
+	if err := demo.Generate(ctx, db, opt); err != nil {
 		return err
 	}
 	fmt.Printf("generated %d customers, %d prospects, %d activity records, %d plans, %d articles and %d issues for %d salespeople in %s\n",
