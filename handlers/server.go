@@ -1,5 +1,7 @@
-// Package handlers turns HTTP requests into calls on models and renders
-// views. routes.go lists every route of the application.
+// Package handlers is the web application: it turns HTTP requests into calls
+// on models and renders views. routes.go lists every route; app.go builds
+// the whole application (views, index, mail, jobs, web) for main.go and the
+// tests alike.
 package handlers
 
 import (
