@@ -162,30 +162,23 @@ func (s *Server) checkActivity(c *gin.Context, f *activityForm) (errs fieldError
 }
 
 type activityFormData struct {
+	salesFormParts
 	Form        activityForm
-	Owners      []models.User
 	Competitors []models.Competitor
-	Contacts    []models.Contact
 	Mentions    map[int64]models.Mention
 	Editing     bool
-	Manager     bool
 }
 
 func (s *Server) renderActivityForm(c *gin.Context, status int, f activityForm, editing bool, errs fieldErrors) {
-	ctx := c.Request.Context()
-	a := actor(c)
-	data := &activityFormData{Form: f, Editing: editing, Manager: a.SeesAllActivities(), Mentions: map[int64]models.Mention{}}
+	parts, ok := s.salesFormParts(c, f.Activity.CustomerID, true, errs)
+	if !ok {
+		return
+	}
+	data := &activityFormData{salesFormParts: parts, Form: f, Editing: editing, Mentions: map[int64]models.Mention{}}
 	for _, m := range f.Activity.Mentions {
 		data.Mentions[m.CompetitorID] = m
 	}
-	var err error
-	if data.Manager {
-		if data.Owners, err = s.salespeople(c); err != nil {
-			s.fail(c, err)
-			return
-		}
-	}
-	all, err := s.db.CompetitorNames(ctx)
+	all, err := s.db.CompetitorNames(c.Request.Context())
 	if err != nil {
 		s.fail(c, err)
 		return
@@ -195,17 +188,7 @@ func (s *Server) renderActivityForm(c *gin.Context, status int, f activityForm, 
 			data.Competitors = append(data.Competitors, cp)
 		}
 	}
-	if f.Activity.CustomerID != 0 && errs["customer"] == "" {
-		if data.Contacts, err = s.db.Contacts(ctx, f.Activity.CustomerID); err != nil {
-			s.fail(c, err)
-			return
-		}
-	}
-	title := s.t(c, "activity.new.title")
-	if editing {
-		title = s.t(c, "activity.edit.title", f.Activity.Code)
-	}
-	p := s.newPage(c, title, "activities", data)
+	p := s.newPage(c, s.formTitle(c, "activity", editing, f.Activity.Code), "activities", data)
 	p.Errors = errs
 	s.render(c, status, "activities/form", p)
 }
@@ -245,26 +228,12 @@ func (s *Server) newActivity(c *gin.Context) {
 			act.StartTime = p.Time
 		}
 		f.CustomerLabel = p.CustomerName
-	} else if id := parseID(c.Query("customer")); id != 0 {
-		cp, err := s.db.GetCounterpart(ctx, a, id)
-		if err != nil {
-			s.fail(c, err)
-			return
-		}
-		f.Activity.CustomerID, f.CustomerLabel = cp.ID, cp.Name
+	} else if id, label, ok := s.queryCounterpart(c); !ok {
+		return
+	} else {
+		f.Activity.CustomerID, f.CustomerLabel = id, label
 	}
 	s.renderActivityForm(c, http.StatusOK, f, false, nil)
-}
-
-func (s *Server) createActivity(c *gin.Context) { s.saveActivity(c, 0) }
-
-func (s *Server) updateActivity(c *gin.Context) {
-	id, ok := idParam(c, "id")
-	if !ok {
-		s.notFound(c)
-		return
-	}
-	s.saveActivity(c, id)
 }
 
 func (s *Server) saveActivity(c *gin.Context, id int64) {

@@ -165,27 +165,18 @@ type opportunityForm struct {
 }
 
 type opportunityFormData struct {
+	salesFormParts
 	Form    opportunityForm
-	Owners  []models.User
 	Editing bool
-	Manager bool
 }
 
 func (s *Server) renderOpportunityForm(c *gin.Context, status int, f opportunityForm, editing bool, errs fieldErrors) {
-	a := actor(c)
-	data := &opportunityFormData{Form: f, Editing: editing, Manager: a.SeesAllActivities()}
-	if data.Manager {
-		var err error
-		if data.Owners, err = s.salespeople(c); err != nil {
-			s.fail(c, err)
-			return
-		}
+	parts, ok := s.salesFormParts(c, f.Opportunity.CustomerID, false, errs)
+	if !ok {
+		return
 	}
-	title := s.t(c, "opportunity.new.title")
-	if editing {
-		title = s.t(c, "opportunity.edit.title", f.Opportunity.Code)
-	}
-	p := s.newPage(c, title, "opportunities", data)
+	data := &opportunityFormData{salesFormParts: parts, Form: f, Editing: editing}
+	p := s.newPage(c, s.formTitle(c, "opportunity", editing, f.Opportunity.Code), "opportunities", data)
 	p.Errors = errs
 	s.render(c, status, "opportunities/form", p)
 }
@@ -193,14 +184,11 @@ func (s *Server) renderOpportunityForm(c *gin.Context, status int, f opportunity
 func (s *Server) newOpportunity(c *gin.Context) {
 	a := actor(c)
 	f := opportunityForm{Opportunity: models.Opportunity{OwnerID: a.ID}, Probability: "10"}
-	if id := parseID(c.Query("customer")); id != 0 {
-		cp, err := s.db.GetCounterpart(c.Request.Context(), a, id)
-		if err != nil {
-			s.fail(c, err)
-			return
-		}
-		f.Opportunity.CustomerID, f.CustomerLabel = cp.ID, cp.Name
+	id, label, ok := s.queryCounterpart(c)
+	if !ok {
+		return
 	}
+	f.Opportunity.CustomerID, f.CustomerLabel = id, label
 	s.renderOpportunityForm(c, http.StatusOK, f, false, nil)
 }
 
@@ -217,17 +205,6 @@ func (s *Server) editOpportunity(c *gin.Context) {
 	}
 	s.renderOpportunityForm(c, http.StatusOK, opportunityForm{Opportunity: *o, CustomerLabel: o.CustomerName,
 		Amount: models.FormatFen(o.AmountFen), Probability: strconv.Itoa(o.Probability)}, true, nil)
-}
-
-func (s *Server) createOpportunity(c *gin.Context) { s.saveOpportunity(c, 0) }
-
-func (s *Server) updateOpportunity(c *gin.Context) {
-	id, ok := idParam(c, "id")
-	if !ok {
-		s.notFound(c)
-		return
-	}
-	s.saveOpportunity(c, id)
 }
 
 func (s *Server) saveOpportunity(c *gin.Context, id int64) {

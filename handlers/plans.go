@@ -173,35 +173,19 @@ func (s *Server) checkPlan(c *gin.Context, f *planForm) (errs fieldErrors, ok bo
 }
 
 type planFormData struct {
+	salesFormParts
 	Form          planForm
-	Owners        []models.User
-	Contacts      []models.Contact
 	RemindChoices []int
 	Editing       bool
-	Manager       bool
 }
 
 func (s *Server) renderPlanForm(c *gin.Context, status int, f planForm, editing bool, errs fieldErrors) {
-	a := actor(c)
-	data := &planFormData{Form: f, Editing: editing, Manager: a.SeesAllActivities(), RemindChoices: models.RemindChoices}
-	var err error
-	if data.Manager {
-		if data.Owners, err = s.salespeople(c); err != nil {
-			s.fail(c, err)
-			return
-		}
+	parts, ok := s.salesFormParts(c, f.Plan.CustomerID, true, errs)
+	if !ok {
+		return
 	}
-	if f.Plan.CustomerID != 0 && errs["customer"] == "" {
-		if data.Contacts, err = s.db.Contacts(c.Request.Context(), f.Plan.CustomerID); err != nil {
-			s.fail(c, err)
-			return
-		}
-	}
-	title := s.t(c, "plan.new.title")
-	if editing {
-		title = s.t(c, "plan.edit.title", f.Plan.Code)
-	}
-	p := s.newPage(c, title, "plans", data)
+	data := &planFormData{salesFormParts: parts, Form: f, Editing: editing, RemindChoices: models.RemindChoices}
+	p := s.newPage(c, s.formTitle(c, "plan", editing, f.Plan.Code), "plans", data)
 	p.Errors = errs
 	s.render(c, status, "plans/form", p)
 }
@@ -213,26 +197,12 @@ func (s *Server) newPlan(c *gin.Context) {
 	if d := c.Query("date"); validDay(d) {
 		f.Plan.Date = d
 	}
-	if id := parseID(c.Query("customer")); id != 0 {
-		cp, err := s.db.GetCounterpart(c.Request.Context(), a, id)
-		if err != nil {
-			s.fail(c, err)
-			return
-		}
-		f.Plan.CustomerID, f.CustomerLabel = cp.ID, cp.Name
-	}
-	s.renderPlanForm(c, http.StatusOK, f, false, nil)
-}
-
-func (s *Server) createPlan(c *gin.Context) { s.savePlan(c, 0) }
-
-func (s *Server) updatePlan(c *gin.Context) {
-	id, ok := idParam(c, "id")
+	id, label, ok := s.queryCounterpart(c)
 	if !ok {
-		s.notFound(c)
 		return
 	}
-	s.savePlan(c, id)
+	f.Plan.CustomerID, f.CustomerLabel = id, label
+	s.renderPlanForm(c, http.StatusOK, f, false, nil)
 }
 
 func (s *Server) savePlan(c *gin.Context, id int64) {

@@ -461,40 +461,20 @@ type ActivityFilter struct {
 }
 
 func (f ActivityFilter) where(actor Actor) (string, []any) {
-	conds := []string{"1 = 1"}
-	var args []any
+	var w where
 	if !actor.SeesAllActivities() {
-		conds = append(conds, "a.owner_id = ?")
-		args = append(args, actor.ID)
+		w.add("a.owner_id = ?", actor.ID)
 	}
-	if f.From != "" {
-		conds = append(conds, "a.date >= ?")
-		args = append(args, f.From)
-	}
-	if f.To != "" {
-		conds = append(conds, "a.date <= ?")
-		args = append(args, f.To)
-	}
-	for _, p := range []struct {
-		col string
-		v   int64
-	}{{"a.owner_id", f.OwnerID}, {"a.customer_id", f.CustomerID}, {"a.method_id", f.MethodID}, {"a.stage_id", f.StageID}} {
-		if p.v != 0 {
-			conds = append(conds, p.col+" = ?")
-			args = append(args, p.v)
-		}
-	}
+	w.between("a.date", f.From, f.To)
+	w.eq("a.owner_id", f.OwnerID)
+	w.eq("a.customer_id", f.CustomerID)
+	w.eq("a.method_id", f.MethodID)
+	w.eq("a.stage_id", f.StageID)
 	if f.CompetitorID != 0 {
-		conds = append(conds, "a.id IN (SELECT activity_id FROM activity_competitors WHERE competitor_id = ?)")
-		args = append(args, f.CompetitorID)
+		w.add("a.id IN (SELECT activity_id FROM activity_competitors WHERE competitor_id = ?)", f.CompetitorID)
 	}
-	if q := strings.TrimSpace(f.Q); q != "" {
-		like := "%" + escapeLike(q) + "%"
-		conds = append(conds, `(a.subject LIKE ? ESCAPE '\' OR a.code LIKE ? ESCAPE '\'
-			OR a.customer_id IN (SELECT id FROM customers WHERE name LIKE ? ESCAPE '\'))`)
-		args = append(args, like, like, like)
-	}
-	return strings.Join(conds, " AND "), args
+	w.like(f.Q, "a.subject", "a.code", `a.customer_id IN (SELECT id FROM customers WHERE name LIKE ? ESCAPE '\')`)
+	return w.sql()
 }
 
 // ActivityRow is one line of the activity list.

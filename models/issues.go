@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
-	"strings"
 	"time"
 )
 
@@ -180,23 +179,13 @@ func (db *DB) issueWhere(actor Actor, f IssueFilter) (string, string, []any) {
 		conds = append(conds, open)
 		order = priorityRank + ", i.due_at, i.id"
 	}
-	if f.CustomerID != 0 {
-		conds = append(conds, "i.customer_id = ?")
-		args = append(args, f.CustomerID)
-	}
-	if f.Status != "" {
-		conds = append(conds, "i.status = ?")
-		args = append(args, f.Status)
-	}
-	if f.Priority != "" {
-		conds = append(conds, "i.priority = ?")
-		args = append(args, f.Priority)
-	}
-	if f.TypeID != 0 {
-		conds = append(conds, "i.type_id = ?")
-		args = append(args, f.TypeID)
-	}
-	return strings.Join(conds, " AND "), order, args
+	w := where{conds: conds, args: args}
+	w.eq("i.customer_id", f.CustomerID)
+	w.eq("i.status", f.Status)
+	w.eq("i.priority", f.Priority)
+	w.eq("i.type_id", f.TypeID)
+	cond, args := w.sql()
+	return cond, order, args
 }
 
 // EachIssue streams every issue of a list (no paging), for exports.

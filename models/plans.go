@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
-	"strings"
 	"time"
 )
 
@@ -257,43 +256,17 @@ type PlanFilter struct {
 // where builds the WHERE clause of the plan list and export, with the row
 // rule for salespeople.
 func (f PlanFilter) where(actor Actor) (string, []any) {
-	conds := []string{"1 = 1"}
-	var args []any
+	var w where
 	if !actor.SeesAllActivities() {
-		conds = append(conds, "p.owner_id = ?")
-		args = append(args, actor.ID)
+		w.add("p.owner_id = ?", actor.ID)
 	}
-	if f.From != "" {
-		conds = append(conds, "p.date >= ?")
-		args = append(args, f.From)
-	}
-	if f.To != "" {
-		conds = append(conds, "p.date <= ?")
-		args = append(args, f.To)
-	}
-	if f.OwnerID != 0 {
-		conds = append(conds, "p.owner_id = ?")
-		args = append(args, f.OwnerID)
-	}
-	if f.CustomerID != 0 {
-		conds = append(conds, "p.customer_id = ?")
-		args = append(args, f.CustomerID)
-	}
-	if f.Status != "" {
-		conds = append(conds, "p.status = ?")
-		args = append(args, f.Status)
-	}
-	if f.Origin != "" {
-		conds = append(conds, "p.origin = ?")
-		args = append(args, f.Origin)
-	}
-	if q := strings.TrimSpace(f.Q); q != "" {
-		like := "%" + escapeLike(q) + "%"
-		conds = append(conds, `(p.subject LIKE ? ESCAPE '\' OR p.code LIKE ? ESCAPE '\'
-			OR p.customer_id IN (SELECT id FROM customers WHERE name LIKE ? ESCAPE '\'))`)
-		args = append(args, like, like, like)
-	}
-	return strings.Join(conds, " AND "), args
+	w.between("p.date", f.From, f.To)
+	w.eq("p.owner_id", f.OwnerID)
+	w.eq("p.customer_id", f.CustomerID)
+	w.eq("p.status", f.Status)
+	w.eq("p.origin", f.Origin)
+	w.like(f.Q, "p.subject", "p.code", `p.customer_id IN (SELECT id FROM customers WHERE name LIKE ? ESCAPE '\')`)
+	return w.sql()
 }
 
 // EachPlan streams every plan matching f that actor may see, in list order.
