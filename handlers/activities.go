@@ -292,18 +292,13 @@ type activityCardData struct {
 }
 
 func (s *Server) showActivity(c *gin.Context) {
-	id, ok := idParam(c, "id")
+	act, id, ok := loadRecord(s, c, s.db.GetActivity)
 	if !ok {
-		s.notFound(c)
 		return
 	}
 	ctx := c.Request.Context()
 	a := actor(c)
-	act, err := s.db.GetActivity(ctx, a, id)
-	if err != nil {
-		s.fail(c, err)
-		return
-	}
+	var err error
 	data := &activityCardData{Activity: act, CanEdit: a.EditsActivities()}
 	if data.Plan, err = s.db.PlanCompletedBy(ctx, a, id); err != nil {
 		s.fail(c, err)
@@ -324,14 +319,8 @@ func (s *Server) showActivity(c *gin.Context) {
 }
 
 func (s *Server) editActivity(c *gin.Context) {
-	id, ok := idParam(c, "id")
+	act, _, ok := loadRecord(s, c, s.db.GetActivity)
 	if !ok {
-		s.notFound(c)
-		return
-	}
-	act, err := s.db.GetActivity(c.Request.Context(), actor(c), id)
-	if err != nil {
-		s.fail(c, err)
 		return
 	}
 	s.renderActivityForm(c, http.StatusOK, activityForm{Activity: *act, CustomerLabel: act.CustomerName}, true, nil)

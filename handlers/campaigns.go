@@ -104,17 +104,12 @@ func (s *Server) editCampaign(c *gin.Context) {
 // campaign loads the campaign of the URL; it has written the error page
 // when ok is false.
 func (s *Server) campaign(c *gin.Context) (*models.Campaign, bool) {
-	id, ok := idParam(c, "id")
-	if !ok || !actor(c).UsesCampaigns() {
+	if !actor(c).UsesCampaigns() {
 		s.notFound(c)
 		return nil, false
 	}
-	m, err := s.db.GetCampaign(c.Request.Context(), actor(c), id)
-	if err != nil {
-		s.fail(c, err)
-		return nil, false
-	}
-	return m, true
+	m, _, ok := loadRecord(s, c, s.db.GetCampaign)
+	return m, ok
 }
 
 func (s *Server) saveCampaign(c *gin.Context) {

@@ -193,14 +193,8 @@ func (s *Server) newOpportunity(c *gin.Context) {
 }
 
 func (s *Server) editOpportunity(c *gin.Context) {
-	id, ok := idParam(c, "id")
+	o, _, ok := loadRecord(s, c, s.db.GetOpportunity)
 	if !ok {
-		s.notFound(c)
-		return
-	}
-	o, err := s.db.GetOpportunity(c.Request.Context(), actor(c), id)
-	if err != nil {
-		s.fail(c, err)
 		return
 	}
 	s.renderOpportunityForm(c, http.StatusOK, opportunityForm{Opportunity: *o, CustomerLabel: o.CustomerName,
@@ -278,18 +272,12 @@ func (s *Server) showOpportunity(c *gin.Context) {
 }
 
 func (s *Server) renderOpportunity(c *gin.Context, status int, reason string, errs fieldErrors) {
-	id, ok := idParam(c, "id")
+	o, id, ok := loadRecord(s, c, s.db.GetOpportunity)
 	if !ok {
-		s.notFound(c)
 		return
 	}
 	ctx := c.Request.Context()
 	a := actor(c)
-	o, err := s.db.GetOpportunity(ctx, a, id)
-	if err != nil {
-		s.fail(c, err)
-		return
-	}
 	data := &opportunityCardData{Opportunity: o, CanEdit: a.EditsActivities(), Reason: reason}
 	p := s.newPage(c, o.Name, "opportunities", data)
 	p.Errors = errs

@@ -249,18 +249,12 @@ type planCardData struct {
 }
 
 func (s *Server) showPlan(c *gin.Context) {
-	id, ok := idParam(c, "id")
+	pl, id, ok := loadRecord(s, c, s.db.GetPlan)
 	if !ok {
-		s.notFound(c)
 		return
 	}
 	ctx := c.Request.Context()
 	a := actor(c)
-	pl, err := s.db.GetPlan(ctx, a, id)
-	if err != nil {
-		s.fail(c, err)
-		return
-	}
 	data := &planCardData{Plan: pl, CanEdit: a.EditsActivities()}
 	p := s.newPage(c, pl.Subject, "plans", data)
 	if isFragment(c) && c.GetHeader("HX-Target") == "cal-detail" {
@@ -277,14 +271,8 @@ func (s *Server) showPlan(c *gin.Context) {
 }
 
 func (s *Server) editPlan(c *gin.Context) {
-	id, ok := idParam(c, "id")
+	pl, _, ok := loadRecord(s, c, s.db.GetPlan)
 	if !ok {
-		s.notFound(c)
-		return
-	}
-	pl, err := s.db.GetPlan(c.Request.Context(), actor(c), id)
-	if err != nil {
-		s.fail(c, err)
 		return
 	}
 	s.renderPlanForm(c, http.StatusOK, planForm{Plan: *pl, CustomerLabel: pl.CustomerName}, true, nil)

@@ -1,9 +1,13 @@
 package handlers
 
 import (
+	"context"
+	"keyuan/models"
 	"strconv"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/gin-gonic/gin"
 )
 
 // Small typed readers of request values (ids, text), used by every screen.
@@ -40,4 +44,21 @@ func truncate(s string, n int) string {
 		return s
 	}
 	return string([]rune(s)[:n])
+}
+
+// loadRecord reads the route's :id and loads that record as the user with
+// get: a malformed id is a 404, an error goes to fail (so another user's
+// record is a 404 too). ok is false when the response was sent.
+func loadRecord[T any](s *Server, c *gin.Context, get func(context.Context, models.Actor, int64) (T, error)) (rec T, id int64, ok bool) {
+	id, ok = idParam(c, "id")
+	if !ok {
+		s.notFound(c)
+		return rec, 0, false
+	}
+	rec, err := get(c.Request.Context(), actor(c), id)
+	if err != nil {
+		s.fail(c, err)
+		return rec, id, false
+	}
+	return rec, id, true
 }
