@@ -495,22 +495,6 @@ type ActivityRow struct {
 	NextSubject  string
 }
 
-// ActivityPage is a page of the activity list.
-type ActivityPage struct {
-	Rows    []ActivityRow
-	Total   int
-	Page    int
-	PerPage int
-}
-
-// Pages is the number of pages.
-func (p ActivityPage) Pages() int {
-	if p.PerPage <= 0 {
-		return 1
-	}
-	return max(1, (p.Total+p.PerPage-1)/p.PerPage)
-}
-
 // ListActivities returns one page of records, newest first.
 func (db *DB) ListActivities(ctx context.Context, actor Actor, f ActivityFilter) (ActivityPage, error) {
 	if f.PerPage <= 0 || f.PerPage > 200 {

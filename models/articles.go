@@ -91,22 +91,6 @@ type ArticleFilter struct {
 	PerPage    int
 }
 
-// ArticlePage is a page of articles.
-type ArticlePage struct {
-	Rows    []Article
-	Total   int
-	Page    int
-	PerPage int
-}
-
-// Pages is the number of pages.
-func (p ArticlePage) Pages() int {
-	if p.PerPage <= 0 {
-		return 1
-	}
-	return max(1, (p.Total+p.PerPage-1)/p.PerPage)
-}
-
 var articleSorts = map[string]string{"updated": "a.updated_at DESC, a.id DESC", "helped": "a.helped DESC, a.id DESC",
 	"views": "a.views DESC, a.id DESC"}
 

@@ -245,22 +245,6 @@ type CustomerRow struct {
 	PrimaryContact   string
 }
 
-// CustomerPage is a page of a list with the total match count.
-type CustomerPage struct {
-	Rows    []CustomerRow
-	Total   int
-	Page    int
-	PerPage int
-}
-
-// Pages is the number of pages.
-func (p CustomerPage) Pages() int {
-	if p.PerPage <= 0 {
-		return 1
-	}
-	return max(1, (p.Total+p.PerPage-1)/p.PerPage)
-}
-
 // ListCustomers returns one page of a list in two queries (count and page),
 // whatever the page number.
 func (db *DB) ListCustomers(ctx context.Context, actor Actor, f CustomerFilter) (CustomerPage, error) {

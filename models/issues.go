@@ -137,22 +137,6 @@ type IssueFilter struct {
 // IssueViews are the lists the issue screen offers.
 var IssueViews = []string{"mine", "unassigned", "overdue", "open", "all"}
 
-// IssuePage is a page of issues with the total count.
-type IssuePage struct {
-	Rows    []Issue
-	Total   int
-	Page    int
-	PerPage int
-}
-
-// Pages is the number of pages.
-func (p IssuePage) Pages() int {
-	if p.PerPage <= 0 {
-		return 1
-	}
-	return max(1, (p.Total+p.PerPage-1)/p.PerPage)
-}
-
 // priorityRank orders urgent first.
 const priorityRank = `CASE i.priority WHEN 'urgent' THEN 0 WHEN 'high' THEN 1 WHEN 'normal' THEN 2 ELSE 3 END`
 

@@ -306,22 +306,6 @@ func (db *DB) ListPlans(ctx context.Context, actor Actor, f PlanFilter) (PlanPag
 	return page, rows.Err()
 }
 
-// PlanPage is a page of the plan list.
-type PlanPage struct {
-	Rows    []Plan
-	Total   int
-	Page    int
-	PerPage int
-}
-
-// Pages is the number of pages.
-func (p PlanPage) Pages() int {
-	if p.PerPage <= 0 {
-		return 1
-	}
-	return max(1, (p.Total+p.PerPage-1)/p.PerPage)
-}
-
 // OverduePlans lists planned plans of actor's own before today, oldest first.
 func (db *DB) OverduePlans(ctx context.Context, actor Actor, ownerID int64, today string, limit int) ([]Plan, error) {
 	page, err := db.ListPlans(ctx, actor, PlanFilter{To: prevDay(today), OwnerID: ownerID, Status: "planned", PerPage: limit})
