@@ -112,23 +112,9 @@ func (db *DB) ListArticles(ctx context.Context, f ArticleFilter) (ArticlePage, e
 		args = append(args, f.CategoryID)
 	}
 	page := ArticlePage{Page: f.Page, PerPage: f.PerPage}
-	if err := db.Read.QueryRowContext(ctx, `SELECT COUNT(*) FROM articles a WHERE `+where, args...).Scan(&page.Total); err != nil {
-		return page, err
-	}
-	rows, err := db.Read.QueryContext(ctx, `SELECT `+articleColumns+articleFrom+` WHERE `+where+` ORDER BY `+order+` LIMIT ? OFFSET ?`,
-		append(args, f.PerPage, (f.Page-1)*f.PerPage)...)
-	if err != nil {
-		return page, err
-	}
-	defer rows.Close()
-	for rows.Next() {
-		a, err := scanArticle(rows)
-		if err != nil {
-			return page, err
-		}
-		page.Rows = append(page.Rows, *a)
-	}
-	return page, rows.Err()
+	err := fetchPage(ctx, db, &page, `SELECT COUNT(*) FROM articles a WHERE `+where,
+		`SELECT `+articleColumns+articleFrom+` WHERE `+where+` ORDER BY `+order+` LIMIT ? OFFSET ?`, args, scanArticle)
+	return page, err
 }
 
 // EachArticle streams the knowledge base (everyone may read it), for exports.

@@ -188,24 +188,9 @@ func (db *DB) ListIssues(ctx context.Context, actor Actor, f IssueFilter) (Issue
 	}
 	where, order, args := db.issueWhere(actor, f)
 	page := IssuePage{Page: f.Page, PerPage: f.PerPage}
-	if err := db.Read.QueryRowContext(ctx, `SELECT COUNT(*) FROM issues i JOIN customers c ON c.id = i.customer_id WHERE `+where,
-		args...).Scan(&page.Total); err != nil {
-		return page, err
-	}
-	rows, err := db.Read.QueryContext(ctx, `SELECT `+issueColumns+issueFrom+` WHERE `+where+` ORDER BY `+order+` LIMIT ? OFFSET ?`,
-		append(args, f.PerPage, (f.Page-1)*f.PerPage)...)
-	if err != nil {
-		return page, err
-	}
-	defer rows.Close()
-	for rows.Next() {
-		i, err := scanIssue(rows)
-		if err != nil {
-			return page, err
-		}
-		page.Rows = append(page.Rows, *i)
-	}
-	return page, rows.Err()
+	err := fetchPage(ctx, db, &page, `SELECT COUNT(*) FROM issues i JOIN customers c ON c.id = i.customer_id WHERE `+where,
+		`SELECT `+issueColumns+issueFrom+` WHERE `+where+` ORDER BY `+order+` LIMIT ? OFFSET ?`, args, scanIssue)
+	return page, err
 }
 
 // IssueCounts counts the issues behind each list of the issue screen.

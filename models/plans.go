@@ -285,25 +285,11 @@ func (db *DB) ListPlans(ctx context.Context, actor Actor, f PlanFilter) (PlanPag
 	}
 	where, args := f.where(actor)
 	page := PlanPage{Page: f.Page, PerPage: f.PerPage}
-	if err := db.Read.QueryRowContext(ctx, `SELECT COUNT(*) FROM plans p WHERE `+where, args...).Scan(&page.Total); err != nil {
-		return page, err
-	}
-	args = append(args, f.PerPage, (f.Page-1)*f.PerPage)
-	rows, err := db.Read.QueryContext(ctx, `SELECT `+planColumns+planJoins+`
+	// The page's ids are found first on the plans alone, then joined.
+	err := fetchPage(ctx, db, &page, `SELECT COUNT(*) FROM plans p WHERE `+where, `SELECT `+planColumns+planJoins+`
 		WHERE p.id IN (SELECT p.id FROM plans p WHERE `+where+` ORDER BY p.date, p.time, p.id LIMIT ? OFFSET ?)
-		ORDER BY p.date, p.time, p.id`, args...)
-	if err != nil {
-		return page, err
-	}
-	defer rows.Close()
-	for rows.Next() {
-		p, err := scanPlan(rows)
-		if err != nil {
-			return page, err
-		}
-		page.Rows = append(page.Rows, *p)
-	}
-	return page, rows.Err()
+		ORDER BY p.date, p.time, p.id`, args, scanPlan)
+	return page, err
 }
 
 // OverduePlans lists planned plans of actor's own before today, oldest first.
