@@ -547,14 +547,8 @@ func (s *Server) exportCampaigns(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	aux, err := s.db.AuxLookupFor(c.Request.Context(), s.lang(c))
-	if err != nil {
-		s.fail(c, err)
-		return
-	}
-	w, err := s.startDownload(c, "campaigns", exportFormat(c))
-	if err != nil {
-		s.fail(c, err)
+	aux, w, ok := s.startExport(c, "campaigns")
+	if !ok {
 		return
 	}
 	if err := w.WriteRow(s.labels(c, "field.code", "campaign.name", "campaign.type", "campaign.start", "campaign.end",
