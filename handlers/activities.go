@@ -10,6 +10,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"keyuan/models"
+	"keyuan/views"
 )
 
 // Business activity management (业务活动管理): activity records. Plans,
@@ -217,7 +218,7 @@ func (s *Server) newActivity(c *gin.Context) {
 		}
 		if p.Status != "planned" {
 			s.flash(c, "plan.not_open")
-			redirect(c, "/plans/"+strconv.FormatInt(p.ID, 10))
+			redirect(c, views.Path("plan", p.ID))
 			return
 		}
 		f.Plan = p
@@ -281,7 +282,7 @@ func (s *Server) saveActivity(c *gin.Context, id int64) {
 		key = "activity.saved_with_plan"
 	}
 	s.flash(c, key)
-	redirect(c, "/activities/"+strconv.FormatInt(f.Activity.ID, 10))
+	redirect(c, views.Path("activity", f.Activity.ID))
 }
 
 type activityCardData struct {

@@ -11,6 +11,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"keyuan/models"
+	"keyuan/views"
 )
 
 // Calendar (日历): day, week, month and year views of open plans and
@@ -266,7 +267,7 @@ func (s *Server) icalFeed(c *gin.Context) {
 			desc += "\n" + p.Content
 		}
 		b.prop("DESCRIPTION", desc)
-		b.line("URL:" + s.cfg.BaseURL + "/plans/" + strconv.FormatInt(p.ID, 10))
+		b.line("URL:" + s.cfg.BaseURL + views.Path("plan", p.ID))
 		b.line("STATUS:CONFIRMED")
 		if p.Status == "done" {
 			b.line("TRANSP:TRANSPARENT")

@@ -3,7 +3,6 @@ package handlers
 import (
 	"context"
 	"errors"
-	"fmt"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -17,6 +16,7 @@ import (
 	"keyuan/jobs"
 	"keyuan/mail"
 	"keyuan/models"
+	"keyuan/views"
 )
 
 // mailForm is the invitation editor's content, kept as typed.
@@ -157,7 +157,7 @@ func (s *Server) saveCampaignMail(c *gin.Context) {
 	} else {
 		s.flash(c, "flash.saved")
 	}
-	redirect(c, fmt.Sprintf("/campaigns/%d/mail", m.ID))
+	redirect(c, views.Path("campaign", m.ID, "mail"))
 }
 
 // previewCampaignMail renders the form's (unsaved) template for one target.
@@ -307,7 +307,7 @@ func (s *Server) setPaused(c *gin.Context, paused bool) {
 	if !paused {
 		s.deliverNow()
 	}
-	redirect(c, fmt.Sprintf("/campaigns/%d/mail", m.ID))
+	redirect(c, views.Path("campaign", m.ID, "mail"))
 }
 
 // campaignProgress is the sending progress block, polled by htmx.

@@ -12,6 +12,7 @@ import (
 
 	"keyuan/models"
 	"keyuan/sheet"
+	"keyuan/views"
 )
 
 // campaignAccess stops service staff, who have no campaign screens.
@@ -155,7 +156,7 @@ func (s *Server) saveCampaign(c *gin.Context) {
 		return
 	}
 	s.flash(c, "flash.saved")
-	redirect(c, fmt.Sprintf("/campaigns/%d", m.ID))
+	redirect(c, views.Path("campaign", m.ID))
 }
 
 type campaignCardData struct {

@@ -3,12 +3,12 @@ package handlers
 import (
 	"errors"
 	"net/http"
-	"strconv"
 	"strings"
 
 	"github.com/gin-gonic/gin"
 
 	"keyuan/models"
+	"keyuan/views"
 )
 
 // Competitors (竞争对手): a shared list; salespeople see only the mentions
@@ -109,5 +109,5 @@ func (s *Server) saveCompetitor(c *gin.Context, id int64) {
 		return
 	}
 	s.flash(c, "flash.saved")
-	redirect(c, "/competitors/"+strconv.FormatInt(cp.ID, 10))
+	redirect(c, views.Path("competitor", cp.ID))
 }

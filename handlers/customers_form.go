@@ -10,6 +10,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"keyuan/models"
+	"keyuan/views"
 )
 
 // The customer and prospect form: new, create, edit, update, the live
@@ -248,7 +249,7 @@ func (s *Server) convertProspect(c *gin.Context) {
 	customerID, err := s.db.ConvertProspect(c.Request.Context(), actor(c), id)
 	if errors.Is(err, models.ErrConflict) {
 		s.flash(c, "prospect.already_converted")
-		redirect(c, "/prospects/"+strconv.FormatInt(id, 10))
+		redirect(c, views.Path("prospect", id))
 		return
 	}
 	if err != nil {
@@ -256,5 +257,5 @@ func (s *Server) convertProspect(c *gin.Context) {
 		return
 	}
 	s.flash(c, "prospect.converted")
-	redirect(c, "/customers/"+strconv.FormatInt(customerID, 10))
+	redirect(c, views.Path("customer", customerID))
 }

@@ -18,6 +18,7 @@ import (
 	"keyuan/jobs"
 	"keyuan/models"
 	"keyuan/sheet"
+	"keyuan/views"
 )
 
 // maxUploadBytes caps an import file. 100,000 customers fit in a few MB of
@@ -142,7 +143,7 @@ func (s *Server) importUpload(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	redirect(c, fmt.Sprintf("/import/%d/map", job.ID))
+	redirect(c, views.Path("import", job.ID, "map"))
 }
 
 // saveUpload copies an upload into the data folder under a random name.
@@ -246,7 +247,7 @@ func (s *Server) importMapPage(c *gin.Context) {
 		return
 	}
 	if job.Status != "draft" && job.Status != "ready" {
-		redirect(c, fmt.Sprintf("/import/%d", job.ID))
+		redirect(c, views.Path("import", job.ID))
 		return
 	}
 	s.renderImportMap(c, http.StatusOK, job, nil)
@@ -260,7 +261,7 @@ func (s *Server) importMap(c *gin.Context) {
 		return
 	}
 	if job.Status != "draft" && job.Status != "ready" {
-		redirect(c, fmt.Sprintf("/import/%d", job.ID))
+		redirect(c, views.Path("import", job.ID))
 		return
 	}
 	errs := fieldErrors{}
@@ -280,7 +281,7 @@ func (s *Server) importMap(c *gin.Context) {
 			s.renderImportMap(c, http.StatusUnprocessableEntity, job, fieldErrors{"sheet": jobs.ProblemKey(err)})
 			return
 		}
-		redirect(c, fmt.Sprintf("/import/%d/map", job.ID))
+		redirect(c, views.Path("import", job.ID, "map"))
 		return
 	}
 	if hl, err := strconv.Atoi(c.PostForm("header_line")); err == nil && hl != job.HeaderLine {
@@ -299,7 +300,7 @@ func (s *Server) importMap(c *gin.Context) {
 			s.fail(c, err)
 			return
 		}
-		redirect(c, fmt.Sprintf("/import/%d/map", job.ID))
+		redirect(c, views.Path("import", job.ID, "map"))
 		return
 	}
 	used := map[string]bool{}
@@ -386,7 +387,7 @@ func (s *Server) importMap(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	redirect(c, fmt.Sprintf("/import/%d/preview", job.ID))
+	redirect(c, views.Path("import", job.ID, "preview"))
 }
 
 type importPreviewData struct {
@@ -414,7 +415,7 @@ func (s *Server) importPreviewPage(c *gin.Context) {
 		return
 	}
 	if job.Status != "ready" {
-		redirect(c, fmt.Sprintf("/import/%d/map", job.ID))
+		redirect(c, views.Path("import", job.ID, "map"))
 		return
 	}
 	s.renderImportPreview(c, http.StatusOK, job, nil)
@@ -464,7 +465,7 @@ func (s *Server) importValues(c *gin.Context) {
 		return
 	}
 	if job.Status != "ready" {
-		redirect(c, fmt.Sprintf("/import/%d", job.ID))
+		redirect(c, views.Path("import", job.ID))
 		return
 	}
 	errs := fieldErrors{}
@@ -504,7 +505,7 @@ func (s *Server) importValues(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	redirect(c, fmt.Sprintf("/import/%d/preview", job.ID))
+	redirect(c, views.Path("import", job.ID, "preview"))
 }
 
 func (s *Server) importStart(c *gin.Context) {
@@ -517,7 +518,7 @@ func (s *Server) importStart(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	redirect(c, fmt.Sprintf("/import/%d", job.ID))
+	redirect(c, views.Path("import", job.ID))
 }
 
 func (s *Server) importCancel(c *gin.Context) {
@@ -526,7 +527,7 @@ func (s *Server) importCancel(c *gin.Context) {
 		return
 	}
 	s.importer.Cancel(job.ID)
-	redirect(c, fmt.Sprintf("/import/%d", job.ID))
+	redirect(c, views.Path("import", job.ID))
 }
 
 type importStatusData struct {

@@ -4,13 +4,13 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"strconv"
 	"strings"
 
 	"github.com/gin-gonic/gin"
 
 	"keyuan/models"
 	"keyuan/search"
+	"keyuan/views"
 )
 
 // Archiving a resolved issue into the knowledge base (归档).
@@ -88,7 +88,7 @@ func (s *Server) archiveForm(c *gin.Context) {
 	}
 	if iss.Status != "resolved" {
 		s.flash(c, "issue.archive_needs_resolved")
-		redirect(c, "/issues/"+strconv.FormatInt(iss.ID, 10))
+		redirect(c, views.Path("issue", iss.ID))
 		return
 	}
 	ctx := c.Request.Context()
@@ -141,7 +141,7 @@ func (s *Server) archiveIssue(c *gin.Context) {
 	err := s.db.ArchiveIssue(c.Request.Context(), actor(c), iss.ID, &a)
 	if errors.Is(err, models.ErrConflict) {
 		s.flash(c, "issue.archive_needs_resolved")
-		redirect(c, "/issues/"+strconv.FormatInt(iss.ID, 10))
+		redirect(c, views.Path("issue", iss.ID))
 		return
 	}
 	if err != nil {
@@ -149,5 +149,5 @@ func (s *Server) archiveIssue(c *gin.Context) {
 		return
 	}
 	s.flash(c, "issue.archived")
-	redirect(c, "/kb/"+strconv.FormatInt(a.ID, 10))
+	redirect(c, views.Path("article", a.ID))
 }

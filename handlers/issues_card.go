@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"net/http"
-	"strconv"
 	"strings"
 	"time"
 
@@ -12,6 +11,7 @@ import (
 
 	"keyuan/models"
 	"keyuan/search"
+	"keyuan/views"
 )
 
 // The issue card: handling records, history and "fetch from the knowledge
@@ -201,7 +201,7 @@ func (s *Server) addHandling(c *gin.Context) {
 		return
 	}
 	s.flash(c, "issue.handling_saved")
-	redirect(c, "/issues/"+strconv.FormatInt(iss.ID, 10)+"#handlings")
+	redirect(c, views.Path("issue", iss.ID)+"#handlings")
 }
 
 // issueKB answers the card's "fetch from knowledge base" search in place.

@@ -3,7 +3,6 @@ package handlers
 import (
 	"errors"
 	"net/http"
-	"strconv"
 	"strings"
 	"time"
 
@@ -11,6 +10,7 @@ import (
 
 	"keyuan/models"
 	"keyuan/search"
+	"keyuan/views"
 )
 
 // The issue form: new, create, edit, update, the customer and contact
@@ -127,7 +127,7 @@ func (s *Server) createIssue(c *gin.Context) {
 		return
 	}
 	s.flash(c, "flash.saved")
-	redirect(c, "/issues/"+strconv.FormatInt(f.Issue.ID, 10))
+	redirect(c, views.Path("issue", f.Issue.ID))
 }
 
 func (s *Server) editIssue(c *gin.Context) {
@@ -164,7 +164,7 @@ func (s *Server) updateIssue(c *gin.Context) {
 		return
 	}
 	s.flash(c, "flash.saved")
-	redirect(c, "/issues/"+strconv.FormatInt(old.ID, 10))
+	redirect(c, views.Path("issue", old.ID))
 }
 
 // customerOptions answers the issue form's customer picker (htmx): the

@@ -10,6 +10,7 @@ import (
 
 	"keyuan/models"
 	"keyuan/search"
+	"keyuan/views"
 )
 
 // Knowledge base (服务知识库): list and search, card with "this helped" and
@@ -189,7 +190,7 @@ func (s *Server) saveArticle(c *gin.Context, old *models.Article) {
 		return
 	}
 	s.flash(c, "flash.saved")
-	redirect(c, "/kb/"+strconv.FormatInt(a.ID, 10))
+	redirect(c, views.Path("article", a.ID))
 }
 
 type articleCardData struct {
@@ -237,7 +238,7 @@ func (s *Server) articleHelped(c *gin.Context) {
 		return
 	}
 	if !isFragment(c) {
-		redirect(c, "/kb/"+strconv.FormatInt(id, 10))
+		redirect(c, views.Path("article", id))
 		return
 	}
 	a, err := s.db.GetArticle(ctx, id)

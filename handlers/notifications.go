@@ -1,8 +1,8 @@
 package handlers
 
 import (
+	"keyuan/views"
 	"net/http"
-	"strconv"
 	"strings"
 
 	"github.com/gin-gonic/gin"
@@ -45,7 +45,7 @@ func (s *Server) openNotification(c *gin.Context) {
 		redirect(c, link) // links are written by the application, local only
 		return
 	}
-	redirect(c, "/plans/"+strconv.FormatInt(planID, 10))
+	redirect(c, views.Path("plan", planID))
 }
 
 func (s *Server) readAllNotifications(c *gin.Context) {

@@ -9,6 +9,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"keyuan/models"
+	"keyuan/views"
 )
 
 // Opportunities (商机): list, card, form, won/lost, and a pipeline board by
@@ -257,7 +258,7 @@ func (s *Server) saveOpportunity(c *gin.Context, id int64) {
 		return
 	}
 	s.flash(c, "flash.saved")
-	redirect(c, "/opportunities/"+strconv.FormatInt(o.ID, 10))
+	redirect(c, views.Path("opportunity", o.ID))
 }
 
 type opportunityCardData struct {
@@ -317,5 +318,5 @@ func (s *Server) closeOpportunity(c *gin.Context) {
 		return
 	}
 	s.flash(c, "flash.saved")
-	redirect(c, "/opportunities/"+strconv.FormatInt(id, 10))
+	redirect(c, views.Path("opportunity", id))
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"keyuan/models"
+	"keyuan/views"
 )
 
 // Activity plans (业务活动计划).
@@ -239,7 +240,7 @@ func (s *Server) savePlan(c *gin.Context, id int64) {
 		return
 	}
 	s.flash(c, "flash.saved")
-	redirect(c, "/plans/"+strconv.FormatInt(f.Plan.ID, 10))
+	redirect(c, views.Path("plan", f.Plan.ID))
 }
 
 type planCardData struct {
@@ -293,7 +294,7 @@ func (s *Server) cancelPlan(c *gin.Context) {
 	} else {
 		s.flash(c, "plan.cancelled")
 	}
-	redirect(c, "/plans/"+strconv.FormatInt(id, 10))
+	redirect(c, views.Path("plan", id))
 }
 
 // planHistoryValues translates the values that only plans record (origin,

@@ -317,7 +317,7 @@ func (s *Server) builderData(c *gin.Context, id int64, f builderForm) *builderDa
 	data := &builderData{ID: id, Name: f.Name, Category: f.Category, Def: d, Sort: -1, Grouped: len(d.GroupBy) > 0,
 		Action: "/reports"}
 	if id != 0 {
-		data.Action = "/reports/" + strconv.FormatInt(id, 10)
+		data.Action = views.Path("report", id)
 	}
 	if d.Limit > 0 {
 		data.Limit = strconv.Itoa(d.Limit)
@@ -593,5 +593,5 @@ func (s *Server) saveReport(c *gin.Context, old *models.Report) {
 		return
 	}
 	s.flash(c, "flash.saved")
-	redirect(c, "/reports/"+strconv.FormatInt(r.ID, 10))
+	redirect(c, views.Path("report", r.ID))
 }

@@ -12,6 +12,7 @@ import (
 
 	"keyuan/jobs"
 	"keyuan/models"
+	"keyuan/views"
 )
 
 // E-mailing reports on a schedule, and the managers' digest: the screens
@@ -187,7 +188,7 @@ func (s *Server) createReportSchedule(c *gin.Context) {
 		return
 	}
 	s.flash(c, "report.schedule.saved")
-	redirect(c, "/reports/"+strconv.FormatInt(r.ID, 10)+"/schedules")
+	redirect(c, views.Path("report", r.ID)+"/schedules")
 }
 
 func (s *Server) deleteReportSchedule(c *gin.Context) {
@@ -205,7 +206,7 @@ func (s *Server) deleteReportSchedule(c *gin.Context) {
 		return
 	}
 	s.flash(c, "report.schedule.deleted")
-	redirect(c, "/reports/"+strconv.FormatInt(r.ID, 10)+"/schedules")
+	redirect(c, views.Path("report", r.ID)+"/schedules")
 }
 
 // --- the managers' digest --------------------------------------------------------

@@ -324,7 +324,7 @@ func (s *Server) saveReportUsers(c *gin.Context) {
 		return
 	}
 	s.flash(c, "flash.saved")
-	redirect(c, "/reports/"+strconv.FormatInt(r.ID, 10))
+	redirect(c, views.Path("report", r.ID))
 }
 
 func (s *Server) deleteReport(c *gin.Context) {

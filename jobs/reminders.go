@@ -5,10 +5,10 @@ import (
 	"fmt"
 	"html"
 	"net/mail"
-	"strconv"
 
 	keymail "keyuan/mail"
 	"keyuan/models"
+	"keyuan/views"
 )
 
 // ReminderConfig is what the plan reminder job needs besides the database.
@@ -89,7 +89,7 @@ func reminderMessage(cfg ReminderConfig, r models.Reminder) keymail.Message {
 	if r.Time != "" {
 		when += " " + r.Time
 	}
-	link := cfg.BaseURL + "/plans/" + strconv.FormatInt(r.ID, 10)
+	link := cfg.BaseURL + views.Path("plan", r.ID)
 	subject := cfg.T(lang, "reminder.mail.subject", when, r.Subject, r.CustomerName)
 	text := cfg.T(lang, "reminder.mail.body", r.OwnerName, when, r.CustomerName, r.Subject, r.Content, r.Code, link)
 	htmlBody := "<pre style=\"font-family:inherit;white-space:pre-wrap\">" + html.EscapeString(text) + "</pre>"

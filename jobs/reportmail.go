@@ -59,7 +59,7 @@ func (v *DigestView) OverdueURL(owner int64) string {
 
 // IssueURL opens a customer issue.
 func (v *DigestView) IssueURL(id int64) string {
-	return v.BaseURL + "/issues/" + strconv.FormatInt(id, 10)
+	return v.BaseURL + views.Path("issue", id)
 }
 
 // NewIssues is how many issues came in during the period.
@@ -73,7 +73,7 @@ func (v *DigestView) NewIssues() int {
 
 // CampaignURL opens a campaign.
 func (v *DigestView) CampaignURL(id int64) string {
-	return v.BaseURL + "/campaigns/" + strconv.FormatInt(id, 10)
+	return v.BaseURL + views.Path("campaign", id)
 }
 
 // DigestView gathers the digest of the period before at for user u.
@@ -220,7 +220,7 @@ func (m *ReportMailer) ScheduledReportMail(ctx context.Context, to *models.User,
 	}
 	title := models.ReportName(r, func(k string) string { return t(k) })
 	data := &ReportMailData{Title: title, Table: f.Table(res, title, ""), BaseURL: m.BaseURL,
-		Link: m.BaseURL + "/reports/" + strconv.FormatInt(r.ID, 10)}
+		Link: m.BaseURL + views.Path("report", r.ID)}
 	if len(q) > 0 {
 		data.Link += "?" + q.Encode()
 	}

@@ -163,6 +163,7 @@ func funcs(c Catalog, lang string, assetURL func(string) string, loc *time.Locat
 		"add":    func(a, b int) int { return a + b },
 		"can":    can,
 		"maxlen": maxLen,
+		"path":   Path,
 		"sub":    func(a, b int) int { return a - b },
 		"dict": func(kv ...any) (map[string]any, error) {
 			if len(kv)%2 != 0 {
