@@ -41,32 +41,36 @@ type AppConfig struct {
 
 // NewApp builds the application. Nothing runs until Start; Close releases
 // what NewApp opened (not the database, which the caller opened).
-func NewApp(ctx context.Context, db *models.DB, cfg AppConfig) (app *App, err error) {
+func NewApp(ctx context.Context, db *models.DB, cfg AppConfig) (*App, error) {
+	app, err := newApp(ctx, db, cfg)
+	if err != nil {
+		app.Close(context.Background()) // what was built so far
+		return nil, err
+	}
+	return app, nil
+}
+
+func newApp(ctx context.Context, db *models.DB, cfg AppConfig) (app *App, err error) {
 	log := cfg.Log
 	app = &App{DB: db}
-	defer func() {
-		if err != nil {
-			app.Close(context.Background())
-		}
-	}()
 	assets, err := static.Load()
 	if err != nil {
-		return nil, err
+		return app, err
 	}
 	catalog, err := views.LoadCatalog()
 	if err != nil {
-		return nil, err
+		return app, err
 	}
 	if app.Views, err = views.New(catalog, assets.URL, db.Location()); err != nil {
-		return nil, err
+		return app, err
 	}
 	// The index opens at once; a rebuild it needs runs after Start, in the
 	// background, while the server already answers.
 	if app.Index, err = search.Open(ctx, db, filepath.Join(cfg.Web.DataDir, "search"), log, cfg.Search); err != nil {
-		return nil, err
+		return app, err
 	}
 	if app.Importer, err = jobs.NewImporter(ctx, db, log); err != nil {
-		return nil, err
+		return app, err
 	}
 	app.Mail = jobs.NewMailSettings(db, cfg.SMTP, jobs.DefaultOutboxConfig, filepath.Join(cfg.Web.DataDir, "mail"), cfg.Web.BaseURL)
 	app.Outbox = jobs.NewOutbox(db, log, app.Mail.Sender)
@@ -75,10 +79,10 @@ func NewApp(ctx context.Context, db *models.DB, cfg AppConfig) (app *App, err er
 	list, err := jobs.StandardJobs(ctx, jobs.StandardConfig{DB: db, Catalog: catalog, Outbox: app.Outbox, Mail: app.Mail,
 		Invitations: app.Invitations, Reports: app.Reports, BaseURL: cfg.Web.BaseURL, Off: cfg.JobsOff})
 	if err != nil {
-		return nil, err
+		return app, err
 	}
 	if app.Scheduler, err = jobs.New(db, log, db.Location(), list); err != nil {
-		return nil, err
+		return app, err
 	}
 	app.Server = New(cfg.Web, Deps{DB: db, Views: app.Views, Assets: assets, Log: log, Importer: app.Importer,
 		Outbox: app.Outbox, Mail: app.Mail, Invitations: app.Invitations, Reports: app.Reports,

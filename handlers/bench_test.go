@@ -299,10 +299,10 @@ func newMemoryRender(b *testing.B, a *benchApp, target string) func() {
 	if len(res.Rows) != 50 {
 		b.Fatalf("%s: %d rows, want 50", target, len(res.Rows))
 	}
-	badges := rowBadges{Inactive: "停用", Converted: "已转客户"}
+	tr := func(key string) string { return key }
 	return func() {
 		p := &page{Lang: "zh", User: admin, Title: "客户信息", Nav: k.nav, Path: u.Path, Query: u.Query(), Aux: aux}
-		p.Data = newCustomerListData(k, f, res, p.Query, aux, owners, true, badges)
+		p.Data = newCustomerListData(k, f, res, p.Query, aux, owners, true, tr)
 		rec := httptest.NewRecorder()
 		if err := a.srv.views.Render(rec, p.Lang, "customers/list", "layout", p); err != nil {
 			b.Fatal(err)

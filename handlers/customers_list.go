@@ -56,28 +56,57 @@ type customerListData struct {
 	K       customerKind
 	Filter  models.CustomerFilter
 	Result  models.CustomerPage
-	Rows    []template.HTML     // Result.Rows, written by writeCustomerRow
-	Selects []filterSelect      // the category filters, in display order
-	Owners  []filterOption      // for the owner filter and the batch picker; none for a salesperson
-	Heads   map[string]sortHead // the sortable column headings, by sort name
+	Rows    []template.HTML // Result.Rows, written by writeCustomerRow
+	Selects []filterSelect  // the category filters, in display order
+	Owners  []filterOption  // for the owner filter and the batch picker; none for a salesperson
+	Header  template.HTML   // the <tr> of column headings, written by writeCustomerHeader beside the rows
 	Sorts   []string
 	Manager bool
 }
 
-// sortHead is the heading of a sortable column. Its link sorts the list by
-// the column, from the first page, or turns the order round when the list is
-// sorted by it already.
-type sortHead struct {
-	Label, Class string // message key, CSS class
-	URL          string
-	Active, Desc bool
+// customerColumns are the list's columns after the tick box, in order: the
+// label's message key, the CSS class that hides it on narrow screens, and
+// the sort key of the sortable ones. writeCustomerHeader and
+// writeCustomerRow write them: the list's markup lives here, not half in
+// the template.
+var customerColumns = []struct{ label, class, sort string }{
+	{"field.code", "hide-sm", "code"}, {"field.name", "", "name"}, {"field.industry", "hide-sm", ""},
+	{"field.grade", "hide-sm", ""}, {"field.region", "hide-md", ""}, {"field.stage", "hide-md", ""},
+	{"field.contact", "hide-sm", ""}, {"field.last_activity_date", "", "activity"}, {"field.owner", "", "owner"},
 }
 
-// customerSortHeads are the list's sortable columns: sort name, label
-// message key, CSS class.
-var customerSortHeads = [][3]string{
-	{"code", "field.code", "hide-sm"}, {"name", "field.name", ""},
-	{"activity", "field.last_activity_date", ""}, {"owner", "field.owner", ""},
+// writeCustomerHeader writes the <tr> of headings. A sortable column's link
+// sorts the list by it from the first page, or turns the order round when
+// the list is sorted by it already. tr translates a message key.
+func writeCustomerHeader(b *strings.Builder, k customerKind, f models.CustomerFilter, query url.Values, tr func(string) string) {
+	esc := template.HTMLEscapeString
+	b.WriteString(`<tr><th class="col-check"><input type="checkbox" data-check-all aria-label="` + esc(tr("batch.select_page")) + `"></th>`)
+	for _, col := range customerColumns {
+		b.WriteString(`<th scope="col"`)
+		if col.class != "" {
+			b.WriteString(` class="` + col.class + `"`)
+		}
+		if col.sort == "" {
+			b.WriteString(`>` + esc(tr(col.label)) + `</th>`)
+			continue
+		}
+		active := f.Sort == col.sort
+		dir, mark, class := "", "", "sort"
+		if active {
+			class, mark = "sort sorted", " ↑"
+			if f.Desc {
+				mark = " ↓"
+				b.WriteString(` aria-sort="descending"`)
+			} else {
+				dir = "desc"
+				b.WriteString(` aria-sort="ascending"`)
+			}
+		}
+		url := esc(k.base + "?" + views.WithQuery(query, "sort", col.sort, "dir", dir, "page", ""))
+		b.WriteString(`><a href="` + url + `" hx-get="` + url + `" hx-target="#results" hx-push-url="true" class="` + class + `">` +
+			esc(tr(col.label)) + mark + `</a></th>`)
+	}
+	b.WriteString(`</tr>`)
 }
 
 // rowBadges are the translated status badges of a list row.
@@ -144,20 +173,13 @@ var customerListFilters = []struct {
 // the request's query string, owners the users a manager may filter by and
 // hand records to (nil for a salesperson).
 func newCustomerListData(k customerKind, f models.CustomerFilter, res models.CustomerPage, query url.Values,
-	aux models.AuxLookup, owners []models.User, manager bool, badges rowBadges) *customerListData {
+	aux models.AuxLookup, owners []models.User, manager bool, tr func(string) string) *customerListData {
 	d := &customerListData{K: k, Filter: f, Result: res, Sorts: models.CustomerSortKeys, Manager: manager,
-		Rows: make([]template.HTML, len(res.Rows)), Selects: make([]filterSelect, len(customerListFilters)),
-		Heads: make(map[string]sortHead, len(customerSortHeads))}
-	for _, h := range customerSortHeads {
-		active := f.Sort == h[0]
-		dir := ""
-		if active && !f.Desc {
-			dir = "desc"
-		}
-		d.Heads[h[0]] = sortHead{Label: h[1], Class: h[2], Active: active, Desc: f.Desc,
-			URL: k.base + "?" + views.WithQuery(query, "sort", h[0], "dir", dir, "page", "")}
-	}
+		Rows: make([]template.HTML, len(res.Rows)), Selects: make([]filterSelect, len(customerListFilters))}
+	badges := rowBadges{Inactive: tr("status.inactive"), Converted: tr("status.converted")}
 	var sb strings.Builder
+	writeCustomerHeader(&sb, k, f, query, tr)
+	d.Header = template.HTML(sb.String())
 	for i, r := range res.Rows {
 		sb.Reset()
 		writeCustomerRow(&sb, k, r, aux, badges)
@@ -194,8 +216,7 @@ func (s *Server) listCustomers(c *gin.Context, k customerKind) {
 		}
 	}
 	p := s.newPage(c, s.t(c, k.Key("list.title")), k.nav, nil)
-	p.Data = newCustomerListData(k, f, res, p.Query, p.Aux, owners, a.IsManager(),
-		rowBadges{Inactive: s.t(c, "status.inactive"), Converted: s.t(c, "status.converted")})
+	p.Data = newCustomerListData(k, f, res, p.Query, p.Aux, owners, a.IsManager(), func(key string) string { return s.t(c, key) })
 	if isFragment(c) && c.GetHeader("HX-Target") == "results" {
 		s.renderBlock(c, http.StatusOK, "customers/list", "results", p)
 		return
