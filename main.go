@@ -4,6 +4,8 @@
 //	keyuan [serve] [flags]   run the web server (default)
 //	keyuan gen [flags]       fill a database with a large synthetic data set
 //	keyuan reindex [flags]   rebuild the search index from the database
+//	keyuan backup [flags]    write a backup archive, beside a running server or not
+//	keyuan restore FILE      replace the data with a backup's (server stopped)
 //
 // Every flag also reads an environment variable (KEYUAN_ + flag name in
 // capitals, dashes as underscores); a flag given on the command line wins.
@@ -72,8 +74,12 @@ func main() {
 		err = gen(args)
 	case "reindex":
 		err = reindex(args)
+	case "backup":
+		err = backupCmd(args)
+	case "restore":
+		err = restoreCmd(args)
 	default:
-		err = fmt.Errorf("unknown command %q (commands: serve, gen, reindex)", cmd)
+		err = fmt.Errorf("unknown command %q (commands: serve, gen, reindex, backup, restore)", cmd)
 	}
 	if errors.Is(err, flag.ErrHelp) {
 		return // the flag package has printed the usage

@@ -44,9 +44,21 @@ func Extract(ctx context.Context, archive, dir string) (Manifest, error) {
 	} else if st.IsDir() {
 		return m, fmt.Errorf("%w: %s is a folder", ErrNotBackup, archive)
 	}
+	// A gzip file starts with 1f 8b: anything else is not ours at all,
+	// however short it is.
+	var magic [2]byte
+	if n, _ := io.ReadFull(f, magic[:]); n == 0 {
+		return m, fmt.Errorf("%w: the file is empty", ErrTruncated)
+	} else if n < 2 && magic[0] == 0x1f || n == 2 && magic == [2]byte{0x1f, 0x8b} {
+		if _, err := f.Seek(0, io.SeekStart); err != nil {
+			return m, err
+		}
+	} else {
+		return m, fmt.Errorf("%w (it is not a .tar.gz file)", ErrNotBackup)
+	}
 	zr, err := gzip.NewReader(f)
 	if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
-		return m, fmt.Errorf("%w: the file is empty or too short", ErrTruncated)
+		return m, fmt.Errorf("%w: the file is too short", ErrTruncated)
 	}
 	if err != nil {
 		return m, fmt.Errorf("%w (it is not a .tar.gz file)", ErrNotBackup)

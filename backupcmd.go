@@ -1,0 +1,121 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+
+	"keyuan/backup"
+	"keyuan/models"
+)
+
+// backupCmd writes one backup archive, whether the server runs or not: the
+// snapshot is SQLite's online backup, consistent while the server writes.
+// It takes the backup lock (not the server's), so it never overlaps the
+// nightly backup or a restore.
+func backupCmd(args []string) error {
+	var cfg config
+	var to string
+	fs := flag.NewFlagSet("backup", flag.ContinueOnError)
+	commonFlags(fs, &cfg)
+	fs.StringVar(&to, "to", "", "the archive to write, or a folder for it (default DATA/backups/keyuan-<time>.tar.gz)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("backup: unexpected argument %q (use --to FILE)", fs.Arg(0))
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	// The command line has no database clock of its own to ask.
+	now := time.Now().UTC()
+	dest := filepath.Join(cfg.DataDir, "backups", backup.ArchiveName(now))
+	if to != "" {
+		dest = to
+		if st, err := os.Stat(to); err == nil && st.IsDir() {
+			dest = filepath.Join(to, backup.ArchiveName(now))
+		}
+	}
+	if _, err := os.Stat(filepath.Join(cfg.DataDir, "keyuan.db")); err != nil {
+		return fmt.Errorf("backup: no database in %s (%w)", cfg.DataDir, err)
+	}
+	release, err := backup.Lock(cfg.DataDir)
+	if err != nil {
+		return fmt.Errorf("backup: %w", err)
+	}
+	defer release()
+	elapsed := models.Stopwatch()
+	m, err := backup.Create(ctx, backup.Options{DataDir: cfg.DataDir, Dest: dest, AppVersion: version, Now: now})
+	if err != nil {
+		return err
+	}
+	st, err := os.Stat(dest)
+	if err != nil {
+		return err
+	}
+	fmt.Printf("backed up to %s (%.1f MB, schema %d, %d customers, %d files) in %s\n", dest, float64(st.Size())/1e6,
+		m.SchemaVersion, m.Counts["customers"], len(m.Files), elapsed().Round(time.Millisecond))
+	return nil
+}
+
+// restoreCmd replaces the data folder's database and files with a backup's.
+// Only with the server stopped: it takes the server's lock, which a running
+// server holds.
+func restoreCmd(args []string) error {
+	var cfg config
+	fs := flag.NewFlagSet("restore", flag.ContinueOnError)
+	commonFlags(fs, &cfg)
+	fs.Usage = func() {
+		fmt.Fprintln(fs.Output(), "usage: keyuan restore FILE [--data DIR]")
+		fs.PrintDefaults()
+	}
+	// The archive may come before or after the flags.
+	var file string
+	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+		file, args = args[0], args[1:]
+	}
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	rest := fs.Args()
+	if file == "" && len(rest) > 0 {
+		file, rest = rest[0], rest[1:]
+	}
+	if file == "" || len(rest) > 0 {
+		return errors.New("restore: name one backup file: keyuan restore FILE [--data DIR]")
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	unlock, err := lockDataDir(cfg.DataDir)
+	if err != nil {
+		return fmt.Errorf("restore: %w", err)
+	}
+	defer unlock()
+	res, err := backup.Restore(ctx, file, cfg.DataDir, time.Now().UTC())
+	if err != nil {
+		if res.MovedAside == "" {
+			return fmt.Errorf("restore %s: %w; the data folder is unchanged", file, err)
+		}
+		return fmt.Errorf("restore %s: %w", file, err)
+	}
+	m := res.Manifest
+	fmt.Printf("restored the backup of %s (Keyuan %s, schema %d) into %s:\n", m.CreatedAt.Format(time.RFC3339),
+		m.AppVersion, m.SchemaVersion, cfg.DataDir)
+	for _, n := range []string{"customers", "contacts", "activities", "issues", "users"} {
+		if c, ok := m.Counts[n]; ok {
+			fmt.Printf("  %-12s %d\n", n, c)
+		}
+	}
+	if res.MovedAside != "" {
+		fmt.Printf("the data it replaced is in %s (nothing was deleted)\n", res.MovedAside)
+	}
+	fmt.Println("the search index is rebuilt when the server starts")
+	return nil
+}
