@@ -8,13 +8,34 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
 
 	"keyuan/backup"
+	"keyuan/jobs"
 	"keyuan/models"
 )
+
+// backupSettings are the server's nightly backup settings.
+type backupSettings struct {
+	At       string // HH:MM, business time
+	KeepDays int
+	CopyTo   string
+}
+
+// backupFlags are the serve flags of the nightly backup.
+func backupFlags(fs *flag.FlagSet, b *backupSettings) error {
+	keep, err := strconv.Atoi(envDefault("KEYUAN_BACKUP_KEEP", strconv.Itoa(backup.DefaultKeepDays)))
+	if err != nil {
+		return fmt.Errorf("KEYUAN_BACKUP_KEEP: %w", err)
+	}
+	fs.StringVar(&b.At, "backup-at", envDefault("KEYUAN_BACKUP_AT", jobs.DefaultBackupAt), "time of the nightly backup, HH:MM in business time [KEYUAN_BACKUP_AT]")
+	fs.IntVar(&b.KeepDays, "backup-keep", keep, "days of nightly backups to keep [KEYUAN_BACKUP_KEEP]")
+	fs.StringVar(&b.CopyTo, "backup-copy-to", envDefault("KEYUAN_BACKUP_COPY_TO", ""), "a second folder (e.g. a mounted NAS) each backup is copied to [KEYUAN_BACKUP_COPY_TO]")
+	return nil
+}
 
 // backupCmd writes one backup archive, whether the server runs or not: the
 // snapshot is SQLite's online backup, consistent while the server writes.

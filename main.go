@@ -30,6 +30,7 @@ import (
 	"time"
 	_ "time/tzdata" // the binary carries its own time zone data
 
+	"keyuan/backup"
 	"keyuan/handlers"
 	"keyuan/jobs"
 	"keyuan/mail"
@@ -58,6 +59,7 @@ type config struct {
 	// ShutdownGrace is how long requests in flight may run on after a stop
 	// is asked for; longer ones (a big download) are then ended.
 	ShutdownGrace time.Duration
+	Backup        backupSettings
 }
 
 func main() {
@@ -177,6 +179,9 @@ func serve(args []string) error {
 	}
 	fs.DurationVar(&cfg.ShutdownGrace, "shutdown-grace", grace, "how long requests in flight may finish after SIGTERM [KEYUAN_SHUTDOWN_GRACE]")
 	fs.StringVar(&cfg.JobsOff, "jobs-off", envDefault("KEYUAN_JOBS_OFF", ""), "comma-separated scheduled jobs to disable, e.g. plan_reminders [KEYUAN_JOBS_OFF]")
+	if err := backupFlags(fs, &cfg.Backup); err != nil {
+		return err
+	}
 	fs.StringVar(&cfg.TrustedProxies, "trusted-proxies", envDefault("KEYUAN_TRUSTED_PROXIES", ""), "reverse proxies (CIDRs) whose X-Forwarded-For/-Proto and Forwarded headers are believed, e.g. 127.0.0.1,::1 [KEYUAN_TRUSTED_PROXIES]")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -263,10 +268,12 @@ func serve(args []string) error {
 	if err := outbox.TakeOverLeases(ctx); err != nil {
 		return err
 	}
+	backups := backup.NewService(backup.Config{DataDir: cfg.DataDir, Database: db.Path, CopyTo: cfg.Backup.CopyTo,
+		KeepDays: cfg.Backup.KeepDays, AppVersion: version}, db.Now)
 	srv := handlers.New(handlers.Config{BaseURL: cfg.BaseURL, DataDir: cfg.DataDir, SessionKey: key, Location: db.Location(),
 		Version: version, TrustedProxies: proxies}, handlers.Deps{DB: db, Views: engine, Assets: assets, Log: log, Importer: importer,
-		Outbox: outbox, Mail: mailSettings})
-	sched, err := startJobs(cfg, db, catalog, log, outbox, mailSettings, srv.QueueDueCampaigns, srv)
+		Outbox: outbox, Mail: mailSettings, Backups: backups})
+	sched, err := startJobs(cfg, db, catalog, log, outbox, mailSettings, srv.QueueDueCampaigns, srv, backups)
 	if err != nil {
 		return err
 	}
@@ -320,7 +327,8 @@ func stopServer(log *slog.Logger, httpServer *http.Server, sched *jobs.Scheduler
 // startJobs builds the named list of scheduled jobs and starts them.
 // Outgoing e-mail is written as .eml files under the data folder.
 func startJobs(cfg config, db *models.DB, catalog views.Catalog, log *slog.Logger, outbox *jobs.Outbox,
-	mailSettings *jobs.MailSettings, queueDue func(context.Context) error, reports jobs.ReportRenderer) (*jobs.Scheduler, error) {
+	mailSettings *jobs.MailSettings, queueDue func(context.Context) error, reports jobs.ReportRenderer,
+	backups *backup.Service) (*jobs.Scheduler, error) {
 	// Every e-mail, reminders included, goes through the outbox: SMTP when
 	// configured, .eml files otherwise, with retries and a record.
 	smtp, _, err := mailSettings.Current(context.Background())
@@ -346,6 +354,11 @@ func startJobs(cfg config, db *models.DB, catalog views.Catalog, log *slog.Logge
 		host = u.Hostname()
 	}
 	list = append(list, jobs.ReportJobs(db, jobs.ReportMailConfig{Renderer: reports, Host: host, Loc: db.Location()})...)
+	nightly, err := jobs.BackupJobs(backups, cfg.Backup.At)
+	if err != nil {
+		return nil, err
+	}
+	list = append(list, nightly...)
 	for i := range list {
 		list[i].Enabled = !off[list[i].Name]
 	}

@@ -78,7 +78,9 @@ type Progress struct {
 
 // Options says what Create backs up and where.
 type Options struct {
-	DataDir    string
+	DataDir string
+	// Database is the database file; DataDir/keyuan.db when empty.
+	Database   string
 	Dest       string // the archive to write; must not exist
 	AppVersion string
 	Now        time.Time
@@ -121,7 +123,11 @@ func Create(ctx context.Context, opt Options) (Manifest, error) {
 
 	progress(Progress{Phase: PhaseSnapshot})
 	snap := filepath.Join(work, dbName)
-	if err := models.SnapshotFile(ctx, filepath.Join(opt.DataDir, dbName), snap); err != nil {
+	src := opt.Database
+	if src == "" {
+		src = filepath.Join(opt.DataDir, dbName)
+	}
+	if err := models.SnapshotFile(ctx, src, snap); err != nil {
 		return m, err
 	}
 	progress(Progress{Phase: PhaseVerify})

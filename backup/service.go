@@ -19,6 +19,8 @@ import (
 // Config is how the server backs up: the nightly job and "back up now".
 type Config struct {
 	DataDir string
+	// Database is the database file; DataDir/keyuan.db when empty.
+	Database string
 	// Dir holds the archives; <data>/backups by default.
 	Dir string
 	// CopyTo is an optional second folder (a mounted NAS, another disk)
@@ -101,7 +103,7 @@ func (s *Service) Run(ctx context.Context) (string, error) {
 	now := s.now()
 	name := ArchiveName(now)
 	dest := filepath.Join(s.cfg.Dir, name)
-	if _, err := Create(ctx, Options{DataDir: s.cfg.DataDir, Dest: dest, AppVersion: s.cfg.AppVersion, Now: now,
+	if _, err := Create(ctx, Options{DataDir: s.cfg.DataDir, Database: s.cfg.Database, Dest: dest, AppVersion: s.cfg.AppVersion, Now: now,
 		Progress: s.setProgress}); err != nil {
 		return "", err
 	}

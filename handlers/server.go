@@ -15,6 +15,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"keyuan/backup"
 	"keyuan/jobs"
 	"keyuan/models"
 	"keyuan/search"
@@ -46,6 +47,8 @@ type Deps struct {
 	Importer *jobs.Importer
 	Outbox   *jobs.Outbox
 	Mail     *jobs.MailSettings
+	// Backups makes and lists backups; one over DataDir when nil.
+	Backups *backup.Service
 }
 
 // Server holds everything the handlers depend on.
@@ -61,6 +64,7 @@ type Server struct {
 	outbox   *jobs.Outbox
 	mail     *jobs.MailSettings
 	jobs     *jobs.Scheduler // nil until UseScheduler
+	backups  *backup.Service
 	search   search.Searcher
 }
 
@@ -80,6 +84,9 @@ func New(cfg Config, d Deps) *Server {
 	// request came over https (directly, or through a trusted proxy).
 	httpsURL := strings.HasPrefix(cfg.BaseURL, "https://")
 	secure := func(r *http.Request) bool { return httpsURL || cfg.TrustedProxies.HTTPS(r) }
+	if d.Backups == nil {
+		d.Backups = backup.NewService(backup.Config{DataDir: cfg.DataDir, Database: d.DB.Path, AppVersion: cfg.Version}, d.DB.Now)
+	}
 	return &Server{
 		cfg:      cfg,
 		db:       d.DB,
@@ -91,6 +98,7 @@ func New(cfg Config, d Deps) *Server {
 		importer: d.Importer,
 		outbox:   d.Outbox,
 		mail:     d.Mail,
+		backups:  d.Backups,
 	}
 }
 
