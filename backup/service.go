@@ -44,6 +44,8 @@ type Service struct {
 	mu       sync.Mutex
 	running  bool
 	progress Progress
+	// onProgress, in tests, sees every progress report of a run.
+	onProgress func(Progress)
 }
 
 // NewService returns the backup service; now is the application's clock.
@@ -104,7 +106,12 @@ func (s *Service) Run(ctx context.Context) (string, error) {
 	name := ArchiveName(now)
 	dest := filepath.Join(s.cfg.Dir, name)
 	if _, err := Create(ctx, Options{DataDir: s.cfg.DataDir, Database: s.cfg.Database, Dest: dest, AppVersion: s.cfg.AppVersion, Now: now,
-		Progress: s.setProgress}); err != nil {
+		Progress: func(p Progress) {
+			s.setProgress(p)
+			if s.onProgress != nil {
+				s.onProgress(p)
+			}
+		}}); err != nil {
 		return "", err
 	}
 	st, err := os.Stat(dest)
