@@ -73,10 +73,26 @@ func backupCmd(args []string) error {
 	}
 	defer release()
 	elapsed := models.Stopwatch()
-	m, err := backup.Create(ctx, backup.Options{DataDir: cfg.DataDir, Dest: dest, AppVersion: version, Now: now})
+	// Each phase's time goes to the log (--log-level debug), for whoever
+	// wonders where a long backup spends it.
+	log, err := newLogger(cfg.LogLevel)
 	if err != nil {
 		return err
 	}
+	phase, phaseTime := backup.Phase(""), models.Stopwatch()
+	progress := func(p backup.Progress) {
+		if p.Phase != phase {
+			if phase != "" {
+				log.Debug("backup phase done", "phase", phase, "took", phaseTime().Round(time.Millisecond))
+			}
+			phase, phaseTime = p.Phase, models.Stopwatch()
+		}
+	}
+	m, err := backup.Create(ctx, backup.Options{DataDir: cfg.DataDir, Dest: dest, AppVersion: version, Now: now, Progress: progress})
+	if err != nil {
+		return err
+	}
+	log.Debug("backup phase done", "phase", phase, "took", phaseTime().Round(time.Millisecond))
 	st, err := os.Stat(dest)
 	if err != nil {
 		return err
