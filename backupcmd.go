@@ -88,7 +88,8 @@ func backupCmd(args []string) error {
 			phase, phaseTime = p.Phase, models.Stopwatch()
 		}
 	}
-	m, err := backup.Create(ctx, backup.Options{DataDir: cfg.DataDir, Dest: dest, AppVersion: version, Now: now, Progress: progress})
+	m, err := backup.Create(ctx, backup.Options{DataDir: cfg.DataDir, Dest: dest, AppVersion: version, Now: now, Progress: progress,
+		Nice: backup.DefaultNice})
 	if err != nil {
 		return err
 	}

@@ -88,10 +88,17 @@ type Options struct {
 	// most of the archive and the fastest level already halves it.
 	Level    int
 	Progress func(Progress)
+	// Nice, from 1 to 19, runs the backup at a lower CPU priority, so that
+	// the server's requests go first; 0 leaves it as it is.
+	Nice int
 	// failAfter, in tests, makes the archive writer fail after that many
 	// bytes, as a full disk or a crash would.
 	failAfter int64
 }
+
+// DefaultNice is the priority the server's and the command line's backups
+// run at: below the server's requests (BENCHMARKS.md, issue 12).
+const DefaultNice = 10
 
 // tempPrefix starts every name a backup or restore works under; such names
 // are never listed and are cleared by the next run.
@@ -100,7 +107,15 @@ const tempPrefix = ".keyuan-tmp-"
 // Create writes one backup archive to opt.Dest and returns its manifest.
 // The snapshot is checked with PRAGMA integrity_check before it is packed.
 // Callers hold the backup lock (see Lock).
-func Create(ctx context.Context, opt Options) (Manifest, error) {
+func Create(ctx context.Context, opt Options) (m Manifest, err error) {
+	err = niced(opt.Nice, func() error {
+		m, err = create(ctx, opt)
+		return err
+	})
+	return m, err
+}
+
+func create(ctx context.Context, opt Options) (Manifest, error) {
 	var m Manifest
 	progress := opt.Progress
 	if progress == nil {

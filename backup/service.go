@@ -106,7 +106,7 @@ func (s *Service) Run(ctx context.Context) (string, error) {
 	name := ArchiveName(now)
 	dest := filepath.Join(s.cfg.Dir, name)
 	if _, err := Create(ctx, Options{DataDir: s.cfg.DataDir, Database: s.cfg.Database, Dest: dest, AppVersion: s.cfg.AppVersion, Now: now,
-		Progress: func(p Progress) {
+		Nice: DefaultNice, Progress: func(p Progress) {
 			s.setProgress(p)
 			if s.onProgress != nil {
 				s.onProgress(p)

@@ -127,6 +127,11 @@ func InspectFile(ctx context.Context, path string) (FileInfo, error) {
 	}
 	defer db.Close()
 	db.SetMaxOpenConns(1)
+	// Reading the file through a memory map instead of a read call per
+	// page: the check visits every page, most more than once.
+	if _, err := db.ExecContext(ctx, `PRAGMA mmap_size = 1073741824`); err != nil {
+		return info, fmt.Errorf("%w: %v", ErrNotKeyuanDB, err)
+	}
 	rows, err := db.QueryContext(ctx, `PRAGMA integrity_check`)
 	if err != nil {
 		return info, fmt.Errorf("%w: %v", ErrNotKeyuanDB, err)
