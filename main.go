@@ -18,8 +18,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
-	netmail "net/mail"
-	"net/url"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -31,13 +29,11 @@ import (
 	_ "time/tzdata" // the binary carries its own time zone data
 
 	"keyuan/backup"
+	"keyuan/demo"
 	"keyuan/handlers"
-	"keyuan/jobs"
 	"keyuan/mail"
 	"keyuan/models"
 	"keyuan/search"
-	"keyuan/static"
-	"keyuan/views"
 )
 
 // version is set at build time with -ldflags "-X main.version=…".
@@ -234,55 +230,26 @@ func serve(args []string) error {
 	if err != nil {
 		return err
 	}
-	assets, err := static.Load()
+	var jobsOff []string
+	if cfg.JobsOff != "" {
+		jobsOff = strings.Split(cfg.JobsOff, ",")
+	}
+	app, err := handlers.NewApp(ctx, db, handlers.AppConfig{
+		Web: handlers.Config{BaseURL: cfg.BaseURL, DataDir: cfg.DataDir, SessionKey: key, Location: db.Location(),
+			Version: version, TrustedProxies: proxies},
+		SMTP: cfg.SMTP, JobsOff: jobsOff, Log: log,
+		Backup: backup.Config{CopyTo: cfg.Backup.CopyTo, KeepDays: cfg.Backup.KeepDays}, BackupAt: cfg.Backup.At})
 	if err != nil {
 		return err
 	}
-	catalog, err := views.LoadCatalog()
-	if err != nil {
+	if err := app.Start(ctx); err != nil {
+		app.Close(context.Background())
 		return err
 	}
-	engine, err := views.New(catalog, assets.URL, db.Location())
-	if err != nil {
-		return err
-	}
-	// The search index opens at once; a rebuild it needs runs in the
-	// background while the server already answers.
-	index, err := search.Open(ctx, db, filepath.Join(cfg.DataDir, "search"), log, search.Options{})
-	if err != nil {
-		return err
-	}
-	index.Start()
-	defer func() {
-		if err := index.Close(); err != nil {
-			log.Error("close search index", "err", err)
-		}
-	}()
-	importer, err := jobs.NewImporter(ctx, db, log)
-	if err != nil {
-		return err
-	}
-	defer importer.Shutdown()
-	mailSettings := jobs.NewMailSettings(db, cfg.SMTP, jobs.DefaultOutboxConfig, filepath.Join(cfg.DataDir, "mail"), cfg.BaseURL)
-	outbox := jobs.NewOutbox(db, log, mailSettings.Sender)
-	if err := outbox.TakeOverLeases(ctx); err != nil {
-		return err
-	}
-	backups := backup.NewService(backup.Config{DataDir: cfg.DataDir, Database: db.Path, CopyTo: cfg.Backup.CopyTo,
-		KeepDays: cfg.Backup.KeepDays, AppVersion: version}, db.Now)
-	srv := handlers.New(handlers.Config{BaseURL: cfg.BaseURL, DataDir: cfg.DataDir, SessionKey: key, Location: db.Location(),
-		Version: version, TrustedProxies: proxies}, handlers.Deps{DB: db, Views: engine, Assets: assets, Log: log, Importer: importer,
-		Outbox: outbox, Mail: mailSettings, Backups: backups})
-	sched, err := startJobs(cfg, db, catalog, log, outbox, mailSettings, srv.QueueDueCampaigns, srv, backups)
-	if err != nil {
-		return err
-	}
-	srv.UseScheduler(sched)
-	srv.UseSearch(index)
 
 	httpServer := &http.Server{
 		Addr:              cfg.Listen,
-		Handler:           srv.Handler(),
+		Handler:           app.Server.Handler(),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       60 * time.Second,
 		WriteTimeout:      5 * time.Minute, // large exports stream for a while
@@ -295,17 +262,18 @@ func serve(args []string) error {
 
 	select {
 	case err := <-errc:
+		app.Close(context.Background())
 		return err
 	case <-ctx.Done():
 	}
-	return stopServer(log, httpServer, sched, cfg.ShutdownGrace)
+	return stopServer(log, httpServer, app, cfg.ShutdownGrace)
 }
 
 // stopServer is a requested stop, which always ends well: requests in flight
 // get the grace period, then the longest (a download) are cut off; the
-// scheduled jobs are cancelled and waited for. Imports, the index and the
-// database close in serve's deferred calls after this.
-func stopServer(log *slog.Logger, httpServer *http.Server, sched *jobs.Scheduler, grace time.Duration) error {
+// scheduled jobs are cancelled and waited for, then the imports and the
+// index close; the database closes in serve's deferred call after this.
+func stopServer(log *slog.Logger, httpServer *http.Server, app *handlers.App, grace time.Duration) error {
 	log.Info("shutting down", "grace", grace)
 	graceCtx, cancel := context.WithTimeout(context.Background(), grace)
 	defer cancel()
@@ -317,57 +285,11 @@ func stopServer(log *slog.Logger, httpServer *http.Server, sched *jobs.Scheduler
 	}
 	jobsCtx, cancelJobs := context.WithTimeout(context.Background(), max(grace, 10*time.Second))
 	defer cancelJobs()
-	if err := sched.Stop(jobsCtx); err != nil {
-		log.Error("scheduled jobs did not stop in time; their runs are recorded as interrupted at the next start", "err", err)
+	if err := app.Close(jobsCtx); err != nil {
+		log.Error("background work did not stop cleanly; interrupted job runs are recorded as such at the next start", "err", err)
 	}
 	log.Info("stopped")
 	return nil
-}
-
-// startJobs builds the named list of scheduled jobs and starts them.
-// Outgoing e-mail is written as .eml files under the data folder.
-func startJobs(cfg config, db *models.DB, catalog views.Catalog, log *slog.Logger, outbox *jobs.Outbox,
-	mailSettings *jobs.MailSettings, queueDue func(context.Context) error, reports jobs.ReportRenderer,
-	backups *backup.Service) (*jobs.Scheduler, error) {
-	// Every e-mail, reminders included, goes through the outbox: SMTP when
-	// configured, .eml files otherwise, with retries and a record.
-	smtp, _, err := mailSettings.Current(context.Background())
-	if err != nil {
-		return nil, err
-	}
-	from := netmail.Address{Name: smtp.FromName, Address: smtp.From}
-	mailer := jobs.OutboxMailer{DB: db}
-	off := map[string]bool{}
-	for _, name := range strings.Split(cfg.JobsOff, ",") {
-		off[strings.TrimSpace(name)] = true
-	}
-	list := []jobs.Job{
-		{Name: "plan_reminders", Schedule: "@every 1m", Run: jobs.PlanReminders(db, jobs.ReminderConfig{
-			Mailer: mailer, From: from, BaseURL: cfg.BaseURL, T: catalog.T})},
-		{Name: "session_cleanup", Schedule: "17 * * * *", Run: jobs.SessionCleanup(db)},
-	}
-	list = append(list, jobs.OutboxJobs(outbox, queueDue)...)
-	// Scheduled reports and managers' digests, rendered by the web
-	// application (templates, charts), queued in the outbox.
-	host := "keyuan.local"
-	if u, err := url.Parse(cfg.BaseURL); err == nil && u.Hostname() != "" {
-		host = u.Hostname()
-	}
-	list = append(list, jobs.ReportJobs(db, jobs.ReportMailConfig{Renderer: reports, Host: host, Loc: db.Location()})...)
-	nightly, err := jobs.BackupJobs(backups, cfg.Backup.At)
-	if err != nil {
-		return nil, err
-	}
-	list = append(list, nightly...)
-	for i := range list {
-		list[i].Enabled = !off[list[i].Name]
-	}
-	sched, err := jobs.New(db, log, db.Location(), list)
-	if err != nil {
-		return nil, err
-	}
-	sched.Start()
-	return sched, nil
 }
 
 // sessionKey returns the key that signs session cookies: KEYUAN_SESSION_KEY
@@ -418,7 +340,7 @@ func loadDemo(ctx context.Context, db *models.DB, log *slog.Logger) error {
 		}
 	}
 	today := db.LocalNow()
-	if err := db.Generate(ctx, models.GenerateOptions{Customers: 300, Prospects: 120, Sales: 4, Seed: 2026, Password: pw,
+	if err := demo.Generate(ctx, db, demo.Options{Customers: 300, Prospects: 120, Sales: 4, Seed: 2026, Password: pw,
 		Activities: 3000, Plans: 400, Opportunities: 60, Issues: 120,
 		Until: time.Date(today.Year(), today.Month(), today.Day(), 0, 0, 0, 0, time.UTC)}); err != nil {
 		return fmt.Errorf("demo data: %w", err)
@@ -429,7 +351,7 @@ func loadDemo(ctx context.Context, db *models.DB, log *slog.Logger) error {
 
 func gen(args []string) error {
 	var cfg config
-	var opt models.GenerateOptions
+	var opt demo.Options
 	fs := flag.NewFlagSet("gen", flag.ContinueOnError)
 	commonFlags(fs, &cfg)
 	fs.IntVar(&opt.Customers, "customers", 100000, "customers to create")
@@ -456,7 +378,7 @@ func gen(args []string) error {
 		fmt.Printf("created the administrator account: username admin, password %s (shown once)\n", pw)
 	}
 	elapsed := models.Stopwatch()
-	if err := db.Generate(ctx, opt); err != nil {
+	if err := demo.Generate(ctx, db, opt); err != nil {
 		return err
 	}
 	fmt.Printf("generated %d customers, %d prospects, %d activity records, %d plans, %d articles and %d issues for %d salespeople in %s\n",

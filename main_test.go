@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"keyuan/handlers"
 	"keyuan/jobs"
 	"keyuan/models"
 )
@@ -140,7 +141,7 @@ func TestStopEndsLongDownloads(t *testing.T) {
 
 	stopped := make(chan error, 1)
 	go func() {
-		stopped <- stopServer(slog.New(slog.NewTextHandler(io.Discard, nil)), hs, sched, 200*time.Millisecond)
+		stopped <- stopServer(slog.New(slog.NewTextHandler(io.Discard, nil)), hs, &handlers.App{Scheduler: sched}, 200*time.Millisecond)
 	}()
 	select {
 	case err := <-stopped:

@@ -16,23 +16,11 @@ import (
 // batch planning, the calendar, competitors, opportunities and
 // notifications have their own files.
 
-// Date limits for every date the activity screens accept.
-const (
-	minDate = "2000-01-01"
-	maxDate = "2100-12-31"
+// validDay and validClock are the models' date and time rules.
+var (
+	validDay   = models.ValidDayInRange
+	validClock = models.ValidClock
 )
-
-// validDay reports whether s is a real YYYY-MM-DD date inside the limits.
-func validDay(s string) bool {
-	t, err := time.Parse("2006-01-02", s)
-	return err == nil && t.Format("2006-01-02") == s && s >= minDate && s <= maxDate
-}
-
-// validClock reports whether s is HH:MM.
-func validClock(s string) bool {
-	t, err := time.Parse("15:04", s)
-	return err == nil && t.Format("15:04") == s
-}
 
 // today is the current date in the business's time zone.
 func (s *Server) today() time.Time {
@@ -47,37 +35,14 @@ func (s *Server) salespeople(c *gin.Context) ([]models.User, error) {
 	return s.db.ActiveUsersWith(c.Request.Context(), models.PermRecordsOwn)
 }
 
-// checkOwner validates an owner picked by a manager; salespeople always own
-// their own records.
-func (s *Server) checkOwner(c *gin.Context, owner *int64, errs fieldErrors) {
-	a := actor(c)
-	if !a.SeesAllActivities() || *owner == 0 {
-		*owner = a.ID
+// counterpartLabel names the form's counterpart, when the rules found it.
+func (s *Server) counterpartLabel(c *gin.Context, customerID int64, label *string, errs fieldErrors) {
+	if customerID == 0 || errs["customer"] != "" {
 		return
 	}
-	if u, err := s.db.UserByID(c.Request.Context(), *owner); err != nil || !u.Active || !u.Role.Can(models.PermRecordsOwn) {
-		errs["owner"] = "validation.invalid_choice"
+	if cp, err := s.db.GetCounterpart(c.Request.Context(), actor(c), customerID); err == nil {
+		*label = cp.Name
 	}
-}
-
-// checkCounterpart validates the counterpart and contact of a form: a
-// missing, converted or colleague's counterpart is a field error, not a 404,
-// so the form comes back with what was typed.
-func (s *Server) checkCounterpart(c *gin.Context, customerID, contactID int64, errs fieldErrors) *models.Counterpart {
-	ctx := c.Request.Context()
-	if customerID == 0 {
-		errs["customer"] = "validation.required"
-		return nil
-	}
-	cp, err := s.db.GetCounterpart(ctx, actor(c), customerID)
-	if err != nil {
-		errs["customer"] = "activity.counterpart_invalid"
-		return nil
-	}
-	if ok, err := s.db.ContactBelongs(ctx, customerID, contactID); err != nil || !ok {
-		errs["contact"] = "validation.invalid_choice"
-	}
-	return cp
 }
 
 // activityFilterFrom reads the list filter; malformed values are dropped.
@@ -183,87 +148,37 @@ func activityFormFrom(c *gin.Context) activityForm {
 	return activityForm{Activity: a, CustomerLabel: truncate(strings.TrimSpace(c.PostForm("customer_label")), 200)}
 }
 
-// validateActivity checks every field; messages are keys.
-func (s *Server) validateActivity(c *gin.Context, f *activityForm) fieldErrors {
-	ctx := c.Request.Context()
-	a := &f.Activity
-	errs := fieldErrors{}
-	latest := day(s.today().AddDate(1, 0, 0))
-	switch {
-	case a.Date == "":
-		errs["date"] = "validation.required"
-	case !validDay(a.Date) || a.Date > latest:
-		errs["date"] = "activity.date_range"
+// checkActivity runs models.CheckActivity on the form and looks up the
+// counterpart's name for the form; ok is false when the database failed
+// (the error page is sent).
+func (s *Server) checkActivity(c *gin.Context, f *activityForm) (errs fieldErrors, ok bool) {
+	errs, err := s.db.CheckActivity(c.Request.Context(), actor(c), &f.Activity)
+	if err != nil {
+		s.fail(c, err)
+		return nil, false
 	}
-	for _, fld := range []struct {
-		name string
-		v    string
-	}{{"start_time", a.StartTime}, {"end_time", a.EndTime}, {"next_time", a.NextTime}} {
-		if fld.v != "" && !validClock(fld.v) {
-			errs[fld.name] = "validation.time"
-		}
-	}
-	if a.StartTime != "" && a.EndTime != "" && errs["start_time"] == "" && errs["end_time"] == "" && a.EndTime <= a.StartTime {
-		errs["end_time"] = "activity.end_before_start"
-	}
-	if a.NextDate != "" {
-		if !validDay(a.NextDate) {
-			errs["next_date"] = "activity.date_range"
-		} else if errs["date"] == "" && a.Date != "" && a.NextDate < a.Date {
-			errs["next_date"] = "activity.next_before_date"
-		}
-	}
-	if a.Subject == "" {
-		errs["subject"] = "validation.required"
-	}
-	checkLen(errs, "subject", a.Subject, 200)
-	checkLen(errs, "content", a.Content, 5000)
-	checkLen(errs, "result", a.Result, 2000)
-	checkLen(errs, "next_subject", a.NextSubject, 200)
-	if !s.db.CheckAuxItem(ctx, "activity_method", a.MethodID) {
-		errs["method"] = "validation.invalid_choice"
-	}
-	if !s.db.CheckAuxItem(ctx, "sales_stage", a.StageID) {
-		errs["stage"] = "validation.invalid_choice"
-	}
-	for _, m := range a.Mentions {
-		if _, err := s.db.GetCompetitor(ctx, m.CompetitorID); err != nil {
-			errs["competitors"] = "validation.invalid_choice"
-		}
-		checkLen(errs, "competitors", m.Note, 200)
-	}
-	s.checkOwner(c, &a.OwnerID, errs)
-	if cp := s.checkCounterpart(c, a.CustomerID, a.ContactID, errs); cp != nil {
-		f.CustomerLabel = cp.Name
-	}
-	return errs
+	s.counterpartLabel(c, f.Activity.CustomerID, &f.CustomerLabel, errs)
+	return errs, true
 }
 
 type activityFormData struct {
+	salesFormParts
 	Form        activityForm
-	Owners      []models.User
 	Competitors []models.Competitor
-	Contacts    []models.Contact
 	Mentions    map[int64]models.Mention
 	Editing     bool
-	Manager     bool
 }
 
 func (s *Server) renderActivityForm(c *gin.Context, status int, f activityForm, editing bool, errs fieldErrors) {
-	ctx := c.Request.Context()
-	a := actor(c)
-	data := &activityFormData{Form: f, Editing: editing, Manager: a.SeesAllActivities(), Mentions: map[int64]models.Mention{}}
+	parts, ok := s.salesFormParts(c, f.Activity.CustomerID, true, errs)
+	if !ok {
+		return
+	}
+	data := &activityFormData{salesFormParts: parts, Form: f, Editing: editing, Mentions: map[int64]models.Mention{}}
 	for _, m := range f.Activity.Mentions {
 		data.Mentions[m.CompetitorID] = m
 	}
-	var err error
-	if data.Manager {
-		if data.Owners, err = s.salespeople(c); err != nil {
-			s.fail(c, err)
-			return
-		}
-	}
-	all, err := s.db.CompetitorNames(ctx)
+	all, err := s.db.CompetitorNames(c.Request.Context())
 	if err != nil {
 		s.fail(c, err)
 		return
@@ -273,17 +188,7 @@ func (s *Server) renderActivityForm(c *gin.Context, status int, f activityForm, 
 			data.Competitors = append(data.Competitors, cp)
 		}
 	}
-	if f.Activity.CustomerID != 0 && errs["customer"] == "" {
-		if data.Contacts, err = s.db.Contacts(ctx, f.Activity.CustomerID); err != nil {
-			s.fail(c, err)
-			return
-		}
-	}
-	title := s.t(c, "activity.new.title")
-	if editing {
-		title = s.t(c, "activity.edit.title", f.Activity.Code)
-	}
-	p := s.newPage(c, title, "activities", data)
+	p := s.newPage(c, s.formTitle(c, "activity", editing, f.Activity.Code), "activities", data)
 	p.Errors = errs
 	s.render(c, status, "activities/form", p)
 }
@@ -323,26 +228,12 @@ func (s *Server) newActivity(c *gin.Context) {
 			act.StartTime = p.Time
 		}
 		f.CustomerLabel = p.CustomerName
-	} else if id := parseID(c.Query("customer")); id != 0 {
-		cp, err := s.db.GetCounterpart(ctx, a, id)
-		if err != nil {
-			s.fail(c, err)
-			return
-		}
-		f.Activity.CustomerID, f.CustomerLabel = cp.ID, cp.Name
+	} else if id, label, ok := s.queryCounterpart(c); !ok {
+		return
+	} else {
+		f.Activity.CustomerID, f.CustomerLabel = id, label
 	}
 	s.renderActivityForm(c, http.StatusOK, f, false, nil)
-}
-
-func (s *Server) createActivity(c *gin.Context) { s.saveActivity(c, 0) }
-
-func (s *Server) updateActivity(c *gin.Context) {
-	id, ok := idParam(c, "id")
-	if !ok {
-		s.notFound(c)
-		return
-	}
-	s.saveActivity(c, id)
 }
 
 func (s *Server) saveActivity(c *gin.Context, id int64) {
@@ -371,11 +262,17 @@ func (s *Server) saveActivity(c *gin.Context, id int64) {
 		}
 		f.Plan = p
 	}
-	if errs := s.validateActivity(c, &f); errs.Any() {
+	if errs, ok := s.checkActivity(c, &f); !ok {
+		return
+	} else if errs.Any() {
 		s.renderActivityForm(c, http.StatusUnprocessableEntity, f, id != 0, errs)
 		return
 	}
 	if err := s.db.SaveActivity(ctx, a, &f.Activity); err != nil {
+		if errs, ok := models.AsFieldErrors(err); ok {
+			s.renderActivityForm(c, http.StatusUnprocessableEntity, f, id != 0, errs)
+			return
+		}
 		s.fail(c, err)
 		return
 	}
@@ -395,18 +292,13 @@ type activityCardData struct {
 }
 
 func (s *Server) showActivity(c *gin.Context) {
-	id, ok := idParam(c, "id")
+	act, id, ok := loadRecord(s, c, s.db.GetActivity)
 	if !ok {
-		s.notFound(c)
 		return
 	}
 	ctx := c.Request.Context()
 	a := actor(c)
-	act, err := s.db.GetActivity(ctx, a, id)
-	if err != nil {
-		s.fail(c, err)
-		return
-	}
+	var err error
 	data := &activityCardData{Activity: act, CanEdit: a.EditsActivities()}
 	if data.Plan, err = s.db.PlanCompletedBy(ctx, a, id); err != nil {
 		s.fail(c, err)
@@ -427,14 +319,8 @@ func (s *Server) showActivity(c *gin.Context) {
 }
 
 func (s *Server) editActivity(c *gin.Context) {
-	id, ok := idParam(c, "id")
+	act, _, ok := loadRecord(s, c, s.db.GetActivity)
 	if !ok {
-		s.notFound(c)
-		return
-	}
-	act, err := s.db.GetActivity(c.Request.Context(), actor(c), id)
-	if err != nil {
-		s.fail(c, err)
 		return
 	}
 	s.renderActivityForm(c, http.StatusOK, activityForm{Activity: *act, CustomerLabel: act.CustomerName}, true, nil)

@@ -337,8 +337,10 @@ func activityRoutes(w *actWorld) []roleCase {
 			map[string]int{"zhang": 404, "zhuguan": 404, "admin": 404, "li": 404, "kefu": 404, "anon": 404}},
 		{routeCase{"jobs", "GET", "/admin/jobs", nil},
 			map[string]int{"zhang": 403, "li": 403, "zhuguan": 403, "admin": 200, "kefu": 403, "anon": 303}},
-		// No scheduler runs in the test app, so the admin's "run now" finds no job.
+		// The test app has the real job list: the admin's "run now" starts one.
 		{routeCase{"run a job", "POST", "/admin/jobs/plan_reminders/run", nil},
+			map[string]int{"zhang": 403, "li": 403, "zhuguan": 403, "admin": 303, "kefu": 403, "anon": 303}},
+		{routeCase{"run an unknown job", "POST", "/admin/jobs/no_such_job/run", nil},
 			map[string]int{"zhang": 403, "li": 403, "zhuguan": 403, "admin": 404, "kefu": 403, "anon": 303}},
 	}
 }

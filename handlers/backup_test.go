@@ -2,7 +2,6 @@ package handlers
 
 import (
 	"context"
-	"log/slog"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -14,28 +13,6 @@ import (
 	"keyuan/jobs"
 	"keyuan/models"
 )
-
-// withBackupJob gives the app a scheduler holding the backup job (not
-// started: only "back up now" runs it).
-func withBackupJob(t *testing.T, a *testApp) {
-	t.Helper()
-	list, err := jobs.BackupJobs(a.srv.backups, jobs.DefaultBackupAt)
-	if err != nil {
-		t.Fatal(err)
-	}
-	sched, err := jobs.New(a.db, slog.New(slog.NewTextHandler(testLogWriter(), nil)), a.db.Location(), list)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		defer cancel()
-		if err := sched.Stop(ctx); err != nil {
-			t.Error(err)
-		}
-	})
-	a.srv.UseScheduler(sched)
-}
 
 // waitBackupRun waits for the backup job's newest run to finish.
 func waitBackupRun(t *testing.T, a *testApp) *models.JobRun {
@@ -60,7 +37,6 @@ func waitBackupRun(t *testing.T, a *testApp) *models.JobRun {
 // 404 and remove nothing.
 func TestBackupsPage(t *testing.T) {
 	a := newTestApp(t)
-	withBackupJob(t, a)
 	ctx := context.Background()
 	start := time.Date(2026, 12, 3, 10, 0, 0, 0, time.UTC)
 	now := start
@@ -172,7 +148,7 @@ func TestDigestSaysBackupFailed(t *testing.T) {
 	}
 	due := time.Date(2026, 12, 4, 8, 0, 0, 0, a.db.Location())
 	record(false, "snapshot of keyuan.db: disk I/O error")
-	m, err := a.srv.DigestMail(ctx, u, models.DigestSetting{UserID: mgr, Frequency: "daily", Hour: 8}, due)
+	m, err := a.app.Reports.DigestMail(ctx, u, models.DigestSetting{UserID: mgr, Frequency: "daily", Hour: 8}, due)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -180,7 +156,7 @@ func TestDigestSaysBackupFailed(t *testing.T) {
 		t.Errorf("digest does not say the backup failed:\n%s", m.Text)
 	}
 	record(true, "keyuan-x.tar.gz, 1 MB")
-	m, err = a.srv.DigestMail(ctx, u, models.DigestSetting{UserID: mgr, Frequency: "daily", Hour: 8}, due)
+	m, err = a.app.Reports.DigestMail(ctx, u, models.DigestSetting{UserID: mgr, Frequency: "daily", Hour: 8}, due)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -17,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"keyuan/demo"
 	"keyuan/models"
 	"keyuan/static"
 	"keyuan/views"
@@ -66,7 +67,7 @@ func benchDB(b *testing.B) *models.DB {
 				benchOnce.err = err
 				return
 			}
-			benchOnce.err = db.Generate(ctx, models.GenerateOptions{Customers: 100_000, Sales: 20, Seed: 1,
+			benchOnce.err = demo.Generate(ctx, db, demo.Options{Customers: 100_000, Sales: 20, Seed: 1,
 				Activities: 1_000_000, Plans: 50_000})
 		}
 		benchOnce.db = db

@@ -15,6 +15,7 @@ import (
 
 	"github.com/emersion/go-smtp"
 
+	"keyuan/demo"
 	"keyuan/jobs"
 	"keyuan/mail"
 	"keyuan/models"
@@ -51,7 +52,7 @@ func BenchmarkListWhileSending(b *testing.B) {
 		t := &testing.T{}
 		app := newTestApp(t)
 		ctx := context.Background()
-		if err := app.db.Generate(ctx, models.GenerateOptions{Customers: 20_000, Sales: 4, Seed: 3}); err != nil {
+		if err := demo.Generate(ctx, app.db, demo.Options{Customers: 20_000, Sales: 4, Seed: 3}); err != nil {
 			b.Fatal(err)
 		}
 		admin := models.Actor{ID: 1, Role: models.RoleAdmin}
@@ -63,7 +64,7 @@ func BenchmarkListWhileSending(b *testing.B) {
 			b.Fatal(err)
 		}
 		tpl, _ := mail.ParseTemplate("邀请{{.客户名称}}", "尊敬的{{.联系人}}", "")
-		res, err := app.srv.queueCampaign(ctx, "zh", admin, m, tpl)
+		res, err := app.app.Invitations.Queue(ctx, "zh", admin, m, tpl)
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"keyuan/demo"
 	"keyuan/models"
 	"keyuan/static"
 	"keyuan/views"
@@ -100,7 +101,7 @@ func generateReportBench(ctx context.Context, db *models.DB) error {
 	if _, err := db.EnsureAdmin(ctx, testPassword); err != nil {
 		return err
 	}
-	return db.Generate(ctx, models.GenerateOptions{Customers: 100_000, Sales: 20, Seed: 1, Activities: 1_000_000,
+	return demo.Generate(ctx, db, demo.Options{Customers: 100_000, Sales: 20, Seed: 1, Activities: 1_000_000,
 		Plans: 50_000, Opportunities: 20_000, Issues: 50_000})
 }
 

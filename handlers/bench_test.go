@@ -24,6 +24,7 @@ import (
 	"testing"
 	"time"
 
+	"keyuan/demo"
 	"keyuan/models"
 	"keyuan/static"
 	"keyuan/views"
@@ -99,7 +100,7 @@ func newBenchApp(ctx context.Context, path string) (*benchApp, error) {
 	if _, err := db.EnsureAdmin(ctx, testPassword); err != nil {
 		return nil, err
 	}
-	if err := db.Generate(ctx, models.GenerateOptions{Customers: benchCustomers, Sales: 20, Seed: 1}); err != nil {
+	if err := demo.Generate(ctx, db, demo.Options{Customers: benchCustomers, Sales: 20, Seed: 1}); err != nil {
 		return nil, err
 	}
 	a, err := newLoggedInApp(db)

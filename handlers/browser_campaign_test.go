@@ -3,15 +3,11 @@ package handlers
 import (
 	"context"
 	"fmt"
-	"io"
-	"log/slog"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/chromedp/chromedp"
-
-	"keyuan/jobs"
 
 	"keyuan/models"
 )
@@ -43,14 +39,7 @@ func TestBrowserCampaignFlow(t *testing.T) {
 	}
 	// The outbox job runs as in production ("send now" starts it at once),
 	// writing .eml files.
-	sched, err := jobs.New(app.db, slog.New(slog.NewTextHandler(io.Discard, nil)), app.db.Location(),
-		jobs.OutboxJobs(app.outbox, app.srv.QueueDueCampaigns))
-	if err != nil {
-		t.Fatal(err)
-	}
-	sched.Start()
-	defer sched.Stop(context.Background())
-	app.srv.UseScheduler(sched)
+	app.app.Scheduler.Start()
 
 	bctx := newBrowser(t)
 	shots := newStepShots(t, bctx)

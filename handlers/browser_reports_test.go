@@ -9,6 +9,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 
+	"keyuan/demo"
 	"keyuan/models"
 )
 
@@ -22,7 +23,7 @@ func TestBrowserReportBuilder(t *testing.T) {
 	app := newTestApp(t)
 	ctx0 := context.Background()
 	now := time.Now().In(app.db.Location())
-	if err := app.db.Generate(ctx0, models.GenerateOptions{Customers: 60, Sales: 3, Seed: 9, Password: testPassword,
+	if err := demo.Generate(ctx0, app.db, demo.Options{Customers: 60, Sales: 3, Seed: 9, Password: testPassword,
 		Activities: 400, Until: time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, time.UTC)}); err != nil {
 		t.Fatal(err)
 	}

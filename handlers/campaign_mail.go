@@ -4,9 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"html"
 	"net/http"
-	"net/url"
 	"os"
 	"path/filepath"
 	"sort"
@@ -38,7 +36,7 @@ type campaignMailData struct {
 	Fields   []string
 	Stats    models.CampaignMailStats
 	Targets  []models.Target // for the preview's recipient picker
-	Preview  *mail.Rendered
+	Preview  *models.RenderedMail
 	PreviewT *models.Target
 	Result   *models.QueueResult
 	SMTP     bool
@@ -126,30 +124,6 @@ func (s *Server) campaignMail(c *gin.Context) {
 	s.renderCampaignMail(c, http.StatusOK, data, nil)
 }
 
-// mergeFields are one target's values for the template.
-func (s *Server) mergeFields(m *models.Campaign, inv models.Invitee) mail.MergeFields {
-	date := m.StartDate
-	if m.EndDate != m.StartDate {
-		date += " – " + m.EndDate
-	}
-	return mail.MergeFields{CustomerName: inv.Company, ContactName: inv.Name, ContactTitle: inv.ContactTitle,
-		Salesperson: inv.Salesperson, CampaignName: m.Name, CampaignDate: date, CampaignPlace: m.Place}
-}
-
-// finishInvitation adds the unsubscribe link (text and HTML) and the open
-// pixel to a rendered invitation.
-func (s *Server) finishInvitation(lang string, r mail.Rendered, token string) models.RenderedMail {
-	unsub := jobs.UnsubscribeURL(s.cfg.BaseURL, token)
-	line := s.views.Catalog.T(lang, "campaign.unsubscribe_line")
-	out := models.RenderedMail{Subject: r.Subject, Text: strings.TrimRight(r.Text, "\n") + "\n\n--\n" + line + " " + unsub + "\n"}
-	if r.HTML != "" {
-		out.HTML = r.HTML + `<p style="margin-top:24px;font-size:12px;color:#888">` + html.EscapeString(line) +
-			` <a href="` + html.EscapeString(unsub) + `">` + html.EscapeString(unsub) + `</a></p>` +
-			`<img src="` + html.EscapeString(jobs.OpenPixelURL(s.cfg.BaseURL, token)) + `" width="1" height="1" alt="">`
-	}
-	return out
-}
-
 // saveCampaignMail stores the template (and schedule) after checking it.
 func (s *Server) saveCampaignMail(c *gin.Context) {
 	m, ok := s.campaign(c)
@@ -214,7 +188,8 @@ func (s *Server) previewCampaignMail(c *gin.Context) {
 				data.PreviewT = t
 			}
 		}
-		r, err := tpl.RenderContext(c.Request.Context(), s.mergeFields(m, inv))
+		// Rendered as the send renders it, footer included.
+		r, err := s.invitations.Render(c.Request.Context(), s.lang(c), m, tpl, inv, "preview")
 		if err == nil {
 			data.Preview = &r
 		}
@@ -243,8 +218,9 @@ func (s *Server) testCampaignMail(c *gin.Context) {
 		toast("campaign.test_no_email", "error")
 		return
 	}
-	r, err := tpl.RenderContext(c.Request.Context(), s.mergeFields(m, models.Invitee{Name: u.DisplayName,
-		Company: s.t(c, "campaign.sample_company"), Salesperson: u.DisplayName}))
+	token := "test-" + models.RandomToken(12)
+	fin, err := s.invitations.Render(c.Request.Context(), s.lang(c), m, tpl, models.Invitee{Name: u.DisplayName,
+		Company: s.t(c, "campaign.sample_company"), Salesperson: u.DisplayName}, token)
 	if err != nil {
 		toast("campaign.test_template_error", "error")
 		return
@@ -254,8 +230,6 @@ func (s *Server) testCampaignMail(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	token := "test-" + models.RandomToken(12)
-	fin := s.finishInvitation(s.lang(c), r, token)
 	env := &mail.Envelope{MessageID: token + "@keyuan", From: lim.From, FromName: lim.FromName, ToName: u.DisplayName, To: u.Email,
 		Subject: "[TEST] " + fin.Subject, Text: fin.Text, HTML: fin.HTML}
 	ctx, cancel := context.WithTimeout(c.Request.Context(), 30*time.Second)
@@ -303,7 +277,7 @@ func (s *Server) sendCampaign(c *gin.Context) {
 		s.renderCampaignMail(c, http.StatusUnprocessableEntity, data, errs)
 		return
 	}
-	res, err := s.queueCampaign(c.Request.Context(), s.lang(c), actor(c), m, tpl)
+	res, err := s.invitations.Queue(c.Request.Context(), s.lang(c), actor(c), m, tpl)
 	if err != nil {
 		s.fail(c, err)
 		return
@@ -316,61 +290,6 @@ func (s *Server) sendCampaign(c *gin.Context) {
 	}
 	data.Result = &res
 	s.renderCampaignMail(c, http.StatusOK, data, nil)
-}
-
-// queueCampaign renders and queues one message per target.
-// The footer is written in lang.
-func (s *Server) queueCampaign(ctx context.Context, lang string, a models.Actor, m *models.Campaign, tpl *mail.Template) (models.QueueResult, error) {
-	host := "keyuan.local"
-	if u, err := url.Parse(s.cfg.BaseURL); err == nil && u.Hostname() != "" {
-		host = u.Hostname()
-	}
-	return s.db.QueueCampaignMail(ctx, a, m.ID, host, func(inv models.Invitee, msg models.OutboxMessage) (models.RenderedMail, error) {
-		r, err := tpl.RenderContext(ctx, s.mergeFields(m, inv))
-		if err != nil {
-			return models.RenderedMail{}, err
-		}
-		return s.finishInvitation(lang, r, msg.Token), nil
-	})
-}
-
-// QueueDueCampaigns queues the campaigns whose scheduled time has come, as
-// their owners. The outbox loop calls it before each round.
-func (s *Server) QueueDueCampaigns(ctx context.Context) error {
-	due, err := s.db.DueCampaigns(ctx, s.now())
-	if err != nil {
-		return err
-	}
-	for _, d := range due {
-		owner, err := s.db.UserByID(ctx, d.OwnerID)
-		if err != nil {
-			return err
-		}
-		a := owner.Actor()
-		if !owner.Active {
-			a = models.SystemActor()
-		}
-		m, err := s.db.GetCampaign(ctx, a, d.ID)
-		if err != nil {
-			return err
-		}
-		tpl, err := mail.ParseTemplate(m.MailSubject, m.MailText, m.MailHTML)
-		if err != nil {
-			s.log.Warn("scheduled campaign has a broken template", "campaign", m.ID, "err", err)
-			continue
-		}
-		// The footer is in the owner's language: the scheduler has no request.
-		lang := owner.Lang
-		if lang == "" {
-			lang = "zh"
-		}
-		res, err := s.queueCampaign(ctx, lang, a, m, tpl)
-		if err != nil {
-			return err
-		}
-		s.log.Info("scheduled campaign queued", "campaign", m.ID, "queued", res.Queued)
-	}
-	return nil
 }
 
 func (s *Server) pauseCampaign(c *gin.Context)  { s.setPaused(c, true) }

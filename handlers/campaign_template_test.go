@@ -58,4 +58,15 @@ func TestInvitationPreviewShowsContactTitle(t *testing.T) {
 	if !strings.Contains(res.Body, "尊敬的李娜的零售客户联系人经理，业务员lina") {
 		t.Fatalf("preview: %s", res.Body)
 	}
+	// The preview is the sent message: same text, same footer line.
+	if !strings.Contains(res.Body, "http://example.test/u/preview") {
+		t.Error("the preview lacks the unsubscribe footer the sent mail has")
+	}
+	c.post(base+"/send", url.Values{"subject": {"邀请"}, "text": {"尊敬的{{.联系人}}{{.职务}}，业务员{{.业务员}}"}})
+	var sent string
+	f.app.db.Read.QueryRow(`SELECT body_text FROM outbox WHERE to_email = 'a@retail.example.cn'`).Scan(&sent)
+	body, _, _ := strings.Cut(sent, "\n\n--\n")
+	if body != "尊敬的李娜的零售客户联系人经理，业务员lina" {
+		t.Errorf("sent %q, the preview showed another text", sent)
+	}
 }

@@ -104,17 +104,12 @@ func (s *Server) editCampaign(c *gin.Context) {
 // campaign loads the campaign of the URL; it has written the error page
 // when ok is false.
 func (s *Server) campaign(c *gin.Context) (*models.Campaign, bool) {
-	id, ok := idParam(c, "id")
-	if !ok || !actor(c).UsesCampaigns() {
+	if !actor(c).UsesCampaigns() {
 		s.notFound(c)
 		return nil, false
 	}
-	m, err := s.db.GetCampaign(c.Request.Context(), actor(c), id)
-	if err != nil {
-		s.fail(c, err)
-		return nil, false
-	}
-	return m, true
+	m, _, ok := loadRecord(s, c, s.db.GetCampaign)
+	return m, ok
 }
 
 func (s *Server) saveCampaign(c *gin.Context) {
@@ -144,8 +139,9 @@ func (s *Server) saveCampaign(c *gin.Context) {
 	checkLen(errs, "name", m.Name, 200)
 	checkLen(errs, "place", m.Place, 200)
 	checkLen(errs, "description", m.Description, 5000)
-	if !s.db.CheckAuxItem(c.Request.Context(), "campaign_type", m.TypeID) {
-		errs["type"] = "validation.invalid_choice"
+	if err := s.db.CheckAux(c.Request.Context(), errs, "type", "campaign_type", m.TypeID); err != nil {
+		s.fail(c, err)
+		return
 	}
 	if !models.ValidDate(m.StartDate) {
 		errs["start_date"] = "validation.date"
@@ -551,14 +547,8 @@ func (s *Server) exportCampaigns(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	aux, err := s.db.AuxLookupFor(c.Request.Context(), s.lang(c))
-	if err != nil {
-		s.fail(c, err)
-		return
-	}
-	w, err := s.startDownload(c, "campaigns", exportFormat(c))
-	if err != nil {
-		s.fail(c, err)
+	aux, w, ok := s.startExport(c, "campaigns")
+	if !ok {
 		return
 	}
 	if err := w.WriteRow(s.labels(c, "field.code", "campaign.name", "campaign.type", "campaign.start", "campaign.end",

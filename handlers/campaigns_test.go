@@ -233,7 +233,9 @@ func TestCampaignMailQueueAndPublicLinks(t *testing.T) {
 	if !strings.Contains(text, "http://example.test/u/"+token) {
 		t.Fatalf("no unsubscribe link in %q", text)
 	}
-	// Deliver into .eml files (no SMTP configured in tests).
+	// Deliver into .eml files (no SMTP configured in tests), after the
+	// delivery that "send" started in the background.
+	f.app.app.Scheduler.Settle()
 	if _, err := f.app.outbox.Deliver(context.Background()); err != nil {
 		t.Fatal(err)
 	}
@@ -288,7 +290,7 @@ func TestScheduledCampaignIsQueuedWhenDue(t *testing.T) {
 		"邀请", "正文", "", time.Now().Add(-time.Second).UTC().Format(time.RFC3339)); err != nil {
 		t.Fatal(err)
 	}
-	if err := f.app.srv.QueueDueCampaigns(context.Background()); err != nil {
+	if err := f.app.app.Invitations.QueueDue(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 	var queued int

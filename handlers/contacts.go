@@ -87,7 +87,7 @@ func (s *Server) saveContact(c *gin.Context, k customerKind, cid int64) {
 	}
 	ct := contactFormFrom(c, "")
 	ct.ID, ct.CustomerID = cid, cu.ID
-	if errs := validateContact(&ct); errs.Any() {
+	if errs := ct.Validate(); errs.Any() {
 		s.renderContactForm(c, k, http.StatusUnprocessableEntity, cu, ct, errs)
 		return
 	}

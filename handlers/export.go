@@ -95,3 +95,19 @@ func auxNames(aux models.AuxLookup, ids []int64) string {
 	}
 	return strings.Join(names, "、")
 }
+
+// startExport begins a download of a list in the format the request asks
+// for, with the category names in the user's language. ok is false when the
+// error page was sent.
+func (s *Server) startExport(c *gin.Context, base string) (aux models.AuxLookup, w sheet.Writer, ok bool) {
+	aux, err := s.db.AuxLookupFor(c.Request.Context(), s.lang(c))
+	if err != nil {
+		s.fail(c, err)
+		return aux, nil, false
+	}
+	if w, err = s.startDownload(c, base, exportFormat(c)); err != nil {
+		s.fail(c, err)
+		return aux, nil, false
+	}
+	return aux, w, true
+}

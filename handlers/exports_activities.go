@@ -9,14 +9,8 @@ import (
 
 func (s *Server) exportActivities(c *gin.Context) {
 	f := activityFilterFrom(c.Request.URL.Query())
-	aux, err := s.db.AuxLookupFor(c.Request.Context(), s.lang(c))
-	if err != nil {
-		s.fail(c, err)
-		return
-	}
-	w, err := s.startDownload(c, "activities", exportFormat(c))
-	if err != nil {
-		s.fail(c, err)
+	aux, w, ok := s.startExport(c, "activities")
+	if !ok {
 		return
 	}
 	if err := w.WriteRow(s.labels(c, "field.code", "field.date", "field.start_time", "field.end_time", "field.salesperson",
@@ -24,7 +18,7 @@ func (s *Server) exportActivities(c *gin.Context) {
 		"field.result", "field.competitors", "field.next_subject", "field.next_date", "field.next_time")...); err != nil {
 		return
 	}
-	err = s.db.EachActivity(c.Request.Context(), actor(c), f, func(a *models.Activity, competitors string) error {
+	err := s.db.EachActivity(c.Request.Context(), actor(c), f, func(a *models.Activity, competitors string) error {
 		return w.WriteValues(a.Code, sheet.Date(a.Date), sheet.Clock(a.StartTime), sheet.Clock(a.EndTime), a.OwnerName,
 			a.CustomerName, a.ContactName, aux.Name(a.MethodID), aux.Name(a.StageID), a.Subject, a.Content, a.Result,
 			competitors, a.NextSubject, sheet.Date(a.NextDate), sheet.Clock(a.NextTime))
@@ -35,21 +29,15 @@ func (s *Server) exportActivities(c *gin.Context) {
 func (s *Server) exportPlans(c *gin.Context) {
 	q := c.Request.URL.Query()
 	f := planFilterFrom(q, s.today())
-	aux, err := s.db.AuxLookupFor(c.Request.Context(), s.lang(c))
-	if err != nil {
-		s.fail(c, err)
-		return
-	}
-	w, err := s.startDownload(c, "plans", exportFormat(c))
-	if err != nil {
-		s.fail(c, err)
+	aux, w, ok := s.startExport(c, "plans")
+	if !ok {
 		return
 	}
 	if err := w.WriteRow(s.labels(c, "field.code", "field.plan_date", "field.plan_time", "field.salesperson", "field.counterpart",
 		"field.contact", "field.method", "field.subject", "field.content", "field.status", "field.origin")...); err != nil {
 		return
 	}
-	err = s.db.EachPlan(c.Request.Context(), actor(c), f, func(p *models.Plan) error {
+	err := s.db.EachPlan(c.Request.Context(), actor(c), f, func(p *models.Plan) error {
 		return w.WriteValues(p.Code, sheet.Date(p.Date), sheet.Clock(p.Time), p.OwnerName, p.CustomerName, p.ContactName,
 			aux.Name(p.MethodID), p.Subject, p.Content, s.t(c, "plan.status."+p.Status), s.t(c, "plan.origin."+p.Origin))
 	})
@@ -64,14 +52,8 @@ func (s *Server) exportOpportunities(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	aux, err := s.db.AuxLookupFor(c.Request.Context(), s.lang(c))
-	if err != nil {
-		s.fail(c, err)
-		return
-	}
-	w, err := s.startDownload(c, "opportunities", exportFormat(c))
-	if err != nil {
-		s.fail(c, err)
+	aux, w, ok := s.startExport(c, "opportunities")
+	if !ok {
 		return
 	}
 	if err := w.WriteRow(s.labels(c, "field.code", "field.opportunity_name", "field.counterpart", "field.amount_yuan",

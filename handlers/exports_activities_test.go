@@ -2,13 +2,12 @@ package handlers
 
 import (
 	"encoding/csv"
+	"keyuan/demo"
 	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/xuri/excelize/v2"
-
-	"keyuan/models"
 )
 
 // The exports of the activity lists hold exactly the rows the user may see.
@@ -53,8 +52,8 @@ func TestServiceExportsFollowRowRules(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(rows)-1 != len(models.SeedArticles) {
-		t.Fatalf("%d articles exported, %d in the base", len(rows)-1, len(models.SeedArticles))
+	if len(rows)-1 != len(demo.SeedArticles) {
+		t.Fatalf("%d articles exported, %d in the base", len(rows)-1, len(demo.SeedArticles))
 	}
 }
 

@@ -13,14 +13,8 @@ import (
 // same row rules as the list.
 func (s *Server) exportIssues(c *gin.Context) {
 	f := issueFilterFrom(c.Request.URL.Query())
-	aux, err := s.db.AuxLookupFor(c.Request.Context(), s.lang(c))
-	if err != nil {
-		s.fail(c, err)
-		return
-	}
-	w, err := s.startDownload(c, "issues", exportFormat(c))
-	if err != nil {
-		s.fail(c, err)
+	aux, w, ok := s.startExport(c, "issues")
+	if !ok {
 		return
 	}
 	if err := w.WriteRow(s.labels(c, "field.code", "field.customer", "field.contact", "field.reported_at", "field.channel",
@@ -38,7 +32,7 @@ func (s *Server) exportIssues(c *gin.Context) {
 		}
 		return sheet.DateTime(t.In(s.cfg.Location))
 	}
-	err = s.db.EachIssue(c.Request.Context(), actor(c), f, func(i *models.Issue) error {
+	err := s.db.EachIssue(c.Request.Context(), actor(c), f, func(i *models.Issue) error {
 		return w.WriteValues(i.Code, i.CustomerName, i.ContactName, local(i.ReportedAt), s.t(c, "issue.channel."+i.Channel),
 			aux.Name(i.TypeID), s.t(c, "issue.priority."+i.Priority), i.Subject, i.Description, i.AssigneeName,
 			s.t(c, "issue.status."+i.Status), local(i.DueAt), local(i.ResolvedAt), i.ArticleCode)
@@ -50,21 +44,15 @@ func (s *Server) exportIssues(c *gin.Context) {
 func (s *Server) exportArticles(c *gin.Context) {
 	q := c.Request.URL.Query()
 	f := models.ArticleFilter{CategoryID: parseID(q.Get("category")), Sort: q.Get("sort")}
-	aux, err := s.db.AuxLookupFor(c.Request.Context(), s.lang(c))
-	if err != nil {
-		s.fail(c, err)
-		return
-	}
-	w, err := s.startDownload(c, "articles", exportFormat(c))
-	if err != nil {
-		s.fail(c, err)
+	aux, w, ok := s.startExport(c, "articles")
+	if !ok {
 		return
 	}
 	if err := w.WriteRow(s.labels(c, "field.code", "field.article_title", "field.symptom", "field.solution", "field.category",
 		"field.keywords", "field.source_issue", "field.views", "kb.helped")...); err != nil {
 		return
 	}
-	err = s.db.EachArticle(c.Request.Context(), f, func(a *models.Article) error {
+	err := s.db.EachArticle(c.Request.Context(), f, func(a *models.Article) error {
 		return w.WriteValues(a.Code, a.Title, a.Symptom, a.Solution, aux.Name(a.CategoryID), a.Keywords, a.SourceIssueCode,
 			a.Views, a.Helped)
 	})

@@ -483,7 +483,12 @@ func (s *Server) importValues(c *gin.Context) {
 				vals[v] = models.ValueChoice{Create: true}
 			default:
 				id := parseID(choice)
-				if !s.db.CheckAuxItem(c.Request.Context(), f.AuxType, id) || id == 0 {
+				known, err := s.db.CheckAuxItem(c.Request.Context(), f.AuxType, id)
+				if err != nil {
+					s.fail(c, err)
+					return
+				}
+				if !known || id == 0 {
 					errs[name] = "validation.invalid_choice"
 					continue
 				}

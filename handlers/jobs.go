@@ -13,9 +13,6 @@ import (
 
 // Scheduled jobs (admin): last run, duration and result, and "run now".
 
-// UseScheduler gives the admin pages the running scheduler.
-func (s *Server) UseScheduler(j *jobs.Scheduler) { s.jobs = j }
-
 // lowDiskWarning is the free space under which the admin pages warn: a
 // few days of growth for a busy small business, and room for a backup.
 const lowDiskWarning = 1 << 30

@@ -40,8 +40,11 @@ func (s *Server) listArticles(c *gin.Context) {
 	if p, err := strconv.Atoi(q.Get("page")); err == nil && p > 0 && p <= 50 {
 		d.Page = p
 	}
-	if d.CategoryID != 0 && !s.db.CheckAuxItem(ctx, "issue_type", d.CategoryID) {
-		d.CategoryID = 0
+	if ok, err := s.db.CheckAuxItem(ctx, "issue_type", d.CategoryID); err != nil {
+		s.fail(c, err)
+		return
+	} else if !ok {
+		d.CategoryID = 0 // a malformed filter is dropped
 	}
 	if d.Q != "" && s.search != nil {
 		d.Searched = true
@@ -119,7 +122,7 @@ func articleFormFrom(c *gin.Context) models.Article {
 	}
 }
 
-func (s *Server) validateArticle(c *gin.Context, a *models.Article) fieldErrors {
+func (s *Server) validateArticle(c *gin.Context, a *models.Article) (fieldErrors, error) {
 	errs := fieldErrors{}
 	if a.Title == "" {
 		errs["title"] = "validation.required"
@@ -128,10 +131,7 @@ func (s *Server) validateArticle(c *gin.Context, a *models.Article) fieldErrors 
 	checkLen(errs, "symptom", a.Symptom, 10000)
 	checkLen(errs, "solution", a.Solution, 50000)
 	checkLen(errs, "keywords", a.Keywords, 300)
-	if !s.db.CheckAuxItem(c.Request.Context(), "issue_type", a.CategoryID) {
-		errs["category"] = "validation.invalid_choice"
-	}
-	return errs
+	return errs, s.db.CheckAux(c.Request.Context(), errs, "category", "issue_type", a.CategoryID)
 }
 
 func (s *Server) renderArticleForm(c *gin.Context, status int, a models.Article, errs fieldErrors) {
@@ -185,7 +185,10 @@ func (s *Server) saveArticle(c *gin.Context, old *models.Article) {
 	if old != nil {
 		a.ID, a.Code = old.ID, old.Code
 	}
-	if errs := s.validateArticle(c, &a); errs.Any() {
+	if errs, err := s.validateArticle(c, &a); err != nil {
+		s.fail(c, err)
+		return
+	} else if errs.Any() {
 		s.renderArticleForm(c, http.StatusUnprocessableEntity, a, errs)
 		return
 	}

@@ -137,7 +137,10 @@ func (s *Server) moveOpportunity(c *gin.Context) {
 		return
 	}
 	stage := formID(c.PostForm("stage"))
-	if !s.db.CheckAuxItem(c.Request.Context(), "sales_stage", stage) {
+	if ok, err := s.db.CheckAuxItem(c.Request.Context(), "sales_stage", stage); err != nil {
+		s.fail(c, err)
+		return
+	} else if !ok {
 		s.errorPage(c, http.StatusUnprocessableEntity, "validation.invalid_choice")
 		return
 	}
@@ -162,27 +165,18 @@ type opportunityForm struct {
 }
 
 type opportunityFormData struct {
+	salesFormParts
 	Form    opportunityForm
-	Owners  []models.User
 	Editing bool
-	Manager bool
 }
 
 func (s *Server) renderOpportunityForm(c *gin.Context, status int, f opportunityForm, editing bool, errs fieldErrors) {
-	a := actor(c)
-	data := &opportunityFormData{Form: f, Editing: editing, Manager: a.SeesAllActivities()}
-	if data.Manager {
-		var err error
-		if data.Owners, err = s.salespeople(c); err != nil {
-			s.fail(c, err)
-			return
-		}
+	parts, ok := s.salesFormParts(c, f.Opportunity.CustomerID, false, errs)
+	if !ok {
+		return
 	}
-	title := s.t(c, "opportunity.new.title")
-	if editing {
-		title = s.t(c, "opportunity.edit.title", f.Opportunity.Code)
-	}
-	p := s.newPage(c, title, "opportunities", data)
+	data := &opportunityFormData{salesFormParts: parts, Form: f, Editing: editing}
+	p := s.newPage(c, s.formTitle(c, "opportunity", editing, f.Opportunity.Code), "opportunities", data)
 	p.Errors = errs
 	s.render(c, status, "opportunities/form", p)
 }
@@ -190,41 +184,21 @@ func (s *Server) renderOpportunityForm(c *gin.Context, status int, f opportunity
 func (s *Server) newOpportunity(c *gin.Context) {
 	a := actor(c)
 	f := opportunityForm{Opportunity: models.Opportunity{OwnerID: a.ID}, Probability: "10"}
-	if id := parseID(c.Query("customer")); id != 0 {
-		cp, err := s.db.GetCounterpart(c.Request.Context(), a, id)
-		if err != nil {
-			s.fail(c, err)
-			return
-		}
-		f.Opportunity.CustomerID, f.CustomerLabel = cp.ID, cp.Name
+	id, label, ok := s.queryCounterpart(c)
+	if !ok {
+		return
 	}
+	f.Opportunity.CustomerID, f.CustomerLabel = id, label
 	s.renderOpportunityForm(c, http.StatusOK, f, false, nil)
 }
 
 func (s *Server) editOpportunity(c *gin.Context) {
-	id, ok := idParam(c, "id")
+	o, _, ok := loadRecord(s, c, s.db.GetOpportunity)
 	if !ok {
-		s.notFound(c)
-		return
-	}
-	o, err := s.db.GetOpportunity(c.Request.Context(), actor(c), id)
-	if err != nil {
-		s.fail(c, err)
 		return
 	}
 	s.renderOpportunityForm(c, http.StatusOK, opportunityForm{Opportunity: *o, CustomerLabel: o.CustomerName,
 		Amount: models.FormatFen(o.AmountFen), Probability: strconv.Itoa(o.Probability)}, true, nil)
-}
-
-func (s *Server) createOpportunity(c *gin.Context) { s.saveOpportunity(c, 0) }
-
-func (s *Server) updateOpportunity(c *gin.Context) {
-	id, ok := idParam(c, "id")
-	if !ok {
-		s.notFound(c)
-		return
-	}
-	s.saveOpportunity(c, id)
 }
 
 func (s *Server) saveOpportunity(c *gin.Context, id int64) {
@@ -249,36 +223,36 @@ func (s *Server) saveOpportunity(c *gin.Context, id int64) {
 	if o.OwnerID == 0 {
 		o.OwnerID = oldOwner
 	}
-	errs := fieldErrors{}
-	if o.Name == "" {
-		errs["name"] = "validation.required"
-	}
-	checkLen(errs, "name", o.Name, 200)
-	checkLen(errs, "notes", o.Notes, 5000)
-	var ok bool
-	if o.AmountFen, ok = models.ParseFen(f.Amount); !ok {
-		errs["amount"] = "opportunity.amount_invalid"
-	}
-	if p, err := strconv.Atoi(f.Probability); err != nil || p < 0 || p > 100 {
-		errs["probability"] = "opportunity.probability_invalid"
+	// The form's text fields are parsed here; the rules are the models'.
+	var amountOK bool
+	probabilityOK := true
+	o.AmountFen, amountOK = models.ParseFen(f.Amount)
+	if p, err := strconv.Atoi(f.Probability); err != nil {
+		probabilityOK = false
 	} else {
 		o.Probability = p
 	}
-	if o.ExpectedClose != "" && !validDay(o.ExpectedClose) {
-		errs["expected_close"] = "activity.date_range"
+	errs, err := s.db.CheckOpportunity(ctx, a, o)
+	if err != nil {
+		s.fail(c, err)
+		return
 	}
-	if !s.db.CheckAuxItem(ctx, "sales_stage", o.StageID) {
-		errs["stage"] = "validation.invalid_choice"
+	if !amountOK {
+		errs["amount"] = "opportunity.amount_invalid"
 	}
-	s.checkOwner(c, &o.OwnerID, errs)
-	if cp := s.checkCounterpart(c, o.CustomerID, 0, errs); cp != nil {
-		f.CustomerLabel = cp.Name
+	if !probabilityOK {
+		errs["probability"] = "opportunity.probability_invalid"
 	}
+	s.counterpartLabel(c, o.CustomerID, &f.CustomerLabel, errs)
 	if errs.Any() {
 		s.renderOpportunityForm(c, http.StatusUnprocessableEntity, f, id != 0, errs)
 		return
 	}
 	if err := s.db.SaveOpportunity(ctx, a, o); err != nil {
+		if errs, ok := models.AsFieldErrors(err); ok {
+			s.renderOpportunityForm(c, http.StatusUnprocessableEntity, f, id != 0, errs)
+			return
+		}
 		s.fail(c, err)
 		return
 	}
@@ -298,18 +272,12 @@ func (s *Server) showOpportunity(c *gin.Context) {
 }
 
 func (s *Server) renderOpportunity(c *gin.Context, status int, reason string, errs fieldErrors) {
-	id, ok := idParam(c, "id")
+	o, id, ok := loadRecord(s, c, s.db.GetOpportunity)
 	if !ok {
-		s.notFound(c)
 		return
 	}
 	ctx := c.Request.Context()
 	a := actor(c)
-	o, err := s.db.GetOpportunity(ctx, a, id)
-	if err != nil {
-		s.fail(c, err)
-		return
-	}
 	data := &opportunityCardData{Opportunity: o, CanEdit: a.EditsActivities(), Reason: reason}
 	p := s.newPage(c, o.Name, "opportunities", data)
 	p.Errors = errs

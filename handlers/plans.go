@@ -160,69 +160,32 @@ func parseRemind(v string) int {
 	return -2
 }
 
-func (s *Server) validatePlan(c *gin.Context, f *planForm) fieldErrors {
-	p := &f.Plan
-	errs := fieldErrors{}
-	switch {
-	case p.Date == "":
-		errs["date"] = "validation.required"
-	case !validDay(p.Date):
-		errs["date"] = "activity.date_range"
+// checkPlan runs models.CheckPlan on the form; ok is false when the
+// database failed (the error page is sent).
+func (s *Server) checkPlan(c *gin.Context, f *planForm) (errs fieldErrors, ok bool) {
+	errs, err := s.db.CheckPlan(c.Request.Context(), actor(c), &f.Plan)
+	if err != nil {
+		s.fail(c, err)
+		return nil, false
 	}
-	if p.Time != "" && !validClock(p.Time) {
-		errs["time"] = "validation.time"
-	}
-	if p.Subject == "" {
-		errs["subject"] = "validation.required"
-	}
-	checkLen(errs, "subject", p.Subject, 200)
-	checkLen(errs, "content", p.Content, 5000)
-	if !s.db.CheckAuxItem(c.Request.Context(), "activity_method", p.MethodID) {
-		errs["method"] = "validation.invalid_choice"
-	}
-	if p.RemindMinutes == -2 {
-		errs["remind"] = "validation.invalid_choice"
-	}
-	if p.Status != "" && p.Status != "planned" && p.Status != "cancelled" && p.Status != "done" {
-		errs["status"] = "validation.invalid_choice"
-	}
-	s.checkOwner(c, &p.OwnerID, errs)
-	if cp := s.checkCounterpart(c, p.CustomerID, p.ContactID, errs); cp != nil {
-		f.CustomerLabel = cp.Name
-	}
-	return errs
+	s.counterpartLabel(c, f.Plan.CustomerID, &f.CustomerLabel, errs)
+	return errs, true
 }
 
 type planFormData struct {
+	salesFormParts
 	Form          planForm
-	Owners        []models.User
-	Contacts      []models.Contact
 	RemindChoices []int
 	Editing       bool
-	Manager       bool
 }
 
 func (s *Server) renderPlanForm(c *gin.Context, status int, f planForm, editing bool, errs fieldErrors) {
-	a := actor(c)
-	data := &planFormData{Form: f, Editing: editing, Manager: a.SeesAllActivities(), RemindChoices: models.RemindChoices}
-	var err error
-	if data.Manager {
-		if data.Owners, err = s.salespeople(c); err != nil {
-			s.fail(c, err)
-			return
-		}
+	parts, ok := s.salesFormParts(c, f.Plan.CustomerID, true, errs)
+	if !ok {
+		return
 	}
-	if f.Plan.CustomerID != 0 && errs["customer"] == "" {
-		if data.Contacts, err = s.db.Contacts(c.Request.Context(), f.Plan.CustomerID); err != nil {
-			s.fail(c, err)
-			return
-		}
-	}
-	title := s.t(c, "plan.new.title")
-	if editing {
-		title = s.t(c, "plan.edit.title", f.Plan.Code)
-	}
-	p := s.newPage(c, title, "plans", data)
+	data := &planFormData{salesFormParts: parts, Form: f, Editing: editing, RemindChoices: models.RemindChoices}
+	p := s.newPage(c, s.formTitle(c, "plan", editing, f.Plan.Code), "plans", data)
 	p.Errors = errs
 	s.render(c, status, "plans/form", p)
 }
@@ -234,26 +197,12 @@ func (s *Server) newPlan(c *gin.Context) {
 	if d := c.Query("date"); validDay(d) {
 		f.Plan.Date = d
 	}
-	if id := parseID(c.Query("customer")); id != 0 {
-		cp, err := s.db.GetCounterpart(c.Request.Context(), a, id)
-		if err != nil {
-			s.fail(c, err)
-			return
-		}
-		f.Plan.CustomerID, f.CustomerLabel = cp.ID, cp.Name
-	}
-	s.renderPlanForm(c, http.StatusOK, f, false, nil)
-}
-
-func (s *Server) createPlan(c *gin.Context) { s.savePlan(c, 0) }
-
-func (s *Server) updatePlan(c *gin.Context) {
-	id, ok := idParam(c, "id")
+	id, label, ok := s.queryCounterpart(c)
 	if !ok {
-		s.notFound(c)
 		return
 	}
-	s.savePlan(c, id)
+	f.Plan.CustomerID, f.CustomerLabel = id, label
+	s.renderPlanForm(c, http.StatusOK, f, false, nil)
 }
 
 func (s *Server) savePlan(c *gin.Context, id int64) {
@@ -275,11 +224,17 @@ func (s *Server) savePlan(c *gin.Context, id int64) {
 			f.Plan.Status = "done"
 		}
 	}
-	if errs := s.validatePlan(c, &f); errs.Any() {
+	if errs, ok := s.checkPlan(c, &f); !ok {
+		return
+	} else if errs.Any() {
 		s.renderPlanForm(c, http.StatusUnprocessableEntity, f, id != 0, errs)
 		return
 	}
 	if err := s.db.SavePlan(ctx, a, &f.Plan); err != nil {
+		if errs, ok := models.AsFieldErrors(err); ok {
+			s.renderPlanForm(c, http.StatusUnprocessableEntity, f, id != 0, errs)
+			return
+		}
 		s.fail(c, err)
 		return
 	}
@@ -294,18 +249,12 @@ type planCardData struct {
 }
 
 func (s *Server) showPlan(c *gin.Context) {
-	id, ok := idParam(c, "id")
+	pl, id, ok := loadRecord(s, c, s.db.GetPlan)
 	if !ok {
-		s.notFound(c)
 		return
 	}
 	ctx := c.Request.Context()
 	a := actor(c)
-	pl, err := s.db.GetPlan(ctx, a, id)
-	if err != nil {
-		s.fail(c, err)
-		return
-	}
 	data := &planCardData{Plan: pl, CanEdit: a.EditsActivities()}
 	p := s.newPage(c, pl.Subject, "plans", data)
 	if isFragment(c) && c.GetHeader("HX-Target") == "cal-detail" {
@@ -322,14 +271,8 @@ func (s *Server) showPlan(c *gin.Context) {
 }
 
 func (s *Server) editPlan(c *gin.Context) {
-	id, ok := idParam(c, "id")
+	pl, _, ok := loadRecord(s, c, s.db.GetPlan)
 	if !ok {
-		s.notFound(c)
-		return
-	}
-	pl, err := s.db.GetPlan(c.Request.Context(), actor(c), id)
-	if err != nil {
-		s.fail(c, err)
 		return
 	}
 	s.renderPlanForm(c, http.StatusOK, planForm{Plan: *pl, CustomerLabel: pl.CustomerName}, true, nil)

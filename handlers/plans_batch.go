@@ -117,7 +117,11 @@ func (s *Server) batchPlans(c *gin.Context) {
 		return
 	}
 	data := &batchData{Form: f, K: k, Count: len(ids), RemindChoices: models.RemindChoices}
-	errs := s.validateBatch(c, &data.Form, len(ids))
+	errs, err := s.validateBatch(c, &data.Form, len(ids))
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
 	var dates []string
 	if !errs.Any() {
 		dates, err = models.DistributeDates(f.From, f.To, len(ids), data.Form.MaxPerDay, f.SkipWeekends)
@@ -160,7 +164,7 @@ func (s *Server) batchPlans(c *gin.Context) {
 	s.render(c, http.StatusOK, "plans/batch", s.newPage(c, s.t(c, "batch_plan.title"), k.nav, data))
 }
 
-func (s *Server) validateBatch(c *gin.Context, f *batchForm, n int) fieldErrors {
+func (s *Server) validateBatch(c *gin.Context, f *batchForm, n int) (fieldErrors, error) {
 	errs := fieldErrors{}
 	if n == 0 {
 		errs["form"] = "batch_plan.no_customers"
@@ -186,8 +190,8 @@ func (s *Server) validateBatch(c *gin.Context, f *batchForm, n int) fieldErrors 
 	}
 	checkLen(errs, "subject", f.Subject, 200)
 	checkLen(errs, "content", f.Content, 5000)
-	if !s.db.CheckAuxItem(c.Request.Context(), "activity_method", f.MethodID) {
-		errs["method"] = "validation.invalid_choice"
+	if err := s.db.CheckAux(c.Request.Context(), errs, "method", "activity_method", f.MethodID); err != nil {
+		return nil, err
 	}
 	if f.Remind == -2 {
 		errs["remind"] = "validation.invalid_choice"
@@ -199,7 +203,7 @@ func (s *Server) validateBatch(c *gin.Context, f *batchForm, n int) fieldErrors 
 		}
 		f.MaxPerDay = m
 	}
-	return errs
+	return errs, nil
 }
 
 func daysBetween(from, to string) int {

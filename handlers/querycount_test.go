@@ -13,6 +13,7 @@ import (
 
 	"github.com/mattn/go-sqlite3"
 
+	"keyuan/demo"
 	"keyuan/models"
 )
 
@@ -141,7 +142,7 @@ func TestCustomerListQueryCount(t *testing.T) {
 		t.Fatal(err)
 	}
 	// 130 customers: pages of 50, 50 and 30 rows, and page 1,000 empty.
-	if err := db.Generate(ctx, models.GenerateOptions{Customers: 130, Sales: 3, Seed: 1}); err != nil {
+	if err := demo.Generate(ctx, db, demo.Options{Customers: 130, Sales: 3, Seed: 1}); err != nil {
 		t.Fatal(err)
 	}
 	app, err := newLoggedInApp(db)

@@ -10,6 +10,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"keyuan/models"
+	"keyuan/views"
 )
 
 // The builder of user-defined reports (新增报表类型): choose a data source,
@@ -303,7 +304,7 @@ type builderData struct {
 	Sort         int
 	Grouped      bool
 	Limit        string
-	Preview      *reportTable
+	Preview      *views.ReportTable
 	PreviewError string
 	Action       string
 }
@@ -459,7 +460,7 @@ func (s *Server) preview(c *gin.Context, data *builderData) error {
 	if title == "" {
 		title = s.t(c, "report.new.title")
 	}
-	data.Preview = f.table(res, title, "")
+	data.Preview = f.Table(res, title, "")
 	return nil
 }
 

@@ -133,7 +133,7 @@ func TestScheduledReportMailedOncePerPeriod(t *testing.T) {
 		t.Fatalf("first run at %v, want the next 08:00 in the business's time zone", local)
 	}
 	w.db.SetClock(func() time.Time { return due.Add(time.Minute) })
-	cfg := jobs.ReportMailConfig{Renderer: w.srv, Host: "example.test", Loc: w.db.Location()}
+	cfg := jobs.ReportMailConfig{Renderer: w.app.Reports, Host: "example.test", Loc: w.db.Location()}
 	run := jobs.ScheduledReports(w.db, cfg)
 	before := w.outboxCount(t)
 	for i, want := range []string{"due 1, queued 1, skipped 0", "due 0, queued 0, skipped 0"} {
@@ -226,7 +226,7 @@ func TestScheduledReportRunsAsTheRecipient(t *testing.T) {
 		t.Fatal(err)
 	}
 	w.db.SetClock(func() time.Time { return due })
-	cfg := jobs.ReportMailConfig{Renderer: w.srv, Host: "example.test", Loc: w.db.Location()}
+	cfg := jobs.ReportMailConfig{Renderer: w.app.Reports, Host: "example.test", Loc: w.db.Location()}
 	if out, err := jobs.ScheduledReports(w.db, cfg)(ctx); err != nil || out != "due 1, queued 1, skipped 1" {
 		t.Fatalf("run: %q %v", out, err)
 	}
@@ -266,7 +266,7 @@ func TestManagerDigestOncePerPeriod(t *testing.T) {
 		t.Fatal(err)
 	}
 	w.db.SetClock(func() time.Time { return due.Add(90 * time.Second) })
-	cfg := jobs.ReportMailConfig{Renderer: w.srv, Host: "example.test", Loc: w.db.Location()}
+	cfg := jobs.ReportMailConfig{Renderer: w.app.Reports, Host: "example.test", Loc: w.db.Location()}
 	run := jobs.ManagerDigests(w.db, cfg)
 	for i, want := range []string{"due 1, queued 1", "due 0, queued 0"} {
 		if out, err := run(ctx); err != nil || out != want {

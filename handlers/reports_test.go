@@ -14,6 +14,7 @@ import (
 
 	"keyuan/models"
 	"keyuan/sheet"
+	"keyuan/views"
 )
 
 // repWorld is the activity world (zhang and li, salespeople; zhuguan, a
@@ -417,8 +418,8 @@ func TestCompactNumber(t *testing.T) {
 		want string
 	}{{"zh", 1718000, "171.8万"}, {"zh", 320000000, "3.2亿"}, {"zh", 9999, "9,999"}, {"zh", 20000, "2万"},
 		{"en", 1718000, "1.7M"}, {"en", 25000, "25k"}, {"en", 1234.5, "1234.50"}, {"zh", -50000, "-5万"}} {
-		if got := compactNumber(tc.lang, tc.v); got != tc.want {
-			t.Errorf("compactNumber(%s, %v) = %q, want %q", tc.lang, tc.v, got, tc.want)
+		if got := views.CompactNumber(tc.lang, tc.v); got != tc.want {
+			t.Errorf("views.CompactNumber(%s, %v) = %q, want %q", tc.lang, tc.v, got, tc.want)
 		}
 	}
 }

@@ -12,10 +12,6 @@ import (
 	"keyuan/search"
 )
 
-// UseSearch gives the server its search engine. Without one, the search
-// screens say the index is not available and the rest works.
-func (s *Server) UseSearch(se search.Searcher) { s.search = se }
-
 // Global search: the top bar's results as you type, and the full page.
 
 type searchData struct {

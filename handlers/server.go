@@ -1,5 +1,7 @@
-// Package handlers turns HTTP requests into calls on models and renders
-// views. routes.go lists every route of the application.
+// Package handlers is the web application: it turns HTTP requests into calls
+// on models and renders views. routes.go lists every route; app.go builds
+// the whole application (views, index, mail, jobs, web) for main.go and the
+// tests alike.
 package handlers
 
 import (
@@ -38,15 +40,19 @@ type Config struct {
 	TrustedProxies Proxies
 }
 
-// Deps are the parts main builds and hands to the handlers.
+// Deps are the parts NewApp builds and hands to the handlers.
 type Deps struct {
-	DB       *models.DB
-	Views    *views.Engine
-	Assets   *static.Assets
-	Log      *slog.Logger
-	Importer *jobs.Importer
-	Outbox   *jobs.Outbox
-	Mail     *jobs.MailSettings
+	DB          *models.DB
+	Views       *views.Engine
+	Assets      *static.Assets
+	Log         *slog.Logger
+	Importer    *jobs.Importer
+	Outbox      *jobs.Outbox
+	Mail        *jobs.MailSettings
+	Invitations *jobs.CampaignMailer
+	Reports     *jobs.ReportMailer
+	Scheduler   *jobs.Scheduler
+	Search      search.Searcher
 	// Backups makes and lists backups; one over DataDir when nil.
 	Backups *backup.Service
 }
@@ -63,9 +69,12 @@ type Server struct {
 	importer *jobs.Importer
 	outbox   *jobs.Outbox
 	mail     *jobs.MailSettings
-	jobs     *jobs.Scheduler // nil until UseScheduler
+	jobs     *jobs.Scheduler
 	backups  *backup.Service
 	search   search.Searcher
+
+	invitations  *jobs.CampaignMailer
+	reportMailer *jobs.ReportMailer
 }
 
 // New builds a Server.
@@ -98,7 +107,12 @@ func New(cfg Config, d Deps) *Server {
 		importer: d.Importer,
 		outbox:   d.Outbox,
 		mail:     d.Mail,
+		jobs:     d.Scheduler,
 		backups:  d.Backups,
+		search:   d.Search,
+
+		invitations:  d.Invitations,
+		reportMailer: d.Reports,
 	}
 }
 
@@ -120,10 +134,15 @@ type page struct {
 	Version string
 }
 
-// fieldErrors maps a form field to a message key.
-type fieldErrors map[string]string
+// fieldErrors maps a form field to a message key: the models' one shape of
+// a refused input, shown next to the fields.
+type fieldErrors = models.FieldErrors
 
-func (e fieldErrors) Any() bool { return len(e) > 0 }
+func checkLen(errs fieldErrors, field, v string, n int) {
+	if models.TooLong(v, n) {
+		errs[field] = "validation.too_long"
+	}
+}
 
 // Request-scoped values set by the middleware.
 const (
@@ -225,6 +244,10 @@ func (s *Server) fail(c *gin.Context, err error) {
 		status, key = http.StatusConflict, "error.conflict"
 	case errors.Is(err, models.ErrInUse):
 		status, key = http.StatusConflict, "error.in_use"
+	case errors.Is(err, models.ErrInvalid):
+		// A form shows its field errors itself; one that reaches here had
+		// no form to go back to (a bare request).
+		status, key = http.StatusUnprocessableEntity, "error.bad_request"
 	case errors.Is(err, errBadRequest):
 		status, key = http.StatusBadRequest, "error.bad_request"
 	case errors.Is(err, context.Canceled):

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"keyuan/demo"
 	"keyuan/models"
 	"keyuan/search"
 )
@@ -46,7 +47,7 @@ func newServiceFixture(t *testing.T) *serviceFixture {
 			t.Fatal(err)
 		}
 	}
-	for _, s := range models.SeedArticles {
+	for _, s := range demo.SeedArticles {
 		a := &models.Article{Title: s.Title, Symptom: s.Symptom, Solution: s.Solution, Keywords: s.Keywords}
 		if err := app.db.SaveArticle(ctx, admin, a); err != nil {
 			t.Fatal(err)
@@ -380,7 +381,7 @@ func (rebuildingSearcher) Rebuild() {}
 
 func TestSearchWhileRebuilding(t *testing.T) {
 	f := newServiceFixture(t)
-	f.app.srv.UseSearch(rebuildingSearcher{})
+	f.app.srv.search = rebuildingSearcher{}
 	c := f.app.login("admin")
 	for _, p := range []string{"/search?q=x", "/kb?q=x", "/issues/similar?description=x", "/issues/" + id(f.ownIssue.ID)} {
 		res := c.get(p)

@@ -15,17 +15,16 @@ import (
 	"time"
 
 	"keyuan/jobs"
-	"keyuan/mail"
 	"keyuan/models"
 	"keyuan/search"
-	"keyuan/static"
-	"keyuan/views"
 )
 
-// testApp is the real application on a fresh SQLite file, served by an
-// httptest server.
+// testApp is the real application, built by NewApp exactly as main.go
+// builds it, on a fresh SQLite file, served by an httptest server. Its
+// background work is not started: tests call sync and run jobs themselves.
 type testApp struct {
 	t        testing.TB
+	app      *App
 	db       *models.DB
 	srv      *Server
 	ts       *httptest.Server
@@ -61,43 +60,22 @@ func newTestAppWith(t testing.TB, override Config) *testApp {
 	if _, err := db.EnsureAdmin(ctx, testPassword); err != nil {
 		t.Fatal(err)
 	}
-	assets, err := static.Load()
-	if err != nil {
-		t.Fatal(err)
-	}
-	cat, err := views.LoadCatalog()
-	if err != nil {
-		t.Fatal(err)
-	}
-	eng, err := views.New(cat, assets.URL, db.Location())
-	if err != nil {
-		t.Fatal(err)
-	}
 	log := slog.New(slog.NewTextHandler(testLogWriter(), nil))
-	importer, err := jobs.NewImporter(ctx, db, log)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(importer.Shutdown)
-	dataDir := t.TempDir()
-	mailSettings := jobs.NewMailSettings(db, mail.SMTPConfig{}, jobs.DefaultOutboxConfig, filepath.Join(dataDir, "mail"), "http://example.test")
-	outbox := jobs.NewOutbox(db, log, mailSettings.Sender)
-	cfg := Config{BaseURL: "http://example.test", DataDir: dataDir, SessionKey: []byte("0123456789abcdef0123456789abcdef"),
+	cfg := Config{BaseURL: "http://example.test", DataDir: t.TempDir(), SessionKey: []byte("0123456789abcdef0123456789abcdef"),
 		Location: db.Location(), LoginLimit: override.LoginLimit, LoginWindow: override.LoginWindow,
 		TrustedProxies: override.TrustedProxies}
-	srv := New(cfg, Deps{DB: db, Views: eng, Assets: assets, Log: log, Importer: importer, Outbox: outbox, Mail: mailSettings})
-	index, err := search.Open(ctx, db, filepath.Join(t.TempDir(), "search"), log, search.Options{})
+	app, err := NewApp(ctx, db, AppConfig{Web: cfg, Log: log})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := index.RebuildNow(ctx, index.NeedsRebuild()); err != nil {
+	t.Cleanup(func() { app.Close(context.Background()) })
+	if err := app.Index.RebuildNow(ctx, app.Index.NeedsRebuild()); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { index.Close() })
-	srv.UseSearch(index)
-	ts := httptest.NewServer(srv.Handler())
+	ts := httptest.NewServer(app.Server.Handler())
 	t.Cleanup(ts.Close)
-	return &testApp{t: t, db: db, srv: srv, ts: ts, importer: importer, outbox: outbox, mail: mailSettings, index: index}
+	return &testApp{t: t, app: app, db: db, srv: app.Server, ts: ts, importer: app.Importer, outbox: app.Outbox, mail: app.Mail,
+		index: app.Index}
 }
 
 // sync applies the index queue now, as the worker would shortly.

@@ -92,33 +92,20 @@ func (c *Converter) Convert(row []string, r *sheet.Reader) (models.ImportRow, []
 	} else {
 		ir, errs = c.convertCustomer(row, &w)
 	}
-	ir.Warnings = w
+	ir.Warnings = w.list
 	return ir, errs
 }
 
 // warnings collects "message key|field|original value" entries; the value is
 // query-escaped, so the separators of a reason list never occur in it.
-type warnings []string
+// prefix is put before the field names refused adds ("contact_").
+type warnings struct {
+	list   []string
+	prefix string
+}
 
 func (w *warnings) add(key, field, original string) {
-	*w = append(*w, key+"|"+field+"|"+url.QueryEscape(original))
-}
-
-// optional keeps v when ok, else warns and leaves the field empty.
-func (w *warnings) optional(v *string, ok bool, key, field string) {
-	if *v != "" && !ok {
-		w.add(key, field, *v)
-		*v = ""
-	}
-}
-
-// phone checks an optional phone number, and warns (keeping it) when a
-// spreadsheet probably dropped its leading 0: 75526668888 for 0755-26668888.
-func (w *warnings) phone(v *string, field string) {
-	w.optional(v, models.ValidPhone(*v), "validation.phone", field)
-	if lostLeadingZero(*v) {
-		w.add("import.warn.leading_zero", field, "") // kept as it is: no original to show
-	}
+	w.list = append(w.list, key+"|"+field+"|"+url.QueryEscape(original))
 }
 
 // lostLeadingZero: nine to eleven digits that are neither a mobile number
@@ -143,18 +130,12 @@ func (c *Converter) convertCustomer(row []string, w *warnings) (models.ImportRow
 		Address: c.cell(row, "address"), Phone: c.cell(row, "phone"), Email: c.cell(row, "email"),
 		Website: c.cell(row, "website"), Notes: c.cell(row, "notes"), Status: "active",
 	}
-	if cu.Name == "" {
-		errs = append(errs, "validation.required|name")
+	// The model's own rules, as the form applies them: a refused name fails
+	// the row, a refused optional value is left empty with a warning.
+	errs = append(errs, w.refused(cu.Validate(), cu.TextField, "name")...)
+	if lostLeadingZero(cu.Phone) {
+		w.add("import.warn.leading_zero", "phone", "")
 	}
-	if models.TooLong(cu.Name, 200) {
-		errs = append(errs, "validation.too_long|name")
-	}
-	w.optional(&cu.ShortName, !models.TooLong(cu.ShortName, 100), "validation.too_long", "short_name")
-	w.optional(&cu.Address, !models.TooLong(cu.Address, 300), "validation.too_long", "address")
-	w.optional(&cu.Notes, !models.TooLong(cu.Notes, 5000), "validation.too_long", "notes")
-	w.phone(&cu.Phone, "phone")
-	w.optional(&cu.Email, models.ValidEmail(cu.Email), "validation.email", "email")
-	w.optional(&cu.Website, models.ValidWebsite(cu.Website), "validation.website", "website")
 	for _, f := range models.ImportFields(c.job.Kind) {
 		v := c.cell(row, f.Key)
 		if f.AuxType == "" || v == "" {
@@ -217,13 +198,42 @@ func (c *Converter) convertCustomer(row []string, w *warnings) (models.ImportRow
 	return models.ImportRow{Action: "create", Customer: cu, Contact: k}, errs
 }
 
-// contactFields checks a contact's optional fields, leaving bad ones empty.
+// refused turns the model's field errors into the importer's outcome: an
+// error of a required field fails the row ("key|field"); any other leaves
+// that value empty with a warning that keeps the original.
+func (w *warnings) refused(errs models.FieldErrors, field func(string) *string, required ...string) []string {
+	var failed []string
+	for _, name := range errs.Fields() {
+		key := errs[name]
+		if slices.Contains(required, name) {
+			failed = append(failed, key+"|"+name)
+			continue
+		}
+		if v := field(name); v != nil {
+			w.add(key, w.prefix+name, *v)
+			*v = ""
+		} else {
+			failed = append(failed, key+"|"+w.prefix+name) // not a value one can leave empty
+		}
+	}
+	return failed
+}
+
+// contactFields checks a contact's optional fields with the model's rules,
+// leaving bad ones empty; the name is the caller's to judge.
 func (c *Converter) contactFields(k *models.Contact, w *warnings, prefix string) {
-	w.optional(&k.Title, !models.TooLong(k.Title, 100), "validation.too_long", prefix+"title")
-	w.phone(&k.Mobile, prefix+"mobile")
-	w.phone(&k.Phone, prefix+"phone")
-	w.optional(&k.Email, models.ValidEmail(k.Email), "validation.email", prefix+"email")
-	w.optional(&k.Birthday, models.ValidDate(k.Birthday), "validation.date", prefix+"birthday")
+	errs := k.Validate()
+	delete(errs, "name")
+	w.prefix = prefix
+	w.refused(errs, k.TextField)
+	w.prefix = ""
+	for _, f := range []struct {
+		name, v string
+	}{{"mobile", k.Mobile}, {"phone", k.Phone}} {
+		if lostLeadingZero(f.v) {
+			w.add("import.warn.leading_zero", prefix+f.name, "")
+		}
+	}
 }
 
 func nonEmpty(vs ...string) []string {
@@ -244,11 +254,8 @@ func (c *Converter) convertContact(row []string, w *warnings) (models.ImportRow,
 	case "是", "y", "yes", "true", "1", "√", "主要":
 		k.IsPrimary = true
 	}
-	if k.Name == "" {
-		errs = append(errs, "validation.required|name")
-	}
-	if models.TooLong(k.Name, 100) {
-		errs = append(errs, "validation.too_long|name")
+	if key, bad := k.Validate()["name"]; bad {
+		errs = append(errs, key+"|name")
 	}
 	c.contactFields(&k, w, "")
 	code, name := c.cell(row, "customer_code"), c.cell(row, "customer")

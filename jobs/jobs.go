@@ -1,6 +1,8 @@
-// Package jobs runs the scheduled jobs: a named list, each with a cron
-// schedule, never overlapping itself, surviving panics, cancelled on
-// shutdown, with every run's outcome kept in the database for the admin.
+// Package jobs is the work done away from a request: the scheduled jobs (a
+// named list, standard.go, each with a cron schedule, never overlapping
+// itself, surviving panics, cancelled on shutdown, every run's outcome kept
+// for the admin), the outbox that delivers all mail, the rendering of report,
+// digest and invitation e-mail, and the import runner.
 package jobs
 
 import (
@@ -192,6 +194,11 @@ func (s *Scheduler) RunNow(name string) error {
 	}()
 	return nil
 }
+
+// Settle waits until the runs started by RunNow have finished (the
+// scheduled ones are not waited for); a test that pressed "send now"
+// settles before it looks at the outcome.
+func (s *Scheduler) Settle() { s.wg.Wait() }
 
 // Jobs describes every job with its last run.
 func (s *Scheduler) Jobs(ctx context.Context) ([]Info, error) {

@@ -10,6 +10,7 @@ import (
 
 	gomail "github.com/wneessen/go-mail"
 
+	"keyuan/demo"
 	"keyuan/mail"
 	"keyuan/models"
 )
@@ -20,7 +21,7 @@ import (
 func benchCampaign(b *testing.B, db *models.DB, n int) int64 {
 	b.Helper()
 	ctx := context.Background()
-	if err := db.Generate(ctx, models.GenerateOptions{Customers: n, Sales: 4, Seed: 7}); err != nil {
+	if err := demo.Generate(ctx, db, demo.Options{Customers: n, Sales: 4, Seed: 7}); err != nil {
 		b.Fatal(err)
 	}
 	// The generator makes about one customer in twenty inactive; campaigns

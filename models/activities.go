@@ -245,8 +245,10 @@ func (db *DB) SaveActivity(ctx context.Context, actor Actor, a *Activity) error 
 	if !actor.EditsActivities() {
 		return ErrNotFound
 	}
-	if !actor.SeesAllActivities() {
-		a.OwnerID = actor.ID
+	if errs, err := db.CheckActivity(ctx, actor, a); err != nil {
+		return err
+	} else if errs.Any() {
+		return errs
 	}
 	return db.WithTx(ctx, func(tx *sql.Tx) error {
 		cp, err := db.counterpart(ctx, tx, actor, a.CustomerID)
@@ -459,40 +461,20 @@ type ActivityFilter struct {
 }
 
 func (f ActivityFilter) where(actor Actor) (string, []any) {
-	conds := []string{"1 = 1"}
-	var args []any
+	var w where
 	if !actor.SeesAllActivities() {
-		conds = append(conds, "a.owner_id = ?")
-		args = append(args, actor.ID)
+		w.add("a.owner_id = ?", actor.ID)
 	}
-	if f.From != "" {
-		conds = append(conds, "a.date >= ?")
-		args = append(args, f.From)
-	}
-	if f.To != "" {
-		conds = append(conds, "a.date <= ?")
-		args = append(args, f.To)
-	}
-	for _, p := range []struct {
-		col string
-		v   int64
-	}{{"a.owner_id", f.OwnerID}, {"a.customer_id", f.CustomerID}, {"a.method_id", f.MethodID}, {"a.stage_id", f.StageID}} {
-		if p.v != 0 {
-			conds = append(conds, p.col+" = ?")
-			args = append(args, p.v)
-		}
-	}
+	w.between("a.date", f.From, f.To)
+	w.eq("a.owner_id", f.OwnerID)
+	w.eq("a.customer_id", f.CustomerID)
+	w.eq("a.method_id", f.MethodID)
+	w.eq("a.stage_id", f.StageID)
 	if f.CompetitorID != 0 {
-		conds = append(conds, "a.id IN (SELECT activity_id FROM activity_competitors WHERE competitor_id = ?)")
-		args = append(args, f.CompetitorID)
+		w.add("a.id IN (SELECT activity_id FROM activity_competitors WHERE competitor_id = ?)", f.CompetitorID)
 	}
-	if q := strings.TrimSpace(f.Q); q != "" {
-		like := "%" + escapeLike(q) + "%"
-		conds = append(conds, `(a.subject LIKE ? ESCAPE '\' OR a.code LIKE ? ESCAPE '\'
-			OR a.customer_id IN (SELECT id FROM customers WHERE name LIKE ? ESCAPE '\'))`)
-		args = append(args, like, like, like)
-	}
-	return strings.Join(conds, " AND "), args
+	w.like(f.Q, "a.subject", "a.code", `a.customer_id IN (SELECT id FROM customers WHERE name LIKE ? ESCAPE '\')`)
+	return w.sql()
 }
 
 // ActivityRow is one line of the activity list.
@@ -511,22 +493,6 @@ type ActivityRow struct {
 	Subject      string
 	NextDate     string
 	NextSubject  string
-}
-
-// ActivityPage is a page of the activity list.
-type ActivityPage struct {
-	Rows    []ActivityRow
-	Total   int
-	Page    int
-	PerPage int
-}
-
-// Pages is the number of pages.
-func (p ActivityPage) Pages() int {
-	if p.PerPage <= 0 {
-		return 1
-	}
-	return max(1, (p.Total+p.PerPage-1)/p.PerPage)
 }
 
 // ListActivities returns one page of records, newest first.

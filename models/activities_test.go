@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 )
@@ -195,7 +196,9 @@ func TestActivityRowRules(t *testing.T) {
 	other := td.user("li", RoleSales)
 	theirs := td.newCustomer(other, "customer", "北京别人的客户")
 	a := &Activity{Date: "2026-03-01", CustomerID: theirs, Subject: "偷看"}
-	if err := td.SaveActivity(ctx, td.sales, a); !errors.Is(err, ErrNotFound) {
+	// Refused as a field error that says no more than for a customer that
+	// does not exist.
+	if err := td.SaveActivity(ctx, td.sales, a); !errors.Is(err, ErrInvalid) || !strings.Contains(err.Error(), "customer: activity.counterpart_invalid") {
 		t.Fatalf("colleague's counterpart: %v", err)
 	}
 	mine := &Activity{Date: "2026-03-01", CustomerID: td.customer, Subject: "拜访"}

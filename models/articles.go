@@ -91,22 +91,6 @@ type ArticleFilter struct {
 	PerPage    int
 }
 
-// ArticlePage is a page of articles.
-type ArticlePage struct {
-	Rows    []Article
-	Total   int
-	Page    int
-	PerPage int
-}
-
-// Pages is the number of pages.
-func (p ArticlePage) Pages() int {
-	if p.PerPage <= 0 {
-		return 1
-	}
-	return max(1, (p.Total+p.PerPage-1)/p.PerPage)
-}
-
 var articleSorts = map[string]string{"updated": "a.updated_at DESC, a.id DESC", "helped": "a.helped DESC, a.id DESC",
 	"views": "a.views DESC, a.id DESC"}
 
@@ -128,23 +112,9 @@ func (db *DB) ListArticles(ctx context.Context, f ArticleFilter) (ArticlePage, e
 		args = append(args, f.CategoryID)
 	}
 	page := ArticlePage{Page: f.Page, PerPage: f.PerPage}
-	if err := db.Read.QueryRowContext(ctx, `SELECT COUNT(*) FROM articles a WHERE `+where, args...).Scan(&page.Total); err != nil {
-		return page, err
-	}
-	rows, err := db.Read.QueryContext(ctx, `SELECT `+articleColumns+articleFrom+` WHERE `+where+` ORDER BY `+order+` LIMIT ? OFFSET ?`,
-		append(args, f.PerPage, (f.Page-1)*f.PerPage)...)
-	if err != nil {
-		return page, err
-	}
-	defer rows.Close()
-	for rows.Next() {
-		a, err := scanArticle(rows)
-		if err != nil {
-			return page, err
-		}
-		page.Rows = append(page.Rows, *a)
-	}
-	return page, rows.Err()
+	err := fetchPage(ctx, db, &page, `SELECT COUNT(*) FROM articles a WHERE `+where,
+		`SELECT `+articleColumns+articleFrom+` WHERE `+where+` ORDER BY `+order+` LIMIT ? OFFSET ?`, args, scanArticle)
+	return page, err
 }
 
 // EachArticle streams the knowledge base (everyone may read it), for exports.

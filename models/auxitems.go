@@ -116,12 +116,8 @@ func (db *DB) AuxName(ctx context.Context, id int64, lang string) string {
 // means none), active or not: for filters and for records that may keep an
 // item that was deactivated since. Forms that set a new value also check
 // that the item is active (see handlers/customers.go).
-func (db *DB) CheckAuxItem(ctx context.Context, typ string, id int64) bool {
-	if id == 0 {
-		return true
-	}
-	a, err := db.AuxItem(ctx, id)
-	return err == nil && a.Type == typ
+func (db *DB) CheckAuxItem(ctx context.Context, typ string, id int64) (bool, error) {
+	return db.auxChoiceOK(ctx, typ, id, id) // an item already chosen may be inactive
 }
 
 // SaveAuxItem creates (ID 0) or updates an item. ErrConflict when the code

@@ -43,7 +43,9 @@ func TestSaveAuxItem(t *testing.T) {
 	if got != a {
 		t.Errorf("stored %+v, want %+v", got, a)
 	}
-	if !e.db.CheckAuxItem(e.ctx, "industry", a.ID) || e.db.CheckAuxItem(e.ctx, "grade", a.ID) {
+	same, err1 := e.db.CheckAuxItem(e.ctx, "industry", a.ID)
+	other, err2 := e.db.CheckAuxItem(e.ctx, "grade", a.ID)
+	if err1 != nil || err2 != nil || !same || other {
 		t.Error("CheckAuxItem does not respect the item's type")
 	}
 	// Renaming shows at once (the cache is dropped on write).

@@ -38,7 +38,7 @@ func benchDB(b *testing.B) *DB {
 		if _, err := db.EnsureAdmin(ctx, "password123"); err != nil {
 			b.Fatal(err)
 		}
-		if err := db.Generate(ctx, GenerateOptions{Customers: 100_000, Sales: 20, Seed: 1, Activities: 1_000_000, Plans: 50_000}); err != nil {
+		if err := GenerateForTests(ctx, db, GenOptions{Customers: 100_000, Sales: 20, Seed: 1, Activities: 1_000_000, Plans: 50_000}); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -391,17 +391,6 @@ type Target struct {
 	Feedback     string
 }
 
-// TargetPage is a page of a target list.
-type TargetPage struct {
-	Rows    []Target
-	Total   int
-	Page    int
-	PerPage int
-}
-
-// Pages is the number of pages.
-func (p TargetPage) Pages() int { return max(1, (p.Total+p.PerPage-1)/max(p.PerPage, 1)) }
-
 const targetColumns = `t.id, t.campaign_id, t.customer_id, c.kind, c.name, COALESCE(t.contact_id, 0), t.name, t.email, t.mail_status,
 	t.mail_error, t.notified, t.notified_how, COALESCE(t.notified_at, ''), t.attended, t.head_count, t.feedback`
 

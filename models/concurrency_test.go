@@ -126,7 +126,7 @@ func TestConcurrentWritersAndReaders(t *testing.T) {
 		}
 	}
 	e := newEnv(t)
-	if err := e.db.Generate(e.ctx, GenerateOptions{Customers: 2000, Sales: 0, Seed: 1}); err != nil {
+	if err := GenerateForTests(e.ctx, e.db, GenOptions{Customers: 2000, Sales: 0, Seed: 1}); err != nil {
 		t.Fatal(err)
 	}
 	const writers, readers = 4, 4

@@ -54,17 +54,6 @@ func scanContactRow(row interface{ Scan(...any) error }) (ContactRow, error) {
 	return r, err
 }
 
-// ContactPage is one page of the contacts list.
-type ContactPage struct {
-	Rows    []ContactRow
-	Total   int
-	Page    int
-	PerPage int
-}
-
-// Pages is the number of pages.
-func (p ContactPage) Pages() int { return max(1, (p.Total+p.PerPage-1)/max(p.PerPage, 1)) }
-
 // ListContacts returns a page of the contacts of customers and prospects
 // the actor may see, by name.
 func (db *DB) ListContacts(ctx context.Context, actor Actor, f ContactFilter) (ContactPage, error) {

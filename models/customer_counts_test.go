@@ -13,7 +13,7 @@ import (
 // were rebuilt from scratch by migration 0007, as on an existing database.
 func TestListTotalsFromCounters(t *testing.T) {
 	e := newEnv(t)
-	if err := e.db.Generate(e.ctx, GenerateOptions{Customers: 300, Prospects: 120, Sales: 3, Seed: 7}); err != nil {
+	if err := GenerateForTests(e.ctx, e.db, GenOptions{Customers: 300, Prospects: 120, Sales: 3, Seed: 7}); err != nil {
 		t.Fatal(err)
 	}
 	rng := rand.New(rand.NewPCG(7, 7))

@@ -1,6 +1,7 @@
 package models
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"errors"
@@ -242,22 +243,6 @@ type CustomerRow struct {
 	Status           string
 	LastActivityDate string
 	PrimaryContact   string
-}
-
-// CustomerPage is a page of a list with the total match count.
-type CustomerPage struct {
-	Rows    []CustomerRow
-	Total   int
-	Page    int
-	PerPage int
-}
-
-// Pages is the number of pages.
-func (p CustomerPage) Pages() int {
-	if p.PerPage <= 0 {
-		return 1
-	}
-	return max(1, (p.Total+p.PerPage-1)/p.PerPage)
 }
 
 // ListCustomers returns one page of a list in two queries (count and page),
@@ -542,8 +527,108 @@ func (db *DB) CreateCustomer(ctx context.Context, actor Actor, c *Customer, cont
 
 // CreateCustomerTx is CreateCustomer inside the caller's transaction.
 func (db *DB) CreateCustomerTx(ctx context.Context, tx *sql.Tx, actor Actor, c *Customer, contacts []Contact) error {
-	if !actor.SeesAllCustomers() {
-		c.OwnerID = actor.ID // a salesperson's records are always their own
+	return db.createCustomerTx(ctx, tx, actor, c, contacts, nil)
+}
+
+// auxChoiceOK accepts no item, an active item of list typ, or the inactive
+// one the record already has (keep): a deactivated item stays on existing
+// records but new choices cannot pick it. Only a database failure is an
+// error; an unknown item is a refusal.
+func (db *DB) auxChoiceOK(ctx context.Context, typ string, id int64, keep ...int64) (bool, error) {
+	if id == 0 {
+		return true, nil
+	}
+	a, err := db.AuxItem(ctx, id)
+	if errors.Is(err, ErrNotFound) {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	return a.Type == typ && (a.Active || slices.Contains(keep, id)), nil
+}
+
+// CheckCustomer is every rule a customer (or prospect) and its new contacts
+// must pass, those that need the database included (it first applies the
+// owner rules, see ownCustomer): category items that
+// are active (or the inactive one the record already has), an owner who may
+// own records and is active (or already the owner). old is the stored
+// record when updating (or the prospect a customer is converted from), nil
+// when creating. The refusals come back as FieldErrors — a contact's under
+// "contact_" — and a database failure as the error. The forms call it to
+// show the errors, and the create and update functions call it again.
+func (db *DB) CheckCustomer(ctx context.Context, actor Actor, c *Customer, contacts []Contact, old *Customer) (FieldErrors, error) {
+	ownCustomer(actor, c)
+	if old == nil {
+		old = &Customer{}
+	}
+	if c.Status == "" { // not given: as it was, or active
+		c.Status = cmp.Or(old.Status, "active")
+	}
+	errs := c.Validate()
+	for i := range contacts {
+		errs.Merge("contact_", contacts[i].Validate())
+	}
+	for _, ref := range []struct {
+		field, typ string
+		id, keep   int64
+	}{{"industry", "industry", c.IndustryID, old.IndustryID}, {"source", "source", c.SourceID, old.SourceID},
+		{"grade", "grade", c.GradeID, old.GradeID}, {"region", "region", c.RegionID, old.RegionID},
+		{"stage", "sales_stage", c.StageID, old.StageID}} {
+		ok, err := db.auxChoiceOK(ctx, ref.typ, ref.id, ref.keep)
+		if err != nil {
+			return nil, err
+		}
+		if !ok {
+			errs[ref.field] = "validation.invalid_choice"
+		}
+	}
+	for _, t := range c.TraitIDs {
+		ok, err := db.auxChoiceOK(ctx, "trait", t, old.TraitIDs...)
+		if err != nil {
+			return nil, err
+		}
+		if !ok {
+			errs["traits"] = "validation.invalid_choice"
+		}
+	}
+	// The acting user may own their own records (they are signed in, so
+	// active); another owner is looked up.
+	if c.OwnerID != 0 && !(c.OwnerID == actor.ID && actor.Can(PermRecordsOwn)) {
+		u, err := db.UserByID(ctx, c.OwnerID)
+		switch {
+		case errors.Is(err, ErrNotFound):
+			errs["owner"] = "validation.invalid_choice"
+		case err != nil:
+			return nil, err
+		case !u.Role.Can(PermRecordsOwn) || (!u.Active && c.OwnerID != old.OwnerID):
+			// The current owner stays valid after being disabled, so editing
+			// another field does not force a reassignment.
+			errs["owner"] = "validation.invalid_choice"
+		}
+	}
+	return errs, nil
+}
+
+// ownCustomer applies the owner rules before a check: a salesperson's
+// records are always their own, and a record without an owner is the
+// actor's.
+func ownCustomer(actor Actor, c *Customer) {
+	if !actor.SeesAllCustomers() || c.OwnerID == 0 {
+		c.OwnerID = actor.ID
+	}
+}
+
+// createCustomerTx creates c; origin is the prospect a customer is converted
+// from (its inactive items and owner stay valid), else nil.
+func (db *DB) createCustomerTx(ctx context.Context, tx *sql.Tx, actor Actor, c *Customer, contacts []Contact, origin *Customer) error {
+	if !actor.EditsCustomers() {
+		return ErrNotFound
+	}
+	if errs, err := db.CheckCustomer(ctx, actor, c, contacts, origin); err != nil {
+		return err
+	} else if errs.Any() {
+		return errs
 	}
 	c.TraitIDs = sortedIDs(c.TraitIDs)
 	code, err := db.NextFreeNumber(ctx, tx, c.Kind, "customers")
@@ -612,11 +697,13 @@ func (db *DB) updateCustomerTx(ctx context.Context, tx *sql.Tx, actor Actor, c *
 	if err != nil {
 		return err
 	}
-	if !actor.SeesAllCustomers() {
-		c.OwnerID = actor.ID
-	}
 	if old.Status == "converted" {
 		c.Status = "converted"
+	}
+	if errs, err := db.CheckCustomer(ctx, actor, c, nil, old); err != nil {
+		return err
+	} else if errs.Any() {
+		return errs
 	}
 	c.TraitIDs = sortedIDs(c.TraitIDs)
 	now := db.nowStamp()
@@ -715,6 +802,9 @@ func (db *DB) customerEditable(ctx context.Context, tx *sql.Tx, actor Actor, id 
 
 // SaveContact creates (ID 0) or updates a contact of a customer actor may edit.
 func (db *DB) SaveContact(ctx context.Context, actor Actor, k *Contact) error {
+	if errs := k.Validate(); errs.Any() {
+		return errs
+	}
 	return db.WithTx(ctx, func(tx *sql.Tx) error {
 		kind, err := db.customerEditable(ctx, tx, actor, k.CustomerID)
 		if err != nil {
@@ -826,7 +916,7 @@ func (db *DB) ConvertProspect(ctx context.Context, actor Actor, prospectID int64
 		c.ID = 0
 		c.Kind = "customer"
 		c.Status = "active"
-		if err := db.CreateCustomerTx(ctx, tx, actor.AsSystem(), &c, nil); err != nil {
+		if err := db.createCustomerTx(ctx, tx, actor.AsSystem(), &c, nil, p); err != nil {
 			return err
 		}
 		customerID = c.ID

@@ -1,6 +1,9 @@
-// Package models holds every SQL statement of the application. Handlers and
-// jobs call its functions with a context and plain values; nothing outside
-// this package knows the schema.
+// Package models is the domain below the web: every SQL statement, the rules
+// of each record (Validate and the Check functions, returning FieldErrors),
+// the permission table (permissions.go) and the row rules in the queries,
+// the one clock (clock.go) and the checksummed migrations. Handlers, jobs
+// and the importer call its functions with a context, an Actor and plain
+// values; nothing outside this package knows the schema. See ARCHITECTURE.md.
 package models
 
 import (

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
-	"strings"
 	"time"
 )
 
@@ -138,22 +137,6 @@ type IssueFilter struct {
 // IssueViews are the lists the issue screen offers.
 var IssueViews = []string{"mine", "unassigned", "overdue", "open", "all"}
 
-// IssuePage is a page of issues with the total count.
-type IssuePage struct {
-	Rows    []Issue
-	Total   int
-	Page    int
-	PerPage int
-}
-
-// Pages is the number of pages.
-func (p IssuePage) Pages() int {
-	if p.PerPage <= 0 {
-		return 1
-	}
-	return max(1, (p.Total+p.PerPage-1)/p.PerPage)
-}
-
 // priorityRank orders urgent first.
 const priorityRank = `CASE i.priority WHEN 'urgent' THEN 0 WHEN 'high' THEN 1 WHEN 'normal' THEN 2 ELSE 3 END`
 
@@ -180,23 +163,13 @@ func (db *DB) issueWhere(actor Actor, f IssueFilter) (string, string, []any) {
 		conds = append(conds, open)
 		order = priorityRank + ", i.due_at, i.id"
 	}
-	if f.CustomerID != 0 {
-		conds = append(conds, "i.customer_id = ?")
-		args = append(args, f.CustomerID)
-	}
-	if f.Status != "" {
-		conds = append(conds, "i.status = ?")
-		args = append(args, f.Status)
-	}
-	if f.Priority != "" {
-		conds = append(conds, "i.priority = ?")
-		args = append(args, f.Priority)
-	}
-	if f.TypeID != 0 {
-		conds = append(conds, "i.type_id = ?")
-		args = append(args, f.TypeID)
-	}
-	return strings.Join(conds, " AND "), order, args
+	w := where{conds: conds, args: args}
+	w.eq("i.customer_id", f.CustomerID)
+	w.eq("i.status", f.Status)
+	w.eq("i.priority", f.Priority)
+	w.eq("i.type_id", f.TypeID)
+	cond, args := w.sql()
+	return cond, order, args
 }
 
 // EachIssue streams every issue of a list (no paging), for exports.
@@ -215,24 +188,9 @@ func (db *DB) ListIssues(ctx context.Context, actor Actor, f IssueFilter) (Issue
 	}
 	where, order, args := db.issueWhere(actor, f)
 	page := IssuePage{Page: f.Page, PerPage: f.PerPage}
-	if err := db.Read.QueryRowContext(ctx, `SELECT COUNT(*) FROM issues i JOIN customers c ON c.id = i.customer_id WHERE `+where,
-		args...).Scan(&page.Total); err != nil {
-		return page, err
-	}
-	rows, err := db.Read.QueryContext(ctx, `SELECT `+issueColumns+issueFrom+` WHERE `+where+` ORDER BY `+order+` LIMIT ? OFFSET ?`,
-		append(args, f.PerPage, (f.Page-1)*f.PerPage)...)
-	if err != nil {
-		return page, err
-	}
-	defer rows.Close()
-	for rows.Next() {
-		i, err := scanIssue(rows)
-		if err != nil {
-			return page, err
-		}
-		page.Rows = append(page.Rows, *i)
-	}
-	return page, rows.Err()
+	err := fetchPage(ctx, db, &page, `SELECT COUNT(*) FROM issues i JOIN customers c ON c.id = i.customer_id WHERE `+where,
+		`SELECT `+issueColumns+issueFrom+` WHERE `+where+` ORDER BY `+order+` LIMIT ? OFFSET ?`, args, scanIssue)
+	return page, err
 }
 
 // IssueCounts counts the issues behind each list of the issue screen.

@@ -32,7 +32,7 @@ func schemaObjects(t *testing.T, db *sql.DB) map[string]string {
 }
 
 // TestMigrationsRealignEditedOnes builds a database the way Keyuan did before
-// 0006 and 0007 were edited (their first committed text, no checksums), then
+// 0006 and 0007 were edited (their first committed effect, no checksums), then
 // opens it with the current program: its indexes and triggers must equal a
 // fresh database's.
 func TestMigrationsRealignEditedOnes(t *testing.T) {
@@ -49,13 +49,24 @@ func TestMigrationsRealignEditedOnes(t *testing.T) {
 	if _, err := raw.Exec(`CREATE TABLE schema_version (version INTEGER NOT NULL)`); err != nil {
 		t.Fatal(err)
 	}
+	// 0006 first shipped without the index on issues(reported_at); 0007 with
+	// another text of two triggers (testdata/0007_first_triggers.sql).
+	firstTriggers, err := os.ReadFile(filepath.Join("testdata", "0007_first_triggers.sql"))
+	if err != nil {
+		t.Fatal(err)
+	}
 	for _, m := range all[:10] {
 		text := m.sql
-		if b, err := os.ReadFile(filepath.Join("testdata", "premigrations", m.name)); err == nil {
-			text = string(b)
+		if m.version == 6 {
+			text = strings.Replace(text, "CREATE INDEX issues_reported ON issues(reported_at);", "", 1)
 		}
 		if _, err := raw.Exec(text); err != nil {
 			t.Fatalf("%s: %v", m.name, err)
+		}
+		if m.version == 7 {
+			if _, err := raw.Exec(`DROP TRIGGER customers_count_insert; DROP TRIGGER customers_count_update;` + string(firstTriggers)); err != nil {
+				t.Fatal(err)
+			}
 		}
 		if _, err := raw.Exec(`INSERT INTO schema_version (version) VALUES (?)`, m.version); err != nil {
 			t.Fatal(err)
@@ -65,6 +76,9 @@ func TestMigrationsRealignEditedOnes(t *testing.T) {
 	raw.Close()
 	if _, ok := before["index issues_reported"]; ok {
 		t.Fatal("the old 0006 text should not have the index: the test data is wrong")
+	}
+	if before["trigger customers_count_insert"] == "" || strings.Contains(before["trigger customers_count_insert"], "VALUES (NEW.kind, 0, '', 0, 1)") {
+		t.Fatal("the old 0007 triggers were not put in place: the test data is wrong")
 	}
 
 	upgraded, err := Open(ctx, old)

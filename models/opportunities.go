@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"errors"
 	"strconv"
-	"strings"
 )
 
 // OpportunityStatuses are the allowed statuses, in display order.
@@ -83,8 +82,10 @@ func (db *DB) SaveOpportunity(ctx context.Context, actor Actor, o *Opportunity) 
 	if !actor.EditsActivities() {
 		return ErrNotFound
 	}
-	if !actor.SeesAllActivities() {
-		o.OwnerID = actor.ID
+	if errs, err := db.CheckOpportunity(ctx, actor, o); err != nil {
+		return err
+	} else if errs.Any() {
+		return errs
 	}
 	return db.WithTx(ctx, func(tx *sql.Tx) error {
 		cp, err := db.counterpart(ctx, tx, actor, o.CustomerID)
@@ -195,35 +196,21 @@ type OpportunityFilter struct {
 
 // ListOpportunities lists opportunities actor may see, by expected close date.
 func (db *DB) ListOpportunities(ctx context.Context, actor Actor, f OpportunityFilter) ([]Opportunity, error) {
-	conds := []string{"1 = 1"}
-	var args []any
+	var w where
 	if !actor.SeesAllActivities() {
-		conds = append(conds, "o.owner_id = ?")
-		args = append(args, actor.ID)
+		w.add("o.owner_id = ?", actor.ID)
 	}
-	if f.Status != "" {
-		conds = append(conds, "o.status = ?")
-		args = append(args, f.Status)
-	}
-	for _, p := range []struct {
-		col string
-		v   int64
-	}{{"o.stage_id", f.StageID}, {"o.owner_id", f.OwnerID}, {"o.customer_id", f.CustomerID}} {
-		if p.v != 0 {
-			conds = append(conds, p.col+" = ?")
-			args = append(args, p.v)
-		}
-	}
-	if q := strings.TrimSpace(f.Q); q != "" {
-		like := "%" + escapeLike(q) + "%"
-		conds = append(conds, `(o.name LIKE ? ESCAPE '\' OR o.code LIKE ? ESCAPE '\' OR c.name LIKE ? ESCAPE '\')`)
-		args = append(args, like, like, like)
-	}
+	w.eq("o.status", f.Status)
+	w.eq("o.stage_id", f.StageID)
+	w.eq("o.owner_id", f.OwnerID)
+	w.eq("o.customer_id", f.CustomerID)
+	w.like(f.Q, "o.name", "o.code", "c.name")
 	if f.Limit <= 0 || f.Limit > 2000 {
 		f.Limit = 500
 	}
+	cond, args := w.sql()
 	args = append(args, f.Limit)
-	rows, err := db.Read.QueryContext(ctx, `SELECT `+opportunityColumns+opportunityJoins+` WHERE `+strings.Join(conds, " AND ")+
+	rows, err := db.Read.QueryContext(ctx, `SELECT `+opportunityColumns+opportunityJoins+` WHERE `+cond+
 		` ORDER BY o.expected_close IS NULL, o.expected_close, o.id LIMIT ?`, args...)
 	if err != nil {
 		return nil, err

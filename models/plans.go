@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
-	"strings"
 	"time"
 )
 
@@ -149,8 +148,10 @@ func (db *DB) SavePlan(ctx context.Context, actor Actor, p *Plan) error {
 	if !actor.EditsActivities() {
 		return ErrNotFound
 	}
-	if !actor.SeesAllActivities() {
-		p.OwnerID = actor.ID
+	if errs, err := db.CheckPlan(ctx, actor, p); err != nil {
+		return err
+	} else if errs.Any() {
+		return errs
 	}
 	return db.WithTx(ctx, func(tx *sql.Tx) error {
 		if _, err := db.counterpart(ctx, tx, actor, p.CustomerID); err != nil {
@@ -255,43 +256,17 @@ type PlanFilter struct {
 // where builds the WHERE clause of the plan list and export, with the row
 // rule for salespeople.
 func (f PlanFilter) where(actor Actor) (string, []any) {
-	conds := []string{"1 = 1"}
-	var args []any
+	var w where
 	if !actor.SeesAllActivities() {
-		conds = append(conds, "p.owner_id = ?")
-		args = append(args, actor.ID)
+		w.add("p.owner_id = ?", actor.ID)
 	}
-	if f.From != "" {
-		conds = append(conds, "p.date >= ?")
-		args = append(args, f.From)
-	}
-	if f.To != "" {
-		conds = append(conds, "p.date <= ?")
-		args = append(args, f.To)
-	}
-	if f.OwnerID != 0 {
-		conds = append(conds, "p.owner_id = ?")
-		args = append(args, f.OwnerID)
-	}
-	if f.CustomerID != 0 {
-		conds = append(conds, "p.customer_id = ?")
-		args = append(args, f.CustomerID)
-	}
-	if f.Status != "" {
-		conds = append(conds, "p.status = ?")
-		args = append(args, f.Status)
-	}
-	if f.Origin != "" {
-		conds = append(conds, "p.origin = ?")
-		args = append(args, f.Origin)
-	}
-	if q := strings.TrimSpace(f.Q); q != "" {
-		like := "%" + escapeLike(q) + "%"
-		conds = append(conds, `(p.subject LIKE ? ESCAPE '\' OR p.code LIKE ? ESCAPE '\'
-			OR p.customer_id IN (SELECT id FROM customers WHERE name LIKE ? ESCAPE '\'))`)
-		args = append(args, like, like, like)
-	}
-	return strings.Join(conds, " AND "), args
+	w.between("p.date", f.From, f.To)
+	w.eq("p.owner_id", f.OwnerID)
+	w.eq("p.customer_id", f.CustomerID)
+	w.eq("p.status", f.Status)
+	w.eq("p.origin", f.Origin)
+	w.like(f.Q, "p.subject", "p.code", `p.customer_id IN (SELECT id FROM customers WHERE name LIKE ? ESCAPE '\')`)
+	return w.sql()
 }
 
 // EachPlan streams every plan matching f that actor may see, in list order.
@@ -310,41 +285,11 @@ func (db *DB) ListPlans(ctx context.Context, actor Actor, f PlanFilter) (PlanPag
 	}
 	where, args := f.where(actor)
 	page := PlanPage{Page: f.Page, PerPage: f.PerPage}
-	if err := db.Read.QueryRowContext(ctx, `SELECT COUNT(*) FROM plans p WHERE `+where, args...).Scan(&page.Total); err != nil {
-		return page, err
-	}
-	args = append(args, f.PerPage, (f.Page-1)*f.PerPage)
-	rows, err := db.Read.QueryContext(ctx, `SELECT `+planColumns+planJoins+`
+	// The page's ids are found first on the plans alone, then joined.
+	err := fetchPage(ctx, db, &page, `SELECT COUNT(*) FROM plans p WHERE `+where, `SELECT `+planColumns+planJoins+`
 		WHERE p.id IN (SELECT p.id FROM plans p WHERE `+where+` ORDER BY p.date, p.time, p.id LIMIT ? OFFSET ?)
-		ORDER BY p.date, p.time, p.id`, args...)
-	if err != nil {
-		return page, err
-	}
-	defer rows.Close()
-	for rows.Next() {
-		p, err := scanPlan(rows)
-		if err != nil {
-			return page, err
-		}
-		page.Rows = append(page.Rows, *p)
-	}
-	return page, rows.Err()
-}
-
-// PlanPage is a page of the plan list.
-type PlanPage struct {
-	Rows    []Plan
-	Total   int
-	Page    int
-	PerPage int
-}
-
-// Pages is the number of pages.
-func (p PlanPage) Pages() int {
-	if p.PerPage <= 0 {
-		return 1
-	}
-	return max(1, (p.Total+p.PerPage-1)/p.PerPage)
+		ORDER BY p.date, p.time, p.id`, args, scanPlan)
+	return page, err
 }
 
 // OverduePlans lists planned plans of actor's own before today, oldest first.

@@ -22,6 +22,7 @@ import (
 	"testing"
 	"time"
 
+	"keyuan/demo"
 	"keyuan/models"
 )
 
@@ -30,7 +31,7 @@ type benchEnv struct {
 	dir     string
 	svc     *Service
 	docs    int
-	sizes   models.GenerateOptions
+	sizes   demo.Options
 	gen     time.Duration
 	initial time.Duration
 }
@@ -71,7 +72,7 @@ func (e *benchEnv) setup() error {
 	ctx := context.Background()
 	models.SetBcryptCostForTests()
 	scale := benchScale()
-	e.sizes = models.GenerateOptions{Customers: int(100000 * scale), Articles: int(50000 * scale), Issues: int(50000 * scale),
+	e.sizes = demo.Options{Customers: int(100000 * scale), Articles: int(50000 * scale), Issues: int(50000 * scale),
 		Sales: 20, Seed: 1}
 	e.dir = os.Getenv("KEYUAN_BENCH_DIR")
 	if e.dir == "" {
@@ -95,7 +96,7 @@ func (e *benchEnv) setup() error {
 			return err
 		}
 		start := time.Now()
-		if err := db.Generate(ctx, e.sizes); err != nil {
+		if err := demo.Generate(ctx, db, e.sizes); err != nil {
 			return err
 		}
 		e.gen = time.Since(start)

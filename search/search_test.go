@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"keyuan/demo"
 	"keyuan/models"
 )
 
@@ -63,7 +64,7 @@ var admin = models.Actor{ID: 1, Role: models.RoleAdmin}
 func (f *fixture) addSeedArticles() map[string]int64 {
 	f.t.Helper()
 	ids := map[string]int64{}
-	for _, s := range models.SeedArticles {
+	for _, s := range demo.SeedArticles {
 		a := &models.Article{Title: s.Title, Symptom: s.Symptom, Solution: s.Solution, Keywords: s.Keywords}
 		if err := f.db.SaveArticle(context.Background(), admin, a); err != nil {
 			f.t.Fatal(err)
@@ -103,8 +104,8 @@ func TestChineseSearchQuality(t *testing.T) {
 	if err := svc.Sync(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	if len(models.SeedArticles) < 50 {
-		t.Fatalf("fixture has %d articles, want at least 50", len(models.SeedArticles))
+	if len(demo.SeedArticles) < 50 {
+		t.Fatalf("fixture has %d articles, want at least 50", len(demo.SeedArticles))
 	}
 	b, err := os.ReadFile("testdata/queries.json")
 	if err != nil {

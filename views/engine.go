@@ -122,6 +122,16 @@ func can(role models.Role, name string) (bool, error) {
 	return role.Can(p), nil
 }
 
+// maxLen is a field's length limit from the models' rules, for a form's
+// maxlength: {{maxlen "customer" "notes"}}.
+func maxLen(record, field string) (int, error) {
+	limits := map[string]map[string]int{"customer": models.CustomerMaxLen, "contact": models.ContactMaxLen}[record]
+	if n, ok := limits[field]; ok {
+		return n, nil
+	}
+	return 0, fmt.Errorf("no length limit for %s.%s", record, field)
+}
+
 // HasPage reports whether a page template exists.
 func (e *Engine) HasPage(page string) bool { _, ok := e.pages[Languages[0]][page]; return ok }
 
@@ -147,12 +157,13 @@ func (e *Engine) Render(w io.Writer, lang, page, block string, data any) error {
 
 func funcs(c Catalog, lang string, assetURL func(string) string, loc *time.Location) template.FuncMap {
 	return template.FuncMap{
-		"t":     func(key string, args ...any) string { return c.T(lang, key, args...) },
-		"lang":  func() string { return lang },
-		"asset": assetURL,
-		"add":   func(a, b int) int { return a + b },
-		"can":   can,
-		"sub":   func(a, b int) int { return a - b },
+		"t":      func(key string, args ...any) string { return c.T(lang, key, args...) },
+		"lang":   func() string { return lang },
+		"asset":  assetURL,
+		"add":    func(a, b int) int { return a + b },
+		"can":    can,
+		"maxlen": maxLen,
+		"sub":    func(a, b int) int { return a - b },
 		"dict": func(kv ...any) (map[string]any, error) {
 			if len(kv)%2 != 0 {
 				return nil, fmt.Errorf("dict: odd number of arguments")

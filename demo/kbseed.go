@@ -1,4 +1,4 @@
-package models
+package demo
 
 // SeedArticle is a knowledge article of the demo knowledge base. The same
 // list is the fixture of the search quality test, so every article here is

@@ -1,12 +1,13 @@
-package models
+package demo
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"math/rand/v2"
 	"strings"
 	"time"
+
+	"keyuan/models"
 )
 
 // Parts of synthetic service texts: a device, what goes wrong with it and
@@ -24,7 +25,7 @@ var (
 
 // generateService adds the seed knowledge base, Articles synthetic articles
 // and Issues issues spread over the customers, in batches.
-func (db *DB) generateService(ctx context.Context, rng *rand.Rand, opt GenerateOptions) error {
+func generateService(ctx context.Context, db *models.DB, rng *rand.Rand, opt Options) error {
 	types, err := db.AuxItemsOf(ctx, "issue_type")
 	if err != nil {
 		return err
@@ -35,21 +36,8 @@ func (db *DB) generateService(ctx context.Context, rng *rand.Rand, opt GenerateO
 		typeByCode[t.Code] = t.ID
 		typeIDs = append(typeIDs, t.ID)
 	}
-	var staff []int64
-	rows, err := db.Read.QueryContext(ctx, `SELECT id FROM users WHERE role IN ('service', 'admin', 'manager') ORDER BY id`)
+	staff, err := db.UserIDsWith(ctx, models.PermServiceHandle)
 	if err != nil {
-		return err
-	}
-	for rows.Next() {
-		var id int64
-		if err := rows.Scan(&id); err != nil {
-			rows.Close()
-			return err
-		}
-		staff = append(staff, id)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
 		return err
 	}
 	base := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
@@ -58,19 +46,12 @@ func (db *DB) generateService(ctx context.Context, rng *rand.Rand, opt GenerateO
 	n := len(SeedArticles) + opt.Articles
 	for start := 0; start < n; start += batch {
 		end := min(n, start+batch)
-		err := db.WithTx(ctx, func(tx *sql.Tx) error {
-			ins, err := tx.PrepareContext(ctx, `INSERT INTO articles (code, title, symptom, solution, category_id, keywords,
-				views, helped, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
-			if err != nil {
-				return err
-			}
-			defer ins.Close()
-			codes, err := db.allocNumbers(ctx, tx, "article", end-start)
+		err := db.WithBulk(ctx, func(b *models.Bulk) error {
+			codes, err := b.Numbers("article", end-start)
 			if err != nil {
 				return err
 			}
 			for i := start; i < end; i++ {
-				code := codes(i - start)
 				var a SeedArticle
 				if i < len(SeedArticles) {
 					a = SeedArticles[i]
@@ -82,8 +63,11 @@ func (db *DB) generateService(ctx context.Context, rng *rand.Rand, opt GenerateO
 				if cat == 0 {
 					cat = pick(rng, typeIDs)
 				}
-				if _, err := ins.ExecContext(ctx, code, a.Title, a.Symptom, a.Solution, cat, a.Keywords,
-					rng.IntN(500), rng.IntN(60), at, at); err != nil {
+				art := models.Article{Code: codes(i - start), Title: a.Title, Symptom: a.Symptom, Solution: a.Solution,
+					CategoryID: cat, Keywords: a.Keywords, CreatedAt: at, UpdatedAt: at}
+				art.Views = rng.IntN(500)
+				art.Helped = rng.IntN(60)
+				if err := b.Article(&art); err != nil {
 					return err
 				}
 			}
@@ -95,20 +79,7 @@ func (db *DB) generateService(ctx context.Context, rng *rand.Rand, opt GenerateO
 	}
 	var customers []int64
 	if opt.Issues > 0 {
-		rows, err := db.Read.QueryContext(ctx, `SELECT id FROM customers WHERE kind = 'customer' ORDER BY id`)
-		if err != nil {
-			return err
-		}
-		for rows.Next() {
-			var id int64
-			if err := rows.Scan(&id); err != nil {
-				rows.Close()
-				return err
-			}
-			customers = append(customers, id)
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
+		if customers, _, err = db.CustomerOwners(ctx, "customer"); err != nil {
 			return err
 		}
 		if len(customers) == 0 {
@@ -118,49 +89,34 @@ func (db *DB) generateService(ctx context.Context, rng *rand.Rand, opt GenerateO
 	statuses := []string{"new", "handling", "resolved", "resolved", "archived", "closed"}
 	for start := 0; start < opt.Issues; start += batch {
 		end := min(opt.Issues, start+batch)
-		err := db.WithTx(ctx, func(tx *sql.Tx) error {
-			ins, err := tx.PrepareContext(ctx, `INSERT INTO issues (code, customer_id, reported_at, channel, type_id, priority, subject,
-				description, assignee_id, status, due_at, resolved_at, created_at, updated_at)
-				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
-			if err != nil {
-				return err
-			}
-			defer ins.Close()
-			insH, err := tx.PrepareContext(ctx, `INSERT INTO issue_handlings (issue_id, handled_on, handler_id, content, result, created_at)
-				VALUES (?, ?, ?, ?, ?, ?)`)
-			if err != nil {
-				return err
-			}
-			defer insH.Close()
-			codes, err := db.allocNumbers(ctx, tx, "issue", end-start)
+		err := db.WithBulk(ctx, func(b *models.Bulk) error {
+			codes, err := b.Numbers("issue", end-start)
 			if err != nil {
 				return err
 			}
 			for i := range end - start {
-				code := codes(i)
 				a := syntheticArticle(rng)
 				reported := base.Add(time.Duration(rng.IntN(600*24*60)) * time.Minute)
-				priority := pick(rng, IssuePriorities)
-				status := pick(rng, statuses)
-				var assignee, resolved any
+				iss := models.Issue{Code: codes(i), Priority: pick(rng, models.IssuePriorities), Subject: a.Title, Description: a.Symptom}
+				iss.Status = pick(rng, statuses)
 				if len(staff) > 0 && rng.IntN(4) > 0 {
-					assignee = pick(rng, staff)
+					iss.AssigneeID = pick(rng, staff)
 				}
-				if status == "resolved" || status == "archived" || status == "closed" {
-					resolved = stamp(reported.Add(time.Duration(1+rng.IntN(96)) * time.Hour))
+				if iss.Status == "resolved" || iss.Status == "archived" || iss.Status == "closed" {
+					iss.ResolvedAt = stamp(reported.Add(time.Duration(1+rng.IntN(96)) * time.Hour))
 				}
-				at := stamp(reported)
-				res, err := ins.ExecContext(ctx, code, pick(rng, customers), at, pick(rng, IssueChannels), pick(rng, typeIDs), priority,
-					a.Title, a.Symptom, assignee, status, dueAt(at, priority), resolved, at, at)
+				iss.ReportedAt = stamp(reported)
+				iss.CustomerID = pick(rng, customers)
+				iss.Channel = pick(rng, models.IssueChannels)
+				iss.TypeID = pick(rng, typeIDs)
+				id, err := b.Issue(&iss)
 				if err != nil {
 					return err
 				}
-				if resolved != nil && assignee != nil {
-					id, err := res.LastInsertId()
-					if err != nil {
-						return err
-					}
-					if _, err := insH.ExecContext(ctx, id, reported.Format("2006-01-02"), assignee, a.Solution, "已解决", at); err != nil {
+				if iss.ResolvedAt != "" && iss.AssigneeID != 0 {
+					h := models.Handling{IssueID: id, HandledOn: reported.Format("2006-01-02"), HandlerID: iss.AssigneeID,
+						Content: a.Solution, Result: "已解决"}
+					if err := b.Handling(&h, iss.ReportedAt); err != nil {
 						return err
 					}
 				}
@@ -197,24 +153,3 @@ func syntheticArticle(rng *rand.Rand) SeedArticle {
 		Keywords: dev + " " + fault,
 	}
 }
-
-// RequestSearchRebuild asks the search index to rebuild itself from the
-// database at its next start, for changes made without the index queue
-// (bulk generation, restores).
-func (db *DB) RequestSearchRebuild(ctx context.Context) error {
-	return db.SetSetting(ctx, searchRebuildKey, db.nowStamp())
-}
-
-// SearchRebuildRequested returns the pending rebuild request ("" for none).
-func (db *DB) SearchRebuildRequested(ctx context.Context) (string, error) {
-	return db.Setting(ctx, searchRebuildKey)
-}
-
-// ClearSearchRebuild drops the request if it is still the one that was
-// seen (a newer request made during the rebuild stays).
-func (db *DB) ClearSearchRebuild(ctx context.Context, seen string) error {
-	_, err := db.Write.ExecContext(ctx, `DELETE FROM settings WHERE key = ? AND value = ?`, searchRebuildKey, seen)
-	return err
-}
-
-const searchRebuildKey = "search.rebuild_requested"

@@ -1,0 +1,158 @@
+package handlers
+
+import (
+	"net/http"
+	"strings"
+
+	"github.com/gin-gonic/gin"
+
+	"keyuan/models"
+)
+
+// The customer and prospect card, with its change history.
+
+type historyLine struct {
+	At      string
+	User    string
+	Action  string
+	Changes []historyChange
+}
+
+type historyChange struct {
+	Field, Old, New string
+}
+
+type customerCardData struct {
+	K             customerKind
+	Customer      *models.Customer
+	Contacts      []models.Contact
+	History       []historyLine
+	ConvertedTo   string
+	ConvertedFrom struct {
+		ID   int64
+		Code string
+	}
+	CanEdit   bool
+	Campaigns []models.CustomerCampaign
+	// Business activities of this counterpart (activities.go and friends).
+	NextPlan      *models.Plan
+	Activities    models.ActivityPage
+	Opportunities []models.Opportunity
+	CanActivity   bool
+	// Issues are the customer's open issues (customers only).
+	Issues    []models.Issue
+	CanHandle bool
+}
+
+// describeHistory turns audit entries into readable lines: ids of items and
+// users become names, field names become labels.
+func (s *Server) describeHistory(c *gin.Context, entries []models.AuditEntry, aux models.AuxLookup) []historyLine {
+	ctx := c.Request.Context()
+	users := map[int64]string{}
+	userName := func(v string) string {
+		id := parseID(v)
+		if id == 0 {
+			return v
+		}
+		if n, ok := users[id]; ok {
+			return n
+		}
+		n := v
+		if u, err := s.db.UserByID(ctx, id); err == nil {
+			n = u.DisplayName
+		}
+		users[id] = n
+		return n
+	}
+	auxNames := func(v string) string {
+		var names []string
+		for _, part := range strings.Split(v, ",") {
+			if id := parseID(part); id != 0 {
+				names = append(names, aux.Name(id))
+			}
+		}
+		return strings.Join(names, "、")
+	}
+	out := make([]historyLine, 0, len(entries))
+	for _, e := range entries {
+		line := historyLine{At: e.At, User: e.UserName, Action: s.t(c, "history.action."+e.Action)}
+		for _, ch := range e.Changes {
+			hc := historyChange{Field: s.t(c, "field."+ch.Field), Old: ch.Old, New: ch.New}
+			switch ch.Field {
+			case "industry", "source", "grade", "region", "stage", "traits", "method":
+				hc.Old, hc.New = auxNames(ch.Old), auxNames(ch.New)
+			case "owner":
+				hc.Old, hc.New = userName(ch.Old), userName(ch.New)
+			case "status":
+				if ch.Old != "" {
+					hc.Old = s.t(c, "status."+ch.Old)
+				}
+				hc.New = s.t(c, "status."+ch.New)
+			}
+			line.Changes = append(line.Changes, hc)
+		}
+		out = append(out, line)
+	}
+	return out
+}
+
+func (s *Server) showCustomer(c *gin.Context, k customerKind) {
+	id, ok := idParam(c, "id")
+	if !ok {
+		s.notFound(c)
+		return
+	}
+	ctx := c.Request.Context()
+	a := actor(c)
+	cu, err := s.db.GetCustomer(ctx, a, k.kind, id)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	data := &customerCardData{K: k, Customer: cu, CanEdit: a.EditsCustomers()}
+	if data.Contacts, err = s.db.Contacts(ctx, id); err != nil {
+		s.fail(c, err)
+		return
+	}
+	entries, err := s.db.History(ctx, k.kind, id, 100)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	p := s.newPage(c, cu.Name, k.nav, data)
+	data.History = s.describeHistory(c, entries, p.Aux)
+	if cu.ConvertedToID != 0 {
+		if to, err := s.db.GetCustomer(ctx, models.SystemActor(), "customer", cu.ConvertedToID); err == nil {
+			data.ConvertedTo = to.Code
+		}
+	}
+	if data.Campaigns, err = s.db.CustomerCampaigns(ctx, a, id); err != nil {
+		s.fail(c, err)
+		return
+	}
+	if k.kind == "customer" {
+		if data.ConvertedFrom.ID, data.ConvertedFrom.Code, err = s.db.ConvertedFrom(ctx, id); err != nil {
+			s.fail(c, err)
+			return
+		}
+		if data.Issues, err = s.db.CustomerOpenIssues(ctx, a, id, 10); err != nil {
+			s.fail(c, err)
+			return
+		}
+		data.CanHandle = a.HandlesService()
+	}
+	data.CanActivity = a.EditsActivities() && cu.Status != "converted"
+	if data.NextPlan, err = s.db.NextPlan(ctx, a, id, day(s.today())); err != nil {
+		s.fail(c, err)
+		return
+	}
+	if data.Activities, err = s.db.ListActivities(ctx, a, models.ActivityFilter{CustomerID: id, PerPage: 10}); err != nil {
+		s.fail(c, err)
+		return
+	}
+	if data.Opportunities, err = s.db.ListOpportunities(ctx, a, models.OpportunityFilter{CustomerID: id, Limit: 50}); err != nil {
+		s.fail(c, err)
+		return
+	}
+	s.render(c, http.StatusOK, "customers/card", p)
+}
