@@ -68,6 +68,10 @@ const (
 	PhaseCopy     Phase = "copy"
 )
 
+// Phases are all the phases, "" (not started yet) included, for the
+// translations test.
+var Phases = []string{"", string(PhaseSnapshot), string(PhaseVerify), string(PhaseArchive), string(PhaseCopy)}
+
 // Progress is where a running backup is: its phase and, while archiving,
 // the bytes written of the total.
 type Progress struct {
