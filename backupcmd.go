@@ -27,13 +27,30 @@ type backupSettings struct {
 
 // backupFlags are the serve flags of the nightly backup.
 func backupFlags(fs *flag.FlagSet, b *backupSettings) error {
-	keep, err := strconv.Atoi(envDefault("KEYUAN_BACKUP_KEEP", strconv.Itoa(backup.DefaultKeepDays)))
-	if err != nil {
-		return fmt.Errorf("KEYUAN_BACKUP_KEEP: %w", err)
+	b.KeepDays = backup.DefaultKeepDays
+	if v := os.Getenv("KEYUAN_BACKUP_KEEP"); v != "" {
+		if err := (*keepDays)(&b.KeepDays).Set(v); err != nil {
+			return fmt.Errorf("KEYUAN_BACKUP_KEEP: %w", err)
+		}
 	}
 	fs.StringVar(&b.At, "backup-at", envDefault("KEYUAN_BACKUP_AT", jobs.DefaultBackupAt), "time of the nightly backup, HH:MM in business time [KEYUAN_BACKUP_AT]")
-	fs.IntVar(&b.KeepDays, "backup-keep", keep, "days of nightly backups to keep [KEYUAN_BACKUP_KEEP]")
+	fs.Var((*keepDays)(&b.KeepDays), "backup-keep", "days of nightly backups to keep, at least 1 [KEYUAN_BACKUP_KEEP]")
 	fs.StringVar(&b.CopyTo, "backup-copy-to", envDefault("KEYUAN_BACKUP_COPY_TO", ""), "a second folder (e.g. a mounted NAS) each backup is copied to [KEYUAN_BACKUP_COPY_TO]")
+	return nil
+}
+
+// keepDays is a number of days to keep backups: 0 would delete the backup
+// just made along with every other, so at least 1.
+type keepDays int
+
+func (k *keepDays) String() string { return strconv.Itoa(int(*k)) }
+
+func (k *keepDays) Set(s string) error {
+	n, err := strconv.Atoi(strings.TrimSpace(s))
+	if err != nil || n < 1 {
+		return fmt.Errorf("%q is not a number of days (1 or more)", s)
+	}
+	*k = keepDays(n)
 	return nil
 }
 

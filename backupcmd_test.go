@@ -115,3 +115,19 @@ func TestBackupAndRestoreCommands(t *testing.T) {
 		t.Errorf("restore of a missing file: %v", err)
 	}
 }
+
+// TestBackupFlags: the nightly backup's settings refuse what they cannot
+// mean, from the flag and from the variable, and serve stops at once.
+func TestBackupFlags(t *testing.T) {
+	dir := t.TempDir()
+	for _, args := range [][]string{{"--backup-keep", "0"}, {"--backup-keep", "two"}, {"--backup-at", "25:00"}} {
+		err := serve(append([]string{"--data", dir, "--listen", "127.0.0.1:0"}, args...))
+		if err == nil || !(strings.Contains(err.Error(), "number of days") || strings.Contains(err.Error(), "HH:MM")) {
+			t.Errorf("serve %v: %v", args, err)
+		}
+	}
+	t.Setenv("KEYUAN_BACKUP_KEEP", "-3")
+	if err := serve([]string{"--data", dir}); err == nil || !strings.Contains(err.Error(), "KEYUAN_BACKUP_KEEP") {
+		t.Errorf("KEYUAN_BACKUP_KEEP=-3: %v", err)
+	}
+}

@@ -50,9 +50,12 @@ type AppConfig struct {
 func NewApp(ctx context.Context, db *models.DB, cfg AppConfig) (app *App, err error) {
 	log := cfg.Log
 	app = &App{DB: db}
+	// The error returns below set app to nil; what was opened is closed
+	// through this copy.
+	built := app
 	defer func() {
 		if err != nil {
-			app.Close(context.Background())
+			built.Close(context.Background())
 		}
 	}()
 	assets, err := static.Load()
