@@ -132,50 +132,19 @@ func (s *Server) saveCampaign(c *gin.Context) {
 	m.Description = strings.TrimSpace(c.PostForm("description"))
 	m.OwnerID = formID(c.PostForm("owner"))
 	budget := strings.TrimSpace(c.PostForm("budget"))
-	errs := fieldErrors{}
-	if m.Name == "" {
-		errs["name"] = "validation.required"
+	if st := c.PostForm("status"); st != "" {
+		m.Status = st
 	}
-	checkLen(errs, "name", m.Name, 200)
-	checkLen(errs, "place", m.Place, 200)
-	checkLen(errs, "description", m.Description, 5000)
-	if err := s.db.CheckAux(c.Request.Context(), errs, "type", "campaign_type", m.TypeID); err != nil {
+	a := actor(c)
+	var budgetOK bool
+	m.Budget, budgetOK = models.ParseFen(budget)
+	errs, err := s.db.CheckCampaign(c.Request.Context(), a, &m)
+	if err != nil {
 		s.fail(c, err)
 		return
 	}
-	if !models.ValidDate(m.StartDate) {
-		errs["start_date"] = "validation.date"
-	}
-	if !models.ValidDate(m.EndDate) {
-		errs["end_date"] = "validation.date"
-	} else if m.EndDate < m.StartDate {
-		errs["end_date"] = "campaign.end_before_start"
-	}
-	var ok bool
-	if m.Budget, ok = models.ParseFen(budget); !ok {
+	if !budgetOK {
 		errs["budget"] = "campaign.money_invalid"
-	}
-	if st := c.PostForm("status"); st != "" {
-		m.Status = ""
-		for _, x := range models.CampaignStatuses {
-			if x == st {
-				m.Status = x
-			}
-		}
-		if m.Status == "" {
-			errs["status"] = "validation.invalid_choice"
-		}
-	}
-	a := actor(c)
-	if !a.SeesAllCampaigns() || m.OwnerID == 0 {
-		if m.ID == 0 || !a.SeesAllCampaigns() {
-			m.OwnerID = a.ID
-		}
-	}
-	if a.SeesAllCampaigns() {
-		if u, err := s.db.UserByID(c.Request.Context(), m.OwnerID); err != nil || !u.Active || !u.Role.Can(models.PermRecordsOwn) {
-			errs["owner"] = "validation.invalid_choice"
-		}
 	}
 	if errs.Any() {
 		s.renderCampaignForm(c, http.StatusUnprocessableEntity, m, budget, errs)

@@ -95,15 +95,7 @@ func (s *Server) saveCompetitor(c *gin.Context, id int64) {
 	cp := models.Competitor{ID: id, Name: strings.TrimSpace(c.PostForm("name")),
 		Strengths: strings.TrimSpace(c.PostForm("strengths")), Weaknesses: strings.TrimSpace(c.PostForm("weaknesses")),
 		Notes: strings.TrimSpace(c.PostForm("notes")), Active: c.PostForm("active") == "1" || id == 0}
-	errs := fieldErrors{}
-	if cp.Name == "" {
-		errs["name"] = "validation.required"
-	}
-	checkLen(errs, "name", cp.Name, 100)
-	checkLen(errs, "strengths", cp.Strengths, 2000)
-	checkLen(errs, "weaknesses", cp.Weaknesses, 2000)
-	checkLen(errs, "notes", cp.Notes, 5000)
-	if errs.Any() {
+	if errs := cp.Validate(); errs.Any() {
 		s.renderCompetitorForm(c, http.StatusUnprocessableEntity, cp, errs)
 		return
 	}

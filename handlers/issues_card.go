@@ -187,24 +187,10 @@ func (s *Server) addHandling(c *gin.Context) {
 		ArticleID: formID(c.PostForm("article_id")),
 	}
 	newStatus := c.PostForm("new_status")
-	errs := fieldErrors{}
-	if !models.ValidDate(h.HandledOn) {
-		errs["handled_on"] = "validation.date"
-	}
-	if h.Content == "" {
-		errs["content"] = "validation.required"
-	}
-	checkLen(errs, "content", h.Content, 20000)
-	checkLen(errs, "result", h.Result, 500)
-	if err := s.db.CheckAux(ctx, errs, "method", "handling_method", h.MethodID); err != nil {
+	errs, err := s.db.CheckHandling(ctx, iss, &h, newStatus)
+	if err != nil {
 		s.fail(c, err)
 		return
-	}
-	if newStatus != "" && newStatus != "handling" && newStatus != "resolved" && newStatus != "closed" {
-		errs["new_status"] = "validation.invalid_choice"
-	}
-	if iss.Status == "archived" {
-		errs["content"] = "issue.archived_no_handling"
 	}
 	if errs.Any() {
 		s.renderIssueCard(c, http.StatusUnprocessableEntity, iss, h, newStatus, errs)

@@ -40,51 +40,21 @@ func (s *Server) issueFormFrom(c *gin.Context) issueForm {
 const datetimeLocal = "2006-01-02T15:04"
 
 func (s *Server) validateIssue(c *gin.Context, f *issueForm, editing bool) (fieldErrors, error) {
-	ctx := c.Request.Context()
 	i := &f.Issue
-	errs := fieldErrors{}
-	if i.Subject == "" {
-		errs["subject"] = "validation.required"
+	if !editing {
+		i.Status = "new"
 	}
-	checkLen(errs, "subject", i.Subject, 200)
-	checkLen(errs, "description", i.Description, 10000)
-	if i.CustomerID == 0 {
-		errs["customer"] = "validation.required"
-	} else if _, err := s.db.IssueCustomer(ctx, actor(c), i.CustomerID); err != nil {
-		errs["customer"] = "validation.invalid_choice"
-	}
-	if i.ContactID != 0 {
-		if _, err := s.db.GetContact(ctx, actor(c), i.CustomerID, i.ContactID); err != nil {
-			errs["contact"] = "validation.invalid_choice"
-		}
-	}
-	if !models.ValidIssueChannel(i.Channel) {
-		errs["channel"] = "validation.invalid_choice"
-	}
-	if !models.ValidIssuePriority(i.Priority) {
-		errs["priority"] = "validation.invalid_choice"
-	}
-	if err := s.db.CheckAux(ctx, errs, "type", "issue_type", i.TypeID); err != nil {
+	errs, err := s.db.CheckIssue(c.Request.Context(), actor(c), i, editing)
+	if err != nil {
 		return nil, err
 	}
-	if i.AssigneeID != 0 {
-		if u, err := s.db.UserByID(ctx, i.AssigneeID); err != nil || !u.Active || !u.Role.Can(models.PermServiceHandle) {
-			errs["assignee"] = "validation.invalid_choice"
-		}
-	}
+	// The form's local date and time are read here.
 	if f.ReportedAt == "" {
 		i.ReportedAt = ""
 	} else if t, err := time.ParseInLocation(datetimeLocal, f.ReportedAt, s.cfg.Location); err != nil || t.Year() < 2000 || t.Year() > 2200 {
 		errs["reported_at"] = "validation.datetime"
 	} else {
 		i.ReportedAt = t.UTC().Format(time.RFC3339)
-	}
-	if editing {
-		if i.Status == "" || !models.ValidIssueStatus(i.Status) {
-			errs["status"] = "validation.invalid_choice"
-		}
-	} else {
-		i.Status = "new"
 	}
 	return errs, nil
 }

@@ -123,15 +123,7 @@ func articleFormFrom(c *gin.Context) models.Article {
 }
 
 func (s *Server) validateArticle(c *gin.Context, a *models.Article) (fieldErrors, error) {
-	errs := fieldErrors{}
-	if a.Title == "" {
-		errs["title"] = "validation.required"
-	}
-	checkLen(errs, "title", a.Title, 200)
-	checkLen(errs, "symptom", a.Symptom, 10000)
-	checkLen(errs, "solution", a.Solution, 50000)
-	checkLen(errs, "keywords", a.Keywords, 300)
-	return errs, s.db.CheckAux(c.Request.Context(), errs, "category", "issue_type", a.CategoryID)
+	return s.db.CheckArticle(c.Request.Context(), a)
 }
 
 func (s *Server) renderArticleForm(c *gin.Context, status int, a models.Article, errs fieldErrors) {

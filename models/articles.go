@@ -193,6 +193,11 @@ func (db *DB) SaveArticle(ctx context.Context, actor Actor, a *Article) error {
 	if !actor.HandlesService() {
 		return ErrNotFound
 	}
+	if errs, err := db.CheckArticle(ctx, a); err != nil {
+		return err
+	} else if errs.Any() {
+		return errs
+	}
 	return db.WithTx(ctx, func(tx *sql.Tx) error {
 		if a.ID == 0 {
 			return db.insertArticle(ctx, tx, actor, a)

@@ -180,8 +180,10 @@ func (db *DB) SaveCampaign(ctx context.Context, actor Actor, m *Campaign) error 
 	if !actor.UsesCampaigns() {
 		return ErrNotFound
 	}
-	if !actor.SeesAllCampaigns() {
-		m.OwnerID = actor.ID
+	if errs, err := db.CheckCampaign(ctx, actor, m); err != nil {
+		return err
+	} else if errs.Any() {
+		return errs
 	}
 	return db.WithTx(ctx, func(tx *sql.Tx) error {
 		now := db.nowStamp()

@@ -85,6 +85,9 @@ func (db *DB) SaveCompetitor(ctx context.Context, actor Actor, c *Competitor) er
 	if !actor.EditsActivities() {
 		return ErrNotFound
 	}
+	if errs := c.Validate(); errs.Any() {
+		return errs
+	}
 	return db.WithTx(ctx, func(tx *sql.Tx) error {
 		now := db.nowStamp()
 		if c.ID == 0 {

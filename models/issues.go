@@ -249,6 +249,11 @@ func (db *DB) CreateIssue(ctx context.Context, actor Actor, i *Issue) error {
 	if !actor.HandlesService() {
 		return ErrNotFound
 	}
+	if errs, err := db.CheckIssue(ctx, actor, i, false); err != nil {
+		return err
+	} else if errs.Any() {
+		return errs
+	}
 	return db.WithTx(ctx, func(tx *sql.Tx) error {
 		if err := checkIssueRefs(ctx, tx, actor, i); err != nil {
 			return err
@@ -290,6 +295,11 @@ func (db *DB) CreateIssue(ctx context.Context, actor Actor, i *Issue) error {
 func (db *DB) UpdateIssue(ctx context.Context, actor Actor, i *Issue) error {
 	if !actor.HandlesService() {
 		return ErrNotFound
+	}
+	if errs, err := db.CheckIssue(ctx, actor, i, true); err != nil {
+		return err
+	} else if errs.Any() {
+		return errs
 	}
 	return db.WithTx(ctx, func(tx *sql.Tx) error {
 		old, err := db.getIssue(ctx, tx, actor, i.ID)
@@ -396,6 +406,11 @@ func (db *DB) AddHandling(ctx context.Context, actor Actor, h *Handling, newStat
 		}
 		if old.Status == "archived" {
 			return ErrConflict
+		}
+		if errs, err := db.CheckHandling(ctx, old, h, newStatus); err != nil {
+			return err
+		} else if errs.Any() {
+			return errs
 		}
 		if h.ArticleID != 0 {
 			var one int
