@@ -4,6 +4,8 @@
 //	keyuan [serve] [flags]   run the web server (default)
 //	keyuan gen [flags]       fill a database with a large synthetic data set
 //	keyuan reindex [flags]   rebuild the search index from the database
+//	keyuan backup [flags]    write a backup archive, beside a running server or not
+//	keyuan restore FILE      replace the data with a backup's (server stopped)
 //
 // Every flag also reads an environment variable (KEYUAN_ + flag name in
 // capitals, dashes as underscores); a flag given on the command line wins.
@@ -26,6 +28,7 @@ import (
 	"time"
 	_ "time/tzdata" // the binary carries its own time zone data
 
+	"keyuan/backup"
 	"keyuan/demo"
 	"keyuan/handlers"
 	"keyuan/mail"
@@ -52,6 +55,7 @@ type config struct {
 	// ShutdownGrace is how long requests in flight may run on after a stop
 	// is asked for; longer ones (a big download) are then ended.
 	ShutdownGrace time.Duration
+	Backup        backupSettings
 }
 
 func main() {
@@ -68,8 +72,12 @@ func main() {
 		err = gen(args)
 	case "reindex":
 		err = reindex(args)
+	case "backup":
+		err = backupCmd(args)
+	case "restore":
+		err = restoreCmd(args)
 	default:
-		err = fmt.Errorf("unknown command %q (commands: serve, gen, reindex)", cmd)
+		err = fmt.Errorf("unknown command %q (commands: serve, gen, reindex, backup, restore)", cmd)
 	}
 	if errors.Is(err, flag.ErrHelp) {
 		return // the flag package has printed the usage
@@ -167,6 +175,9 @@ func serve(args []string) error {
 	}
 	fs.DurationVar(&cfg.ShutdownGrace, "shutdown-grace", grace, "how long requests in flight may finish after SIGTERM [KEYUAN_SHUTDOWN_GRACE]")
 	fs.StringVar(&cfg.JobsOff, "jobs-off", envDefault("KEYUAN_JOBS_OFF", ""), "comma-separated scheduled jobs to disable, e.g. plan_reminders [KEYUAN_JOBS_OFF]")
+	if err := backupFlags(fs, &cfg.Backup); err != nil {
+		return err
+	}
 	fs.StringVar(&cfg.TrustedProxies, "trusted-proxies", envDefault("KEYUAN_TRUSTED_PROXIES", ""), "reverse proxies (CIDRs) whose X-Forwarded-For/-Proto and Forwarded headers are believed, e.g. 127.0.0.1,::1 [KEYUAN_TRUSTED_PROXIES]")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -226,7 +237,8 @@ func serve(args []string) error {
 	app, err := handlers.NewApp(ctx, db, handlers.AppConfig{
 		Web: handlers.Config{BaseURL: cfg.BaseURL, DataDir: cfg.DataDir, SessionKey: key, Location: db.Location(),
 			Version: version, TrustedProxies: proxies},
-		SMTP: cfg.SMTP, JobsOff: jobsOff, Log: log})
+		SMTP: cfg.SMTP, JobsOff: jobsOff, Log: log,
+		Backup: backup.Config{CopyTo: cfg.Backup.CopyTo, KeepDays: cfg.Backup.KeepDays}, BackupAt: cfg.Backup.At})
 	if err != nil {
 		return err
 	}

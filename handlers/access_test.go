@@ -408,6 +408,10 @@ func adminRoutes(userID, itemID int64) []routeCase {
 		{"do-not-mail allow", "POST", "/admin/mail/suppressions/allow", url.Values{"email": {"bounced@example.cn"}}},
 		{"search index", "GET", "/admin/search", nil},
 		{"search index rebuild", "POST", "/admin/search/rebuild", nil},
+		{"backups", "GET", "/admin/backups", nil},
+		{"back up now", "POST", "/admin/backups", nil},
+		{"backup download", "GET", "/admin/backups/keyuan-20261203-183000Z.tar.gz", nil},
+		{"backup delete", "POST", "/admin/backups/keyuan-20261203-183000Z.tar.gz/delete", nil},
 	}
 }
 

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"path/filepath"
 
+	"keyuan/backup"
 	"keyuan/jobs"
 	"keyuan/mail"
 	"keyuan/models"
@@ -27,6 +28,7 @@ type App struct {
 	Invitations *jobs.CampaignMailer
 	Reports     *jobs.ReportMailer
 	Scheduler   *jobs.Scheduler
+	Backups     *backup.Service
 	Server      *Server
 }
 
@@ -37,6 +39,10 @@ type AppConfig struct {
 	JobsOff []string        // scheduled jobs listed but never run on schedule
 	Search  search.Options
 	Log     *slog.Logger
+	// Backup configures the backups (DataDir, the database and the version
+	// come from the rest); BackupAt is the nightly time, HH:MM.
+	Backup   backup.Config
+	BackupAt string
 }
 
 // NewApp builds the application. Nothing runs until Start; Close releases
@@ -76,8 +82,12 @@ func newApp(ctx context.Context, db *models.DB, cfg AppConfig) (app *App, err er
 	app.Outbox = jobs.NewOutbox(db, log, app.Mail.Sender)
 	app.Invitations = &jobs.CampaignMailer{DB: db, Catalog: catalog, BaseURL: cfg.Web.BaseURL, Log: log}
 	app.Reports = &jobs.ReportMailer{DB: db, Views: app.Views, BaseURL: cfg.Web.BaseURL}
+	bcfg := cfg.Backup
+	bcfg.DataDir, bcfg.Database, bcfg.AppVersion = cfg.Web.DataDir, db.Path, cfg.Web.Version
+	app.Backups = backup.NewService(bcfg, db.Now)
 	list, err := jobs.StandardJobs(ctx, jobs.StandardConfig{DB: db, Catalog: catalog, Outbox: app.Outbox, Mail: app.Mail,
-		Invitations: app.Invitations, Reports: app.Reports, BaseURL: cfg.Web.BaseURL, Off: cfg.JobsOff})
+		Invitations: app.Invitations, Reports: app.Reports, BaseURL: cfg.Web.BaseURL, Off: cfg.JobsOff,
+		Backups: app.Backups, BackupAt: cfg.BackupAt})
 	if err != nil {
 		return app, err
 	}
@@ -86,7 +96,7 @@ func newApp(ctx context.Context, db *models.DB, cfg AppConfig) (app *App, err er
 	}
 	app.Server = New(cfg.Web, Deps{DB: db, Views: app.Views, Assets: assets, Log: log, Importer: app.Importer,
 		Outbox: app.Outbox, Mail: app.Mail, Invitations: app.Invitations, Reports: app.Reports,
-		Scheduler: app.Scheduler, Search: app.Index})
+		Scheduler: app.Scheduler, Search: app.Index, Backups: app.Backups})
 	return app, nil
 }
 

@@ -242,6 +242,10 @@ func (s *Server) Handler() http.Handler {
 	admin.POST("/admin/jobs/:name/run", s.runJob)
 	admin.GET("/admin/search", s.searchAdmin)
 	admin.POST("/admin/search/rebuild", s.rebuildSearch)
+	admin.GET("/admin/backups", s.backupsPage)
+	admin.POST("/admin/backups", s.runBackup)
+	admin.GET("/admin/backups/:name", s.downloadBackup)
+	admin.POST("/admin/backups/:name/delete", s.deleteBackup)
 
 	r.NoRoute(s.limitBody, s.loadSession, s.notFound)
 

@@ -17,6 +17,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"keyuan/backup"
 	"keyuan/jobs"
 	"keyuan/models"
 	"keyuan/search"
@@ -52,6 +53,8 @@ type Deps struct {
 	Reports     *jobs.ReportMailer
 	Scheduler   *jobs.Scheduler
 	Search      search.Searcher
+	// Backups makes and lists backups; one over DataDir when nil.
+	Backups *backup.Service
 }
 
 // Server holds everything the handlers depend on.
@@ -67,6 +70,7 @@ type Server struct {
 	outbox   *jobs.Outbox
 	mail     *jobs.MailSettings
 	jobs     *jobs.Scheduler
+	backups  *backup.Service
 	search   search.Searcher
 
 	invitations  *jobs.CampaignMailer
@@ -89,6 +93,9 @@ func New(cfg Config, d Deps) *Server {
 	// request came over https (directly, or through a trusted proxy).
 	httpsURL := strings.HasPrefix(cfg.BaseURL, "https://")
 	secure := func(r *http.Request) bool { return httpsURL || cfg.TrustedProxies.HTTPS(r) }
+	if d.Backups == nil {
+		d.Backups = backup.NewService(backup.Config{DataDir: cfg.DataDir, Database: d.DB.Path, AppVersion: cfg.Version}, d.DB.Now)
+	}
 	return &Server{
 		cfg:      cfg,
 		db:       d.DB,
@@ -101,6 +108,7 @@ func New(cfg Config, d Deps) *Server {
 		outbox:   d.Outbox,
 		mail:     d.Mail,
 		jobs:     d.Scheduler,
+		backups:  d.Backups,
 		search:   d.Search,
 
 		invitations:  d.Invitations,

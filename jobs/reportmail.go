@@ -45,6 +45,8 @@ type DigestView struct {
 	// MailProblem is set while the mail server refuses our sender: the
 	// digest (which may itself go by another route, or be read late) says so.
 	MailProblem *models.MailProblem
+	// BackupFailed is the result of the last backup run when it failed.
+	BackupFailed string
 }
 
 // ActivitiesURL and friends are links into the application.
@@ -92,6 +94,11 @@ func (m *ReportMailer) DigestView(ctx context.Context, u *models.User, frequency
 	if v.MailProblem, err = m.DB.CurrentMailProblem(ctx); err != nil {
 		return nil, err
 	}
+	if run, err := m.DB.LastJobRun(ctx, BackupJob); err != nil {
+		return nil, err
+	} else if run != nil && !run.Running && !run.OK {
+		v.BackupFailed = run.Result
+	}
 	v.Title = t("report.digest.subject_daily", v.From)
 	if frequency == "weekly" {
 		v.Title = t("report.digest.subject_weekly", v.From, v.To)
@@ -119,6 +126,9 @@ func (v *DigestView) text(lang string, tr func(lang, key string, args ...any) st
 	fmt.Fprintf(&b, "%s\n\n", v.Title)
 	if v.MailProblem != nil {
 		fmt.Fprintf(&b, "%s %s/admin/mail\n\n", t("report.digest.mail_problem", v.MailProblem.Message), v.BaseURL)
+	}
+	if v.BackupFailed != "" {
+		fmt.Fprintf(&b, "%s %s/admin/backups\n\n", t("backup.digest_failed", v.BackupFailed), v.BaseURL)
 	}
 	fmt.Fprintf(&b, "%s: %s\n", t("report.digest.activities"), t("report.digest.records", v.Activities))
 	for _, a := range v.Digest.Activities {

@@ -5,6 +5,7 @@ import (
 	netmail "net/mail"
 	"strings"
 
+	"keyuan/backup"
 	"keyuan/models"
 	"keyuan/views"
 )
@@ -20,6 +21,10 @@ type StandardConfig struct {
 	BaseURL     string
 	// Off names the jobs that stay listed but are never scheduled.
 	Off []string
+	// Backups, when set, is backed up nightly at BackupAt (HH:MM, business
+	// time; DefaultBackupAt when empty).
+	Backups  *backup.Service
+	BackupAt string
 }
 
 // StandardJobs is the list of the application's scheduled jobs. Every
@@ -39,6 +44,17 @@ func StandardJobs(ctx context.Context, cfg StandardConfig) ([]Job, error) {
 	list = append(list, OutboxJobs(cfg.Outbox, cfg.Invitations.QueueDue)...)
 	list = append(list, ReportJobs(cfg.DB, ReportMailConfig{Renderer: cfg.Reports, Host: MessageHost(cfg.BaseURL),
 		Loc: cfg.DB.Location()})...)
+	if cfg.Backups != nil {
+		at := cfg.BackupAt
+		if at == "" {
+			at = DefaultBackupAt
+		}
+		nightly, err := BackupJobs(cfg.Backups, at)
+		if err != nil {
+			return nil, err
+		}
+		list = append(list, nightly...)
+	}
 	off := map[string]bool{}
 	for _, name := range cfg.Off {
 		off[strings.TrimSpace(name)] = true

@@ -13,6 +13,7 @@ import (
 	"strings"
 	"testing"
 
+	"keyuan/backup"
 	"keyuan/models"
 	"keyuan/search"
 	"keyuan/sheet"
@@ -348,7 +349,8 @@ func TestUsedKeysExist(t *testing.T) {
 		"month.":              numbers(1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12),
 		"month_year.":         numbers(1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12),
 		"jobs.job.": {"plan_reminders", "session_cleanup", "scheduled_reports", "manager_digest", "deliver_mail",
-			"queue_scheduled_campaigns"},
+			"queue_scheduled_campaigns", "backup"},
+		"backup.phase.": backup.Phases,
 		"jobs.trigger.": {"schedule", "manual"},
 		// CRM reports (reports.json).
 		"report.source.":      models.ReportSourceKeys(models.Actor{Role: models.RoleAdmin}),
