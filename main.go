@@ -49,6 +49,8 @@ type config struct {
 	Demo      bool
 	AdminPass string
 	JobsOff   string
+	// TrashDays is how long the recycle bin keeps deleted records.
+	TrashDays int
 	// TrustedProxies are the reverse proxies whose X-Forwarded-* and
 	// Forwarded headers are believed.
 	TrustedProxies string
@@ -174,6 +176,11 @@ func serve(args []string) error {
 		return fmt.Errorf("KEYUAN_SHUTDOWN_GRACE: %w", err)
 	}
 	fs.DurationVar(&cfg.ShutdownGrace, "shutdown-grace", grace, "how long requests in flight may finish after SIGTERM [KEYUAN_SHUTDOWN_GRACE]")
+	trashDays, err := strconv.Atoi(envDefault("KEYUAN_TRASH_DAYS", strconv.Itoa(models.DefaultTrashDays)))
+	if err != nil || trashDays < 1 {
+		return fmt.Errorf("KEYUAN_TRASH_DAYS: a number of days, at least 1")
+	}
+	fs.IntVar(&cfg.TrashDays, "trash-days", trashDays, "how many days the recycle bin keeps deleted records [KEYUAN_TRASH_DAYS]")
 	fs.StringVar(&cfg.JobsOff, "jobs-off", envDefault("KEYUAN_JOBS_OFF", ""), "comma-separated scheduled jobs to disable, e.g. plan_reminders [KEYUAN_JOBS_OFF]")
 	if err := backupFlags(fs, &cfg.Backup); err != nil {
 		return err
@@ -181,6 +188,9 @@ func serve(args []string) error {
 	fs.StringVar(&cfg.TrustedProxies, "trusted-proxies", envDefault("KEYUAN_TRUSTED_PROXIES", ""), "reverse proxies (CIDRs) whose X-Forwarded-For/-Proto and Forwarded headers are believed, e.g. 127.0.0.1,::1 [KEYUAN_TRUSTED_PROXIES]")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	if cfg.TrashDays < 1 {
+		return fmt.Errorf("--trash-days: at least 1")
 	}
 	proxies, err := handlers.ParseProxies(cfg.TrustedProxies)
 	if err != nil {
@@ -236,7 +246,7 @@ func serve(args []string) error {
 	}
 	app, err := handlers.NewApp(ctx, db, handlers.AppConfig{
 		Web: handlers.Config{BaseURL: cfg.BaseURL, DataDir: cfg.DataDir, SessionKey: key, Location: db.Location(),
-			Version: version, TrustedProxies: proxies},
+			Version: version, TrustedProxies: proxies, TrashDays: cfg.TrashDays},
 		SMTP: cfg.SMTP, JobsOff: jobsOff, Log: log,
 		Backup: backup.Config{CopyTo: cfg.Backup.CopyTo, KeepDays: cfg.Backup.KeepDays}, BackupAt: cfg.Backup.At})
 	if err != nil {

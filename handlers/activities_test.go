@@ -342,6 +342,18 @@ func activityRoutes(w *actWorld) []roleCase {
 			map[string]int{"zhang": 403, "li": 403, "zhuguan": 403, "admin": 303, "kefu": 403, "anon": 303}},
 		{routeCase{"run an unknown job", "POST", "/admin/jobs/no_such_job/run", nil},
 			map[string]int{"zhang": 403, "li": 403, "zhuguan": 403, "admin": 404, "kefu": 403, "anon": 303}},
+		// Deleting: the group's permission first, then the record (a
+		// missing one here; trash_test.go deletes real ones as each role).
+		{routeCase{"delete a missing activity", "POST", "/activities/999999/delete", nil},
+			map[string]int{"zhang": 404, "li": 404, "zhuguan": 404, "admin": 404, "kefu": 403, "anon": 303}},
+		{routeCase{"delete a missing plan", "POST", "/plans/999999/delete", nil},
+			map[string]int{"zhang": 404, "li": 404, "zhuguan": 404, "admin": 404, "kefu": 403, "anon": 303}},
+		{routeCase{"delete a missing opportunity", "POST", "/opportunities/999999/delete", nil},
+			map[string]int{"zhang": 404, "li": 404, "zhuguan": 404, "admin": 404, "kefu": 403, "anon": 303}},
+		{routeCase{"recycle bin", "GET", "/trash", nil},
+			map[string]int{"zhang": 200, "li": 200, "zhuguan": 200, "admin": 200, "kefu": 200, "anon": 303}},
+		{routeCase{"restore a missing entry", "POST", "/trash/999999/restore", nil},
+			map[string]int{"zhang": 404, "li": 404, "zhuguan": 404, "admin": 404, "kefu": 404, "anon": 303}},
 	}
 }
 

@@ -343,6 +343,6 @@ func campaignRoutes(campaignID, targetID int64) []routeCase {
 		{"results", "POST", p + "/results", nil}, {"mail page", "GET", p + "/mail", nil}, {"save mail", "POST", p + "/mail", nil},
 		{"mail preview", "POST", p + "/mail/preview", nil}, {"test mail", "POST", p + "/mail/test", nil},
 		{"send", "POST", p + "/send", nil}, {"pause", "POST", p + "/pause", nil}, {"resume", "POST", p + "/resume", nil},
-		{"progress", "GET", p + "/progress", nil},
+		{"progress", "GET", p + "/progress", nil}, {"delete", "POST", p + "/delete", nil},
 	}
 }

@@ -109,10 +109,15 @@ func (s *Server) deleteContact(c *gin.Context, k customerKind) {
 		s.notFound(c)
 		return
 	}
-	if err := s.db.DeleteContact(c.Request.Context(), actor(c), cu.ID, cid); err != nil {
+	// Only a contact of this customer: another's is not found here.
+	if _, err := s.db.GetContact(c.Request.Context(), actor(c), cu.ID, cid); err != nil {
 		s.fail(c, err)
 		return
 	}
-	s.flash(c, "flash.deleted")
+	if _, err := s.db.DeleteRecord(c.Request.Context(), actor(c), "contact", cid); err != nil {
+		s.fail(c, err)
+		return
+	}
+	s.flash(c, "trash.moved")
 	redirect(c, k.base+"/"+strconv.FormatInt(cu.ID, 10)+"#contacts")
 }

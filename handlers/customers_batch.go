@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"errors"
 	"net/http"
 	"net/url"
 
@@ -73,6 +74,8 @@ func (s *Server) batchCustomers(c *gin.Context, k customerKind) {
 		}
 		s.flash(c, "batch.owner_changed")
 		redirect(c, back)
+	case "delete":
+		s.batchDelete(c, k, ids, back)
 	case "plan":
 		if !actor(c).EditsActivities() {
 			s.errorPage(c, http.StatusForbidden, "error.forbidden")
@@ -92,4 +95,38 @@ func (s *Server) batchCustomers(c *gin.Context, k customerKind) {
 	default:
 		s.errorPage(c, http.StatusBadRequest, "error.bad_request")
 	}
+}
+
+// batchDeleteData is the confirmation of a batch deletion: the count, and
+// the form to post again with confirm=1.
+type batchDeleteData struct {
+	K      customerKind
+	IDs    []int64
+	All    bool // every record the filter matches: posted again as the filter, not as ids
+	Filter string
+	Back   string
+}
+
+// batchDelete asks first, with the count, then moves each record into the
+// recycle bin; the ones the user may not delete were filtered out already.
+func (s *Server) batchDelete(c *gin.Context, k customerKind, ids []int64, back string) {
+	if !actor(c).EditsCustomers() {
+		s.errorPage(c, http.StatusForbidden, "error.forbidden")
+		return
+	}
+	if c.PostForm("confirm") != "1" {
+		data := &batchDeleteData{K: k, IDs: ids, All: c.PostForm("all") == "1", Filter: c.PostForm("filter"), Back: back}
+		s.render(c, http.StatusOK, "customers/batch_delete", s.newPage(c, s.t(c, "batch.delete_confirm_title", len(ids)), k.nav, data))
+		return
+	}
+	n := 0
+	for _, id := range ids {
+		if _, err := s.db.DeleteRecord(c.Request.Context(), actor(c), k.kind, id); err != nil && !errors.Is(err, models.ErrNotFound) {
+			s.fail(c, err)
+			return
+		}
+		n++
+	}
+	s.flashCount(c, "batch.deleted", n)
+	redirect(c, back)
 }

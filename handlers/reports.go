@@ -336,11 +336,11 @@ func (s *Server) deleteReport(c *gin.Context) {
 		s.errorPage(c, http.StatusForbidden, "error.forbidden")
 		return
 	}
-	if err := s.db.DeleteReport(c.Request.Context(), actor(c), r.ID); err != nil {
+	if _, err := s.db.DeleteRecord(c.Request.Context(), actor(c), "report", r.ID); err != nil {
 		s.fail(c, err)
 		return
 	}
-	s.flash(c, "report.deleted")
+	s.flash(c, "trash.moved")
 	redirect(c, "/reports")
 }
 

@@ -69,6 +69,7 @@ func (s *Server) Handler() http.Handler {
 		g.GET("/:id", k.h(s.showCustomer))
 		g.GET("/:id/edit", k.h(s.editCustomer))
 		g.POST("/:id", k.h(s.updateCustomer))
+		g.POST("/:id/delete", s.deleteRecord(kind))
 		g.GET("/:id/contacts/new", k.h(s.newContact))
 		g.POST("/:id/contacts", k.h(s.createContact))
 		g.GET("/:id/contacts/:cid/edit", k.h(s.editContact))
@@ -90,6 +91,7 @@ func (s *Server) Handler() http.Handler {
 	in.GET("/campaigns/:id", s.showCampaign)
 	in.GET("/campaigns/:id/edit", s.editCampaign)
 	in.POST("/campaigns/:id", s.saveCampaign)
+	in.POST("/campaigns/:id/delete", s.deleteRecord("campaign"))
 	in.GET("/campaigns/:id/targets", s.campaignTargets)
 	in.GET("/campaigns/:id/targets/preview", s.previewTargets)
 	in.GET("/campaigns/:id/targets/search", s.searchTargetCustomers)
@@ -129,6 +131,7 @@ func (s *Server) Handler() http.Handler {
 	act.GET("/activities/:id", s.showActivity)
 	act.GET("/activities/:id/edit", s.editActivity)
 	act.POST("/activities/:id", s.withID(s.saveActivity))
+	act.POST("/activities/:id/delete", s.deleteRecord("activity"))
 	act.GET("/counterparts", s.searchCounterparts)
 	act.GET("/counterparts/contacts", s.counterpartContacts)
 	act.GET("/plans", s.listPlans)
@@ -142,6 +145,7 @@ func (s *Server) Handler() http.Handler {
 	act.GET("/plans/:id/edit", s.editPlan)
 	act.POST("/plans/:id", s.withID(s.savePlan))
 	act.POST("/plans/:id/cancel", s.cancelPlan)
+	act.POST("/plans/:id/delete", s.deleteRecord("plan"))
 	act.GET("/calendar", s.calendar)
 	act.GET("/competitors", s.listCompetitors)
 	act.GET("/competitors/new", s.newCompetitor)
@@ -160,6 +164,7 @@ func (s *Server) Handler() http.Handler {
 	act.POST("/opportunities/:id", s.withID(s.saveOpportunity))
 	act.POST("/opportunities/:id/stage", s.moveOpportunity)
 	act.POST("/opportunities/:id/close", s.closeOpportunity)
+	act.POST("/opportunities/:id/delete", s.deleteRecord("opportunity"))
 
 	// Service management (服务管理). Every role reads what its row rules
 	// allow (salespeople: the issues of their own customers); service staff,
@@ -176,6 +181,7 @@ func (s *Server) Handler() http.Handler {
 	in.GET("/issues/:id", s.showIssue)
 	svc.GET("/issues/:id/edit", s.editIssue)
 	svc.POST("/issues/:id", s.updateIssue)
+	svc.POST("/issues/:id/delete", s.deleteRecord("issue"))
 	svc.POST("/issues/:id/handlings", s.addHandling)
 	svc.GET("/issues/:id/kb", s.issueKB)
 	svc.GET("/issues/:id/archive", s.archiveForm)
@@ -188,7 +194,12 @@ func (s *Server) Handler() http.Handler {
 	in.GET("/kb/:id", s.showArticle)
 	svc.GET("/kb/:id/edit", s.editArticle)
 	svc.POST("/kb/:id", s.updateArticle)
+	svc.POST("/kb/:id/delete", s.deleteRecord("article"))
 	in.POST("/kb/:id/helped", s.articleHelped)
+
+	// The recycle bin (回收站): what one deleted, restorable for a while.
+	in.GET("/trash", s.trashPage)
+	in.POST("/trash/:id/restore", s.restoreTrash)
 
 	// Search: the top bar's box and the full results page.
 	in.GET("/search", s.searchPage)

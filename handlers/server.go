@@ -36,6 +36,8 @@ type Config struct {
 	// LoginLimit is how many failed logins one IP may make per LoginWindow.
 	LoginLimit  int
 	LoginWindow time.Duration
+	// TrashDays is how long the recycle bin keeps a deleted record.
+	TrashDays int
 	// TrustedProxies are believed about the client's address and https.
 	TrustedProxies Proxies
 }
@@ -88,6 +90,9 @@ func New(cfg Config, d Deps) *Server {
 	}
 	if cfg.Location == nil {
 		cfg.Location = time.UTC
+	}
+	if cfg.TrashDays <= 0 {
+		cfg.TrashDays = models.DefaultTrashDays
 	}
 	// The cookie is Secure when the public URL is https, or when this
 	// request came over https (directly, or through a trusted proxy).

@@ -279,6 +279,8 @@ func serviceRoutes(own, other, article, ownCust, otherCust int64) []serviceCase 
 		{routeCase{"this helped", "POST", kb + "/helped", nil}, all(303)},
 		{routeCase{"missing article helped", "POST", "/kb/999999/helped", nil}, all(404)},
 		{routeCase{"global search", "GET", "/search?q=青岛", nil}, all(200)},
+		{routeCase{"delete a missing issue", "POST", "/issues/999999/delete", nil}, staff(404)},
+		{routeCase{"delete a missing article", "POST", "/kb/999999/delete", nil}, staff(404)},
 	}
 }
 

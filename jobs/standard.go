@@ -2,6 +2,7 @@ package jobs
 
 import (
 	"context"
+	"fmt"
 	netmail "net/mail"
 	"strings"
 
@@ -25,6 +26,8 @@ type StandardConfig struct {
 	// time; DefaultBackupAt when empty).
 	Backups  *backup.Service
 	BackupAt string
+	// TrashDays is how long the recycle bin keeps a record (0: the default).
+	TrashDays int
 }
 
 // StandardJobs is the list of the application's scheduled jobs. Every
@@ -40,6 +43,14 @@ func StandardJobs(ctx context.Context, cfg StandardConfig) ([]Job, error) {
 		{Name: "plan_reminders", Schedule: "@every 1m", Run: PlanReminders(cfg.DB, ReminderConfig{
 			Mailer: OutboxMailer{DB: cfg.DB}, From: from, BaseURL: cfg.BaseURL, T: cfg.Catalog.T})},
 		{Name: "session_cleanup", Schedule: "17 * * * *", Run: SessionCleanup(cfg.DB)},
+		{Name: "purge_trash", Schedule: "40 3 * * *", Run: func(ctx context.Context) (string, error) {
+			days := cfg.TrashDays
+			if days <= 0 {
+				days = models.DefaultTrashDays
+			}
+			n, err := cfg.DB.PurgeTrash(ctx, days)
+			return fmt.Sprintf("purged %d", n), err
+		}},
 	}
 	list = append(list, OutboxJobs(cfg.Outbox, cfg.Invitations.QueueDue)...)
 	list = append(list, ReportJobs(cfg.DB, ReportMailConfig{Renderer: cfg.Reports, Host: MessageHost(cfg.BaseURL),

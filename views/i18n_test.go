@@ -5,6 +5,7 @@ import (
 	"go/parser"
 	"go/token"
 	"io/fs"
+	"maps"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -349,7 +350,8 @@ func TestUsedKeysExist(t *testing.T) {
 		"month.":              numbers(1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12),
 		"month_year.":         numbers(1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12),
 		"jobs.job.": {"plan_reminders", "session_cleanup", "scheduled_reports", "manager_digest", "deliver_mail",
-			"queue_scheduled_campaigns", "backup"},
+			"queue_scheduled_campaigns", "backup", "purge_trash"},
+		"trash.kind.":   slices.Sorted(maps.Keys(models.TrashKinds)),
 		"backup.phase.": backup.Phases,
 		"jobs.trigger.": {"schedule", "manual"},
 		// CRM reports (reports.json).
