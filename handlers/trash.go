@@ -4,7 +4,6 @@ import (
 	"errors"
 	"net/http"
 
-
 	"github.com/gin-gonic/gin"
 
 	"keyuan/models"
@@ -80,4 +79,3 @@ func (s *Server) restoreTrash(c *gin.Context) {
 	}
 	redirect(c, views.Path(kind, recordID))
 }
-
