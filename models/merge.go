@@ -67,6 +67,9 @@ type DupGroup struct {
 	Members []DupMember
 }
 
+// DupReasons are why records are grouped as possible duplicates.
+var DupReasons = []string{"name", "phone", "email"}
+
 // DuplicateGroups lists groups of possible duplicates of kind, up to limit
 // groups per reason, for managers (team.manage). Each reason is one GROUP
 // BY over its index.
