@@ -437,19 +437,20 @@ type Duplicate struct {
 // e-mail as c (other than c itself). Salespeople see colleagues' names here
 // on purpose: the spec grants read-only names for de-duplication.
 func (db *DB) FindDuplicates(ctx context.Context, actor Actor, c *Customer) ([]Duplicate, error) {
+	// One indexed lookup per key, joined: an OR of the three would scan.
 	var conds []string
 	var args []any
 	key := NameKey(c.Name)
 	if key != "" {
-		conds = append(conds, "(c.name_key = ?)")
+		conds = append(conds, "SELECT id FROM customers WHERE kind IN ('customer', 'prospect') AND name_key = ?")
 		args = append(args, key)
 	}
 	if p := strings.TrimSpace(c.Phone); p != "" {
-		conds = append(conds, "(c.phone = ?)")
+		conds = append(conds, "SELECT id FROM customers WHERE phone = ? AND phone <> ''")
 		args = append(args, p)
 	}
 	if e := strings.TrimSpace(c.Email); e != "" {
-		conds = append(conds, "(c.email = ? COLLATE NOCASE)")
+		conds = append(conds, "SELECT id FROM customers WHERE email = ? COLLATE NOCASE AND email <> ''")
 		args = append(args, e)
 	}
 	if len(conds) == 0 {
@@ -458,7 +459,7 @@ func (db *DB) FindDuplicates(ctx context.Context, actor Actor, c *Customer) ([]D
 	args = append(args, c.ID)
 	rows, err := db.Read.QueryContext(ctx, `SELECT c.id, c.kind, c.code, c.name, c.phone, c.email, c.owner_id, u.display_name
 		FROM customers c JOIN users u ON u.id = c.owner_id
-		WHERE (`+strings.Join(conds, " OR ")+`) AND c.id <> ? AND c.status <> 'converted' ORDER BY c.id LIMIT 10`, args...)
+		WHERE c.id IN (`+strings.Join(conds, " UNION ")+`) AND c.id <> ? AND c.status <> 'converted' ORDER BY c.id LIMIT 10`, args...)
 	if err != nil {
 		return nil, err
 	}

@@ -79,7 +79,7 @@ func (db *DB) DuplicateGroups(ctx context.Context, actor Actor, kind string, lim
 	}
 	var out []DupGroup
 	for _, r := range []struct{ reason, expr, cond string }{
-		{"name", "name_key", "name_key IS NOT NULL AND name_key <> ''"},
+		{"name", "name_key", "name_key <> ''"},
 		{"phone", "phone", "phone <> ''"},
 		{"email", "email COLLATE NOCASE", "email <> ''"},
 	} {

@@ -4,9 +4,13 @@
 -- brackets, place prefixes and legal suffixes gone), written in Go at every
 -- write of a name; rows from before this migration get it at the next start
 -- (models.DB.fillNameKeys). The index serves the form's duplicate check and
--- the managers' "possible duplicates" list.
+-- the managers' "possible duplicates" list, whose GROUP BY reads only the
+-- index (kind, key, status: no row lookups; 100k rows in a few ms). The same
+-- shape for phone and e-mail.
 ALTER TABLE customers ADD COLUMN name_key TEXT;
-CREATE INDEX customers_name_key ON customers(name_key) WHERE name_key IS NOT NULL AND name_key <> '';
+CREATE INDEX customers_name_key ON customers(kind, name_key, status);
+CREATE INDEX customers_kind_phone ON customers(kind, phone, status) WHERE phone <> '';
+CREATE INDEX customers_kind_email ON customers(kind, email COLLATE NOCASE, status) WHERE email <> '';
 CREATE INDEX customers_name_key_todo ON customers(id) WHERE name_key IS NULL;
 
 -- A merged-away customer or prospect leaves its row (so every list, count,
