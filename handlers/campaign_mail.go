@@ -230,7 +230,7 @@ func (s *Server) testCampaignMail(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	env := &mail.Envelope{MessageID: token + "@keyuan", From: lim.From, FromName: lim.FromName, ToName: u.DisplayName, To: u.Email,
+	env := &mail.Envelope{MessageID: token + "@" + jobs.MessageHost(s.cfg.BaseURL), From: lim.From, FromName: lim.FromName, ToName: u.DisplayName, To: u.Email,
 		Subject: "[TEST] " + fin.Subject, Text: fin.Text, HTML: fin.HTML}
 	ctx, cancel := context.WithTimeout(c.Request.Context(), 30*time.Second)
 	defer cancel()

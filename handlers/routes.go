@@ -265,7 +265,20 @@ func (s *Server) Handler() http.Handler {
 	// what CSRF needs without tokens in every form.
 	cop := http.NewCrossOriginProtection()
 	cop.SetDenyHandler(http.HandlerFunc(s.crossOriginDenied))
-	return cop.Handler(r)
+	return headAsGet(cop.Handler(r))
+}
+
+// headAsGet answers HEAD as the GET of the same URL: monitors, link
+// checkers and calendar clients probe with HEAD. net/http sends no body for
+// a HEAD request whatever the handler writes.
+func headAsGet(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodHead {
+			r = r.Clone(r.Context())
+			r.Method = http.MethodGet
+		}
+		next.ServeHTTP(w, r)
+	})
 }
 
 // crossOriginDenied answers a request that another site made the browser

@@ -235,3 +235,24 @@ func mustTime(t *testing.T, s string) time.Time {
 	}
 	return v
 }
+
+// TestCardFindsItsProspectByIndex: the card's "converted from" lookup uses
+// an index, not a scan of every customer.
+func TestCardFindsItsProspectByIndex(t *testing.T) {
+	db := newTestDB(t)
+	rows, err := db.Read.Query(`EXPLAIN QUERY PLAN SELECT id, code FROM customers WHERE converted_to_id = ? LIMIT 1`, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var plan strings.Builder
+	for rows.Next() {
+		var id, parent, unused int
+		var detail string
+		rows.Scan(&id, &parent, &unused, &detail)
+		plan.WriteString(detail + "\n")
+	}
+	if !strings.Contains(plan.String(), "customers_converted_to") {
+		t.Errorf("the lookup does not use the index:\n%s", plan.String())
+	}
+}
