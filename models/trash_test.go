@@ -256,3 +256,18 @@ func TestCardFindsItsProspectByIndex(t *testing.T) {
 		t.Errorf("the lookup does not use the index:\n%s", plan.String())
 	}
 }
+
+// TestCampaignCannotFinishBeforeItStarts (issue 19).
+func TestCampaignCannotFinishBeforeItStarts(t *testing.T) {
+	e := newEnv(t)
+	e.setClock(mustTime(t, "2026-03-01T02:00:00Z"))
+	m := &Campaign{Name: "未来的发布会", StartDate: "2026-04-01", EndDate: "2026-04-01", Status: "done"}
+	errs, err := e.db.CheckCampaign(e.ctx, e.sales1, m)
+	if err != nil || errs["status"] != "campaign.done_before_start" {
+		t.Fatalf("finished before the start: %v %v", errs, err)
+	}
+	m.StartDate, m.EndDate = "2026-02-20", "2026-02-21"
+	if errs, _ := e.db.CheckCampaign(e.ctx, e.sales1, m); errs.Any() {
+		t.Errorf("a past campaign cannot be finished: %v", errs)
+	}
+}
