@@ -271,3 +271,31 @@ func TestCampaignCannotFinishBeforeItStarts(t *testing.T) {
 		t.Errorf("a past campaign cannot be finished: %v", errs)
 	}
 }
+
+// TestWinningMovesToTheWonStage (issue 19): winning left the deal (and its
+// customer) at 商务谈判.
+func TestWinningMovesToTheWonStage(t *testing.T) {
+	e := newEnv(t)
+	c := e.create(e.sales1, Customer{Kind: "customer", Name: "成交客户", StageID: e.aux("sales_stage", "S4")})
+	won := &Opportunity{Name: "大单", CustomerID: c.ID, StageID: e.aux("sales_stage", "S4"), Probability: 60}
+	lost := &Opportunity{Name: "小单", CustomerID: c.ID, StageID: e.aux("sales_stage", "S3"), Probability: 20}
+	for _, o := range []*Opportunity{won, lost} {
+		if err := e.db.SaveOpportunity(e.ctx, e.sales1, o); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := e.db.CloseOpportunity(e.ctx, e.sales1, won.ID, "won", "价格合适"); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.db.CloseOpportunity(e.ctx, e.sales1, lost.ID, "lost", "预算取消"); err != nil {
+		t.Fatal(err)
+	}
+	w, _ := e.db.GetOpportunity(e.ctx, e.sales1, won.ID)
+	l, _ := e.db.GetOpportunity(e.ctx, e.sales1, lost.ID)
+	if w.StageID != e.aux("sales_stage", "S5") || l.StageID != e.aux("sales_stage", "S6") {
+		t.Errorf("stages after closing: won %d, lost %d", w.StageID, l.StageID)
+	}
+	if got := e.get("customer", c.ID).StageID; got != e.aux("sales_stage", "S5") {
+		t.Errorf("the customer's stage after a win: %d", got)
+	}
+}
