@@ -4,6 +4,7 @@ import (
 	"context"
 	"io"
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 
@@ -73,5 +74,52 @@ func TestNumberingPreviewKeepsItsTarget(t *testing.T) {
 	tag := res.Body[i : i+strings.Index(res.Body[i:], ">")]
 	if !strings.Contains(tag, `hx-swap="innerHTML"`) {
 		t.Errorf("the preview trigger inherits the form's swap: %s", tag)
+	}
+}
+
+// TestBatchPlanSpreadsTimesAndSkipsInactive (issue 19): four 09:30 visits
+// on one day, and plans for deactivated customers, were what a batch made.
+func TestBatchPlanSpreadsTimesAndSkipsInactive(t *testing.T) {
+	app := newTestApp(t)
+	ctx := context.Background()
+	zhang := models.Actor{ID: app.addUser("zhang", models.RoleSales), Role: models.RoleSales}
+	var ids []string
+	for i, status := range []string{"active", "inactive", "active", "active"} {
+		cu := &models.Customer{Kind: "customer", Name: "分布客户" + id(int64(i)), Status: status}
+		if err := app.db.CreateCustomer(ctx, zhang, cu, nil); err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, id(cu.ID))
+	}
+	c := app.login("zhang")
+	form := url.Values{"kind": {"customer"}, "id": ids, "from": {"2026-03-02"}, "to": {"2026-03-02"}, "time": {"09:30"},
+		"spacing": {"90"}, "subject": {"拜访"}, "step": {"preview"}}
+	if res := c.post("/plans/batch", form); !strings.Contains(res.Body, "1 个已停用的记录不安排计划") {
+		t.Errorf("the preview does not say an inactive customer is left out")
+	}
+	form.Set("step", "confirm")
+	if res := c.post("/plans/batch", form); res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("confirm: %d %.500s", res.StatusCode, res.Body)
+	}
+	rows, err := app.db.Read.Query(`SELECT p.time, c.status FROM plans p JOIN customers c ON c.id = p.customer_id ORDER BY p.time`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var times []string
+	for rows.Next() {
+		var tm, status string
+		rows.Scan(&tm, &status)
+		if status != "active" {
+			t.Error("a deactivated customer got a plan")
+		}
+		times = append(times, tm)
+	}
+	if strings.Join(times, ",") != "09:30,11:00,12:30" {
+		t.Errorf("times %v, want 09:30, 11:00, 12:30", times)
+	}
+	form.Set("spacing", "45")
+	if res := c.post("/plans/batch", form); res.StatusCode != http.StatusUnprocessableEntity {
+		t.Errorf("a spacing not offered: %d", res.StatusCode)
 	}
 }

@@ -299,3 +299,20 @@ func TestWinningMovesToTheWonStage(t *testing.T) {
 		t.Errorf("the customer's stage after a win: %d", got)
 	}
 }
+
+// TestSpreadTimes (issue 19): a day's batch-planned visits were all at
+// 09:30; they are spread, and start over after the working day.
+func TestSpreadTimes(t *testing.T) {
+	got := SpreadTimes([]string{"d1", "d1", "d1", "d2", "d2"}, "09:30", 90)
+	want := []string{"09:30", "11:00", "12:30", "09:30", "11:00"}
+	if strings.Join(got, ",") != strings.Join(want, ",") {
+		t.Errorf("spread %v, want %v", got, want)
+	}
+	late := SpreadTimes([]string{"d", "d", "d"}, "16:00", 120)
+	if strings.Join(late, ",") != "16:00,18:00,16:00" {
+		t.Errorf("after the working day: %v", late)
+	}
+	if all := SpreadTimes([]string{"d", "d"}, "", 60); all[0] != "" || all[1] != "" {
+		t.Errorf("all-day plans got times: %v", all)
+	}
+}
