@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"sort"
@@ -121,6 +122,7 @@ func (s *Server) campaignMail(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
+	data.Result = queueResultFrom(c.Request.URL.Query())
 	s.renderCampaignMail(c, http.StatusOK, data, nil)
 }
 
@@ -283,13 +285,28 @@ func (s *Server) sendCampaign(c *gin.Context) {
 		return
 	}
 	s.deliverNow()
-	data, err := s.campaignMailData(c, m, f)
-	if err != nil {
-		s.fail(c, err)
-		return
+	// Post/redirect/get: a refresh of the page that follows shows the
+	// result again but sends nothing. The numbers travel in the query.
+	q := url.Values{"queued": {strconv.Itoa(res.Queued)}, "no_email": {strconv.Itoa(res.NoEmail)},
+		"invalid": {strconv.Itoa(res.Invalid)}, "suppressed": {strconv.Itoa(res.Suppressed)}, "duplicate": {strconv.Itoa(res.Duplicate)}}
+	redirect(c, views.Path("campaign", m.ID, "mail")+"?"+q.Encode())
+}
+
+// queueResultFrom reads a send's result from the query of the page a send
+// redirects to (nil when there was none).
+func queueResultFrom(q url.Values) *models.QueueResult {
+	if q.Get("queued") == "" {
+		return nil
 	}
-	data.Result = &res
-	s.renderCampaignMail(c, http.StatusOK, data, nil)
+	n := func(k string) int {
+		v, err := strconv.Atoi(q.Get(k))
+		if err != nil || v < 0 {
+			return 0
+		}
+		return v
+	}
+	return &models.QueueResult{Queued: n("queued"), NoEmail: n("no_email"), Invalid: n("invalid"), Suppressed: n("suppressed"),
+		Duplicate: n("duplicate")}
 }
 
 func (s *Server) pauseCampaign(c *gin.Context)  { s.setPaused(c, true) }
