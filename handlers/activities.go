@@ -315,7 +315,7 @@ func (s *Server) showActivity(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	data.History = s.describeHistory(c, entries, p.Aux)
+	data.History = s.describeHistory(c, "activity", entries, p.Aux)
 	s.render(c, http.StatusOK, "activities/show", p)
 }
 

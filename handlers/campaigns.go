@@ -213,7 +213,7 @@ func (s *Server) campaignCard(c *gin.Context, m *models.Campaign) (*campaignCard
 	if err != nil {
 		return nil, err
 	}
-	data.History = s.describeHistory(c, entries, aux)
+	data.History = s.describeHistory(c, "campaign", entries, aux)
 	return data, nil
 }
 

@@ -123,3 +123,28 @@ func TestBatchPlanSpreadsTimesAndSkipsInactive(t *testing.T) {
 		t.Errorf("a spacing not offered: %d", res.StatusCode)
 	}
 }
+
+// TestHistoryShowsLabels (issue 19): a new campaign's history read
+// "活动类型 0 → 56", "状态 status.planning" and "预算 0.00 → 198,000.00".
+func TestHistoryShowsLabels(t *testing.T) {
+	app := newTestApp(t)
+	c := app.login("admin")
+	types, err := app.db.AuxItemsOf(context.Background(), "campaign_type")
+	if err != nil || len(types) == 0 {
+		t.Fatal("no campaign types", err)
+	}
+	res := c.post("/campaigns", url.Values{"name": {"春季发布会"}, "type": {id(types[0].ID)}, "start_date": {"2026-04-01"},
+		"end_date": {"2026-04-01"}, "budget": {"198000"}, "owner": {"1"}})
+	if res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("create: %d %.800s", res.StatusCode, res.Body)
+	}
+	card := c.get(res.Header.Get("Location"))
+	for _, raw := range []string{"status.planning", "<del>0</del>", "<del>0.00</del>", "→ <ins>" + id(types[0].ID) + "</ins>"} {
+		if strings.Contains(card.Body, raw) {
+			t.Errorf("the history shows a raw value: %s", raw)
+		}
+	}
+	if !strings.Contains(card.Body, types[0].NameZH) {
+		t.Error("the history does not name the campaign type")
+	}
+}

@@ -267,7 +267,7 @@ func (s *Server) showPlan(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	data.History = s.describeHistory(c, s.planHistoryValues(c, entries), p.Aux)
+	data.History = s.describeHistory(c, "plan", s.planHistoryValues(c, entries), p.Aux)
 	s.render(c, http.StatusOK, "plans/show", p)
 }
 
