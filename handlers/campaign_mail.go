@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -41,6 +42,10 @@ type campaignMailData struct {
 	PreviewT *models.Target
 	Result   *models.QueueResult
 	SMTP     bool
+	// Warnings about the invitation: links that lead nowhere in a mail, and
+	// a public URL without https (one-click unsubscribe needs it).
+	RelativeLinks bool
+	PlainHTTP     bool
 }
 
 // parseMailForm checks the template and the schedule; errors carry a
@@ -90,7 +95,30 @@ func (s *Server) campaignMailData(c *gin.Context, m *models.Campaign, f mailForm
 		return nil, err
 	}
 	data.SMTP = smtp.Enabled()
+	data.RelativeLinks = relativeLinks(f.HTML)
+	// One-click unsubscribe (RFC 8058) is honoured by mail providers only
+	// over https.
+	data.PlainHTTP = strings.HasPrefix(s.cfg.BaseURL, "http://")
 	return data, nil
+}
+
+// linkValue finds the values of href and src attributes.
+var (
+	linkValue = regexp.MustCompile(`(?i)\b(?:href|src)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+))`)
+	hasScheme = regexp.MustCompile(`^[a-zA-Z][a-zA-Z0-9+.-]*:`)
+)
+
+// relativeLinks reports whether an invitation's HTML has a link or image
+// without a scheme (not a #fragment or a merge field): in a mail it leads
+// nowhere.
+func relativeLinks(htmlText string) bool {
+	for _, m := range linkValue.FindAllStringSubmatch(htmlText, -1) {
+		v := strings.TrimSpace(m[1] + m[2] + m[3])
+		if v != "" && !hasScheme.MatchString(v) && !strings.HasPrefix(v, "#") && !strings.HasPrefix(v, "{{") {
+			return true
+		}
+	}
+	return false
 }
 
 func (s *Server) renderCampaignMail(c *gin.Context, status int, data *campaignMailData, errs fieldErrors) {

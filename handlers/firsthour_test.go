@@ -148,3 +148,26 @@ func TestHistoryShowsLabels(t *testing.T) {
 		t.Error("the history does not name the campaign type")
 	}
 }
+
+// TestInvitationWarnings (issue 19): relative links in an invitation and an
+// http public URL (one-click unsubscribe needs https) are pointed out.
+func TestInvitationWarnings(t *testing.T) {
+	for _, tc := range []struct {
+		html string
+		want bool
+	}{{`<a href="/offer">看</a>`, true}, {`<img src='logo.png'>`, true}, {`<a href="#top">x</a>`, false}, {`<a href="page.html">x</a>`, true},
+		{`<a href="https://x.example/a">x</a>`, false}, {`<a href="mailto:a@b.cn">x</a>`, false}, {`<img src="../i.png">`, true}} {
+		if got := relativeLinks(tc.html); got != tc.want {
+			t.Errorf("relativeLinks(%s) = %v", tc.html, got)
+		}
+	}
+	app := newTestApp(t) // its base URL is http://example.test
+	c := app.login("admin")
+	m := &models.Campaign{Name: "提醒测试", StartDate: "2026-04-01", EndDate: "2026-04-01", OwnerID: 1}
+	if err := app.db.SaveCampaign(context.Background(), models.SystemActor(), m); err != nil {
+		t.Fatal(err)
+	}
+	if res := c.get("/campaigns/" + id(m.ID) + "/mail"); !strings.Contains(res.Body, "RFC 8058") {
+		t.Error("no warning about the http public URL")
+	}
+}
