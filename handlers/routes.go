@@ -70,6 +70,8 @@ func (s *Server) Handler() http.Handler {
 		g.GET("/:id/edit", k.h(s.editCustomer))
 		g.POST("/:id", k.h(s.updateCustomer))
 		g.POST("/:id/delete", s.deleteRecord(kind))
+		g.POST("/:id/erase", s.require(models.PermSettingsAdmin), s.eraseRecord(kind))
+		g.POST("/:id/contacts/:cid/erase", s.require(models.PermSettingsAdmin), k.h(s.eraseContact))
 		g.GET("/:id/contacts/new", k.h(s.newContact))
 		g.POST("/:id/contacts", k.h(s.createContact))
 		g.GET("/:id/contacts/:cid/edit", k.h(s.editContact))
