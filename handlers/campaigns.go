@@ -401,7 +401,13 @@ func (s *Server) saveTargetResult(c *gin.Context) {
 		return
 	}
 	if isFragment(c) {
-		p := s.newPage(c, "", "campaigns", map[string]any{"T": t, "CampaignID": m.ID})
+		data := map[string]any{"T": t, "CampaignID": m.ID}
+		if status == http.StatusOK { // the card's figures, fresh
+			if fresh, err := s.db.GetCampaign(c.Request.Context(), actor(c), m.ID); err == nil {
+				data["Campaign"] = fresh
+			}
+		}
+		p := s.newPage(c, "", "campaigns", data)
 		p.Errors = errs
 		if status == http.StatusOK {
 			c.Header("HX-Trigger", toastTrigger(s.t(c, "flash.saved"), "info"))

@@ -171,3 +171,25 @@ func TestInvitationWarnings(t *testing.T) {
 		t.Error("no warning about the http public URL")
 	}
 }
+
+// TestCampaignFiguresFollowASavedResult (issue 19): the figures at the top
+// of the card stayed at 0 after a result was saved, until a reload.
+func TestCampaignFiguresFollowASavedResult(t *testing.T) {
+	f := newCampaignFixture(t)
+	c := f.app.login("lina")
+	base := "/campaigns/" + id(f.linaCamp)
+	c.post(base+"/targets/filter", url.Values{})
+	var tid int64
+	f.app.db.Read.QueryRow(`SELECT id FROM campaign_targets WHERE campaign_id = ? LIMIT 1`, f.linaCamp).Scan(&tid)
+	res := c.post(base+"/targets/"+id(tid), url.Values{"notified": {"1"}, "attended": {"1"}}, "HX-Request", "true")
+	if res.StatusCode != http.StatusOK {
+		t.Fatalf("save: %d", res.StatusCode)
+	}
+	if !strings.Contains(res.Body, `id="campaign-stats" hx-swap-oob="true"`) {
+		t.Fatal("the fragment does not update the card's figures")
+	}
+	i := strings.Index(res.Body, `id="campaign-stats"`)
+	if !strings.Contains(res.Body[i:], "<dd>1</dd>") {
+		t.Errorf("the figures do not count the saved result:\n%s", res.Body[i:])
+	}
+}
