@@ -193,3 +193,37 @@ func TestCampaignFiguresFollowASavedResult(t *testing.T) {
 		t.Errorf("the figures do not count the saved result:\n%s", res.Body[i:])
 	}
 }
+
+// TestKnowledgeCategoryFilterInsideTheSearch (issue 17): the category
+// filter took the top 100 hits and filtered them, so an article ranked
+// lower was "not found", and pages were ignored.
+func TestKnowledgeCategoryFilterInsideTheSearch(t *testing.T) {
+	app := newTestApp(t)
+	ctx := context.Background()
+	types, err := app.db.AuxItemsOf(ctx, "issue_type")
+	if err != nil || len(types) < 2 {
+		t.Fatal("issue types", err)
+	}
+	other, billing := types[0].ID, types[1].ID
+	svc := models.SystemActor()
+	for i := range 130 { // strong matches in another category
+		a := &models.Article{Title: "发票问题 " + id(int64(i)), Symptom: "发票 发票 发票 开具发票", Solution: "发票", CategoryID: other}
+		if err := app.db.SaveArticle(ctx, svc, a); err != nil {
+			t.Fatal(err)
+		}
+	}
+	weak := &models.Article{Title: "月底对账", Symptom: "对账单与发票金额不一致", Solution: "核对明细", CategoryID: billing}
+	if err := app.db.SaveArticle(ctx, svc, weak); err != nil {
+		t.Fatal(err)
+	}
+	app.sync()
+	c := app.login("admin")
+	res := c.get("/kb?q=" + url.QueryEscape("发票") + "&category=" + id(billing))
+	if !strings.Contains(res.Body, "月底对账") {
+		t.Error("the category's article ranked after the first 100 hits is not found")
+	}
+	page2 := c.get("/kb?q=" + url.QueryEscape("发票") + "&category=" + id(other) + "&page=2")
+	if n := strings.Count(page2.Body, `class="card kb-item"`); n != 20 || !strings.Contains(page2.Body, "找到 130 篇") {
+		t.Errorf("page 2 of a filtered search: %d articles", n)
+	}
+}

@@ -76,16 +76,13 @@ func (s *Server) listArticles(c *gin.Context) {
 	s.render(c, http.StatusOK, "kb/list", p)
 }
 
-// searchArticles ranks articles by relevance. A category filter is applied
-// to the ranked hits (categories are few, so a page stays useful).
+// searchArticles ranks articles by relevance, the category filter inside
+// the search, so its totals and pages are right.
 func (s *Server) searchArticles(c *gin.Context, d *kbListData) (models.ArticlePage, error) {
 	page := models.ArticlePage{Page: d.Page, PerPage: kbPerPage}
 	d.Hits = map[int64]search.Hit{}
-	size, from := kbPerPage, (d.Page-1)*kbPerPage
-	if d.CategoryID != 0 {
-		size, from = 100, 0
-	}
-	res, err := s.search.Search(c.Request.Context(), actor(c), search.Query{Text: d.Q, Kinds: []string{"article"}, Size: size, From: from})
+	res, err := s.search.Search(c.Request.Context(), actor(c), search.Query{Text: d.Q, Kinds: []string{"article"},
+		Size: kbPerPage, From: (d.Page - 1) * kbPerPage, ArticleCategory: d.CategoryID})
 	if err != nil {
 		return page, err
 	}
@@ -99,16 +96,6 @@ func (s *Server) searchArticles(c *gin.Context, d *kbListData) (models.ArticlePa
 		return page, err
 	}
 	page.Total = res.Total
-	if d.CategoryID != 0 {
-		var kept []models.Article
-		for _, a := range arts {
-			if a.CategoryID == d.CategoryID {
-				kept = append(kept, a)
-			}
-		}
-		page.Total, page.Page = len(kept), 1
-		arts = kept
-	}
 	page.Rows = arts
 	return page, nil
 }
