@@ -110,17 +110,8 @@ func (s *Server) eraseRecord(kind string) gin.HandlerFunc {
 
 // eraseContact is eraseRecord for one contact of a customer's card.
 func (s *Server) eraseContact(c *gin.Context, k customerKind) {
-	cu, ok := s.contactCustomer(c, k)
+	cu, cid, ok := s.cardContact(c, k)
 	if !ok {
-		return
-	}
-	cid, ok := idParam(c, "cid")
-	if !ok {
-		s.notFound(c)
-		return
-	}
-	if _, err := s.db.GetContact(c.Request.Context(), actor(c), cu.ID, cid); err != nil {
-		s.fail(c, err)
 		return
 	}
 	s.erase(c, "contact", cid, views.Path(k.kind, cu.ID))
