@@ -193,7 +193,7 @@ func (s *Server) campaignCard(c *gin.Context, m *models.Campaign) (*campaignCard
 	if data.Stats, err = s.db.MailStats(ctx, m.ID); err != nil {
 		return nil, err
 	}
-	page, _ := strconv.Atoi(c.Query("page"))
+	page := queryPage(c.Request.URL.Query(), 1_000_000, 1)
 	if data.Targets, err = s.db.ListTargets(ctx, m.ID, c.Query("status"), truncate(c.Query("q"), 100), page, 50); err != nil {
 		return nil, err
 	}

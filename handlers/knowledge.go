@@ -3,7 +3,6 @@ package handlers
 import (
 	"errors"
 	"net/http"
-	"strconv"
 	"strings"
 
 	"github.com/gin-gonic/gin"
@@ -38,9 +37,7 @@ func (s *Server) listArticles(c *gin.Context) {
 	q := c.Request.URL.Query()
 	d := &kbListData{Q: truncate(strings.TrimSpace(q.Get("q")), search.MaxQueryRunes), CategoryID: parseID(q.Get("category")),
 		Sort: q.Get("sort"), Page: 1, CanEdit: actor(c).HandlesService()}
-	if p, err := strconv.Atoi(q.Get("page")); err == nil && p > 0 && p <= 50 {
-		d.Page = p
-	}
+	d.Page = queryPage(q, 50, d.Page)
 	if ok, err := s.db.CheckAuxItem(ctx, "issue_type", d.CategoryID); err != nil {
 		s.fail(c, err)
 		return
