@@ -333,14 +333,24 @@ func (s *Server) addTargetCustomer(c *gin.Context) {
 	redirect(c, fmt.Sprintf("/campaigns/%d#targets", m.ID))
 }
 
-func (s *Server) removeTarget(c *gin.Context) {
+// campaignTarget reads the route's campaign and target id (:tid); ok is
+// false when the response was sent.
+func (s *Server) campaignTarget(c *gin.Context) (*models.Campaign, int64, bool) {
 	m, ok := s.campaign(c)
 	if !ok {
-		return
+		return nil, 0, false
 	}
 	tid, ok := idParam(c, "tid")
 	if !ok {
 		s.notFound(c)
+		return nil, 0, false
+	}
+	return m, tid, true
+}
+
+func (s *Server) removeTarget(c *gin.Context) {
+	m, tid, ok := s.campaignTarget(c)
+	if !ok {
 		return
 	}
 	if err := s.db.RemoveTarget(c.Request.Context(), actor(c), m.ID, tid); err != nil {
@@ -354,13 +364,8 @@ func (s *Server) removeTarget(c *gin.Context) {
 // saveTargetResult records notified/attended/head count/feedback for one
 // person; htmx swaps the row in place.
 func (s *Server) saveTargetResult(c *gin.Context) {
-	m, ok := s.campaign(c)
+	m, tid, ok := s.campaignTarget(c)
 	if !ok {
-		return
-	}
-	tid, ok := idParam(c, "tid")
-	if !ok {
-		s.notFound(c)
 		return
 	}
 	t, err := s.db.GetTarget(c.Request.Context(), actor(c), m.ID, tid)
