@@ -419,6 +419,11 @@ func adminRoutes(userID, itemID int64) []routeCase {
 		{"back up now", "POST", "/admin/backups", nil},
 		{"backup download", "GET", "/admin/backups/keyuan-20261203-183000Z.tar.gz", nil},
 		{"backup delete", "POST", "/admin/backups/keyuan-20261203-183000Z.tar.gz/delete", nil},
+		// Erasure (PIPL) is the admins' alone; erase_test.go erases a real one.
+		{"erase a customer", "POST", "/customers/999999/erase", url.Values{"confirm_code": {"KH99999"}}},
+		{"erase a prospect", "POST", "/prospects/999999/erase", url.Values{"confirm_code": {"QK99999"}}},
+		{"erase a contact", "POST", "/customers/999999/contacts/1/erase", nil},
+		{"erase a prospect's contact", "POST", "/prospects/999999/contacts/1/erase", nil},
 	}
 }
 

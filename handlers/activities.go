@@ -57,15 +57,8 @@ func activityFilterFrom(q url.Values) models.ActivityFilter {
 		Q:            truncate(strings.TrimSpace(q.Get("q")), 100),
 		PerPage:      50,
 	}
-	if d := q.Get("from"); validDay(d) {
-		f.From = d
-	}
-	if d := q.Get("to"); validDay(d) {
-		f.To = d
-	}
-	if p, err := strconv.Atoi(q.Get("page")); err == nil && p > 0 && p <= 1_000_000 {
-		f.Page = p
-	}
+	f.From, f.To = queryDay(q, "from", f.From), queryDay(q, "to", f.To)
+	f.Page = queryPage(q, 1_000_000, f.Page)
 	return f
 }
 
@@ -315,7 +308,7 @@ func (s *Server) showActivity(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	data.History = s.describeHistory(c, entries, p.Aux)
+	data.History = s.describeHistory(c, "activity", entries, p.Aux)
 	s.render(c, http.StatusOK, "activities/show", p)
 }
 

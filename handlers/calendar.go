@@ -110,7 +110,8 @@ func (s *Server) calendar(c *gin.Context) {
 	switch who {
 	case "me":
 		owner = a.ID
-	case "team":
+	case "team", "all":
+		who = "team"
 		if !a.SeesAllActivities() {
 			s.notFound(c)
 			return

@@ -4,8 +4,10 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
+	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -40,6 +42,10 @@ type campaignMailData struct {
 	PreviewT *models.Target
 	Result   *models.QueueResult
 	SMTP     bool
+	// Warnings about the invitation: links that lead nowhere in a mail, and
+	// a public URL without https (one-click unsubscribe needs it).
+	RelativeLinks bool
+	PlainHTTP     bool
 }
 
 // parseMailForm checks the template and the schedule; errors carry a
@@ -89,7 +95,30 @@ func (s *Server) campaignMailData(c *gin.Context, m *models.Campaign, f mailForm
 		return nil, err
 	}
 	data.SMTP = smtp.Enabled()
+	data.RelativeLinks = relativeLinks(f.HTML)
+	// One-click unsubscribe (RFC 8058) is honoured by mail providers only
+	// over https.
+	data.PlainHTTP = strings.HasPrefix(s.cfg.BaseURL, "http://")
 	return data, nil
+}
+
+// linkValue finds the values of href and src attributes.
+var (
+	linkValue = regexp.MustCompile(`(?i)\b(?:href|src)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+))`)
+	hasScheme = regexp.MustCompile(`^[a-zA-Z][a-zA-Z0-9+.-]*:`)
+)
+
+// relativeLinks reports whether an invitation's HTML has a link or image
+// without a scheme (not a #fragment or a merge field): in a mail it leads
+// nowhere.
+func relativeLinks(htmlText string) bool {
+	for _, m := range linkValue.FindAllStringSubmatch(htmlText, -1) {
+		v := strings.TrimSpace(m[1] + m[2] + m[3])
+		if v != "" && !hasScheme.MatchString(v) && !strings.HasPrefix(v, "#") && !strings.HasPrefix(v, "{{") {
+			return true
+		}
+	}
+	return false
 }
 
 func (s *Server) renderCampaignMail(c *gin.Context, status int, data *campaignMailData, errs fieldErrors) {
@@ -121,6 +150,7 @@ func (s *Server) campaignMail(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
+	data.Result = queueResultFrom(c.Request.URL.Query())
 	s.renderCampaignMail(c, http.StatusOK, data, nil)
 }
 
@@ -230,7 +260,7 @@ func (s *Server) testCampaignMail(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	env := &mail.Envelope{MessageID: token + "@keyuan", From: lim.From, FromName: lim.FromName, ToName: u.DisplayName, To: u.Email,
+	env := &mail.Envelope{MessageID: token + "@" + jobs.MessageHost(s.cfg.BaseURL), From: lim.From, FromName: lim.FromName, ToName: u.DisplayName, To: u.Email,
 		Subject: "[TEST] " + fin.Subject, Text: fin.Text, HTML: fin.HTML}
 	ctx, cancel := context.WithTimeout(c.Request.Context(), 30*time.Second)
 	defer cancel()
@@ -283,13 +313,28 @@ func (s *Server) sendCampaign(c *gin.Context) {
 		return
 	}
 	s.deliverNow()
-	data, err := s.campaignMailData(c, m, f)
-	if err != nil {
-		s.fail(c, err)
-		return
+	// Post/redirect/get: a refresh of the page that follows shows the
+	// result again but sends nothing. The numbers travel in the query.
+	q := url.Values{"queued": {strconv.Itoa(res.Queued)}, "no_email": {strconv.Itoa(res.NoEmail)},
+		"invalid": {strconv.Itoa(res.Invalid)}, "suppressed": {strconv.Itoa(res.Suppressed)}, "duplicate": {strconv.Itoa(res.Duplicate)}}
+	redirect(c, views.Path("campaign", m.ID, "mail")+"?"+q.Encode())
+}
+
+// queueResultFrom reads a send's result from the query of the page a send
+// redirects to (nil when there was none).
+func queueResultFrom(q url.Values) *models.QueueResult {
+	if q.Get("queued") == "" {
+		return nil
 	}
-	data.Result = &res
-	s.renderCampaignMail(c, http.StatusOK, data, nil)
+	n := func(k string) int {
+		v, err := strconv.Atoi(q.Get(k))
+		if err != nil || v < 0 {
+			return 0
+		}
+		return v
+	}
+	return &models.QueueResult{Queued: n("queued"), NoEmail: n("no_email"), Invalid: n("invalid"), Suppressed: n("suppressed"),
+		Duplicate: n("duplicate")}
 }
 
 func (s *Server) pauseCampaign(c *gin.Context)  { s.setPaused(c, true) }

@@ -193,7 +193,7 @@ func (s *Server) campaignCard(c *gin.Context, m *models.Campaign) (*campaignCard
 	if data.Stats, err = s.db.MailStats(ctx, m.ID); err != nil {
 		return nil, err
 	}
-	page, _ := strconv.Atoi(c.Query("page"))
+	page := queryPage(c.Request.URL.Query(), 1_000_000, 1)
 	if data.Targets, err = s.db.ListTargets(ctx, m.ID, c.Query("status"), truncate(c.Query("q"), 100), page, 50); err != nil {
 		return nil, err
 	}
@@ -213,7 +213,7 @@ func (s *Server) campaignCard(c *gin.Context, m *models.Campaign) (*campaignCard
 	if err != nil {
 		return nil, err
 	}
-	data.History = s.describeHistory(c, entries, aux)
+	data.History = s.describeHistory(c, "campaign", entries, aux)
 	return data, nil
 }
 
@@ -333,14 +333,24 @@ func (s *Server) addTargetCustomer(c *gin.Context) {
 	redirect(c, fmt.Sprintf("/campaigns/%d#targets", m.ID))
 }
 
-func (s *Server) removeTarget(c *gin.Context) {
+// campaignTarget reads the route's campaign and target id (:tid); ok is
+// false when the response was sent.
+func (s *Server) campaignTarget(c *gin.Context) (*models.Campaign, int64, bool) {
 	m, ok := s.campaign(c)
 	if !ok {
-		return
+		return nil, 0, false
 	}
 	tid, ok := idParam(c, "tid")
 	if !ok {
 		s.notFound(c)
+		return nil, 0, false
+	}
+	return m, tid, true
+}
+
+func (s *Server) removeTarget(c *gin.Context) {
+	m, tid, ok := s.campaignTarget(c)
+	if !ok {
 		return
 	}
 	if err := s.db.RemoveTarget(c.Request.Context(), actor(c), m.ID, tid); err != nil {
@@ -354,13 +364,8 @@ func (s *Server) removeTarget(c *gin.Context) {
 // saveTargetResult records notified/attended/head count/feedback for one
 // person; htmx swaps the row in place.
 func (s *Server) saveTargetResult(c *gin.Context) {
-	m, ok := s.campaign(c)
+	m, tid, ok := s.campaignTarget(c)
 	if !ok {
-		return
-	}
-	tid, ok := idParam(c, "tid")
-	if !ok {
-		s.notFound(c)
 		return
 	}
 	t, err := s.db.GetTarget(c.Request.Context(), actor(c), m.ID, tid)
@@ -401,7 +406,13 @@ func (s *Server) saveTargetResult(c *gin.Context) {
 		return
 	}
 	if isFragment(c) {
-		p := s.newPage(c, "", "campaigns", map[string]any{"T": t, "CampaignID": m.ID})
+		data := map[string]any{"T": t, "CampaignID": m.ID}
+		if status == http.StatusOK { // the card's figures, fresh
+			if fresh, err := s.db.GetCampaign(c.Request.Context(), actor(c), m.ID); err == nil {
+				data["Campaign"] = fresh
+			}
+		}
+		p := s.newPage(c, "", "campaigns", data)
 		p.Errors = errs
 		if status == http.StatusOK {
 			c.Header("HX-Trigger", toastTrigger(s.t(c, "flash.saved"), "info"))

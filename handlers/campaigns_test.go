@@ -221,11 +221,16 @@ func TestCampaignMailQueueAndPublicLinks(t *testing.T) {
 		t.Fatalf("preview: %s", res.Body)
 	}
 	res = c.post(base+"/send", nil)
+	// Post/redirect/get: a refresh must not send again (issue 19).
+	if res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("send answered %d, not a redirect", res.StatusCode)
+	}
+	res = c.get(res.Header.Get("Location"))
 	if res.StatusCode != http.StatusOK || !strings.Contains(res.Body, "已排队 2 封") {
 		t.Fatalf("send: %d", res.StatusCode)
 	}
 	// Sending again queues nobody twice.
-	if res := c.post(base+"/send", nil); !strings.Contains(res.Body, "已排队 0 封") {
+	if res := c.post(base+"/send", nil); res.StatusCode != http.StatusSeeOther || !strings.Contains(c.get(res.Header.Get("Location")).Body, "已排队 0 封") {
 		t.Fatal("second send queued again")
 	}
 	var token, text string

@@ -99,19 +99,27 @@ func (s *Server) saveContact(c *gin.Context, k customerKind, cid int64) {
 	redirect(c, k.base+"/"+strconv.FormatInt(cu.ID, 10)+"#contacts")
 }
 
-func (s *Server) deleteContact(c *gin.Context, k customerKind) {
-	cu, ok := s.contactCustomer(c, k)
-	if !ok {
-		return
+// cardContact reads the route's customer (:id) and its contact (:cid): a
+// contact of another customer is not found here. ok is false when the
+// response was sent.
+func (s *Server) cardContact(c *gin.Context, k customerKind) (cu *models.Customer, cid int64, ok bool) {
+	if cu, ok = s.contactCustomer(c, k); !ok {
+		return nil, 0, false
 	}
-	cid, ok := idParam(c, "cid")
-	if !ok {
+	if cid, ok = idParam(c, "cid"); !ok {
 		s.notFound(c)
-		return
+		return nil, 0, false
 	}
-	// Only a contact of this customer: another's is not found here.
 	if _, err := s.db.GetContact(c.Request.Context(), actor(c), cu.ID, cid); err != nil {
 		s.fail(c, err)
+		return nil, 0, false
+	}
+	return cu, cid, true
+}
+
+func (s *Server) deleteContact(c *gin.Context, k customerKind) {
+	cu, cid, ok := s.cardContact(c, k)
+	if !ok {
 		return
 	}
 	if _, err := s.db.DeleteRecord(c.Request.Context(), actor(c), "contact", cid); err != nil {

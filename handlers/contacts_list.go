@@ -3,7 +3,6 @@ package handlers
 import (
 	"net/http"
 	"net/url"
-	"strconv"
 	"strings"
 
 	"github.com/gin-gonic/gin"
@@ -14,9 +13,7 @@ import (
 
 func contactFilterFrom(q url.Values) models.ContactFilter {
 	f := models.ContactFilter{Q: truncate(strings.TrimSpace(q.Get("q")), 100), Kind: q.Get("kind"), PerPage: 50}
-	if p, err := strconv.Atoi(q.Get("page")); err == nil && p > 0 && p <= 1_000_000 {
-		f.Page = p
-	}
+	f.Page = queryPage(q, 1_000_000, f.Page)
 	return f
 }
 

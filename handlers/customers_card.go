@@ -47,13 +47,20 @@ type customerCardData struct {
 
 // describeHistory turns audit entries into readable lines: ids of items and
 // users become names, field names become labels.
-func (s *Server) describeHistory(c *gin.Context, entries []models.AuditEntry, aux models.AuxLookup) []historyLine {
+// historyStatus is the message prefix of each record kind's statuses.
+var historyStatus = map[string]string{"customer": "status.", "prospect": "status.", "plan": "plan.status.",
+	"opportunity": "opportunity.status.", "campaign": "campaign.status.", "issue": "issue.status.", "activity": "status."}
+
+// describeHistory shows a record's history in the user's language: every
+// value by its label (category item, user, status), and a creation as the
+// values it was created with, not as a change from zero.
+func (s *Server) describeHistory(c *gin.Context, kind string, entries []models.AuditEntry, aux models.AuxLookup) []historyLine {
 	ctx := c.Request.Context()
 	users := map[int64]string{}
 	userName := func(v string) string {
 		id := parseID(v)
 		if id == 0 {
-			return v
+			return ""
 		}
 		if n, ok := users[id]; ok {
 			return n
@@ -80,15 +87,29 @@ func (s *Server) describeHistory(c *gin.Context, entries []models.AuditEntry, au
 		for _, ch := range e.Changes {
 			hc := historyChange{Field: s.t(c, "field."+ch.Field), Old: ch.Old, New: ch.New}
 			switch ch.Field {
-			case "industry", "source", "grade", "region", "stage", "traits", "method":
+			case "industry", "source", "grade", "region", "stage", "traits", "method", "type", "category":
 				hc.Old, hc.New = auxNames(ch.Old), auxNames(ch.New)
-			case "owner":
+			case "owner", "assignee":
 				hc.Old, hc.New = userName(ch.Old), userName(ch.New)
 			case "status":
-				if ch.Old != "" {
-					hc.Old = s.t(c, "status."+ch.Old)
+				prefix := historyStatus[kind]
+				if prefix == "" {
+					prefix = "status."
 				}
-				hc.New = s.t(c, "status."+ch.New)
+				hc.Old, hc.New = "", ""
+				if ch.Old != "" {
+					hc.Old = s.t(c, prefix+ch.Old)
+				}
+				if ch.New != "" {
+					hc.New = s.t(c, prefix+ch.New)
+				}
+			}
+			if e.Action == "create" {
+				// A new record had nothing before: show what it was created with.
+				hc.Old = ""
+				if hc.New == "" || hc.New == "0" || hc.New == "0.00" {
+					continue
+				}
 			}
 			line.Changes = append(line.Changes, hc)
 		}
@@ -124,7 +145,7 @@ func (s *Server) showCustomer(c *gin.Context, k customerKind) {
 		return
 	}
 	p := s.newPage(c, cu.Name, k.nav, data)
-	data.History = s.describeHistory(c, entries, p.Aux)
+	data.History = s.describeHistory(c, k.kind, entries, p.Aux)
 	if cu.ConvertedToID != 0 {
 		if to, err := s.db.GetCustomer(ctx, models.SystemActor(), "customer", cu.ConvertedToID); err == nil {
 			data.ConvertedTo = to.Code

@@ -40,9 +40,7 @@ func customerFilterFrom(q url.Values, kind string) models.CustomerFilter {
 	case "active", "inactive", "converted":
 		f.Status = st
 	}
-	if p, err := strconv.Atoi(q.Get("page")); err == nil && p > 0 && p <= 1_000_000 {
-		f.Page = p
-	}
+	f.Page = queryPage(q, 1_000_000, f.Page)
 	return f
 }
 

@@ -3,7 +3,6 @@ package handlers
 import (
 	"net/http"
 	"net/url"
-	"strconv"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -27,9 +26,7 @@ func issueFilterFrom(q url.Values) models.IssueFilter {
 	if p := q.Get("priority"); models.ValidIssuePriority(p) {
 		f.Priority = p
 	}
-	if p, err := strconv.Atoi(q.Get("page")); err == nil && p > 0 && p <= 100_000 {
-		f.Page = p
-	}
+	f.Page = queryPage(q, 100_000, f.Page)
 	return f
 }
 

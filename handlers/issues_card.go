@@ -96,32 +96,28 @@ func (s *Server) renderIssueCard(c *gin.Context, status int, iss *models.Issue, 
 // describeIssueHistory reuses the customer card's history lines and names
 // the issue's own fields.
 func (s *Server) describeIssueHistory(c *gin.Context, iss *models.Issue, entries []models.AuditEntry, p *page) []historyLine {
-	ctx := c.Request.Context()
-	lines := s.describeHistory(c, entries, p.Aux)
-	for li, e := range entries {
-		for ci, ch := range e.Changes {
-			hc := &lines[li].Changes[ci]
+	// The issue's own fields are put in words first; describeHistory does
+	// the shared ones (status, assignee) and drops what a creation did not set.
+	for li := range entries {
+		for ci := range entries[li].Changes {
+			ch := &entries[li].Changes[ci]
 			switch ch.Field {
 			case "issue_type":
-				hc.Old, hc.New = p.Aux.Name(parseID(ch.Old)), p.Aux.Name(parseID(ch.New))
-			case "assignee":
-				hc.Old, hc.New = s.userName(ctx, ch.Old), s.userName(ctx, ch.New)
+				ch.Old, ch.New = p.Aux.Name(parseID(ch.Old)), p.Aux.Name(parseID(ch.New))
 			case "customer":
-				hc.New = iss.CustomerName // an issue never changes customer
+				ch.Old, ch.New = "", iss.CustomerName // an issue never changes customer
 			case "contact":
-				hc.Old, hc.New = s.contactName(c, iss.CustomerID, ch.Old), s.contactName(c, iss.CustomerID, ch.New)
+				ch.Old, ch.New = s.contactName(c, iss.CustomerID, ch.Old), s.contactName(c, iss.CustomerID, ch.New)
 			case "priority":
-				hc.Old, hc.New = s.tIf(c, "issue.priority.", ch.Old), s.tIf(c, "issue.priority.", ch.New)
+				ch.Old, ch.New = s.tIf(c, "issue.priority.", ch.Old), s.tIf(c, "issue.priority.", ch.New)
 			case "channel":
-				hc.Old, hc.New = s.tIf(c, "issue.channel.", ch.Old), s.tIf(c, "issue.channel.", ch.New)
-			case "status":
-				hc.Old, hc.New = s.tIf(c, "issue.status.", ch.Old), s.tIf(c, "issue.status.", ch.New)
+				ch.Old, ch.New = s.tIf(c, "issue.channel.", ch.Old), s.tIf(c, "issue.channel.", ch.New)
 			case "reported_at":
-				hc.Old, hc.New = s.localTime(ch.Old), s.localTime(ch.New)
+				ch.Old, ch.New = s.localTime(ch.Old), s.localTime(ch.New)
 			}
 		}
 	}
-	return lines
+	return s.describeHistory(c, "issue", entries, p.Aux)
 }
 
 // contactName names a contact of the customer (a deleted one keeps its id).

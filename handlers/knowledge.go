@@ -3,7 +3,6 @@ package handlers
 import (
 	"errors"
 	"net/http"
-	"strconv"
 	"strings"
 
 	"github.com/gin-gonic/gin"
@@ -38,9 +37,7 @@ func (s *Server) listArticles(c *gin.Context) {
 	q := c.Request.URL.Query()
 	d := &kbListData{Q: truncate(strings.TrimSpace(q.Get("q")), search.MaxQueryRunes), CategoryID: parseID(q.Get("category")),
 		Sort: q.Get("sort"), Page: 1, CanEdit: actor(c).HandlesService()}
-	if p, err := strconv.Atoi(q.Get("page")); err == nil && p > 0 && p <= 50 {
-		d.Page = p
-	}
+	d.Page = queryPage(q, 50, d.Page)
 	if ok, err := s.db.CheckAuxItem(ctx, "issue_type", d.CategoryID); err != nil {
 		s.fail(c, err)
 		return
@@ -76,16 +73,13 @@ func (s *Server) listArticles(c *gin.Context) {
 	s.render(c, http.StatusOK, "kb/list", p)
 }
 
-// searchArticles ranks articles by relevance. A category filter is applied
-// to the ranked hits (categories are few, so a page stays useful).
+// searchArticles ranks articles by relevance, the category filter inside
+// the search, so its totals and pages are right.
 func (s *Server) searchArticles(c *gin.Context, d *kbListData) (models.ArticlePage, error) {
 	page := models.ArticlePage{Page: d.Page, PerPage: kbPerPage}
 	d.Hits = map[int64]search.Hit{}
-	size, from := kbPerPage, (d.Page-1)*kbPerPage
-	if d.CategoryID != 0 {
-		size, from = 100, 0
-	}
-	res, err := s.search.Search(c.Request.Context(), actor(c), search.Query{Text: d.Q, Kinds: []string{"article"}, Size: size, From: from})
+	res, err := s.search.Search(c.Request.Context(), actor(c), search.Query{Text: d.Q, Kinds: []string{"article"},
+		Size: kbPerPage, From: (d.Page - 1) * kbPerPage, ArticleCategory: d.CategoryID})
 	if err != nil {
 		return page, err
 	}
@@ -99,16 +93,6 @@ func (s *Server) searchArticles(c *gin.Context, d *kbListData) (models.ArticlePa
 		return page, err
 	}
 	page.Total = res.Total
-	if d.CategoryID != 0 {
-		var kept []models.Article
-		for _, a := range arts {
-			if a.CategoryID == d.CategoryID {
-				kept = append(kept, a)
-			}
-		}
-		page.Total, page.Page = len(kept), 1
-		arts = kept
-	}
 	page.Rows = arts
 	return page, nil
 }

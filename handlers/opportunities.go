@@ -287,7 +287,7 @@ func (s *Server) renderOpportunity(c *gin.Context, status int, reason string, er
 		s.fail(c, err)
 		return
 	}
-	data.History = s.describeHistory(c, entries, p.Aux)
+	data.History = s.describeHistory(c, "opportunity", entries, p.Aux)
 	s.render(c, status, "opportunities/show", p)
 }
 

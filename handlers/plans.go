@@ -43,15 +43,8 @@ func planFilterFrom(q url.Values, today time.Time) models.PlanFilter {
 		start := time.Date(today.Year(), today.Month(), 1, 0, 0, 0, 0, today.Location())
 		f.From, f.To = day(start), day(start.AddDate(0, 1, -1))
 	}
-	if d := q.Get("from"); validDay(d) {
-		f.From = d
-	}
-	if d := q.Get("to"); validDay(d) {
-		f.To = d
-	}
-	if p, err := strconv.Atoi(q.Get("page")); err == nil && p > 0 && p <= 1_000_000 {
-		f.Page = p
-	}
+	f.From, f.To = queryDay(q, "from", f.From), queryDay(q, "to", f.To)
+	f.Page = queryPage(q, 1_000_000, f.Page)
 	return f
 }
 
@@ -267,7 +260,7 @@ func (s *Server) showPlan(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	data.History = s.describeHistory(c, s.planHistoryValues(c, entries), p.Aux)
+	data.History = s.describeHistory(c, "plan", s.planHistoryValues(c, entries), p.Aux)
 	s.render(c, http.StatusOK, "plans/show", p)
 }
 

@@ -3,6 +3,7 @@ package handlers
 import (
 	"errors"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -37,6 +38,7 @@ type batchForm struct {
 	MaxPerDayRaw string
 	SkipWeekends bool
 	Remind       int
+	Spacing      int // minutes between one day's visits
 }
 
 type batchDay struct {
@@ -58,6 +60,8 @@ type batchData struct {
 	Sample        []batchPreviewRow
 	Previewed     bool
 	RemindChoices []int
+	Spacings      []int
+	Skipped       int // deactivated records left out
 }
 
 func batchFormFrom(c *gin.Context) batchForm {
@@ -75,6 +79,14 @@ func batchFormFrom(c *gin.Context) batchForm {
 		SkipWeekends: c.PostForm("skip_weekends") == "1",
 		Remind:       parseRemind(c.PostForm("remind")),
 	}
+	// No spacing given is the same time for all; a value not offered is
+	// refused with the form.
+	if v := c.PostForm("spacing"); v != "" {
+		f.Spacing = -1
+		if n, err := strconv.Atoi(v); err == nil && slices.Contains(models.BatchSpacings, n) {
+			f.Spacing = n
+		}
+	}
 	for _, v := range c.PostFormArray("id") {
 		if id := parseID(v); id != 0 {
 			f.IDs = append(f.IDs, id)
@@ -87,11 +99,12 @@ func batchFormFrom(c *gin.Context) batchForm {
 // form, with the selection carried along.
 func (s *Server) batchPlanForm(c *gin.Context, k customerKind, ids []int64) {
 	f := batchForm{Kind: k.kind, Filter: c.PostForm("filter"), All: c.PostForm("all") == "1",
-		From: day(s.today().AddDate(0, 0, 1)), To: day(s.today().AddDate(0, 0, 14)), SkipWeekends: true, Remind: -1}
+		From: day(s.today().AddDate(0, 0, 1)), To: day(s.today().AddDate(0, 0, 14)), SkipWeekends: true, Remind: -1,
+		Time: "09:00", Spacing: 60}
 	if !f.All {
 		f.IDs = ids
 	}
-	data := &batchData{Form: f, K: k, Count: len(ids), RemindChoices: models.RemindChoices}
+	data := &batchData{Form: f, K: k, Count: len(ids), RemindChoices: models.RemindChoices, Spacings: models.BatchSpacings}
 	s.render(c, http.StatusOK, "plans/batch", s.newPage(c, s.t(c, "batch_plan.title"), k.nav, data))
 }
 
@@ -116,7 +129,14 @@ func (s *Server) batchPlans(c *gin.Context) {
 		s.notFound(c)
 		return
 	}
-	data := &batchData{Form: f, K: k, Count: len(ids), RemindChoices: models.RemindChoices}
+	// Deactivated (and converted) records get no visits planned.
+	selected := len(ids)
+	if ids, err = s.db.ActiveCustomers(ctx, ids); err != nil {
+		s.fail(c, err)
+		return
+	}
+	data := &batchData{Form: f, K: k, Count: len(ids), Skipped: selected - len(ids), RemindChoices: models.RemindChoices,
+		Spacings: models.BatchSpacings}
 	errs, err := s.validateBatch(c, &data.Form, len(ids))
 	if err != nil {
 		s.fail(c, err)
@@ -139,7 +159,7 @@ func (s *Server) batchPlans(c *gin.Context) {
 		return
 	}
 	if c.PostForm("step") == "confirm" {
-		n, err := s.db.CreateBatchPlans(ctx, a, models.BatchPlan{CustomerIDs: ids, Dates: dates, Time: f.Time,
+		n, err := s.db.CreateBatchPlans(ctx, a, models.BatchPlan{CustomerIDs: ids, Dates: dates, Time: f.Time, Spacing: f.Spacing,
 			MethodID: f.MethodID, Subject: f.Subject, Content: f.Content, RemindMinutes: f.Remind})
 		if err != nil {
 			s.fail(c, err)
@@ -192,6 +212,9 @@ func (s *Server) validateBatch(c *gin.Context, f *batchForm, n int) (fieldErrors
 	checkLen(errs, "content", f.Content, 5000)
 	if err := s.db.CheckAux(c.Request.Context(), errs, "method", "activity_method", f.MethodID); err != nil {
 		return nil, err
+	}
+	if f.Spacing < 0 {
+		errs["spacing"] = "validation.invalid_choice"
 	}
 	if f.Remind == -2 {
 		errs["remind"] = "validation.invalid_choice"

@@ -517,12 +517,8 @@ func (s *Server) newReport(c *gin.Context) {
 }
 
 func (s *Server) editReport(c *gin.Context) {
-	r, ok := s.report(c)
+	r, ok := s.reportFor(c, (*models.Report).CanEdit)
 	if !ok {
-		return
-	}
-	if !r.CanEdit(actor(c)) {
-		s.errorPage(c, http.StatusForbidden, "error.forbidden")
 		return
 	}
 	s.renderBuilder(c, http.StatusOK, r.ID, builderForm{Name: r.Name, Category: r.Category, Def: r.Definition,
@@ -548,12 +544,8 @@ func (s *Server) reportBuilder(c *gin.Context) {
 func (s *Server) createReport(c *gin.Context) { s.saveReport(c, nil) }
 
 func (s *Server) updateReport(c *gin.Context) {
-	r, ok := s.report(c)
+	r, ok := s.reportFor(c, (*models.Report).CanEdit)
 	if !ok {
-		return
-	}
-	if !r.CanEdit(actor(c)) {
-		s.errorPage(c, http.StatusForbidden, "error.forbidden")
 		return
 	}
 	s.saveReport(c, r)

@@ -62,12 +62,8 @@ func (s *Server) recipients(ctx context.Context, r *models.Report) ([]models.Use
 }
 
 func (s *Server) scheduledReport(c *gin.Context) (*models.Report, bool) {
-	r, ok := s.report(c)
+	r, ok := s.reportFor(c, (*models.Report).CanSchedule)
 	if !ok {
-		return nil, false
-	}
-	if !r.CanSchedule(actor(c)) {
-		s.errorPage(c, http.StatusForbidden, "error.forbidden")
 		return nil, false
 	}
 	return r, true

@@ -78,6 +78,21 @@ func (s *Server) reportTitle(c *gin.Context, r *models.Report) string {
 
 // report loads the report named in the URL, or answers 404 (also for a
 // report the user may not open).
+// reportFor is report for an action the user must be allowed: may says
+// whether (CanEdit, CanShare, CanSchedule); a report they may open but not
+// change is a 403.
+func (s *Server) reportFor(c *gin.Context, may func(*models.Report, models.Actor) bool) (*models.Report, bool) {
+	r, ok := s.report(c)
+	if !ok {
+		return nil, false
+	}
+	if !may(r, actor(c)) {
+		s.errorPage(c, http.StatusForbidden, "error.forbidden")
+		return nil, false
+	}
+	return r, true
+}
+
 func (s *Server) report(c *gin.Context) (*models.Report, bool) {
 	id, ok := idParam(c, "id")
 	if !ok {
@@ -266,12 +281,8 @@ type reportUsersData struct {
 }
 
 func (s *Server) reportUsers(c *gin.Context) {
-	r, ok := s.report(c)
+	r, ok := s.reportFor(c, (*models.Report).CanShare)
 	if !ok {
-		return
-	}
-	if !r.CanShare(actor(c)) {
-		s.errorPage(c, http.StatusForbidden, "error.forbidden")
 		return
 	}
 	users, err := s.db.ActiveUsersByRole(c.Request.Context())
@@ -290,12 +301,8 @@ func (s *Server) reportUsers(c *gin.Context) {
 }
 
 func (s *Server) saveReportUsers(c *gin.Context) {
-	r, ok := s.report(c)
+	r, ok := s.reportFor(c, (*models.Report).CanShare)
 	if !ok {
-		return
-	}
-	if !r.CanShare(actor(c)) {
-		s.errorPage(c, http.StatusForbidden, "error.forbidden")
 		return
 	}
 	var roles []models.Role
@@ -328,12 +335,8 @@ func (s *Server) saveReportUsers(c *gin.Context) {
 }
 
 func (s *Server) deleteReport(c *gin.Context) {
-	r, ok := s.report(c)
+	r, ok := s.reportFor(c, (*models.Report).CanEdit)
 	if !ok {
-		return
-	}
-	if !r.CanEdit(actor(c)) {
-		s.errorPage(c, http.StatusForbidden, "error.forbidden")
 		return
 	}
 	if _, err := s.db.DeleteRecord(c.Request.Context(), actor(c), "report", r.ID); err != nil {

@@ -3,6 +3,7 @@ package handlers
 import (
 	"context"
 	"keyuan/models"
+	"net/url"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -61,4 +62,22 @@ func loadRecord[T any](s *Server, c *gin.Context, get func(context.Context, mode
 		return rec, id, false
 	}
 	return rec, id, true
+}
+
+// queryPage is the page number a query asks for, from 1 to max; anything
+// else (missing, malformed, out of range) is def.
+func queryPage(q url.Values, max, def int) int {
+	if p, err := strconv.Atoi(q.Get("page")); err == nil && p > 0 && p <= max {
+		return p
+	}
+	return def
+}
+
+// queryDay is the query's day under key when it is a valid day in range,
+// else def.
+func queryDay(q url.Values, key, def string) string {
+	if d := q.Get(key); validDay(d) {
+		return d
+	}
+	return def
 }

@@ -73,6 +73,8 @@ func (s *Server) Handler() http.Handler {
 		g.GET("/:id/edit", k.h(s.editCustomer))
 		g.POST("/:id", k.h(s.updateCustomer))
 		g.POST("/:id/delete", s.deleteRecord(kind))
+		g.POST("/:id/erase", s.require(models.PermSettingsAdmin), s.eraseRecord(kind))
+		g.POST("/:id/contacts/:cid/erase", s.require(models.PermSettingsAdmin), k.h(s.eraseContact))
 		g.GET("/:id/contacts/new", k.h(s.newContact))
 		g.POST("/:id/contacts", k.h(s.createContact))
 		g.GET("/:id/contacts/:cid/edit", k.h(s.editContact))
@@ -268,7 +270,20 @@ func (s *Server) Handler() http.Handler {
 	// what CSRF needs without tokens in every form.
 	cop := http.NewCrossOriginProtection()
 	cop.SetDenyHandler(http.HandlerFunc(s.crossOriginDenied))
-	return cop.Handler(r)
+	return headAsGet(cop.Handler(r))
+}
+
+// headAsGet answers HEAD as the GET of the same URL: monitors, link
+// checkers and calendar clients probe with HEAD. net/http sends no body for
+// a HEAD request whatever the handler writes.
+func headAsGet(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodHead {
+			r = r.Clone(r.Context())
+			r.Method = http.MethodGet
+		}
+		next.ServeHTTP(w, r)
+	})
 }
 
 // crossOriginDenied answers a request that another site made the browser

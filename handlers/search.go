@@ -3,7 +3,6 @@ package handlers
 import (
 	"errors"
 	"net/http"
-	"strconv"
 	"strings"
 
 	"github.com/gin-gonic/gin"
@@ -41,9 +40,7 @@ func (s *Server) searchPage(c *gin.Context) {
 	if !containsString(models.SearchKinds, d.Kind) {
 		d.Kind = ""
 	}
-	if p, err := strconv.Atoi(q.Get("page")); err == nil && p > 0 && p <= 50 {
-		d.Page = p
-	}
+	d.Page = queryPage(q, 50, d.Page)
 	suggest := isFragment(c) && c.GetHeader("HX-Target") == "search-suggest"
 	if d.Q != "" {
 		sq := search.Query{Text: d.Q, Size: searchPerPage, From: (d.Page - 1) * searchPerPage, CountByKind: true}

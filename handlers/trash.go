@@ -3,9 +3,12 @@ package handlers
 import (
 	"errors"
 	"net/http"
+	"path/filepath"
+	"strings"
 
 	"github.com/gin-gonic/gin"
 
+	"keyuan/jobs"
 	"keyuan/models"
 	"keyuan/views"
 )
@@ -78,4 +81,54 @@ func (s *Server) restoreTrash(c *gin.Context) {
 		return
 	}
 	redirect(c, views.Path(kind, recordID))
+}
+
+// eraseRecord erases a person's data for good (PIPL): a customer or
+// prospect with its contacts. The admin confirms by typing the record's
+// code; the mail files that hold the erased addresses go after the commit.
+func (s *Server) eraseRecord(kind string) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		id, ok := idParam(c, "id")
+		if !ok {
+			s.notFound(c)
+			return
+		}
+		cu, err := s.db.GetCustomer(c.Request.Context(), actor(c), kind, id)
+		if err != nil {
+			s.fail(c, err)
+			return
+		}
+		card := views.Path(kind, id)
+		if strings.TrimSpace(c.PostForm("confirm_code")) != cu.Code {
+			s.flash(c, "erase.code_mismatch")
+			redirect(c, card+"#erase")
+			return
+		}
+		s.erase(c, kind, id, card)
+	}
+}
+
+// eraseContact is eraseRecord for one contact of a customer's card.
+func (s *Server) eraseContact(c *gin.Context, k customerKind) {
+	cu, cid, ok := s.cardContact(c, k)
+	if !ok {
+		return
+	}
+	s.erase(c, "contact", cid, views.Path(k.kind, cu.ID))
+}
+
+func (s *Server) erase(c *gin.Context, kind string, id int64, back string) {
+	done, err := s.db.ErasePerson(c.Request.Context(), actor(c), kind, id)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	if _, err := jobs.EraseMailFiles(filepath.Join(s.cfg.DataDir, "mail"), done.Emails); err != nil {
+		// The database part is done; a re-run of the erasure removes the
+		// files that are left.
+		s.log.Error("erase mail files", "code", done.Code, "err", err)
+	}
+	s.log.Info("personal data erased", "kind", kind, "code", done.Code, "by", actor(c).ID)
+	s.flash(c, "erase.done")
+	redirect(c, back)
 }

@@ -53,11 +53,21 @@ func (cm *CampaignMailer) Render(ctx context.Context, lang string, m *models.Cam
 	line := cm.Catalog.T(lang, "campaign.unsubscribe_line")
 	out := models.RenderedMail{Subject: r.Subject, Text: strings.TrimRight(r.Text, "\n") + "\n\n--\n" + line + " " + unsub + "\n"}
 	if r.HTML != "" {
-		out.HTML = r.HTML + `<p style="margin-top:24px;font-size:12px;color:#888">` + html.EscapeString(line) +
+		footer := `<p style="margin-top:24px;font-size:12px;color:#888">` + html.EscapeString(line) +
 			` <a href="` + html.EscapeString(unsub) + `">` + html.EscapeString(unsub) + `</a></p>` +
 			`<img src="` + html.EscapeString(OpenPixelURL(cm.BaseURL, token)) + `" width="1" height="1" alt="">`
+		out.HTML = insertBeforeBodyEnd(r.HTML, footer)
 	}
 	return out, nil
+}
+
+// insertBeforeBodyEnd puts footer inside the body of a whole HTML document
+// (after </html> a client may drop it), or at the end of a fragment.
+func insertBeforeBodyEnd(doc, footer string) string {
+	if i := strings.LastIndex(strings.ToLower(doc), "</body>"); i >= 0 {
+		return doc[:i] + footer + doc[i:]
+	}
+	return doc + footer
 }
 
 // Queue renders and queues one message per target not mailed yet, as actor

@@ -1,6 +1,10 @@
 package jobs
 
-import "testing"
+import (
+	"keyuan/models"
+	"strings"
+	"testing"
+)
 
 func TestNormDate(t *testing.T) {
 	cases := []struct{ in, order, want string }{
@@ -26,5 +30,14 @@ func TestNormDate(t *testing.T) {
 		if got := normDate(c.in, c.order); got != c.want {
 			t.Errorf("normDate(%q, %s) = %q, want %q", c.in, c.order, got, c.want)
 		}
+	}
+}
+
+// TestDigestOverdueLinkEndsYesterday: the digest counts plans before today
+// as overdue; its link listed today's too.
+func TestDigestOverdueLinkEndsYesterday(t *testing.T) {
+	v := &DigestView{BaseURL: "http://crm.test", Digest: &models.Digest{Today: "2026-03-10"}}
+	if u := v.OverdueURL(7); !strings.Contains(u, "to=2026-03-09") {
+		t.Errorf("overdue link %s", u)
 	}
 }

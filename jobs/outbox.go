@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strconv"
 	"time"
 
 	"keyuan/mail"
@@ -249,6 +250,8 @@ func envelope(r models.OutboxRow, cfg OutboxConfig) *mail.Envelope {
 		e.Headers = map[string]string{
 			"List-Unsubscribe":      "<" + UnsubscribeURL(cfg.BaseURL, r.Token) + ">",
 			"List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+			// One list per campaign (RFC 2919): clients group and filter by it.
+			"List-Id": "<campaign-" + strconv.FormatInt(r.CampaignID, 10) + "." + MessageHost(cfg.BaseURL) + ">",
 		}
 	}
 	return e

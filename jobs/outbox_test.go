@@ -181,6 +181,9 @@ func TestOutboxMessageFormat(t *testing.T) {
 	if lu := h.Get("List-Unsubscribe"); !strings.HasPrefix(lu, "<http://crm.example.test/u/") {
 		t.Errorf("List-Unsubscribe %q", lu)
 	}
+	if id := h.Get("List-Id"); !strings.HasPrefix(id, "<campaign-") || !strings.HasSuffix(id, ".crm.example.test>") {
+		t.Errorf("List-Id %q", id)
+	}
 	if h.Get("List-Unsubscribe-Post") != "List-Unsubscribe=One-Click" {
 		t.Errorf("List-Unsubscribe-Post %q", h.Get("List-Unsubscribe-Post"))
 	}

@@ -56,7 +56,13 @@ func (v *DigestView) ActivitiesURL(owner int64) string {
 
 // OverdueURL lists a salesperson's plans still open after their day.
 func (v *DigestView) OverdueURL(owner int64) string {
-	return v.BaseURL + "/plans?" + url.Values{"status": {"planned"}, "to": {v.Digest.Today}, "owner": {strconv.FormatInt(owner, 10)}}.Encode()
+	// Overdue is before today: today's plans are not due yet, and the list
+	// the link opens must hold exactly the plans the digest counted.
+	to := v.Digest.Today
+	if t, err := time.Parse("2006-01-02", to); err == nil {
+		to = day(t.AddDate(0, 0, -1))
+	}
+	return v.BaseURL + "/plans?" + url.Values{"status": {"planned"}, "to": {to}, "owner": {strconv.FormatInt(owner, 10)}}.Encode()
 }
 
 // IssueURL opens a customer issue.

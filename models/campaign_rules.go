@@ -38,6 +38,10 @@ func (db *DB) CheckCampaign(ctx context.Context, actor Actor, m *Campaign) (Fiel
 		m.OwnerID = actor.ID
 	}
 	errs := m.Validate()
+	// A campaign that has not begun cannot be over.
+	if m.Status == "done" && errs["start_date"] == "" && m.StartDate > db.LocalNow().Format("2006-01-02") {
+		errs["status"] = "campaign.done_before_start"
+	}
 	if err := db.CheckAux(ctx, errs, "type", "campaign_type", m.TypeID); err != nil {
 		return nil, err
 	}

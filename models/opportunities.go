@@ -165,23 +165,58 @@ func (db *DB) CloseOpportunity(ctx context.Context, actor Actor, id int64, statu
 		}
 		now := db.nowStamp()
 		closedAt := any(now)
-		prob := old.Probability
+		prob, stage := old.Probability, old.StageID
 		switch status {
 		case "won":
 			prob = 100
+			stage = db.closingStage(ctx, wonStageCode, stage)
 		case "lost":
 			prob = 0
+			stage = db.closingStage(ctx, lostStageCode, stage)
 		default:
 			closedAt, reason = nil, ""
 		}
 		if _, err := tx.ExecContext(ctx, `UPDATE opportunities SET status = ?, close_reason = ?, closed_at = ?, probability = ?,
-			updated_at = ?, updated_by = ? WHERE id = ?`, status, reason, closedAt, prob, now, nullInt(actor.ID), id); err != nil {
+			stage_id = ?, updated_at = ?, updated_by = ? WHERE id = ?`, status, reason, closedAt, prob, nullInt(stage), now,
+			nullInt(actor.ID), id); err != nil {
 			return err
+		}
+		// A won deal moves its customer to the won stage too, as a record
+		// with that stage would (the write-back rule).
+		if status == "won" && stage != old.StageID {
+			if _, err := tx.ExecContext(ctx, `UPDATE customers SET stage_id = ? WHERE id = ?`, stage, old.CustomerID); err != nil {
+				return err
+			}
+			if err := enqueue(ctx, tx, old.CustomerKind, old.CustomerID); err != nil {
+				return err
+			}
 		}
 		return recordAudit(ctx, tx, now, actor.ID, "opportunity", id, "update", diff([]fieldPair{
 			{"status", old.Status, status}, {"close_reason", old.CloseReason, reason},
-			{"probability", strconv.Itoa(old.Probability), strconv.Itoa(prob)}}))
+			{"probability", strconv.Itoa(old.Probability), strconv.Itoa(prob)},
+			{"stage", strconv.FormatInt(old.StageID, 10), strconv.FormatInt(stage, 10)}}))
 	})
+}
+
+// The sales stages a closed deal moves to (the default list's codes).
+const (
+	wonStageCode  = "S5"
+	lostStageCode = "S6"
+)
+
+// closingStage is the active sales stage with code, or keep when the admin
+// removed or renamed it away.
+func (db *DB) closingStage(ctx context.Context, code string, keep int64) int64 {
+	items, err := db.AuxItemsOf(ctx, "sales_stage")
+	if err != nil {
+		return keep
+	}
+	for _, it := range items {
+		if it.Code == code && it.Active {
+			return it.ID
+		}
+	}
+	return keep
 }
 
 // OpportunityFilter selects opportunities.

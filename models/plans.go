@@ -345,11 +345,81 @@ func (db *DB) PlanCompletedBy(ctx context.Context, actor Actor, activityID int64
 type BatchPlan struct {
 	CustomerIDs   []int64
 	Dates         []string
-	Time          string
+	Time          string // the first visit of each day ("" all day)
+	Spacing       int    // minutes between the visits of one day; 0 gives all the same time
 	MethodID      int64
 	Subject       string
 	Content       string
 	RemindMinutes int
+}
+
+// BatchSpacings are the gaps between a day's batch-planned visits the form
+// offers, in minutes.
+var BatchSpacings = []int{0, 30, 60, 90, 120}
+
+// workdayEnd is when a day's spread of visits starts over from the first
+// time: nobody plans a visit for 21:00.
+const workdayEnd = "18:00"
+
+// SpreadTimes gives the plans of each date times from first on, spacing
+// minutes apart, starting over after the working day. An empty first (all
+// day) or a zero spacing gives every plan first.
+func SpreadTimes(dates []string, first string, spacing int) []string {
+	out := make([]string, len(dates))
+	t0, err := time.Parse("15:04", first)
+	end, _ := time.Parse("15:04", workdayEnd)
+	n := 0
+	for i, d := range dates {
+		if i > 0 && d != dates[i-1] {
+			n = 0
+		}
+		out[i] = first
+		if err == nil && spacing > 0 {
+			t := t0.Add(time.Duration(n*spacing) * time.Minute)
+			if t.After(end) || t.Day() != t0.Day() {
+				n, t = 0, t0
+			}
+			out[i] = t.Format("15:04")
+		}
+		n++
+	}
+	return out
+}
+
+// ActiveCustomers keeps the ids of customers and prospects that are active
+// (not deactivated or converted), in order: a batch of plans skips the
+// rest.
+func (db *DB) ActiveCustomers(ctx context.Context, ids []int64) ([]int64, error) {
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	active := map[int64]bool{}
+	for start := 0; start < len(ids); start += 900 {
+		chunk := ids[start:min(len(ids), start+900)]
+		rows, err := db.Read.QueryContext(ctx, `SELECT id FROM customers WHERE status = 'active' AND id IN (`+idList(chunk)+`)`)
+		if err != nil {
+			return nil, err
+		}
+		for rows.Next() {
+			var id int64
+			if err := rows.Scan(&id); err != nil {
+				rows.Close()
+				return nil, err
+			}
+			active[id] = true
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, err
+		}
+	}
+	out := make([]int64, 0, len(ids))
+	for _, id := range ids {
+		if active[id] {
+			out = append(out, id)
+		}
+	}
+	return out, nil
 }
 
 // ErrBatchTooLarge is returned when the dates cannot hold the customers.
@@ -455,7 +525,8 @@ func (db *DB) CreateBatchPlans(ctx context.Context, actor Actor, b BatchPlan) (i
 		defer audit.Close()
 		now := db.nowStamp()
 		by := nullInt(actor.ID)
-		p := Plan{Time: b.Time, RemindMinutes: b.RemindMinutes, Status: "planned"}
+		p := Plan{RemindMinutes: b.RemindMinutes, Status: "planned"}
+		times := SpreadTimes(b.Dates, b.Time, b.Spacing)
 		changes := `[{"f":"origin","n":"batch"}]`
 		for i, id := range b.CustomerIDs {
 			var ownerID int64
@@ -466,8 +537,8 @@ func (db *DB) CreateBatchPlans(ctx context.Context, actor Actor, b BatchPlan) (i
 			if err != nil {
 				return err
 			}
-			p.Date = b.Dates[i]
-			res, err := ins.ExecContext(ctx, codes[i], b.Dates[i], b.Time, ownerID, id, nullInt(b.MethodID), b.Subject, b.Content,
+			p.Date, p.Time = b.Dates[i], times[i]
+			res, err := ins.ExecContext(ctx, codes[i], b.Dates[i], times[i], ownerID, id, nullInt(b.MethodID), b.Subject, b.Content,
 				remindValue(b.RemindMinutes), db.remindAt(&p), now, by, now, by)
 			if err != nil {
 				return err

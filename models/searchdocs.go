@@ -124,7 +124,7 @@ var searchDocSQL = map[string]string{
 		i.code, c.name, '', '', '', c.owner_id, i.status, i.code, i.code || ' · ' || c.name, '', 0
 		FROM issues i JOIN customers c ON c.id = i.customer_id WHERE %s ORDER BY i.id`,
 	"article": `SELECT a.id, 'article', a.title, a.symptom || ' ' || a.solution || ' ' || a.keywords,
-		a.code, '', '', '', '', 0, '', a.code, a.code, '', 0
+		a.code, '', '', '', '', 0, 'c' || COALESCE(a.category_id, 0), a.code, a.code, '', 0
 		FROM articles a WHERE %s ORDER BY a.id`,
 }
 

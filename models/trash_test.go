@@ -235,3 +235,84 @@ func mustTime(t *testing.T, s string) time.Time {
 	}
 	return v
 }
+
+// TestCardFindsItsProspectByIndex: the card's "converted from" lookup uses
+// an index, not a scan of every customer.
+func TestCardFindsItsProspectByIndex(t *testing.T) {
+	db := newTestDB(t)
+	rows, err := db.Read.Query(`EXPLAIN QUERY PLAN SELECT id, code FROM customers WHERE converted_to_id = ? LIMIT 1`, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var plan strings.Builder
+	for rows.Next() {
+		var id, parent, unused int
+		var detail string
+		rows.Scan(&id, &parent, &unused, &detail)
+		plan.WriteString(detail + "\n")
+	}
+	if !strings.Contains(plan.String(), "customers_converted_to") {
+		t.Errorf("the lookup does not use the index:\n%s", plan.String())
+	}
+}
+
+// TestCampaignCannotFinishBeforeItStarts (issue 19).
+func TestCampaignCannotFinishBeforeItStarts(t *testing.T) {
+	e := newEnv(t)
+	e.setClock(mustTime(t, "2026-03-01T02:00:00Z"))
+	m := &Campaign{Name: "未来的发布会", StartDate: "2026-04-01", EndDate: "2026-04-01", Status: "done"}
+	errs, err := e.db.CheckCampaign(e.ctx, e.sales1, m)
+	if err != nil || errs["status"] != "campaign.done_before_start" {
+		t.Fatalf("finished before the start: %v %v", errs, err)
+	}
+	m.StartDate, m.EndDate = "2026-02-20", "2026-02-21"
+	if errs, _ := e.db.CheckCampaign(e.ctx, e.sales1, m); errs.Any() {
+		t.Errorf("a past campaign cannot be finished: %v", errs)
+	}
+}
+
+// TestWinningMovesToTheWonStage (issue 19): winning left the deal (and its
+// customer) at 商务谈判.
+func TestWinningMovesToTheWonStage(t *testing.T) {
+	e := newEnv(t)
+	c := e.create(e.sales1, Customer{Kind: "customer", Name: "成交客户", StageID: e.aux("sales_stage", "S4")})
+	won := &Opportunity{Name: "大单", CustomerID: c.ID, StageID: e.aux("sales_stage", "S4"), Probability: 60}
+	lost := &Opportunity{Name: "小单", CustomerID: c.ID, StageID: e.aux("sales_stage", "S3"), Probability: 20}
+	for _, o := range []*Opportunity{won, lost} {
+		if err := e.db.SaveOpportunity(e.ctx, e.sales1, o); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := e.db.CloseOpportunity(e.ctx, e.sales1, won.ID, "won", "价格合适"); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.db.CloseOpportunity(e.ctx, e.sales1, lost.ID, "lost", "预算取消"); err != nil {
+		t.Fatal(err)
+	}
+	w, _ := e.db.GetOpportunity(e.ctx, e.sales1, won.ID)
+	l, _ := e.db.GetOpportunity(e.ctx, e.sales1, lost.ID)
+	if w.StageID != e.aux("sales_stage", "S5") || l.StageID != e.aux("sales_stage", "S6") {
+		t.Errorf("stages after closing: won %d, lost %d", w.StageID, l.StageID)
+	}
+	if got := e.get("customer", c.ID).StageID; got != e.aux("sales_stage", "S5") {
+		t.Errorf("the customer's stage after a win: %d", got)
+	}
+}
+
+// TestSpreadTimes (issue 19): a day's batch-planned visits were all at
+// 09:30; they are spread, and start over after the working day.
+func TestSpreadTimes(t *testing.T) {
+	got := SpreadTimes([]string{"d1", "d1", "d1", "d2", "d2"}, "09:30", 90)
+	want := []string{"09:30", "11:00", "12:30", "09:30", "11:00"}
+	if strings.Join(got, ",") != strings.Join(want, ",") {
+		t.Errorf("spread %v, want %v", got, want)
+	}
+	late := SpreadTimes([]string{"d", "d", "d"}, "16:00", 120)
+	if strings.Join(late, ",") != "16:00,18:00,16:00" {
+		t.Errorf("after the working day: %v", late)
+	}
+	if all := SpreadTimes([]string{"d", "d"}, "", 60); all[0] != "" || all[1] != "" {
+		t.Errorf("all-day plans got times: %v", all)
+	}
+}

@@ -22,7 +22,10 @@ import (
 
 // MappingVersion is stored inside the index. Bump it whenever the mapping or
 // the documents change: an index of an older version is rebuilt at start-up.
-const MappingVersion = 2
+//
+// 3: an article's category is in its status field ("c" + the item id), so
+// a category filter is part of the query, not a filter of its first hits.
+const MappingVersion = 3
 
 const (
 	// textAnalyzer finds Chinese by any two adjacent characters (CJK

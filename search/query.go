@@ -40,6 +40,9 @@ type Query struct {
 	// Similar treats Text as a description to match against, not a
 	// search box entry: longer, and no prefix matching of codes.
 	Similar bool
+	// ArticleCategory restricts article hits to one category (an
+	// issue_type item), inside the query, so totals and pages are right.
+	ArticleCategory int64
 }
 
 // Hit is one result, ready to show. Title and Snippet are HTML in which
@@ -157,9 +160,12 @@ func buildQuery(q Query, actor models.Actor) query.Query {
 		if k == "issue" && len(q.IssueStatuses) > 0 {
 			kq = bleve.NewConjunctionQuery(kq, termsOr(fieldStatus, q.IssueStatuses...))
 		}
+		if k == "article" && q.ArticleCategory != 0 {
+			kq = bleve.NewConjunctionQuery(kq, termsOr(fieldStatus, "c"+strconv.FormatInt(q.ArticleCategory, 10)))
+		}
 		kindQs = append(kindQs, kq)
 	}
-	if len(q.Kinds) > 0 || len(q.IssueStatuses) > 0 {
+	if len(q.Kinds) > 0 || len(q.IssueStatuses) > 0 || q.ArticleCategory != 0 {
 		if len(kindQs) == 1 {
 			filters = append(filters, kindQs[0])
 		} else {

@@ -47,6 +47,7 @@
   document.addEventListener("click", function (e) {
     var t = e.target.closest("[data-toggle-nav]");
     if (!t) return;
+    e.preventDefault(); // the link's #sidenav is for browsers without script
     var open = document.body.classList.toggle("nav-open");
     t.setAttribute("aria-expanded", open ? "true" : "false");
   });

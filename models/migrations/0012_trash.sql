@@ -15,3 +15,7 @@ CREATE TABLE trash (
 );
 CREATE INDEX trash_deleted_at ON trash(deleted_at);
 CREATE INDEX trash_deleted_by ON trash(deleted_by, deleted_at);
+
+-- A customer's card looks up the prospect it was converted from; without an
+-- index that scanned the whole customers table on every view (30 ms at 100k).
+CREATE INDEX customers_converted_to ON customers(converted_to_id) WHERE converted_to_id IS NOT NULL;
