@@ -245,6 +245,12 @@ func collectionRoutes(kind string, mine, theirs, me, them int64) []collectionCas
 		{routeCase{"batch owner change of all", "POST", base + "/batch",
 			url.Values{"action": {"owner"}, "all": {"1"}, "new_owner": {strconv.FormatInt(me, 10)}}}, nil, false},
 		{routeCase{"duplicate check", "GET", base + "/duplicates?phone=0", nil}, nil, false},
+		// Merges are for managers (team.manage): a salesperson gets 404.
+		{routeCase{"possible duplicates report", "GET", base + "/duplicates-report", nil}, nil, false},
+		{routeCase{"merge screen with a colleague's record", "GET", base + "/merge?id=" + strconv.FormatInt(mine, 10) +
+			"&id=" + strconv.FormatInt(theirs, 10), nil}, nil, false},
+		{routeCase{"merge of a colleague's record into own", "POST", base + "/merge", url.Values{"id": {strconv.FormatInt(mine, 10),
+			strconv.FormatInt(theirs, 10)}, "survivor": {strconv.FormatInt(mine, 10)}}}, nil, false},
 		{routeCase{"new form", "GET", base + "/new", nil}, nil, false},
 		{routeCase{"create (always for oneself)", "POST", base, url.Values{"name": {"本人新建" + kind}, "owner": {strconv.FormatInt(them, 10)}}}, nil, false},
 	}

@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"errors"
 	"net/http"
 	"strings"
 
@@ -126,6 +127,9 @@ func (s *Server) showCustomer(c *gin.Context, k customerKind) {
 	ctx := c.Request.Context()
 	a := actor(c)
 	cu, err := s.db.GetCustomer(ctx, a, k.kind, id)
+	if errors.Is(err, models.ErrNotFound) && s.mergedRedirect(c, k, id) {
+		return
+	}
 	if err != nil {
 		s.fail(c, err)
 		return

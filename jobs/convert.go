@@ -324,7 +324,7 @@ func (d *dupChecker) keys(r *models.ImportRow) []string {
 					v = "c:" + r.Customer.Code
 				}
 			case "name":
-				v = "n:" + r.Customer.Name
+				v = "n:" + models.NameKey(r.Customer.Name)
 			case "phone":
 				if r.Customer.Phone != "" {
 					v = "p:" + r.Customer.Phone

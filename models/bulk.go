@@ -87,9 +87,10 @@ func (b *Bulk) NextNumber(kind string) (string, error) { return b.db.NextNumber(
 func (b *Bulk) Customer(c *Customer) (int64, error) {
 	return b.insert(`INSERT INTO customers (kind, code, name, short_name, industry_id, source_id, grade_id,
 		region_id, stage_id, address, phone, email, website, owner_id, status, notes, last_activity_date, last_activity_content,
-		created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		created_at, updated_at, name_key) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		c.Kind, c.Code, c.Name, c.ShortName, c.IndustryID, c.SourceID, c.GradeID, c.RegionID, c.StageID, c.Address, c.Phone,
-		c.Email, c.Website, c.OwnerID, c.Status, c.Notes, nullStr(c.LastActivityDate), c.LastActivityContent, c.CreatedAt, c.UpdatedAt)
+		c.Email, c.Website, c.OwnerID, c.Status, c.Notes, nullStr(c.LastActivityDate), c.LastActivityContent, c.CreatedAt, c.UpdatedAt,
+		NameKey(c.Name))
 }
 
 // Contact inserts a contact, stamped at.

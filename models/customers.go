@@ -432,22 +432,25 @@ type Duplicate struct {
 	Visible   bool   // whether the actor may open it
 }
 
-// FindDuplicates finds customers and prospects with the same name, phone or
+// FindDuplicates finds customers and prospects with the same name (by
+// NameKey: 南京蓝海科技有限公司 finds 蓝海科技(南京)有限责任公司), phone or
 // e-mail as c (other than c itself). Salespeople see colleagues' names here
 // on purpose: the spec grants read-only names for de-duplication.
 func (db *DB) FindDuplicates(ctx context.Context, actor Actor, c *Customer) ([]Duplicate, error) {
+	// One indexed lookup per key, joined: an OR of the three would scan.
 	var conds []string
 	var args []any
-	if n := strings.TrimSpace(c.Name); n != "" {
-		conds = append(conds, "(c.name = ? AND 'name' <> '')")
-		args = append(args, n)
+	key := NameKey(c.Name)
+	if key != "" {
+		conds = append(conds, "SELECT id FROM customers WHERE kind IN ('customer', 'prospect') AND name_key = ?")
+		args = append(args, key)
 	}
 	if p := strings.TrimSpace(c.Phone); p != "" {
-		conds = append(conds, "(c.phone = ?)")
+		conds = append(conds, "SELECT id FROM customers WHERE phone = ? AND phone <> ''")
 		args = append(args, p)
 	}
 	if e := strings.TrimSpace(c.Email); e != "" {
-		conds = append(conds, "(c.email = ? COLLATE NOCASE)")
+		conds = append(conds, "SELECT id FROM customers WHERE email = ? COLLATE NOCASE AND email <> ''")
 		args = append(args, e)
 	}
 	if len(conds) == 0 {
@@ -456,7 +459,7 @@ func (db *DB) FindDuplicates(ctx context.Context, actor Actor, c *Customer) ([]D
 	args = append(args, c.ID)
 	rows, err := db.Read.QueryContext(ctx, `SELECT c.id, c.kind, c.code, c.name, c.phone, c.email, c.owner_id, u.display_name
 		FROM customers c JOIN users u ON u.id = c.owner_id
-		WHERE (`+strings.Join(conds, " OR ")+`) AND c.id <> ? AND c.status <> 'converted' ORDER BY c.id LIMIT 10`, args...)
+		WHERE c.id IN (`+strings.Join(conds, " UNION ")+`) AND c.id <> ? AND c.status <> 'converted' ORDER BY c.id LIMIT 10`, args...)
 	if err != nil {
 		return nil, err
 	}
@@ -470,7 +473,7 @@ func (db *DB) FindDuplicates(ctx context.Context, actor Actor, c *Customer) ([]D
 			return nil, err
 		}
 		switch {
-		case d.Name == strings.TrimSpace(c.Name):
+		case key != "" && NameKey(d.Name) == key:
 			d.Reason = "name"
 		case phone != "" && phone == strings.TrimSpace(c.Phone):
 			d.Reason = "phone"
@@ -640,11 +643,11 @@ func (db *DB) createCustomerTx(ctx context.Context, tx *sql.Tx, actor Actor, c *
 		c.Status = "active"
 	}
 	res, err := tx.ExecContext(ctx, `INSERT INTO customers (kind, code, name, short_name, industry_id, source_id, grade_id,
-		region_id, stage_id, address, phone, email, website, owner_id, status, notes, created_at, created_by, updated_at, updated_by)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		region_id, stage_id, address, phone, email, website, owner_id, status, notes, created_at, created_by, updated_at, updated_by, name_key)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		c.Kind, code, c.Name, c.ShortName, nullInt(c.IndustryID), nullInt(c.SourceID), nullInt(c.GradeID),
 		nullInt(c.RegionID), nullInt(c.StageID), c.Address, c.Phone, c.Email, c.Website, c.OwnerID, c.Status, c.Notes,
-		now, nullInt(actor.ID), now, nullInt(actor.ID))
+		now, nullInt(actor.ID), now, nullInt(actor.ID), NameKey(c.Name))
 	if err != nil {
 		return err
 	}
@@ -709,9 +712,10 @@ func (db *DB) updateCustomerTx(ctx context.Context, tx *sql.Tx, actor Actor, c *
 	now := db.nowStamp()
 	_, err = tx.ExecContext(ctx, `UPDATE customers SET name = ?, short_name = ?, industry_id = ?, source_id = ?, grade_id = ?,
 		region_id = ?, stage_id = ?, address = ?, phone = ?, email = ?, website = ?, owner_id = ?, status = ?, notes = ?,
-		updated_at = ?, updated_by = ? WHERE id = ?`,
+		updated_at = ?, updated_by = ?, name_key = ? WHERE id = ?`,
 		c.Name, c.ShortName, nullInt(c.IndustryID), nullInt(c.SourceID), nullInt(c.GradeID), nullInt(c.RegionID),
-		nullInt(c.StageID), c.Address, c.Phone, c.Email, c.Website, c.OwnerID, c.Status, c.Notes, now, nullInt(actor.ID), c.ID)
+		nullInt(c.StageID), c.Address, c.Phone, c.Email, c.Website, c.OwnerID, c.Status, c.Notes, now, nullInt(actor.ID),
+		NameKey(c.Name), c.ID)
 	if err != nil {
 		return err
 	}

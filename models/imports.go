@@ -353,7 +353,7 @@ func importCode(name string) string {
 	return fmt.Sprintf("%sI%05X", strings.ToUpper(b.String()), h&0xFFFFF)
 }
 
-// DupIndex finds existing records by code, name, phone and e-mail, for
+// DupIndex finds existing records by code, name (its NameKey), phone and e-mail, for
 // duplicate handling during an import. Rows created by the import are added
 // as they commit, so a file's own repeats are caught too.
 type DupIndex struct {
@@ -387,7 +387,7 @@ func (ix *DupIndex) Add(id, owner int64, code, name, phone, email string) {
 	for _, p := range []struct {
 		m map[string]int64
 		k string
-	}{{ix.ByCode, code}, {ix.ByName, name}, {ix.ByPhone, phone}, {ix.ByEmail, strings.ToLower(email)}} {
+	}{{ix.ByCode, code}, {ix.ByName, NameKey(name)}, {ix.ByPhone, phone}, {ix.ByEmail, strings.ToLower(email)}} {
 		if p.k == "" {
 			continue
 		}
@@ -406,7 +406,9 @@ func (ix *DupIndex) Match(c *Customer, by []string) (int64, string) {
 		case "code":
 			id = ix.ByCode[c.Code]
 		case "name":
-			id = ix.ByName[c.Name]
+			if k := NameKey(c.Name); k != "" {
+				id = ix.ByName[k]
+			}
 		case "phone":
 			if c.Phone != "" {
 				id = ix.ByPhone[c.Phone]

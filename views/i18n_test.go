@@ -353,6 +353,7 @@ func TestUsedKeysExist(t *testing.T) {
 			"queue_scheduled_campaigns", "backup", "purge_trash"},
 		"trash.kind.":   slices.Sorted(maps.Keys(models.TrashKinds)),
 		"backup.phase.": backup.Phases,
+		"merge.reason.": models.DupReasons,
 		"jobs.trigger.": {"schedule", "manual"},
 		// CRM reports (reports.json).
 		"report.source.":      models.ReportSourceKeys(models.Actor{Role: models.RoleAdmin}),
