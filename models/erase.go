@@ -163,6 +163,14 @@ func (db *DB) ErasePerson(ctx context.Context, actor Actor, kind string, id int6
 			   OR (json_extract(r.value, '$.t') = 'customers' AND json_extract(r.value, '$.v.id') = ?1))`, customerID); err != nil {
 			return err
 		}
+		// Records merged into this one keep a JSON copy with their personal
+		// fields (customer_merges): the copy goes; the redirect stays.
+		if kind != "contact" {
+			if _, err := tx.ExecContext(ctx, `UPDATE customer_merges SET name = ?2, data = '{}' WHERE survivor_id = ?1 OR old_id = ?1`,
+				customerID, ErasedMarker); err != nil {
+				return err
+			}
+		}
 		if err := enqueueCustomerTree(ctx, tx, customerID); err != nil {
 			return err
 		}
