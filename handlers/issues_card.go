@@ -1,7 +1,6 @@
 package handlers
 
 import (
-	"context"
 	"errors"
 	"net/http"
 	"strings"
@@ -137,17 +136,6 @@ func (s *Server) tIf(c *gin.Context, prefix, v string) string {
 		return ""
 	}
 	return s.t(c, prefix+v)
-}
-
-func (s *Server) userName(ctx context.Context, v string) string {
-	id := parseID(v)
-	if id == 0 {
-		return ""
-	}
-	if u, err := s.db.UserByID(ctx, id); err == nil {
-		return u.DisplayName
-	}
-	return v
 }
 
 func (s *Server) localTime(v string) string {

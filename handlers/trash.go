@@ -18,12 +18,6 @@ import (
 // of it for managers and admins) and restores it. The purge job forgets an
 // entry after the retention period.
 
-// trashLists are where a deletion returns to, by kind.
-var trashLists = map[string]string{
-	"customer": "/customers", "prospect": "/prospects", "activity": "/activities", "plan": "/plans",
-	"opportunity": "/opportunities", "campaign": "/campaigns", "issue": "/issues", "article": "/kb", "report": "/reports",
-}
-
 // deleteRecord is the delete button of a record's card: the route's :id of
 // kind goes to the bin. A record the user may not delete is a 404.
 func (s *Server) deleteRecord(kind string) gin.HandlerFunc {
@@ -38,7 +32,7 @@ func (s *Server) deleteRecord(kind string) gin.HandlerFunc {
 			return
 		}
 		s.flash(c, "trash.moved")
-		redirect(c, trashLists[kind])
+		redirect(c, views.ListPath(kind)) // back to the list it was in
 	}
 }
 

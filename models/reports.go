@@ -241,18 +241,6 @@ func (db *DB) editableReport(ctx context.Context, tx *sql.Tx, actor Actor, id in
 	return owner, err
 }
 
-// DeleteReport deletes a user-defined report, its report users and
-// schedules.
-func (db *DB) DeleteReport(ctx context.Context, actor Actor, id int64) error {
-	return db.WithTx(ctx, func(tx *sql.Tx) error {
-		if _, err := db.editableReport(ctx, tx, actor, id); err != nil {
-			return err
-		}
-		_, err := tx.ExecContext(ctx, `DELETE FROM reports WHERE id = ?`, id)
-		return err
-	})
-}
-
 // SetReportUsers replaces the roles and users who may open a report.
 // Admins may do so for any report, owners for their own.
 func (db *DB) SetReportUsers(ctx context.Context, actor Actor, id int64, roles []Role, userIDs []int64) error {

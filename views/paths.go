@@ -25,3 +25,12 @@ func Path(kind string, id int64, more ...string) string {
 	}
 	return p
 }
+
+// ListPath is the address of the list of a record kind: Path's prefix.
+func ListPath(kind string) string {
+	base, ok := recordBases[kind]
+	if !ok {
+		panic("views.ListPath: unknown record kind " + strconv.Quote(kind))
+	}
+	return base
+}
