@@ -36,6 +36,15 @@ func (s *Server) salespeople(c *gin.Context) ([]models.User, error) {
 	return s.db.ActiveUsersWith(c.Request.Context(), models.PermRecordsOwn)
 }
 
+// ownerChoices are the salespeople a list or the calendar can be narrowed
+// to: none for someone who sees only their own records.
+func (s *Server) ownerChoices(c *gin.Context) ([]models.User, error) {
+	if !actor(c).SeesAllActivities() {
+		return nil, nil
+	}
+	return s.salespeople(c)
+}
+
 // counterpartLabel names the form's counterpart, when the rules found it.
 func (s *Server) counterpartLabel(c *gin.Context, customerID int64, label *string, errs fieldErrors) {
 	if customerID == 0 || errs["customer"] != "" {
@@ -46,20 +55,29 @@ func (s *Server) counterpartLabel(c *gin.Context, customerID int64, label *strin
 	}
 }
 
+// salesFilterFrom reads what the activity-record and plan lists share of
+// their filters; from and to are the dates when the query names none, and
+// malformed values are dropped.
+func salesFilterFrom(q url.Values, from, to string) models.SalesFilter {
+	return models.SalesFilter{
+		OwnerID:    parseID(q.Get("owner")),
+		CustomerID: parseID(q.Get("customer")),
+		Q:          truncate(strings.TrimSpace(q.Get("q")), 100),
+		From:       queryDay(q, "from", from),
+		To:         queryDay(q, "to", to),
+		Page:       queryPage(q, 1_000_000, 1),
+		PerPage:    50,
+	}
+}
+
 // activityFilterFrom reads the list filter; malformed values are dropped.
 func activityFilterFrom(q url.Values) models.ActivityFilter {
-	f := models.ActivityFilter{
-		OwnerID:      parseID(q.Get("owner")),
-		CustomerID:   parseID(q.Get("customer")),
+	return models.ActivityFilter{
+		SalesFilter:  salesFilterFrom(q, "", ""),
 		MethodID:     parseID(q.Get("method")),
 		StageID:      parseID(q.Get("stage")),
 		CompetitorID: parseID(q.Get("competitor")),
-		Q:            truncate(strings.TrimSpace(q.Get("q")), 100),
-		PerPage:      50,
 	}
-	f.From, f.To = queryDay(q, "from", f.From), queryDay(q, "to", f.To)
-	f.Page = queryPage(q, 1_000_000, f.Page)
-	return f
 }
 
 type activityListData struct {
@@ -80,11 +98,9 @@ func (s *Server) listActivities(c *gin.Context) {
 		return
 	}
 	data := &activityListData{Filter: f, Result: res}
-	if a.SeesAllActivities() {
-		if data.Owners, err = s.salespeople(c); err != nil {
-			s.fail(c, err)
-			return
-		}
+	if data.Owners, err = s.ownerChoices(c); err != nil {
+		s.fail(c, err)
+		return
 	}
 	if data.Competitors, err = s.db.CompetitorNames(ctx); err != nil {
 		s.fail(c, err)
@@ -97,11 +113,7 @@ func (s *Server) listActivities(c *gin.Context) {
 		}
 	}
 	p := s.newPage(c, s.t(c, "activity.list.title"), "activities", data)
-	if isFragment(c) && c.GetHeader("HX-Target") == "results" {
-		s.renderBlock(c, http.StatusOK, "activities/list", "results", p)
-		return
-	}
-	s.render(c, http.StatusOK, "activities/list", p)
+	s.renderTargeted(c, http.StatusOK, "activities/list", p, "results", "results")
 }
 
 // activityForm is the activity record form as typed.
@@ -299,17 +311,29 @@ func (s *Server) showActivity(c *gin.Context) {
 		return
 	}
 	p := s.newPage(c, act.Subject, "activities", data)
+	s.renderCalendarCard(c, "activities/show", "activity", id, p, &data.History, nil)
+}
+
+// renderCalendarCard writes an activity record's or a plan's card: only its
+// detail block when the calendar opens it in its side panel, otherwise the
+// whole card with the record's history (its values first put in terms a
+// person reads by prepare, when given).
+func (s *Server) renderCalendarCard(c *gin.Context, name, kind string, id int64, p *page, history *[]historyLine,
+	prepare func(*gin.Context, []models.AuditEntry) []models.AuditEntry) {
 	if isFragment(c) && c.GetHeader("HX-Target") == "cal-detail" {
-		s.renderBlock(c, http.StatusOK, "activities/show", "detail", p)
+		s.renderBlock(c, http.StatusOK, name, "detail", p)
 		return
 	}
-	entries, err := s.db.History(ctx, "activity", id, 50)
+	entries, err := s.db.History(c.Request.Context(), kind, id, 50)
 	if err != nil {
 		s.fail(c, err)
 		return
 	}
-	data.History = s.describeHistory(c, "activity", entries, p.Aux)
-	s.render(c, http.StatusOK, "activities/show", p)
+	if prepare != nil {
+		entries = prepare(c, entries)
+	}
+	*history = s.describeHistory(c, kind, entries, p.Aux)
+	s.render(c, http.StatusOK, name, p)
 }
 
 func (s *Server) editActivity(c *gin.Context) {

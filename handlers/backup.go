@@ -94,11 +94,7 @@ func (s *Server) backupsPage(c *gin.Context) {
 		data.DiskFree, data.DiskLow = backup.SizeText(int64(free)), free < lowDiskWarning
 	}
 	pg := s.newPage(c, s.t(c, "backup.title"), "backups", data)
-	if isFragment(c) && c.GetHeader("HX-Target") == "backups" {
-		s.renderBlock(c, http.StatusOK, "admin/backups", "backups", pg)
-		return
-	}
-	s.render(c, http.StatusOK, "admin/backups", pg)
+	s.renderTargeted(c, http.StatusOK, "admin/backups", pg, "backups", "backups")
 }
 
 // runBackup starts a backup now, through the scheduler, so that it is

@@ -206,18 +206,12 @@ func (s *Server) calendar(c *gin.Context) {
 				URL: calURL("month", day(first), who), Weeks: weeks(first)})
 		}
 	}
-	if a.SeesAllActivities() {
-		if data.Users, err = s.salespeople(c); err != nil {
-			s.fail(c, err)
-			return
-		}
-	}
-	p := s.newPage(c, s.t(c, "calendar.title"), "calendar", data)
-	if isFragment(c) && c.GetHeader("HX-Target") == "calendar" {
-		s.renderBlock(c, http.StatusOK, "calendar", "calendar", p)
+	if data.Users, err = s.ownerChoices(c); err != nil {
+		s.fail(c, err)
 		return
 	}
-	s.render(c, http.StatusOK, "calendar", p)
+	p := s.newPage(c, s.t(c, "calendar.title"), "calendar", data)
+	s.renderTargeted(c, http.StatusOK, "calendar", p, "calendar", "calendar")
 }
 
 // iCalendar feed: a private URL per user (/ical/<token>.ics) that phone

@@ -51,11 +51,7 @@ func (s *Server) listCampaigns(c *gin.Context) {
 		return
 	}
 	p := s.newPage(c, s.t(c, "campaign.list.title"), "campaigns", &campaignListData{Filter: f, Campaigns: list, Statuses: models.CampaignStatuses})
-	if isFragment(c) && c.GetHeader("HX-Target") == "results" {
-		s.renderBlock(c, http.StatusOK, "campaigns/list", "results", p)
-		return
-	}
-	s.render(c, http.StatusOK, "campaigns/list", p)
+	s.renderTargeted(c, http.StatusOK, "campaigns/list", p, "results", "results")
 }
 
 type campaignFormData struct {

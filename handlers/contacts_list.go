@@ -32,11 +32,7 @@ func (s *Server) listContacts(c *gin.Context) {
 		return
 	}
 	p := s.newPage(c, s.t(c, "contacts.title"), "contacts", &contactListData{Filter: f, Result: res})
-	if isFragment(c) && c.GetHeader("HX-Target") == "results" {
-		s.renderBlock(c, http.StatusOK, "contacts/list", "results", p)
-		return
-	}
-	s.render(c, http.StatusOK, "contacts/list", p)
+	s.renderTargeted(c, http.StatusOK, "contacts/list", p, "results", "results")
 }
 
 func (s *Server) exportContacts(c *gin.Context) {

@@ -171,7 +171,7 @@ func (s *Server) showCustomer(c *gin.Context, k customerKind) {
 		s.fail(c, err)
 		return
 	}
-	if data.Activities, err = s.db.ListActivities(ctx, a, models.ActivityFilter{CustomerID: id, PerPage: 10}); err != nil {
+	if data.Activities, err = s.db.ListActivities(ctx, a, models.ActivityFilter{SalesFilter: models.SalesFilter{CustomerID: id, PerPage: 10}}); err != nil {
 		s.fail(c, err)
 		return
 	}

@@ -215,9 +215,5 @@ func (s *Server) listCustomers(c *gin.Context, k customerKind) {
 	}
 	p := s.newPage(c, s.t(c, k.Key("list.title")), k.nav, nil)
 	p.Data = newCustomerListData(k, f, res, p.Query, p.Aux, owners, a.IsManager(), func(key string) string { return s.t(c, key) })
-	if isFragment(c) && c.GetHeader("HX-Target") == "results" {
-		s.renderBlock(c, http.StatusOK, "customers/list", "results", p)
-		return
-	}
-	s.render(c, http.StatusOK, "customers/list", p)
+	s.renderTargeted(c, http.StatusOK, "customers/list", p, "results", "results")
 }

@@ -565,11 +565,7 @@ func (s *Server) importStatus(c *gin.Context) {
 		}
 	}
 	p := s.newPage(c, s.t(c, "import.status.title"), "import", data)
-	if isFragment(c) && c.GetHeader("HX-Target") == "import-progress" {
-		s.renderBlock(c, http.StatusOK, "imports/status", "progress", p)
-		return
-	}
-	s.render(c, http.StatusOK, "imports/status", p)
+	s.renderTargeted(c, http.StatusOK, "imports/status", p, "import-progress", "progress")
 }
 
 // importReport downloads every row that was not simply created.

@@ -75,11 +75,7 @@ func (s *Server) listIssues(c *gin.Context) {
 		return
 	}
 	p := s.newPage(c, s.t(c, "issue.list.title"), "issues", data)
-	if isFragment(c) && c.GetHeader("HX-Target") == "results" {
-		s.renderBlock(c, http.StatusOK, "issues/list", "results", p)
-		return
-	}
-	s.render(c, http.StatusOK, "issues/list", p)
+	s.renderTargeted(c, http.StatusOK, "issues/list", p, "results", "results")
 }
 
 func (s *Server) loadIssue(c *gin.Context) (*models.Issue, bool) {

@@ -45,11 +45,7 @@ func (s *Server) listJobs(c *gin.Context) {
 		}
 	}
 	p := s.newPage(c, s.t(c, "jobs.title"), "jobs", data)
-	if isFragment(c) && c.GetHeader("HX-Target") == "jobs" {
-		s.renderBlock(c, http.StatusOK, "admin/jobs", "jobs", p)
-		return
-	}
-	s.render(c, http.StatusOK, "admin/jobs", p)
+	s.renderTargeted(c, http.StatusOK, "admin/jobs", p, "jobs", "jobs")
 }
 
 func (s *Server) runJob(c *gin.Context) {

@@ -66,11 +66,7 @@ func (s *Server) listArticles(c *gin.Context) {
 	}
 	d.Pages = min(50, d.Result.Pages())
 	p := s.newPage(c, s.t(c, "kb.list.title"), "kb", d)
-	if isFragment(c) && c.GetHeader("HX-Target") == "results" {
-		s.renderBlock(c, http.StatusOK, "kb/list", "results", p)
-		return
-	}
-	s.render(c, http.StatusOK, "kb/list", p)
+	s.renderTargeted(c, http.StatusOK, "kb/list", p, "results", "results")
 }
 
 // searchArticles ranks articles by relevance, the category filter inside

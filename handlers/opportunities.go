@@ -50,18 +50,12 @@ func (s *Server) listOpportunities(c *gin.Context) {
 	for _, o := range rows {
 		data.Total += o.AmountFen
 	}
-	if a.SeesAllActivities() {
-		if data.Owners, err = s.salespeople(c); err != nil {
-			s.fail(c, err)
-			return
-		}
-	}
-	p := s.newPage(c, s.t(c, "opportunity.list.title"), "opportunities", data)
-	if isFragment(c) && c.GetHeader("HX-Target") == "results" {
-		s.renderBlock(c, http.StatusOK, "opportunities/list", "results", p)
+	if data.Owners, err = s.ownerChoices(c); err != nil {
+		s.fail(c, err)
 		return
 	}
-	s.render(c, http.StatusOK, "opportunities/list", p)
+	p := s.newPage(c, s.t(c, "opportunity.list.title"), "opportunities", data)
+	s.renderTargeted(c, http.StatusOK, "opportunities/list", p, "results", "results")
 }
 
 type boardColumn struct {
@@ -122,11 +116,7 @@ func (s *Server) board(c *gin.Context) {
 	}
 	data.Columns = cols
 	p.Data = data
-	if isFragment(c) && c.GetHeader("HX-Target") == "board" {
-		s.renderBlock(c, http.StatusOK, "opportunities/board", "board", p)
-		return
-	}
-	s.render(c, http.StatusOK, "opportunities/board", p)
+	s.renderTargeted(c, http.StatusOK, "opportunities/board", p, "board", "board")
 }
 
 // moveOpportunity changes an open opportunity's stage from the board and

@@ -17,12 +17,7 @@ import (
 // Activity plans (业务活动计划).
 
 func planFilterFrom(q url.Values, today time.Time) models.PlanFilter {
-	f := models.PlanFilter{
-		OwnerID:    parseID(q.Get("owner")),
-		CustomerID: parseID(q.Get("customer")),
-		Q:          truncate(strings.TrimSpace(q.Get("q")), 100),
-		PerPage:    50,
-	}
+	var f models.PlanFilter
 	for _, st := range models.PlanStatuses {
 		if q.Get("status") == st {
 			f.Status = st
@@ -33,18 +28,18 @@ func planFilterFrom(q url.Values, today time.Time) models.PlanFilter {
 			f.Origin = o
 		}
 	}
+	var from, to string
 	switch q.Get("period") {
 	case "today":
-		f.From, f.To = day(today), day(today)
+		from, to = day(today), day(today)
 	case "week":
 		start := today.AddDate(0, 0, -((int(today.Weekday()) + 6) % 7))
-		f.From, f.To = day(start), day(start.AddDate(0, 0, 6))
+		from, to = day(start), day(start.AddDate(0, 0, 6))
 	case "month":
 		start := time.Date(today.Year(), today.Month(), 1, 0, 0, 0, 0, today.Location())
-		f.From, f.To = day(start), day(start.AddDate(0, 1, -1))
+		from, to = day(start), day(start.AddDate(0, 1, -1))
 	}
-	f.From, f.To = queryDay(q, "from", f.From), queryDay(q, "to", f.To)
-	f.Page = queryPage(q, 1_000_000, f.Page)
+	f.SalesFilter = salesFilterFrom(q, from, to)
 	return f
 }
 
@@ -70,19 +65,13 @@ func (s *Server) listPlans(c *gin.Context) {
 		return
 	}
 	data := &planListData{Filter: f, Result: res, Statuses: models.PlanStatuses, Origins: models.PlanOrigins, Today: day(s.today())}
-	if a.SeesAllActivities() {
-		if data.Owners, err = s.salespeople(c); err != nil {
-			s.fail(c, err)
-			return
-		}
+	if data.Owners, err = s.ownerChoices(c); err != nil {
+		s.fail(c, err)
+		return
 	}
 	p := s.newPage(c, s.t(c, "plan.list.title"), "plans", data)
 	p.Query = q
-	if isFragment(c) && c.GetHeader("HX-Target") == "results" {
-		s.renderBlock(c, http.StatusOK, "plans/list", "results", p)
-		return
-	}
-	s.render(c, http.StatusOK, "plans/list", p)
+	s.renderTargeted(c, http.StatusOK, "plans/list", p, "results", "results")
 }
 
 type todayData struct {
@@ -99,7 +88,7 @@ func (s *Server) todayPlans(c *gin.Context) {
 	a := u.Actor()
 	today := day(s.today())
 	data := &todayData{Today: today}
-	page, err := s.db.ListPlans(ctx, a, models.PlanFilter{From: today, To: today, OwnerID: u.ID, PerPage: 200})
+	page, err := s.db.ListPlans(ctx, a, models.PlanFilter{SalesFilter: models.SalesFilter{From: today, To: today, OwnerID: u.ID, PerPage: 200}})
 	if err != nil {
 		s.fail(c, err)
 		return
@@ -109,7 +98,7 @@ func (s *Server) todayPlans(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	if data.Activity, err = s.db.ListActivities(ctx, a, models.ActivityFilter{From: today, To: today, OwnerID: u.ID, PerPage: 50}); err != nil {
+	if data.Activity, err = s.db.ListActivities(ctx, a, models.ActivityFilter{SalesFilter: models.SalesFilter{From: today, To: today, OwnerID: u.ID, PerPage: 50}}); err != nil {
 		s.fail(c, err)
 		return
 	}
@@ -247,21 +236,9 @@ func (s *Server) showPlan(c *gin.Context) {
 	if !ok {
 		return
 	}
-	ctx := c.Request.Context()
-	a := actor(c)
-	data := &planCardData{Plan: pl, CanEdit: a.EditsActivities()}
+	data := &planCardData{Plan: pl, CanEdit: actor(c).EditsActivities()}
 	p := s.newPage(c, pl.Subject, "plans", data)
-	if isFragment(c) && c.GetHeader("HX-Target") == "cal-detail" {
-		s.renderBlock(c, http.StatusOK, "plans/show", "detail", p)
-		return
-	}
-	entries, err := s.db.History(ctx, "plan", id, 50)
-	if err != nil {
-		s.fail(c, err)
-		return
-	}
-	data.History = s.describeHistory(c, "plan", s.planHistoryValues(c, entries), p.Aux)
-	s.render(c, http.StatusOK, "plans/show", p)
+	s.renderCalendarCard(c, "plans/show", "plan", id, p, &data.History, s.planHistoryValues)
 }
 
 func (s *Server) editPlan(c *gin.Context) {

@@ -491,11 +491,7 @@ func (s *Server) renderBuilder(c *gin.Context, status int, id int64, f builderFo
 	}
 	p := s.newPage(c, title, "reports_new", data)
 	p.Errors = errs
-	if isFragment(c) && c.GetHeader("HX-Target") == "builder" {
-		s.renderBlock(c, status, "reports/builder", "builder", p)
-		return
-	}
-	s.render(c, status, "reports/builder", p)
+	s.renderTargeted(c, status, "reports/builder", p, "builder", "builder")
 }
 
 // newReport opens the builder on a first useful report: the month's

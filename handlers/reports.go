@@ -203,11 +203,7 @@ func (s *Server) showReport(c *gin.Context) {
 		}
 	}
 	p := s.newPage(c, title, "reports", data)
-	if isFragment(c) && c.GetHeader("HX-Target") == "report-result" {
-		s.renderBlock(c, http.StatusOK, "reports/show", "result", p)
-		return
-	}
-	s.render(c, http.StatusOK, "reports/show", p)
+	s.renderTargeted(c, http.StatusOK, "reports/show", p, "report-result", "result")
 }
 
 // exportReport downloads every row of a report (not only the rows a page

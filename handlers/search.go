@@ -82,11 +82,7 @@ func (s *Server) searchPage(c *gin.Context) {
 		s.renderBlock(c, http.StatusOK, "search/results", "suggest", p)
 		return
 	}
-	if isFragment(c) && c.GetHeader("HX-Target") == "results" {
-		s.renderBlock(c, http.StatusOK, "search/results", "results", p)
-		return
-	}
-	s.render(c, http.StatusOK, "search/results", p)
+	s.renderTargeted(c, http.StatusOK, "search/results", p, "results", "results")
 }
 
 // groupHits groups the top hits by kind, a few of each, in kind order.
@@ -115,11 +111,7 @@ func (s *Server) searchAdmin(c *gin.Context) {
 	}
 	p := s.newPage(c, s.t(c, "search.admin.title"), "search_index", map[string]any{"Status": st, "Available": s.search != nil,
 		"MappingVersion": search.MappingVersion})
-	if isFragment(c) && c.GetHeader("HX-Target") == "index-status" {
-		s.renderBlock(c, http.StatusOK, "admin/search", "status", p)
-		return
-	}
-	s.render(c, http.StatusOK, "admin/search", p)
+	s.renderTargeted(c, http.StatusOK, "admin/search", p, "index-status", "status")
 }
 
 func (s *Server) rebuildSearch(c *gin.Context) {

@@ -210,6 +210,16 @@ func (s *Server) render(c *gin.Context, status int, name string, p *page) {
 	s.renderBlock(c, status, name, block, p)
 }
 
+// renderTargeted writes a full page, or only the block that fills the
+// element htmx targets (HX-Target) when the request asks for that element.
+func (s *Server) renderTargeted(c *gin.Context, status int, name string, p *page, target, block string) {
+	if isFragment(c) && c.GetHeader("HX-Target") == target {
+		s.renderBlock(c, status, name, block, p)
+		return
+	}
+	s.render(c, status, name, p)
+}
+
 // renderBlock writes one named block of a page template.
 func (s *Server) renderBlock(c *gin.Context, status int, name, block string, p *page) {
 	c.Header("Vary", "HX-Request")

@@ -447,33 +447,46 @@ func truncateRunes(s string, n int) string {
 	return string(r[:n])
 }
 
-// ActivityFilter selects an activity list. Zero values mean "any".
+// SalesFilter is what the activity-record and plan lists are both narrowed
+// by. Zero values mean "any".
+type SalesFilter struct {
+	From, To   string
+	OwnerID    int64
+	CustomerID int64
+	Q          string
+	Page       int
+	PerPage    int
+}
+
+// where starts the WHERE clause of either list (t is its table's alias):
+// the row rule for salespeople, then the shared filters.
+func (f SalesFilter) where(actor Actor, t string) *where {
+	w := &where{}
+	if !actor.SeesAllActivities() {
+		w.add(t+".owner_id = ?", actor.ID)
+	}
+	w.between(t+".date", f.From, f.To)
+	w.eq(t+".owner_id", f.OwnerID)
+	w.eq(t+".customer_id", f.CustomerID)
+	w.like(f.Q, t+".subject", t+".code", t+`.customer_id IN (SELECT id FROM customers WHERE name LIKE ? ESCAPE '\')`)
+	return w
+}
+
+// ActivityFilter selects an activity list.
 type ActivityFilter struct {
-	From, To     string
-	OwnerID      int64
-	CustomerID   int64
+	SalesFilter
 	MethodID     int64
 	StageID      int64
 	CompetitorID int64
-	Q            string
-	Page         int
-	PerPage      int
 }
 
 func (f ActivityFilter) where(actor Actor) (string, []any) {
-	var w where
-	if !actor.SeesAllActivities() {
-		w.add("a.owner_id = ?", actor.ID)
-	}
-	w.between("a.date", f.From, f.To)
-	w.eq("a.owner_id", f.OwnerID)
-	w.eq("a.customer_id", f.CustomerID)
+	w := f.SalesFilter.where(actor, "a")
 	w.eq("a.method_id", f.MethodID)
 	w.eq("a.stage_id", f.StageID)
 	if f.CompetitorID != 0 {
 		w.add("a.id IN (SELECT activity_id FROM activity_competitors WHERE competitor_id = ?)", f.CompetitorID)
 	}
-	w.like(f.Q, "a.subject", "a.code", `a.customer_id IN (SELECT id FROM customers WHERE name LIKE ? ESCAPE '\')`)
 	return w.sql()
 }
 
@@ -497,12 +510,7 @@ type ActivityRow struct {
 
 // ListActivities returns one page of records, newest first.
 func (db *DB) ListActivities(ctx context.Context, actor Actor, f ActivityFilter) (ActivityPage, error) {
-	if f.PerPage <= 0 || f.PerPage > 200 {
-		f.PerPage = 50
-	}
-	if f.Page < 1 {
-		f.Page = 1
-	}
+	fixPage(&f.Page, &f.PerPage, 50, 200)
 	page := ActivityPage{Page: f.Page, PerPage: f.PerPage}
 	where, args := f.where(actor)
 	if err := db.Read.QueryRowContext(ctx, `SELECT COUNT(*) FROM activities a WHERE `+where, args...).Scan(&page.Total); err != nil {

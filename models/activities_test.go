@@ -45,7 +45,7 @@ func (td *actDB) newCustomer(owner Actor, kind, name string) int64 {
 
 func (td *actDB) plansOf(activityID int64) []Plan {
 	td.t.Helper()
-	page, err := td.ListPlans(context.Background(), Actor{Role: RoleAdmin}, PlanFilter{PerPage: 500})
+	page, err := td.ListPlans(context.Background(), Actor{Role: RoleAdmin}, PlanFilter{SalesFilter: SalesFilter{PerPage: 500}})
 	if err != nil {
 		td.t.Fatal(err)
 	}

@@ -96,12 +96,7 @@ var articleSorts = map[string]string{"updated": "a.updated_at DESC, a.id DESC", 
 
 // ListArticles returns one page of the knowledge base.
 func (db *DB) ListArticles(ctx context.Context, f ArticleFilter) (ArticlePage, error) {
-	if f.PerPage <= 0 || f.PerPage > 200 {
-		f.PerPage = 30
-	}
-	if f.Page < 1 {
-		f.Page = 1
-	}
+	fixPage(&f.Page, &f.PerPage, 30, 200)
 	order, ok := articleSorts[f.Sort]
 	if !ok {
 		order = articleSorts["updated"]
@@ -253,19 +248,6 @@ func (db *DB) HelpedBy(ctx context.Context, actor Actor, id int64) (bool, error)
 func (db *DB) ArticleIssues(ctx context.Context, actor Actor, articleID int64, limit int) ([]Issue, error) {
 	rule, args := issueRule(actor)
 	args = append(append([]any{articleID, articleID}, args...), limit)
-	rows, err := db.Read.QueryContext(ctx, `SELECT `+issueColumns+issueFrom+` WHERE (i.article_id = ?
-		OR i.id IN (SELECT issue_id FROM issue_handlings WHERE article_id = ?))`+rule+` ORDER BY i.id DESC LIMIT ?`, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []Issue
-	for rows.Next() {
-		i, err := scanIssue(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, *i)
-	}
-	return out, rows.Err()
+	return queryList(ctx, db.Read, `SELECT `+issueColumns+issueFrom+` WHERE (i.article_id = ?
+		OR i.id IN (SELECT issue_id FROM issue_handlings WHERE article_id = ?))`+rule+` ORDER BY i.id DESC LIMIT ?`, args, scanIssue)
 }

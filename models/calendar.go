@@ -210,20 +210,6 @@ func (db *DB) UserByCalendarToken(ctx context.Context, token string) (*User, err
 
 // FeedPlans lists a user's open and done plans from..to for the iCalendar feed.
 func (db *DB) FeedPlans(ctx context.Context, userID int64, from, to string, limit int) ([]Plan, error) {
-	rows, err := db.Read.QueryContext(ctx, `SELECT `+planColumns+planJoins+`
-		WHERE p.owner_id = ? AND p.date BETWEEN ? AND ? AND p.status <> 'cancelled' ORDER BY p.date, p.time, p.id LIMIT ?`,
-		userID, from, to, limit)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []Plan
-	for rows.Next() {
-		p, err := scanPlan(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, *p)
-	}
-	return out, rows.Err()
+	return queryList(ctx, db.Read, `SELECT `+planColumns+planJoins+`
+		WHERE p.owner_id = ? AND p.date BETWEEN ? AND ? AND p.status <> 'cancelled' ORDER BY p.date, p.time, p.id LIMIT ?`, []any{userID, from, to, limit}, scanPlan)
 }

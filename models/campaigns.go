@@ -138,21 +138,8 @@ func (db *DB) ListCampaigns(ctx context.Context, actor Actor, f CampaignFilter, 
 		args = append(args, like, like, like)
 	}
 	args = append(args, limit)
-	rows, err := db.Read.QueryContext(ctx, `SELECT `+campaignColumns+` FROM campaigns m JOIN users u ON u.id = m.owner_id
-		WHERE `+strings.Join(conds, " AND ")+` ORDER BY m.start_date DESC, m.id DESC LIMIT ?`, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []Campaign
-	for rows.Next() {
-		m, err := scanCampaign(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, *m)
-	}
-	return out, rows.Err()
+	return queryList(ctx, db.Read, `SELECT `+campaignColumns+` FROM campaigns m JOIN users u ON u.id = m.owner_id
+		WHERE `+strings.Join(conds, " AND ")+` ORDER BY m.start_date DESC, m.id DESC LIMIT ?`, args, scanCampaign)
 }
 
 // GetCampaign returns a campaign actor may see.

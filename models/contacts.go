@@ -57,10 +57,7 @@ func scanContactRow(row interface{ Scan(...any) error }) (ContactRow, error) {
 // ListContacts returns a page of the contacts of customers and prospects
 // the actor may see, by name.
 func (db *DB) ListContacts(ctx context.Context, actor Actor, f ContactFilter) (ContactPage, error) {
-	if f.PerPage <= 0 || f.PerPage > 200 {
-		f.PerPage = 50
-	}
-	f.Page = max(f.Page, 1)
+	fixPage(&f.Page, &f.PerPage, 50, 200)
 	where, args := f.where(actor)
 	page := ContactPage{Page: f.Page, PerPage: f.PerPage}
 	from := ` FROM contacts k JOIN customers c ON c.id = k.customer_id JOIN users u ON u.id = c.owner_id WHERE ` + where

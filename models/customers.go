@@ -248,12 +248,7 @@ type CustomerRow struct {
 // ListCustomers returns one page of a list in two queries (count and page),
 // whatever the page number.
 func (db *DB) ListCustomers(ctx context.Context, actor Actor, f CustomerFilter) (CustomerPage, error) {
-	if f.PerPage <= 0 || f.PerPage > 200 {
-		f.PerPage = 50
-	}
-	if f.Page < 1 {
-		f.Page = 1
-	}
+	fixPage(&f.Page, &f.PerPage, 50, 200)
 	page := CustomerPage{Page: f.Page, PerPage: f.PerPage}
 	var err error
 	if page.Total, err = db.countCustomers(ctx, actor, f); err != nil {

@@ -161,20 +161,7 @@ func (db *DB) ImportJobs(ctx context.Context, actor Actor, limit int) ([]ImportJ
 	}
 	q += ` ORDER BY j.id DESC LIMIT ?`
 	args = append(args, limit)
-	rows, err := db.Read.QueryContext(ctx, q, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []ImportJob
-	for rows.Next() {
-		j, err := scanImportJob(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, *j)
-	}
-	return out, rows.Err()
+	return queryList(ctx, db.Read, q, args, scanImportJob)
 }
 
 // SaveImportSetup stores the wizard's choices; only a job not yet started

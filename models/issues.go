@@ -180,12 +180,7 @@ func (db *DB) EachIssue(ctx context.Context, actor Actor, f IssueFilter, fn func
 
 // ListIssues returns one page of a list.
 func (db *DB) ListIssues(ctx context.Context, actor Actor, f IssueFilter) (IssuePage, error) {
-	if f.PerPage <= 0 || f.PerPage > 200 {
-		f.PerPage = 50
-	}
-	if f.Page < 1 {
-		f.Page = 1
-	}
+	fixPage(&f.Page, &f.PerPage, 50, 200)
 	where, order, args := db.issueWhere(actor, f)
 	page := IssuePage{Page: f.Page, PerPage: f.PerPage}
 	err := fetchPage(ctx, db, &page, `SELECT COUNT(*) FROM issues i JOIN customers c ON c.id = i.customer_id WHERE `+where,
@@ -337,22 +332,8 @@ func (db *DB) UpdateIssue(ctx context.Context, actor Actor, i *Issue) error {
 // its card.
 func (db *DB) CustomerOpenIssues(ctx context.Context, actor Actor, customerID int64, limit int) ([]Issue, error) {
 	rule, args := issueRule(actor)
-	rows, err := db.Read.QueryContext(ctx, `SELECT `+issueColumns+issueFrom+` WHERE i.customer_id = ? AND i.status IN ('new', 'handling')`+rule+`
-		ORDER BY `+priorityRank+`, i.due_at, i.id LIMIT ?`,
-		append(append([]any{customerID}, args...), limit)...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []Issue
-	for rows.Next() {
-		i, err := scanIssue(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, *i)
-	}
-	return out, rows.Err()
+	return queryList(ctx, db.Read, `SELECT `+issueColumns+issueFrom+` WHERE i.customer_id = ? AND i.status IN ('new', 'handling')`+rule+`
+		ORDER BY `+priorityRank+`, i.due_at, i.id LIMIT ?`, append(append([]any{customerID}, args...), limit), scanIssue)
 }
 
 // Handling is one handling record (处理) of an issue.

@@ -72,19 +72,6 @@ func (db *DB) LastJobRun(ctx context.Context, job string) (*JobRun, error) {
 
 // JobRuns lists a job's newest runs.
 func (db *DB) JobRuns(ctx context.Context, job string, limit int) ([]JobRun, error) {
-	rows, err := db.Read.QueryContext(ctx, `SELECT id, job, trigger, started_at, finished_at, duration_ms, ok, result
-		FROM job_runs WHERE job = ? ORDER BY id DESC LIMIT ?`, job, limit)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []JobRun
-	for rows.Next() {
-		r, err := scanJobRun(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, *r)
-	}
-	return out, rows.Err()
+	return queryList(ctx, db.Read, `SELECT id, job, trigger, started_at, finished_at, duration_ms, ok, result
+		FROM job_runs WHERE job = ? ORDER BY id DESC LIMIT ?`, []any{job, limit}, scanJobRun)
 }

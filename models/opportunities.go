@@ -245,21 +245,8 @@ func (db *DB) ListOpportunities(ctx context.Context, actor Actor, f OpportunityF
 	}
 	cond, args := w.sql()
 	args = append(args, f.Limit)
-	rows, err := db.Read.QueryContext(ctx, `SELECT `+opportunityColumns+opportunityJoins+` WHERE `+cond+
-		` ORDER BY o.expected_close IS NULL, o.expected_close, o.id LIMIT ?`, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []Opportunity
-	for rows.Next() {
-		o, err := scanOpportunity(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, *o)
-	}
-	return out, rows.Err()
+	return queryList(ctx, db.Read, `SELECT `+opportunityColumns+opportunityJoins+` WHERE `+cond+
+		` ORDER BY o.expected_close IS NULL, o.expected_close, o.id LIMIT ?`, args, scanOpportunity)
 }
 
 // Amount is the amount as yuan text.

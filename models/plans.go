@@ -241,31 +241,18 @@ func (db *DB) completePlan(ctx context.Context, tx *sql.Tx, actor Actor, id, act
 	return recordAudit(ctx, tx, now, actor.ID, "plan", id, "update", []Change{{Field: "status", Old: "planned", New: "done"}})
 }
 
-// PlanFilter selects a plan list. Zero values mean "any".
+// PlanFilter selects a plan list.
 type PlanFilter struct {
-	From, To   string
-	OwnerID    int64
-	CustomerID int64
-	Status     string
-	Origin     string
-	Q          string
-	Page       int
-	PerPage    int
+	SalesFilter
+	Status string
+	Origin string
 }
 
-// where builds the WHERE clause of the plan list and export, with the row
-// rule for salespeople.
+// where builds the WHERE clause of the plan list and export.
 func (f PlanFilter) where(actor Actor) (string, []any) {
-	var w where
-	if !actor.SeesAllActivities() {
-		w.add("p.owner_id = ?", actor.ID)
-	}
-	w.between("p.date", f.From, f.To)
-	w.eq("p.owner_id", f.OwnerID)
-	w.eq("p.customer_id", f.CustomerID)
+	w := f.SalesFilter.where(actor, "p")
 	w.eq("p.status", f.Status)
 	w.eq("p.origin", f.Origin)
-	w.like(f.Q, "p.subject", "p.code", `p.customer_id IN (SELECT id FROM customers WHERE name LIKE ? ESCAPE '\')`)
 	return w.sql()
 }
 
@@ -277,12 +264,7 @@ func (db *DB) EachPlan(ctx context.Context, actor Actor, f PlanFilter, fn func(p
 
 // ListPlans returns one page of plans in date and time order.
 func (db *DB) ListPlans(ctx context.Context, actor Actor, f PlanFilter) (PlanPage, error) {
-	if f.PerPage <= 0 || f.PerPage > 500 {
-		f.PerPage = 50
-	}
-	if f.Page < 1 {
-		f.Page = 1
-	}
+	fixPage(&f.Page, &f.PerPage, 50, 500)
 	where, args := f.where(actor)
 	page := PlanPage{Page: f.Page, PerPage: f.PerPage}
 	// The page's ids are found first on the plans alone, then joined.
@@ -294,7 +276,7 @@ func (db *DB) ListPlans(ctx context.Context, actor Actor, f PlanFilter) (PlanPag
 
 // OverduePlans lists planned plans of actor's own before today, oldest first.
 func (db *DB) OverduePlans(ctx context.Context, actor Actor, ownerID int64, today string, limit int) ([]Plan, error) {
-	page, err := db.ListPlans(ctx, actor, PlanFilter{To: prevDay(today), OwnerID: ownerID, Status: "planned", PerPage: limit})
+	page, err := db.ListPlans(ctx, actor, PlanFilter{SalesFilter: SalesFilter{To: prevDay(today), OwnerID: ownerID, PerPage: limit}, Status: "planned"})
 	return page.Rows, err
 }
 

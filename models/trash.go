@@ -69,12 +69,6 @@ type trashData struct {
 	Links []trashLink `json:"links"`
 }
 
-// querier is a *sql.DB or a *sql.Tx.
-type querier interface {
-	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
-	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
-}
-
 // foreignKey is one foreign key of the schema, read from SQLite itself so
 // that a new table takes part without code.
 type foreignKey struct {

@@ -76,20 +76,7 @@ func (db *DB) UserByID(ctx context.Context, id int64) (*User, error) {
 
 // Users lists all users, active first, by name.
 func (db *DB) Users(ctx context.Context) ([]User, error) {
-	rows, err := db.Read.QueryContext(ctx, `SELECT `+userColumns+` FROM users ORDER BY active DESC, display_name, id`)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []User
-	for rows.Next() {
-		u, err := scanUser(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, *u)
-	}
-	return out, rows.Err()
+	return queryList(ctx, db.Read, `SELECT `+userColumns+` FROM users ORDER BY active DESC, display_name, id`, nil, scanUser)
 }
 
 // ActiveUsersByRole lists the active users with one of the given roles
