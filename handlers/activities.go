@@ -154,19 +154,6 @@ func activityFormFrom(c *gin.Context) activityForm {
 	return activityForm{Activity: a, CustomerLabel: truncate(strings.TrimSpace(c.PostForm("customer_label")), 200)}
 }
 
-// checkActivity runs models.CheckActivity on the form and looks up the
-// counterpart's name for the form; ok is false when the database failed
-// (the error page is sent).
-func (s *Server) checkActivity(c *gin.Context, f *activityForm) (errs fieldErrors, ok bool) {
-	errs, err := s.db.CheckActivity(c.Request.Context(), actor(c), &f.Activity)
-	if err != nil {
-		s.fail(c, err)
-		return nil, false
-	}
-	s.counterpartLabel(c, f.Activity.CustomerID, &f.CustomerLabel, errs)
-	return errs, true
-}
-
 type activityFormData struct {
 	salesFormParts
 	Form        activityForm
@@ -268,14 +255,10 @@ func (s *Server) saveActivity(c *gin.Context, id int64) {
 		}
 		f.Plan = p
 	}
-	if errs, ok := s.checkActivity(c, &f); !ok {
-		return
-	} else if errs.Any() {
-		s.renderActivityForm(c, http.StatusUnprocessableEntity, f, id != 0, errs)
-		return
-	}
+	// SaveActivity checks the record by the models' rules before it writes.
 	if err := s.db.SaveActivity(ctx, a, &f.Activity); err != nil {
 		if errs, ok := models.AsFieldErrors(err); ok {
+			s.counterpartLabel(c, f.Activity.CustomerID, &f.CustomerLabel, errs)
 			s.renderActivityForm(c, http.StatusUnprocessableEntity, f, id != 0, errs)
 			return
 		}

@@ -143,18 +143,6 @@ func parseRemind(v string) int {
 	return -2
 }
 
-// checkPlan runs models.CheckPlan on the form; ok is false when the
-// database failed (the error page is sent).
-func (s *Server) checkPlan(c *gin.Context, f *planForm) (errs fieldErrors, ok bool) {
-	errs, err := s.db.CheckPlan(c.Request.Context(), actor(c), &f.Plan)
-	if err != nil {
-		s.fail(c, err)
-		return nil, false
-	}
-	s.counterpartLabel(c, f.Plan.CustomerID, &f.CustomerLabel, errs)
-	return errs, true
-}
-
 type planFormData struct {
 	salesFormParts
 	Form          planForm
@@ -207,14 +195,10 @@ func (s *Server) savePlan(c *gin.Context, id int64) {
 			f.Plan.Status = "done"
 		}
 	}
-	if errs, ok := s.checkPlan(c, &f); !ok {
-		return
-	} else if errs.Any() {
-		s.renderPlanForm(c, http.StatusUnprocessableEntity, f, id != 0, errs)
-		return
-	}
+	// SavePlan checks the record by the models' rules before it writes.
 	if err := s.db.SavePlan(ctx, a, &f.Plan); err != nil {
 		if errs, ok := models.AsFieldErrors(err); ok {
+			s.counterpartLabel(c, f.Plan.CustomerID, &f.CustomerLabel, errs)
 			s.renderPlanForm(c, http.StatusUnprocessableEntity, f, id != 0, errs)
 			return
 		}

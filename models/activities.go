@@ -79,11 +79,11 @@ func (db *DB) CounterpartAnyStatus(ctx context.Context, actor Actor, id int64) (
 	return db.lookupCounterpart(ctx, db.Read, actor, id, true)
 }
 
-func (db *DB) counterpart(ctx context.Context, q queryer, actor Actor, id int64) (*Counterpart, error) {
+func (db *DB) counterpart(ctx context.Context, q querier, actor Actor, id int64) (*Counterpart, error) {
 	return db.lookupCounterpart(ctx, q, actor, id, false)
 }
 
-func (db *DB) lookupCounterpart(ctx context.Context, q queryer, actor Actor, id int64, converted bool) (*Counterpart, error) {
+func (db *DB) lookupCounterpart(ctx context.Context, q querier, actor Actor, id int64, converted bool) (*Counterpart, error) {
 	query := `SELECT c.id, c.kind, c.code, c.name, c.owner_id, u.display_name, c.status FROM customers c
 		JOIN users u ON u.id = c.owner_id WHERE c.id = ?`
 	if !converted {
@@ -141,15 +141,29 @@ func (db *DB) SearchCounterparts(ctx context.Context, actor Actor, q string, lim
 
 // ContactBelongs reports whether contact id (0: none) is a contact of customer.
 func (db *DB) ContactBelongs(ctx context.Context, customerID, contactID int64) (bool, error) {
+	return contactBelongs(ctx, db.Read, customerID, contactID)
+}
+
+func contactBelongs(ctx context.Context, q querier, customerID, contactID int64) (bool, error) {
 	if contactID == 0 {
 		return true, nil
 	}
 	var one int
-	err := db.Read.QueryRowContext(ctx, `SELECT 1 FROM contacts WHERE id = ? AND customer_id = ?`, contactID, customerID).Scan(&one)
+	err := q.QueryRowContext(ctx, `SELECT 1 FROM contacts WHERE id = ? AND customer_id = ?`, contactID, customerID).Scan(&one)
 	if errors.Is(err, sql.ErrNoRows) {
 		return false, nil
 	}
 	return err == nil, err
+}
+
+// checkContact is ErrNotFound unless contact id (0: none) is a contact of
+// customer: a write must not link a record to another customer's contact.
+func checkContact(ctx context.Context, q querier, customerID, contactID int64) error {
+	ok, err := contactBelongs(ctx, q, customerID, contactID)
+	if err == nil && !ok {
+		return ErrNotFound
+	}
+	return err
 }
 
 const activityColumns = `a.id, a.code, a.date, a.start_time, a.end_time, a.owner_id, u.display_name, a.customer_id, c.kind,
@@ -173,7 +187,7 @@ func scanActivity(row interface{ Scan(...any) error }) (*Activity, error) {
 	return &a, err
 }
 
-func (db *DB) getActivity(ctx context.Context, q queryer, actor Actor, id int64) (*Activity, error) {
+func (db *DB) getActivity(ctx context.Context, q querier, actor Actor, id int64) (*Activity, error) {
 	query := `SELECT ` + activityColumns + activityJoins + ` WHERE a.id = ?`
 	args := []any{id}
 	if !actor.SeesAllActivities() {

@@ -147,7 +147,7 @@ func (db *DB) GetCampaign(ctx context.Context, actor Actor, id int64) (*Campaign
 	return db.getCampaign(ctx, db.Read, actor, id)
 }
 
-func (db *DB) getCampaign(ctx context.Context, q queryer, actor Actor, id int64) (*Campaign, error) {
+func (db *DB) getCampaign(ctx context.Context, q querier, actor Actor, id int64) (*Campaign, error) {
 	scope, args := campaignScope(actor)
 	return scanCampaign(q.QueryRowContext(ctx, `SELECT `+campaignColumns+` FROM campaigns m JOIN users u ON u.id = m.owner_id
 		WHERE m.id = ? AND `+scope, append([]any{id}, args...)...))

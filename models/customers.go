@@ -358,12 +358,8 @@ func scanCustomer(row interface{ Scan(...any) error }, extra ...any) (*Customer,
 	return &c, err
 }
 
-type queryer interface {
-	QueryRowContext(context.Context, string, ...any) *sql.Row
-	QueryContext(context.Context, string, ...any) (*sql.Rows, error)
-}
 
-func (db *DB) getCustomer(ctx context.Context, q queryer, actor Actor, kind string, id int64) (*Customer, error) {
+func (db *DB) getCustomer(ctx context.Context, q querier, actor Actor, kind string, id int64) (*Customer, error) {
 	query := `SELECT ` + customerColumns + ` FROM customers c JOIN users u ON u.id = c.owner_id
 		LEFT JOIN users cb ON cb.id = c.created_by LEFT JOIN users ub ON ub.id = c.updated_by
 		WHERE c.id = ? AND c.kind = ?`

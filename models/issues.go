@@ -113,7 +113,7 @@ func issueRule(actor Actor) (string, []any) {
 	return " AND c.owner_id = ?", []any{actor.ID}
 }
 
-func (db *DB) getIssue(ctx context.Context, q queryer, actor Actor, id int64) (*Issue, error) {
+func (db *DB) getIssue(ctx context.Context, q querier, actor Actor, id int64) (*Issue, error) {
 	rule, args := issueRule(actor)
 	return scanIssue(q.QueryRowContext(ctx, `SELECT `+issueColumns+issueFrom+` WHERE i.id = ?`+rule, append([]any{id}, args...)...))
 }
@@ -210,17 +210,7 @@ func checkIssueRefs(ctx context.Context, tx *sql.Tx, actor Actor, i *Issue) erro
 	if err != nil {
 		return err
 	}
-	if i.ContactID != 0 {
-		var one int
-		err := tx.QueryRowContext(ctx, `SELECT 1 FROM contacts WHERE id = ? AND customer_id = ?`, i.ContactID, i.CustomerID).Scan(&one)
-		if errors.Is(err, sql.ErrNoRows) {
-			return ErrNotFound
-		}
-		if err != nil {
-			return err
-		}
-	}
-	return nil
+	return checkContact(ctx, tx, i.CustomerID, i.ContactID)
 }
 
 func issuePairs(old, i *Issue) []fieldPair {

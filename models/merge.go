@@ -156,7 +156,7 @@ func (db *DB) MergeCandidates(ctx context.Context, actor Actor, kind string, ids
 	return db.mergeCandidates(ctx, db.Read, actor, kind, ids)
 }
 
-func (db *DB) mergeCandidates(ctx context.Context, q queryer, actor Actor, kind string, ids []int64) ([]*Customer, error) {
+func (db *DB) mergeCandidates(ctx context.Context, q querier, actor Actor, kind string, ids []int64) ([]*Customer, error) {
 	if !actor.IsManager() {
 		return nil, ErrNotFound
 	}

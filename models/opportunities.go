@@ -52,7 +52,7 @@ func scanOpportunity(row interface{ Scan(...any) error }) (*Opportunity, error) 
 	return &o, err
 }
 
-func (db *DB) getOpportunity(ctx context.Context, q queryer, actor Actor, id int64) (*Opportunity, error) {
+func (db *DB) getOpportunity(ctx context.Context, q querier, actor Actor, id int64) (*Opportunity, error) {
 	query := `SELECT ` + opportunityColumns + opportunityJoins + ` WHERE o.id = ?`
 	args := []any{id}
 	if !actor.SeesAllActivities() {

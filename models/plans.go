@@ -127,7 +127,7 @@ func scanPlan(row interface{ Scan(...any) error }) (*Plan, error) {
 	return &p, err
 }
 
-func (db *DB) getPlan(ctx context.Context, q queryer, actor Actor, id int64) (*Plan, error) {
+func (db *DB) getPlan(ctx context.Context, q querier, actor Actor, id int64) (*Plan, error) {
 	query := `SELECT ` + planColumns + planJoins + ` WHERE p.id = ?`
 	args := []any{id}
 	if !actor.SeesAllActivities() {
@@ -157,15 +157,8 @@ func (db *DB) SavePlan(ctx context.Context, actor Actor, p *Plan) error {
 		if _, err := db.counterpart(ctx, tx, actor, p.CustomerID); err != nil {
 			return err
 		}
-		if p.ContactID != 0 {
-			var one int
-			err := tx.QueryRowContext(ctx, `SELECT 1 FROM contacts WHERE id = ? AND customer_id = ?`, p.ContactID, p.CustomerID).Scan(&one)
-			if errors.Is(err, sql.ErrNoRows) {
-				return ErrNotFound
-			}
-			if err != nil {
-				return err
-			}
+		if err := checkContact(ctx, tx, p.CustomerID, p.ContactID); err != nil {
+			return err
 		}
 		now := db.nowStamp()
 		if p.ID == 0 {
