@@ -94,18 +94,22 @@ type ArticleFilter struct {
 var articleSorts = map[string]string{"updated": "a.updated_at DESC, a.id DESC", "helped": "a.helped DESC, a.id DESC",
 	"views": "a.views DESC, a.id DESC"}
 
-// ListArticles returns one page of the knowledge base.
-func (db *DB) ListArticles(ctx context.Context, f ArticleFilter) (ArticlePage, error) {
-	fixPage(&f.Page, &f.PerPage, 30, 200)
+// sql is the list's WHERE clause, order and arguments.
+func (f ArticleFilter) sql() (cond, order string, args []any) {
 	order, ok := articleSorts[f.Sort]
 	if !ok {
 		order = articleSorts["updated"]
 	}
-	where, args := "1 = 1", []any{}
-	if f.CategoryID != 0 {
-		where += " AND a.category_id = ?"
-		args = append(args, f.CategoryID)
-	}
+	var w where
+	w.eq("a.category_id", f.CategoryID)
+	cond, args = w.sql()
+	return cond, order, args
+}
+
+// ListArticles returns one page of the knowledge base.
+func (db *DB) ListArticles(ctx context.Context, f ArticleFilter) (ArticlePage, error) {
+	fixPage(&f.Page, &f.PerPage, 30, 200)
+	where, order, args := f.sql()
 	page := ArticlePage{Page: f.Page, PerPage: f.PerPage}
 	err := fetchPage(ctx, db, &page, `SELECT COUNT(*) FROM articles a WHERE `+where,
 		`SELECT `+articleColumns+articleFrom+` WHERE `+where+` ORDER BY `+order+` LIMIT ? OFFSET ?`, args, scanArticle)
@@ -114,15 +118,7 @@ func (db *DB) ListArticles(ctx context.Context, f ArticleFilter) (ArticlePage, e
 
 // EachArticle streams the knowledge base (everyone may read it), for exports.
 func (db *DB) EachArticle(ctx context.Context, f ArticleFilter, fn func(a *Article) error) error {
-	order, ok := articleSorts[f.Sort]
-	if !ok {
-		order = articleSorts["updated"]
-	}
-	where, args := "1 = 1", []any{}
-	if f.CategoryID != 0 {
-		where += " AND a.category_id = ?"
-		args = append(args, f.CategoryID)
-	}
+	where, order, args := f.sql()
 	return streamRows(ctx, db, `SELECT `+articleColumns+articleFrom+` WHERE `+where+` ORDER BY `+order, args, scanArticle, fn)
 }
 

@@ -110,36 +110,18 @@ func campaignScope(actor Actor) (string, []any) {
 
 // ListCampaigns lists the campaigns actor may see, newest first.
 func (db *DB) ListCampaigns(ctx context.Context, actor Actor, f CampaignFilter, limit int) ([]Campaign, error) {
-	scope, args := campaignScope(actor)
-	conds := []string{scope}
-	if f.Status != "" {
-		conds = append(conds, "m.status = ?")
-		args = append(args, f.Status)
-	}
-	if f.TypeID != 0 {
-		conds = append(conds, "m.type_id = ?")
-		args = append(args, f.TypeID)
-	}
-	if f.OwnerID != 0 {
-		conds = append(conds, "m.owner_id = ?")
-		args = append(args, f.OwnerID)
-	}
-	if f.From != "" {
-		conds = append(conds, "m.start_date >= ?")
-		args = append(args, f.From)
-	}
-	if f.To != "" {
-		conds = append(conds, "m.start_date <= ?")
-		args = append(args, f.To)
-	}
-	if q := strings.TrimSpace(f.Q); q != "" {
-		conds = append(conds, `(m.name LIKE ? ESCAPE '\' OR m.code LIKE ? ESCAPE '\' OR m.place LIKE ? ESCAPE '\')`)
-		like := "%" + escapeLike(q) + "%"
-		args = append(args, like, like, like)
-	}
+	var w where
+	scope, scopeArgs := campaignScope(actor)
+	w.add(scope, scopeArgs...)
+	w.eq("m.status", f.Status)
+	w.eq("m.type_id", f.TypeID)
+	w.eq("m.owner_id", f.OwnerID)
+	w.between("m.start_date", f.From, f.To)
+	w.like(f.Q, "m.name", "m.code", "m.place")
+	cond, args := w.sql()
 	args = append(args, limit)
 	return queryList(ctx, db.Read, `SELECT `+campaignColumns+` FROM campaigns m JOIN users u ON u.id = m.owner_id
-		WHERE `+strings.Join(conds, " AND ")+` ORDER BY m.start_date DESC, m.id DESC LIMIT ?`, args, scanCampaign)
+		WHERE `+cond+` ORDER BY m.start_date DESC, m.id DESC LIMIT ?`, args, scanCampaign)
 }
 
 // GetCampaign returns a campaign actor may see.

@@ -33,39 +33,20 @@ func (db *DB) Competitors(ctx context.Context, actor Actor, activeOnly bool) ([]
 	if activeOnly {
 		query += ` WHERE p.active = 1`
 	}
-	rows, err := db.Read.QueryContext(ctx, query+` ORDER BY p.name`, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []Competitor
-	for rows.Next() {
+	return queryList(ctx, db.Read, query+` ORDER BY p.name`, args, func(row rowScanner) (*Competitor, error) {
 		var c Competitor
-		if err := rows.Scan(&c.ID, &c.Name, &c.Strengths, &c.Weaknesses, &c.Notes, &c.Active, &c.CreatedAt, &c.UpdatedAt, &c.Mentions); err != nil {
-			return nil, err
-		}
-		out = append(out, c)
-	}
-	return out, rows.Err()
+		return &c, row.Scan(&c.ID, &c.Name, &c.Strengths, &c.Weaknesses, &c.Notes, &c.Active, &c.CreatedAt, &c.UpdatedAt, &c.Mentions)
+	})
 }
 
 // CompetitorNames lists the competitors by name without mention counts,
 // for pickers and filters.
 func (db *DB) CompetitorNames(ctx context.Context) ([]Competitor, error) {
-	rows, err := db.Read.QueryContext(ctx, `SELECT id, name, active FROM competitors ORDER BY name`)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []Competitor
-	for rows.Next() {
-		var c Competitor
-		if err := rows.Scan(&c.ID, &c.Name, &c.Active); err != nil {
-			return nil, err
-		}
-		out = append(out, c)
-	}
-	return out, rows.Err()
+	return queryList(ctx, db.Read, `SELECT id, name, active FROM competitors ORDER BY name`, nil,
+		func(row rowScanner) (*Competitor, error) {
+			var c Competitor
+			return &c, row.Scan(&c.ID, &c.Name, &c.Active)
+		})
 }
 
 // GetCompetitor returns one competitor.

@@ -101,54 +101,42 @@ func ValidCustomerSort(s string) bool { _, ok := customerSorts[s]; return ok }
 // where builds the WHERE clause shared by the list, count, export and batch
 // queries, including the row rule for salespeople.
 func (f CustomerFilter) where(actor Actor) (string, []any) {
-	conds := []string{"c.kind = ?"}
-	args := []any{f.Kind}
+	var w where
+	w.add("c.kind = ?", f.Kind)
 	if !actor.SeesAllCustomers() {
-		conds = append(conds, "c.owner_id = ?")
-		args = append(args, actor.ID)
+		w.add("c.owner_id = ?", actor.ID)
 	}
 	for _, c := range f.categories() {
-		if c.id != 0 {
-			conds = append(conds, c.column+" = ?")
-			args = append(args, c.id)
-		}
+		w.eq(c.column, c.id)
 	}
-	if f.OwnerID != 0 {
-		conds = append(conds, "c.owner_id = ?")
-		args = append(args, f.OwnerID)
-	}
+	w.eq("c.owner_id", f.OwnerID)
 	if f.TraitID != 0 {
-		conds = append(conds, "EXISTS (SELECT 1 FROM customer_traits t WHERE t.customer_id = c.id AND t.item_id = ?)")
-		args = append(args, f.TraitID)
+		w.add("EXISTS (SELECT 1 FROM customer_traits t WHERE t.customer_id = c.id AND t.item_id = ?)", f.TraitID)
 	}
-	if f.Status != "" {
-		conds = append(conds, "c.status = ?")
-		args = append(args, f.Status)
-	}
+	w.eq("c.status", f.Status)
 	if f.LastFrom != "" {
-		conds = append(conds, "c.last_activity_date >= ?")
-		args = append(args, f.LastFrom)
+		w.add("c.last_activity_date >= ?", f.LastFrom)
 	}
 	if f.LastTo != "" {
-		conds = append(conds, "COALESCE(c.last_activity_date, '') <= ?")
-		args = append(args, f.LastTo)
+		w.add("COALESCE(c.last_activity_date, '') <= ?", f.LastTo)
 	}
+	// The contacts' subquery takes the pattern twice, so the list is
+	// written out rather than built by w.like.
 	if q := strings.TrimSpace(f.Q); q != "" {
 		like := "%" + escapeLike(q) + "%"
-		conds = append(conds, `(c.name LIKE ? ESCAPE '\' OR c.short_name LIKE ? ESCAPE '\' OR c.code LIKE ? ESCAPE '\'
+		w.add(`(c.name LIKE ? ESCAPE '\' OR c.short_name LIKE ? ESCAPE '\' OR c.code LIKE ? ESCAPE '\'
 			OR c.phone LIKE ? ESCAPE '\' OR c.email LIKE ? ESCAPE '\'
-			OR EXISTS (SELECT 1 FROM contacts k WHERE k.customer_id = c.id AND (k.name LIKE ? ESCAPE '\' OR k.mobile LIKE ? ESCAPE '\')))`)
-		for range 7 {
-			args = append(args, like)
-		}
+			OR EXISTS (SELECT 1 FROM contacts k WHERE k.customer_id = c.id AND (k.name LIKE ? ESCAPE '\' OR k.mobile LIKE ? ESCAPE '\')))`,
+			like, like, like, like, like, like, like)
 	}
 	if len(f.IDs) > 0 {
-		conds = append(conds, "c.id IN ("+placeholders(len(f.IDs))+")")
-		for _, id := range f.IDs {
-			args = append(args, id)
+		ids := make([]any, len(f.IDs))
+		for i, id := range f.IDs {
+			ids[i] = id
 		}
+		w.add("c.id IN ("+placeholders(len(f.IDs))+")", ids...)
 	}
-	return strings.Join(conds, " AND "), args
+	return w.sql()
 }
 
 // categoryFilter is one category condition of a filter: the column it

@@ -366,67 +366,45 @@ func (db *DB) BuildDigest(ctx context.Context, actor Actor, from, to string, now
 	d := &Digest{From: from, To: to, Today: today}
 	p := BuiltinParams{Actor: actor}
 	conds, args := salesScope(p, "a.owner_id")
-	rows, err := db.Read.QueryContext(ctx, `SELECT u.id, u.display_name, g.n, g.c FROM (
+	var err error
+	d.Activities, err = queryList(ctx, db.Read, `SELECT u.id, u.display_name, g.n, g.c FROM (
 			SELECT a.owner_id AS k, COUNT(*) AS n, COUNT(DISTINCT a.customer_id) AS c FROM activities a
 			WHERE `+joinAnd(conds)+` AND a.date >= ? AND a.date <= ? GROUP BY a.owner_id) g
-		JOIN users u ON u.id = g.k ORDER BY g.n DESC, u.display_name`, append(args, from, to)...)
+		JOIN users u ON u.id = g.k ORDER BY g.n DESC, u.display_name`, append(args, from, to),
+		func(row rowScanner) (*DigestActivities, error) {
+			var r DigestActivities
+			return &r, row.Scan(&r.OwnerID, &r.OwnerName, &r.Records, &r.Customers)
+		})
 	if err != nil {
-		return nil, err
-	}
-	for rows.Next() {
-		var r DigestActivities
-		if err := rows.Scan(&r.OwnerID, &r.OwnerName, &r.Records, &r.Customers); err != nil {
-			rows.Close()
-			return nil, err
-		}
-		d.Activities = append(d.Activities, r)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
 		return nil, err
 	}
 	conds, args = salesScope(p, "p.owner_id")
-	rows, err = db.Read.QueryContext(ctx, `SELECT u.id, u.display_name, g.n, g.oldest FROM (
+	d.OverduePlans, err = queryList(ctx, db.Read, `SELECT u.id, u.display_name, g.n, g.oldest FROM (
 			SELECT p.owner_id AS k, COUNT(*) AS n, MIN(p.date) AS oldest FROM plans p
 			WHERE `+joinAnd(conds)+` AND p.status = 'planned' AND p.date < ? GROUP BY p.owner_id) g
-		JOIN users u ON u.id = g.k ORDER BY g.n DESC, u.display_name`, append(args, today)...)
+		JOIN users u ON u.id = g.k ORDER BY g.n DESC, u.display_name`, append(args, today),
+		func(row rowScanner) (*DigestOverdue, error) {
+			var r DigestOverdue
+			return &r, row.Scan(&r.OwnerID, &r.OwnerName, &r.Count, &r.Oldest)
+		})
 	if err != nil {
-		return nil, err
-	}
-	for rows.Next() {
-		var r DigestOverdue
-		if err := rows.Scan(&r.OwnerID, &r.OwnerName, &r.Count, &r.Oldest); err != nil {
-			rows.Close()
-			return nil, err
-		}
-		d.OverduePlans = append(d.OverduePlans, r)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
 		return nil, err
 	}
 	if err := db.digestIssues(ctx, actor, d, now); err != nil {
 		return nil, err
 	}
 	scope, args := campaignScope(actor)
-	rows, err = db.Read.QueryContext(ctx, `SELECT m.id, m.name, m.status, m.start_date, m.end_date, COUNT(t.id), COALESCE(SUM(t.notified), 0),
+	d.Campaigns, err = queryList(ctx, db.Read, `SELECT m.id, m.name, m.status, m.start_date, m.end_date, COUNT(t.id), COALESCE(SUM(t.notified), 0),
 			COALESCE(SUM(CASE WHEN t.attended THEN MAX(t.head_count, 1) ELSE 0 END), 0),
 			(SELECT COUNT(*) FROM outbox o WHERE o.campaign_id = m.id AND o.status IN ('queued', 'sending'))
 		FROM campaigns m LEFT JOIN campaign_targets t ON t.campaign_id = m.id
 		WHERE `+scope+` AND m.status IN ('planning', 'inviting') AND m.end_date >= ?
-		GROUP BY m.id ORDER BY m.start_date, m.id LIMIT ?`, append(args, from, digestCampaigns)...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var c DigestCampaign
-		if err := rows.Scan(&c.ID, &c.Name, &c.Status, &c.StartDate, &c.EndDate, &c.Targets, &c.Notified, &c.Attended, &c.Queued); err != nil {
-			return nil, err
-		}
-		d.Campaigns = append(d.Campaigns, c)
-	}
-	return d, rows.Err()
+		GROUP BY m.id ORDER BY m.start_date, m.id LIMIT ?`, append(args, from, digestCampaigns),
+		func(row rowScanner) (*DigestCampaign, error) {
+			var c DigestCampaign
+			return &c, row.Scan(&c.ID, &c.Name, &c.Status, &c.StartDate, &c.EndDate, &c.Targets, &c.Notified, &c.Attended, &c.Queued)
+		})
+	return d, err
 }
 
 func joinAnd(conds []string) string { return strings.Join(conds, " AND ") }
