@@ -346,7 +346,6 @@ func scanCustomer(row interface{ Scan(...any) error }, extra ...any) (*Customer,
 	return &c, err
 }
 
-
 func (db *DB) getCustomer(ctx context.Context, q querier, actor Actor, kind string, id int64) (*Customer, error) {
 	query := `SELECT ` + customerColumns + ` FROM customers c JOIN users u ON u.id = c.owner_id
 		LEFT JOIN users cb ON cb.id = c.created_by LEFT JOIN users ub ON ub.id = c.updated_by
