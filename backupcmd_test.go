@@ -4,14 +4,10 @@ import (
 	"context"
 	"errors"
 	"flag"
-	"net"
-	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
-	"time"
 
 	"keyuan/models"
 )
@@ -35,28 +31,7 @@ func TestBackupAndRestoreCommands(t *testing.T) {
 		t.Errorf("restore without a file: %v", err)
 	}
 
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := l.Addr().String()
-	l.Close()
-	done := make(chan error, 1)
-	go func() { done <- serve([]string{"--data", dir, "--listen", addr, "--jobs-off", "deliver_mail"}) }()
-	up := false
-	for i := 0; i < 200 && !up; i++ {
-		res, err := http.Get("http://" + addr + "/healthz")
-		if err == nil {
-			res.Body.Close()
-			up = res.StatusCode == http.StatusOK
-		}
-		if !up {
-			time.Sleep(50 * time.Millisecond)
-		}
-	}
-	if !up {
-		t.Fatal("serve did not come up")
-	}
+	stop := startServe(t, dir)
 
 	// Beside the running server: a backup works, into a folder of one's
 	// choosing; a restore is refused and changes nothing.
@@ -68,7 +43,7 @@ func TestBackupAndRestoreCommands(t *testing.T) {
 	if len(archives) != 1 {
 		t.Fatalf("archives in --to folder: %v", archives)
 	}
-	err = restoreCmd([]string{archives[0], "--data", dir})
+	err := restoreCmd([]string{archives[0], "--data", dir})
 	if err == nil || !strings.Contains(err.Error(), "another Keyuan server is using the data folder") {
 		t.Errorf("restore beside a running server: %v", err)
 	}
@@ -79,17 +54,7 @@ func TestBackupAndRestoreCommands(t *testing.T) {
 		t.Errorf("the refused restore moved data aside: %v", asides)
 	}
 
-	if err := syscall.Kill(os.Getpid(), syscall.SIGTERM); err != nil {
-		t.Fatal(err)
-	}
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Fatalf("serve stopped with %v", err)
-		}
-	case <-time.After(30 * time.Second):
-		t.Fatal("serve did not stop")
-	}
+	stop()
 	// Stopped: the restore goes through (flags before the file work too),
 	// the index is gone so the next start rebuilds it, the old data is kept.
 	if err := restoreCmd([]string{"--data", dir, archives[0]}); err != nil {

@@ -43,6 +43,22 @@ func TestEverySubcommandRuns(t *testing.T) {
 	}
 
 	// serve starts, answers, and stops cleanly on SIGTERM with no error.
+	stop := startServe(t, dir)
+	// While it runs, the data folder is its alone.
+	if err := reindex([]string{"--data", dir}); err == nil || !strings.Contains(err.Error(), "another Keyuan server") {
+		t.Errorf("reindex beside a running server: %v", err)
+	}
+	stop()
+	if _, err := os.Stat(filepath.Join(dir, "keyuan.db")); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// startServe runs the serve command on dir at a free local port (mail
+// delivery off) and waits until it answers /healthz. stop sends SIGTERM, as
+// a service manager does, and waits for serve to return without error.
+func startServe(t *testing.T, dir string) (stop func()) {
+	t.Helper()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -67,23 +83,19 @@ func TestEverySubcommandRuns(t *testing.T) {
 	if !up {
 		t.Fatal("serve did not come up")
 	}
-	// While it runs, the data folder is its alone.
-	if err := reindex([]string{"--data", dir}); err == nil || !strings.Contains(err.Error(), "another Keyuan server") {
-		t.Errorf("reindex beside a running server: %v", err)
-	}
-	if err := syscall.Kill(os.Getpid(), syscall.SIGTERM); err != nil {
-		t.Fatal(err)
-	}
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Fatalf("serve stopped with %v", err)
+	return func() {
+		t.Helper()
+		if err := syscall.Kill(os.Getpid(), syscall.SIGTERM); err != nil {
+			t.Fatal(err)
 		}
-	case <-time.After(60 * time.Second):
-		t.Fatal("serve did not stop on SIGTERM")
-	}
-	if _, err := os.Stat(filepath.Join(dir, "keyuan.db")); err != nil {
-		t.Fatal(err)
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Fatalf("serve stopped with %v", err)
+			}
+		case <-time.After(60 * time.Second):
+			t.Fatal("serve did not stop on SIGTERM")
+		}
 	}
 }
 
