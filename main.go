@@ -133,6 +133,21 @@ func newLogger(level string) (*slog.Logger, error) {
 	return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: l})), nil
 }
 
+// openOwnDB takes the data folder for this process alone (a second server,
+// or a reindex beside a server, would corrupt the search index) and opens
+// its database. release closes the database and frees the folder.
+func openOwnDB(ctx context.Context, cfg config) (db *models.DB, release func(), err error) {
+	unlock, err := lockDataDir(cfg.DataDir)
+	if err != nil {
+		return nil, nil, err
+	}
+	if db, err = openDB(ctx, cfg); err != nil {
+		unlock()
+		return nil, nil, err
+	}
+	return db, func() { db.Close(); unlock() }, nil
+}
+
 func openDB(ctx context.Context, cfg config) (*models.DB, error) {
 	loc, err := time.LoadLocation(cfg.TimeZone)
 	if err != nil {
@@ -216,16 +231,11 @@ func serve(args []string) error {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 
-	unlock, err := lockDataDir(cfg.DataDir)
+	db, release, err := openOwnDB(ctx, cfg)
 	if err != nil {
 		return err
 	}
-	defer unlock()
-	db, err := openDB(ctx, cfg)
-	if err != nil {
-		return err
-	}
-	defer db.Close()
+	defer release()
 	if pw, err := db.EnsureAdmin(ctx, cfg.AdminPass); err != nil {
 		return err
 	} else if pw != "" && cfg.AdminPass == "" {
@@ -413,16 +423,11 @@ func reindex(args []string) error {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	// The index is the server's: rebuild it only while no server runs.
-	unlock, err := lockDataDir(cfg.DataDir)
+	db, release, err := openOwnDB(ctx, cfg)
 	if err != nil {
 		return err
 	}
-	defer unlock()
-	db, err := openDB(ctx, cfg)
-	if err != nil {
-		return err
-	}
-	defer db.Close()
+	defer release()
 	index, err := search.Open(ctx, db, filepath.Join(cfg.DataDir, "search"), log, search.Options{})
 	if err != nil {
 		return err

@@ -246,21 +246,12 @@ func (s *Server) saveAuxItem(c *gin.Context, id int64) {
 	item := models.AuxItem{ID: id, Type: typ, Code: strings.TrimSpace(c.PostForm("code")),
 		NameZH: strings.TrimSpace(c.PostForm("name_zh")), NameEN: strings.TrimSpace(c.PostForm("name_en")),
 		Active: c.PostForm("active") == "1"}
-	errs := fieldErrors{}
-	if item.Code == "" {
-		errs["code"] = "validation.required"
-	}
-	checkLen(errs, "code", item.Code, 20)
-	if item.NameZH == "" {
-		errs["name_zh"] = "validation.required"
-	}
-	checkLen(errs, "name_zh", item.NameZH, 60)
-	checkLen(errs, "name_en", item.NameEN, 60)
 	order, err := strconv.Atoi(strings.TrimSpace(c.PostForm("sort_order")))
-	if err != nil || order < -100000 || order > 100000 {
+	item.SortOrder = order
+	errs := item.Validate()
+	if err != nil {
 		errs["sort_order"] = "validation.number"
 	}
-	item.SortOrder = order
 	if errs.Any() {
 		s.renderAuxForm(c, http.StatusUnprocessableEntity, typ, item, errs)
 		return

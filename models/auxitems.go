@@ -32,6 +32,27 @@ type AuxItem struct {
 	Active    bool
 }
 
+// AuxItemMaxLen are the lengths of an item's fields, in characters.
+var AuxItemMaxLen = map[string]int{"code": 20, "name_zh": 60, "name_en": 60}
+
+// Validate checks an item's own fields.
+func (a *AuxItem) Validate() FieldErrors {
+	errs := FieldErrors{}
+	if a.Code == "" {
+		errs["code"] = "validation.required"
+	}
+	if a.NameZH == "" {
+		errs["name_zh"] = "validation.required"
+	}
+	errs.tooLong("code", a.Code, AuxItemMaxLen["code"])
+	errs.tooLong("name_zh", a.NameZH, AuxItemMaxLen["name_zh"])
+	errs.tooLong("name_en", a.NameEN, AuxItemMaxLen["name_en"])
+	if a.SortOrder < -100000 || a.SortOrder > 100000 {
+		errs["sort_order"] = "validation.number"
+	}
+	return errs
+}
+
 // Name returns the item's name in lang, falling back to Chinese.
 func (a AuxItem) Name(lang string) string {
 	if lang == "en" && a.NameEN != "" {
@@ -120,9 +141,12 @@ func (db *DB) CheckAuxItem(ctx context.Context, typ string, id int64) (bool, err
 	return db.auxChoiceOK(ctx, typ, id, id) // an item already chosen may be inactive
 }
 
-// SaveAuxItem creates (ID 0) or updates an item. ErrConflict when the code
-// is already used in that list.
+// SaveAuxItem creates (ID 0) or updates an item. FieldErrors when its fields
+// break the rules, ErrConflict when the code is already used in that list.
 func (db *DB) SaveAuxItem(ctx context.Context, by int64, a *AuxItem) error {
+	if errs := a.Validate(); errs.Any() {
+		return errs
+	}
 	defer db.InvalidateAuxCache()
 	return db.WithTx(ctx, func(tx *sql.Tx) error {
 		now := db.nowStamp()

@@ -2,6 +2,7 @@ package models
 
 import (
 	"errors"
+	"strings"
 	"testing"
 )
 
@@ -202,5 +203,33 @@ func TestDeactivateAuxItemKeepsRecords(t *testing.T) {
 	}
 	if en.Name(id) != "Finance" || en.Lang() != "en" {
 		t.Errorf("English lookup: %q %q", en.Name(id), en.Lang())
+	}
+}
+
+// TestAuxItemValidate: the list items' rules live in models, so the settings
+// form and anything else that saves an item are refused alike.
+func TestAuxItemValidate(t *testing.T) {
+	e := newEnv(t)
+	long := strings.Repeat("长", 61)
+	for _, tt := range []struct {
+		item  AuxItem
+		field string
+		key   string
+	}{
+		{AuxItem{Type: "industry", NameZH: "制造"}, "code", "validation.required"},
+		{AuxItem{Type: "industry", Code: "MFG"}, "name_zh", "validation.required"},
+		{AuxItem{Type: "industry", Code: "MFG", NameZH: long}, "name_zh", "validation.too_long"},
+		{AuxItem{Type: "industry", Code: strings.Repeat("X", 21), NameZH: "制造"}, "code", "validation.too_long"},
+		{AuxItem{Type: "industry", Code: "MFG", NameZH: "制造", NameEN: long}, "name_en", "validation.too_long"},
+		{AuxItem{Type: "industry", Code: "MFG", NameZH: "制造", SortOrder: 100001}, "sort_order", "validation.number"},
+	} {
+		err := e.db.SaveAuxItem(e.ctx, e.admin.ID, &tt.item)
+		errs, ok := AsFieldErrors(err)
+		if !ok || errs[tt.field] != tt.key {
+			t.Errorf("%+v: got %v, want %s=%s", tt.item, err, tt.field, tt.key)
+		}
+		if tt.item.ID != 0 {
+			t.Errorf("%+v was saved", tt.item)
+		}
 	}
 }

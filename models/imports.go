@@ -308,7 +308,7 @@ func (db *DB) CreateImportValues(ctx context.Context, actor Actor, j *ImportJob)
 				values[v] = ValueChoice{ItemID: id}
 				continue
 			}
-			item := AuxItem{Type: f.AuxType, Code: importCode(v), NameZH: v, Active: true, SortOrder: 1000}
+			item := AuxItem{Type: f.AuxType, Code: importCode(v), NameZH: truncateRunes(v, AuxItemMaxLen["name_zh"]), Active: true, SortOrder: 1000}
 			for attempt := 0; ; attempt++ {
 				err := db.SaveAuxItem(ctx, actor.ID, &item)
 				if errors.Is(err, ErrConflict) && attempt < 20 {

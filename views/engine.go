@@ -125,7 +125,8 @@ func can(role models.Role, name string) (bool, error) {
 // maxLen is a field's length limit from the models' rules, for a form's
 // maxlength: {{maxlen "customer" "notes"}}.
 func maxLen(record, field string) (int, error) {
-	limits := map[string]map[string]int{"customer": models.CustomerMaxLen, "contact": models.ContactMaxLen}[record]
+	limits := map[string]map[string]int{"customer": models.CustomerMaxLen, "contact": models.ContactMaxLen,
+		"aux_item": models.AuxItemMaxLen}[record]
 	if n, ok := limits[field]; ok {
 		return n, nil
 	}
