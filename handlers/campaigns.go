@@ -3,6 +3,7 @@ package handlers
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -373,27 +374,8 @@ func (s *Server) saveTargetResult(c *gin.Context) {
 	t.NotifiedHow = c.PostForm("notified_how")
 	t.Attended = c.PostForm("attended") == "1"
 	t.Feedback = strings.TrimSpace(c.PostForm("feedback"))
-	errs := fieldErrors{}
-	switch t.NotifiedHow {
-	case "", "email", "phone", "visit", "other":
-	default:
-		errs["notified_how"] = "validation.invalid_choice"
-	}
-	if t.Notified && t.NotifiedHow == "" {
-		t.NotifiedHow = "phone"
-	}
-	hc := strings.TrimSpace(c.PostForm("head_count"))
-	if hc == "" {
-		t.HeadCount = 0
-	} else if n, err := strconv.Atoi(hc); err != nil || n < 0 || n > 10000 {
-		errs["head_count"] = "validation.number"
-	} else {
-		t.HeadCount = n
-	}
-	if t.Attended && t.HeadCount == 0 {
-		t.HeadCount = 1
-	}
-	checkLen(errs, "feedback", t.Feedback, 2000)
+	t.HeadCount = typedCount(c.PostForm("head_count"))
+	errs := t.Validate()
 	status := http.StatusOK
 	if errs.Any() {
 		status = http.StatusUnprocessableEntity
@@ -436,23 +418,8 @@ func (s *Server) saveCampaignResults(c *gin.Context) {
 		errs["actual_cost"] = "campaign.money_invalid"
 	}
 	m.Summary = strings.TrimSpace(c.PostForm("summary"))
-	checkLen(errs, "summary", m.Summary, 5000)
-	for _, x := range []struct {
-		field string
-		dst   *int
-	}{{"leads", &m.Leads}, {"opportunities", &m.Opps}} {
-		v := strings.TrimSpace(c.PostForm(x.field))
-		if v == "" {
-			*x.dst = 0
-			continue
-		}
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 0 || n > 1_000_000 {
-			errs[x.field] = "validation.number"
-			continue
-		}
-		*x.dst = n
-	}
+	m.Leads, m.Opps = typedCount(c.PostForm("leads")), typedCount(c.PostForm("opportunities"))
+	maps.Copy(errs, m.ValidateResults())
 	if errs.Any() {
 		data, err := s.campaignCard(c, m)
 		if err != nil {
@@ -469,6 +436,20 @@ func (s *Server) saveCampaignResults(c *gin.Context) {
 	}
 	s.flash(c, "flash.saved")
 	redirect(c, fmt.Sprintf("/campaigns/%d#results", m.ID))
+}
+
+// typedCount reads a count typed in a form: blank is 0, anything not a
+// whole number is -1, which the rules refuse.
+func typedCount(v string) int {
+	v = strings.TrimSpace(v)
+	if v == "" {
+		return 0
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil {
+		return -1
+	}
+	return n
 }
 
 // campaignOptions fills the customer list's "add to campaign" select when

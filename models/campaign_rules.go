@@ -59,6 +59,53 @@ func (db *DB) CheckCampaign(ctx context.Context, actor Actor, m *Campaign) (Fiel
 	return errs, nil
 }
 
+// TargetNotifyMethods are how a person may have been invited.
+var TargetNotifyMethods = []string{"email", "phone", "visit", "other"}
+
+// MaxHeadCount bounds the people one invitation may bring.
+const MaxHeadCount = 10000
+
+// Validate checks one person's result on a campaign: how they were
+// invited, how many came, their feedback. A notified person without a
+// method counts as phoned, and one who came brought at least themself.
+func (t *Target) Validate() FieldErrors {
+	errs := FieldErrors{}
+	if t.NotifiedHow != "" && !slices.Contains(TargetNotifyMethods, t.NotifiedHow) {
+		errs["notified_how"] = "validation.invalid_choice"
+	}
+	if t.Notified && t.NotifiedHow == "" {
+		t.NotifiedHow = "phone"
+	}
+	if t.HeadCount < 0 || t.HeadCount > MaxHeadCount {
+		errs["head_count"] = "validation.number"
+	}
+	if t.Attended && t.HeadCount == 0 {
+		t.HeadCount = 1
+	}
+	errs.tooLong("feedback", t.Feedback, 2000)
+	return errs
+}
+
+// MaxCampaignCount bounds a campaign's counted leads and opportunities.
+const MaxCampaignCount = 1_000_000
+
+// ValidateResults checks what a campaign brought (the cost is parsed by
+// the caller).
+func (m *Campaign) ValidateResults() FieldErrors {
+	errs := FieldErrors{}
+	errs.tooLong("summary", m.Summary, 5000)
+	if m.Leads < 0 || m.Leads > MaxCampaignCount {
+		errs["leads"] = "validation.number"
+	}
+	if m.Opps < 0 || m.Opps > MaxCampaignCount {
+		errs["opportunities"] = "validation.number"
+	}
+	if m.ActualCost < 0 {
+		errs["actual_cost"] = "campaign.money_invalid"
+	}
+	return errs
+}
+
 // Validate checks a competitor's fields.
 func (c *Competitor) Validate() FieldErrors {
 	errs := FieldErrors{}

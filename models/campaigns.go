@@ -193,6 +193,9 @@ func (db *DB) SaveCampaign(ctx context.Context, actor Actor, m *Campaign) error 
 
 // SaveCampaignResults stores the results of a campaign (市场活动成果).
 func (db *DB) SaveCampaignResults(ctx context.Context, actor Actor, m *Campaign) error {
+	if errs := m.ValidateResults(); errs.Any() {
+		return errs
+	}
 	return db.WithTx(ctx, func(tx *sql.Tx) error {
 		old, err := db.getCampaign(ctx, tx, actor, m.ID)
 		if err != nil {
@@ -428,6 +431,9 @@ func (db *DB) GetTarget(ctx context.Context, actor Actor, campaignID, id int64) 
 // SaveTargetResult records, by hand, whether a person was notified (and
 // how), attended (with how many people) and their feedback.
 func (db *DB) SaveTargetResult(ctx context.Context, actor Actor, t *Target) error {
+	if errs := t.Validate(); errs.Any() {
+		return errs
+	}
 	return db.WithTx(ctx, func(tx *sql.Tx) error {
 		if _, err := db.getCampaign(ctx, tx, actor, t.CampaignID); err != nil {
 			return err
