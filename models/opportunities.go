@@ -152,9 +152,26 @@ func (db *DB) MoveOpportunity(ctx context.Context, actor Actor, id, stageID int6
 	})
 }
 
+// CheckClosing checks an opportunity's closing: won, lost (with a reason)
+// or open again; a reason is at most 1,000 characters.
+func CheckClosing(status, reason string) FieldErrors {
+	errs := FieldErrors{}
+	switch {
+	case status != "won" && status != "lost" && status != "open":
+		errs["reason"] = "validation.invalid_choice"
+	case status == "lost" && reason == "":
+		errs["reason"] = "opportunity.reason_required"
+	}
+	errs.tooLong("reason", reason, 1000)
+	return errs
+}
+
 // CloseOpportunity marks an opportunity won or lost with a reason, or
-// reopens it (status "open").
+// reopens it (status "open"); FieldErrors when CheckClosing refuses.
 func (db *DB) CloseOpportunity(ctx context.Context, actor Actor, id int64, status, reason string) error {
+	if errs := CheckClosing(status, reason); errs.Any() {
+		return errs
+	}
 	if !actor.EditsActivities() {
 		return ErrNotFound
 	}
