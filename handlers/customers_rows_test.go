@@ -39,7 +39,8 @@ func TestCustomerRowMatchesTemplate(t *testing.T) {
 	app := newTestApp(t)
 	ctx := context.Background()
 	evil := `"><script>alert(1)</script><img src=x onerror='alert(2)'> & +86`
-	item := &models.AuxItem{Type: "industry", Code: "EVIL", NameZH: evil, NameEN: evil, Active: true}
+	// An item name is at most 60 characters: the hostile part fits.
+	item := &models.AuxItem{Type: "industry", Code: "EVIL", NameZH: evil[:60], NameEN: evil[:60], Active: true}
 	if err := app.db.SaveAuxItem(ctx, 1, item); err != nil {
 		t.Fatal(err)
 	}
