@@ -544,8 +544,7 @@ func (s *Server) saveMailAdmin(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	s.flash(c, "flash.saved")
-	redirect(c, "/admin/mail")
+	s.saved(c, "/admin/mail")
 }
 
 // mailFileView shows one .eml file as text.

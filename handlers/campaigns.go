@@ -152,8 +152,7 @@ func (s *Server) saveCampaign(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	s.flash(c, "flash.saved")
-	redirect(c, views.Path("campaign", m.ID))
+	s.saved(c, views.Path("campaign", m.ID))
 }
 
 type campaignCardData struct {
@@ -402,8 +401,7 @@ func (s *Server) saveTargetResult(c *gin.Context) {
 		s.errorPage(c, http.StatusUnprocessableEntity, "error.bad_request")
 		return
 	}
-	s.flash(c, "flash.saved")
-	redirect(c, fmt.Sprintf("/campaigns/%d#targets", m.ID))
+	s.saved(c, fmt.Sprintf("/campaigns/%d#targets", m.ID))
 }
 
 func (s *Server) saveCampaignResults(c *gin.Context) {
@@ -434,8 +432,7 @@ func (s *Server) saveCampaignResults(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	s.flash(c, "flash.saved")
-	redirect(c, fmt.Sprintf("/campaigns/%d#results", m.ID))
+	s.saved(c, fmt.Sprintf("/campaigns/%d#results", m.ID))
 }
 
 // typedCount reads a count typed in a form: blank is 0, anything not a

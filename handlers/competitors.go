@@ -108,6 +108,5 @@ func (s *Server) saveCompetitor(c *gin.Context, id int64) {
 		s.fail(c, err)
 		return
 	}
-	s.flash(c, "flash.saved")
-	redirect(c, views.Path("competitor", cp.ID))
+	s.saved(c, views.Path("competitor", cp.ID))
 }

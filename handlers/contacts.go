@@ -95,8 +95,7 @@ func (s *Server) saveContact(c *gin.Context, k customerKind, cid int64) {
 		s.fail(c, err)
 		return
 	}
-	s.flash(c, "flash.saved")
-	redirect(c, k.base+"/"+strconv.FormatInt(cu.ID, 10)+"#contacts")
+	s.saved(c, k.base+"/"+strconv.FormatInt(cu.ID, 10)+"#contacts")
 }
 
 // cardContact reads the route's customer (:id) and its contact (:cid): a

@@ -168,8 +168,7 @@ func (s *Server) createCustomer(c *gin.Context, k customerKind) {
 		s.fail(c, err)
 		return
 	}
-	s.flash(c, "flash.saved")
-	redirect(c, k.base+"/"+strconv.FormatInt(f.Customer.ID, 10))
+	s.saved(c, k.base+"/"+strconv.FormatInt(f.Customer.ID, 10))
 }
 
 // checkDuplicates answers the form's live duplicate check (htmx).
@@ -236,8 +235,7 @@ func (s *Server) updateCustomer(c *gin.Context, k customerKind) {
 		s.fail(c, err)
 		return
 	}
-	s.flash(c, "flash.saved")
-	redirect(c, k.base+"/"+strconv.FormatInt(id, 10))
+	s.saved(c, k.base+"/"+strconv.FormatInt(id, 10))
 }
 
 func (s *Server) convertProspect(c *gin.Context) {

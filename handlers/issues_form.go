@@ -126,8 +126,7 @@ func (s *Server) createIssue(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	s.flash(c, "flash.saved")
-	redirect(c, views.Path("issue", f.Issue.ID))
+	s.saved(c, views.Path("issue", f.Issue.ID))
 }
 
 func (s *Server) editIssue(c *gin.Context) {
@@ -163,8 +162,7 @@ func (s *Server) updateIssue(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	s.flash(c, "flash.saved")
-	redirect(c, views.Path("issue", old.ID))
+	s.saved(c, views.Path("issue", old.ID))
 }
 
 // customerOptions answers the issue form's customer picker (htmx): the

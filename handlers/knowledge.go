@@ -169,8 +169,7 @@ func (s *Server) saveArticle(c *gin.Context, old *models.Article) {
 		s.fail(c, err)
 		return
 	}
-	s.flash(c, "flash.saved")
-	redirect(c, views.Path("article", a.ID))
+	s.saved(c, views.Path("article", a.ID))
 }
 
 type articleCardData struct {

@@ -247,8 +247,7 @@ func (s *Server) saveOpportunity(c *gin.Context, id int64) {
 		s.fail(c, err)
 		return
 	}
-	s.flash(c, "flash.saved")
-	redirect(c, views.Path("opportunity", o.ID))
+	s.saved(c, views.Path("opportunity", o.ID))
 }
 
 type opportunityCardData struct {
@@ -299,6 +298,5 @@ func (s *Server) closeOpportunity(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	s.flash(c, "flash.saved")
-	redirect(c, views.Path("opportunity", id))
+	s.saved(c, views.Path("opportunity", id))
 }

@@ -205,8 +205,7 @@ func (s *Server) savePlan(c *gin.Context, id int64) {
 		s.fail(c, err)
 		return
 	}
-	s.flash(c, "flash.saved")
-	redirect(c, views.Path("plan", f.Plan.ID))
+	s.saved(c, views.Path("plan", f.Plan.ID))
 }
 
 type planCardData struct {

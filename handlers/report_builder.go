@@ -580,6 +580,5 @@ func (s *Server) saveReport(c *gin.Context, old *models.Report) {
 		s.fail(c, err)
 		return
 	}
-	s.flash(c, "flash.saved")
-	redirect(c, views.Path("report", r.ID))
+	s.saved(c, views.Path("report", r.ID))
 }

@@ -265,6 +265,5 @@ func (s *Server) saveDigestSettings(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	s.flash(c, "flash.saved")
-	redirect(c, "/reports/digest")
+	s.saved(c, "/reports/digest")
 }

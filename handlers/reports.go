@@ -326,8 +326,7 @@ func (s *Server) saveReportUsers(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	s.flash(c, "flash.saved")
-	redirect(c, views.Path("report", r.ID))
+	s.saved(c, views.Path("report", r.ID))
 }
 
 func (s *Server) deleteReport(c *gin.Context) {

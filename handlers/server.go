@@ -195,6 +195,13 @@ func (s *Server) newPage(c *gin.Context, title, nav string, data any) *page {
 	}
 }
 
+// saved tells the user their change was saved and sends the browser on to
+// path (post/redirect/get, so a reload does not post again).
+func (s *Server) saved(c *gin.Context, path string) {
+	s.flash(c, "flash.saved")
+	redirect(c, path)
+}
+
 // isFragment tells whether htmx asked for part of a page. A boosted request
 // swaps the whole body, so it gets the full page.
 func isFragment(c *gin.Context) bool {

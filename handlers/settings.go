@@ -265,8 +265,7 @@ func (s *Server) saveAuxItem(c *gin.Context, id int64) {
 		s.fail(c, err)
 		return
 	}
-	s.flash(c, "flash.saved")
-	redirect(c, "/settings/aux/"+typ)
+	s.saved(c, "/settings/aux/"+typ)
 }
 
 func (s *Server) deleteAuxItem(c *gin.Context) {

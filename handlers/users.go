@@ -106,8 +106,7 @@ func (s *Server) createUser(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	s.flash(c, "flash.saved")
-	redirect(c, "/admin/users")
+	s.saved(c, "/admin/users")
 }
 
 func (s *Server) editUser(c *gin.Context) {
@@ -150,8 +149,7 @@ func (s *Server) updateUser(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	s.flash(c, "flash.saved")
-	redirect(c, "/admin/users")
+	s.saved(c, "/admin/users")
 }
 
 func (s *Server) resetPassword(c *gin.Context) {
@@ -233,8 +231,7 @@ func (s *Server) changeOwnLang(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	s.flash(c, "flash.saved")
-	redirect(c, "/profile")
+	s.saved(c, "/profile")
 }
 
 // home is the start page: "My plans today" for salespeople.
