@@ -181,9 +181,7 @@ func (s *Server) renderActivityForm(c *gin.Context, status int, f activityForm, 
 			data.Competitors = append(data.Competitors, cp)
 		}
 	}
-	p := s.newPage(c, s.formTitle(c, "activity", editing, f.Activity.Code), "activities", data)
-	p.Errors = errs
-	s.render(c, status, "activities/form", p)
+	s.renderForm(c, status, "activities/form", errs, s.formTitle(c, "activity", editing, f.Activity.Code), "activities", data)
 }
 
 func hasMention(ms []models.Mention, id int64) bool {

@@ -74,13 +74,8 @@ func (s *Server) renderCampaignForm(c *gin.Context, status int, m models.Campaig
 		}
 		data.Owners = owners
 	}
-	title := s.t(c, "campaign.new.title")
-	if m.ID != 0 {
-		title = s.t(c, "campaign.edit.title", m.Name)
-	}
-	p := s.newPage(c, title, "campaigns", data)
-	p.Errors = errs
-	s.render(c, status, "campaigns/form", p)
+	title := s.formTitle(c, "campaign", m.ID != 0, m.Name)
+	s.renderForm(c, status, "campaigns/form", errs, title, "campaigns", data)
 }
 
 func (s *Server) newCampaign(c *gin.Context) {
@@ -214,9 +209,7 @@ func (s *Server) campaignCard(c *gin.Context, m *models.Campaign) (*campaignCard
 }
 
 func (s *Server) renderCampaignCard(c *gin.Context, status int, data *campaignCardData, errs fieldErrors) {
-	p := s.newPage(c, data.Campaign.Name, "campaigns", data)
-	p.Errors = errs
-	s.render(c, status, "campaigns/card", p)
+	s.renderForm(c, status, "campaigns/card", errs, data.Campaign.Name, "campaigns", data)
 }
 
 // campaignTargets answers the target table's paging and filtering (htmx).

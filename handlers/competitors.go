@@ -49,13 +49,8 @@ func (s *Server) showCompetitor(c *gin.Context) {
 }
 
 func (s *Server) renderCompetitorForm(c *gin.Context, status int, cp models.Competitor, errs fieldErrors) {
-	title := s.t(c, "competitor.new.title")
-	if cp.ID != 0 {
-		title = s.t(c, "competitor.edit.title", cp.Name)
-	}
-	p := s.newPage(c, title, "competitors", cp)
-	p.Errors = errs
-	s.render(c, status, "competitors/form", p)
+	title := s.formTitle(c, "competitor", cp.ID != 0, cp.Name)
+	s.renderForm(c, status, "competitors/form", errs, title, "competitors", cp)
 }
 
 func (s *Server) newCompetitor(c *gin.Context) {

@@ -32,13 +32,8 @@ func (s *Server) contactCustomer(c *gin.Context, k customerKind) (*models.Custom
 }
 
 func (s *Server) renderContactForm(c *gin.Context, k customerKind, status int, cu *models.Customer, ct models.Contact, errs fieldErrors) {
-	title := s.t(c, "contact.new.title")
-	if ct.ID != 0 {
-		title = s.t(c, "contact.edit.title", ct.Name)
-	}
-	p := s.newPage(c, title, k.nav, &contactFormData{K: k, Customer: cu, Contact: ct})
-	p.Errors = errs
-	s.render(c, status, "customers/contact_form", p)
+	title := s.formTitle(c, "contact", ct.ID != 0, ct.Name)
+	s.renderForm(c, status, "customers/contact_form", errs, title, k.nav, &contactFormData{K: k, Customer: cu, Contact: ct})
 }
 
 func (s *Server) newContact(c *gin.Context, k customerKind) {

@@ -114,9 +114,7 @@ func (s *Server) renderCustomerForm(c *gin.Context, k customerKind, status int, 
 	if editing {
 		title = s.t(c, k.Key("edit.title"), f.Customer.Name)
 	}
-	p := s.newPage(c, title, k.nav, data)
-	p.Errors = errs
-	s.render(c, status, "customers/form", p)
+	s.renderForm(c, status, "customers/form", errs, title, k.nav, data)
 }
 
 func (s *Server) newCustomer(c *gin.Context, k customerKind) {

@@ -57,9 +57,7 @@ func (s *Server) renderImportUpload(c *gin.Context, status int, kind string, err
 		s.fail(c, err)
 		return
 	}
-	p := s.newPage(c, s.t(c, "import.title"), "import", &importUploadData{Kind: kind, Kinds: models.ImportKinds, Jobs: list})
-	p.Errors = errs
-	s.render(c, status, "imports/upload", p)
+	s.renderForm(c, status, "imports/upload", errs, s.t(c, "import.title"), "import", &importUploadData{Kind: kind, Kinds: models.ImportKinds, Jobs: list})
 }
 
 func (s *Server) importUploadPage(c *gin.Context) {
@@ -236,9 +234,7 @@ func (s *Server) renderImportMap(c *gin.Context, status int, job *models.ImportJ
 		data.Samples = rows[0].Cells
 	}
 	data.Lines = s.headerChoices(c.Request.Context(), job)
-	p := s.newPage(c, s.t(c, "import.map.title"), "import", data)
-	p.Errors = errs
-	s.render(c, status, "imports/map", p)
+	s.renderForm(c, status, "imports/map", errs, s.t(c, "import.map.title"), "import", data)
 }
 
 func (s *Server) importMapPage(c *gin.Context) {
@@ -444,9 +440,7 @@ func (s *Server) renderImportPreview(c *gin.Context, status int, job *models.Imp
 		}
 		data.Columns = append(data.Columns, col)
 	}
-	p := s.newPage(c, s.t(c, "import.preview.title"), "import", data)
-	p.Errors = errs
-	s.render(c, status, "imports/preview", p)
+	s.renderForm(c, status, "imports/preview", errs, s.t(c, "import.preview.title"), "import", data)
 }
 
 func sortedKeys[V any](m map[string]V) []string {

@@ -91,16 +91,11 @@ func (s *Server) renderIssueForm(c *gin.Context, status int, f issueForm, editin
 			}
 		}
 	}
-	title := s.t(c, "issue.new.title")
-	if editing {
-		title = s.t(c, "issue.edit.title", f.Issue.Code)
-	}
+	title := s.formTitle(c, "issue", editing, f.Issue.Code)
 	if !editing {
 		data.Similar = s.similar(c, f.Issue.Subject+"\n"+f.Issue.Description)
 	}
-	p := s.newPage(c, title, "issues", data)
-	p.Errors = errs
-	s.render(c, status, "issues/form", p)
+	s.renderForm(c, status, "issues/form", errs, title, "issues", data)
 }
 
 func (s *Server) newIssue(c *gin.Context) {

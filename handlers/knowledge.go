@@ -108,13 +108,8 @@ func (s *Server) validateArticle(c *gin.Context, a *models.Article) (fieldErrors
 }
 
 func (s *Server) renderArticleForm(c *gin.Context, status int, a models.Article, errs fieldErrors) {
-	title := s.t(c, "kb.new.title")
-	if a.ID != 0 {
-		title = s.t(c, "kb.edit.title", a.Code)
-	}
-	p := s.newPage(c, title, "kb", map[string]any{"Article": a})
-	p.Errors = errs
-	s.render(c, status, "kb/form", p)
+	title := s.formTitle(c, "kb", a.ID != 0, a.Code)
+	s.renderForm(c, status, "kb/form", errs, title, "kb", map[string]any{"Article": a})
 }
 
 func (s *Server) newArticle(c *gin.Context) {

@@ -167,9 +167,7 @@ func (s *Server) renderOpportunityForm(c *gin.Context, status int, f opportunity
 		return
 	}
 	data := &opportunityFormData{salesFormParts: parts, Form: f, Editing: editing}
-	p := s.newPage(c, s.formTitle(c, "opportunity", editing, f.Opportunity.Code), "opportunities", data)
-	p.Errors = errs
-	s.render(c, status, "opportunities/form", p)
+	s.renderForm(c, status, "opportunities/form", errs, s.formTitle(c, "opportunity", editing, f.Opportunity.Code), "opportunities", data)
 }
 
 func (s *Server) newOpportunity(c *gin.Context) {

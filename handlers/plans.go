@@ -156,9 +156,7 @@ func (s *Server) renderPlanForm(c *gin.Context, status int, f planForm, editing 
 		return
 	}
 	data := &planFormData{salesFormParts: parts, Form: f, Editing: editing, RemindChoices: models.RemindChoices}
-	p := s.newPage(c, s.formTitle(c, "plan", editing, f.Plan.Code), "plans", data)
-	p.Errors = errs
-	s.render(c, status, "plans/form", p)
+	s.renderForm(c, status, "plans/form", errs, s.formTitle(c, "plan", editing, f.Plan.Code), "plans", data)
 }
 
 func (s *Server) newPlan(c *gin.Context) {

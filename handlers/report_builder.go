@@ -485,10 +485,7 @@ func (s *Server) renderBuilder(c *gin.Context, status int, id int64, f builderFo
 		return
 	}
 	data.Categories = cats
-	title := s.t(c, "report.new.title")
-	if id != 0 {
-		title = s.t(c, "report.edit.title", f.Name)
-	}
+	title := s.formTitle(c, "report", id != 0, f.Name)
 	p := s.newPage(c, title, "reports_new", data)
 	p.Errors = errs
 	s.renderTargeted(c, status, "reports/builder", p, "builder", "builder")

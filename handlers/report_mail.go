@@ -105,9 +105,7 @@ func (s *Server) renderSchedules(c *gin.Context, status int, r *models.Report, f
 	for d := 1; d <= 28; d++ {
 		data.Monthdays = append(data.Monthdays, d)
 	}
-	p := s.newPage(c, s.t(c, "report.schedule.title", title), "reports", data)
-	p.Errors = errs
-	s.render(c, status, "reports/schedules", p)
+	s.renderForm(c, status, "reports/schedules", errs, s.t(c, "report.schedule.title", title), "reports", data)
 }
 
 func (s *Server) createReportSchedule(c *gin.Context) {
@@ -236,9 +234,7 @@ func (s *Server) renderDigest(c *gin.Context, status int, d models.DigestSetting
 		return
 	}
 	data.Preview = view
-	p := s.newPage(c, s.t(c, "report.digest.title"), "digest", data)
-	p.Errors = errs
-	s.render(c, status, "reports/digest", p)
+	s.renderForm(c, status, "reports/digest", errs, s.t(c, "report.digest.title"), "digest", data)
 }
 
 func (s *Server) saveDigestSettings(c *gin.Context) {

@@ -195,6 +195,14 @@ func (s *Server) newPage(c *gin.Context, title, nav string, data any) *page {
 	}
 }
 
+// renderForm writes a form page (newPage's title, nav and data) with the
+// field errors of the last try.
+func (s *Server) renderForm(c *gin.Context, status int, name string, errs fieldErrors, title, nav string, data any) {
+	p := s.newPage(c, title, nav, data)
+	p.Errors = errs
+	s.render(c, status, name, p)
+}
+
 // saved tells the user their change was saved and sends the browser on to
 // path (post/redirect/get, so a reload does not post again).
 func (s *Server) saved(c *gin.Context, path string) {

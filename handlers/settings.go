@@ -196,9 +196,7 @@ func (s *Server) auxItems(c *gin.Context) {
 }
 
 func (s *Server) renderAuxForm(c *gin.Context, status int, typ string, item models.AuxItem, errs fieldErrors) {
-	p := s.newPage(c, s.t(c, "aux.type."+typ), "settings", &auxData{Type: typ, Types: models.AuxTypes, Item: item})
-	p.Errors = errs
-	s.render(c, status, "settings/aux_form", p)
+	s.renderForm(c, status, "settings/aux_form", errs, s.t(c, "aux.type."+typ), "settings", &auxData{Type: typ, Types: models.AuxTypes, Item: item})
 }
 
 func (s *Server) newAuxItem(c *gin.Context) {

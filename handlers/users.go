@@ -32,9 +32,7 @@ func (s *Server) renderUserForm(c *gin.Context, status int, u models.User, isNew
 	if !isNew {
 		title = s.t(c, "users.edit", u.DisplayName)
 	}
-	p := s.newPage(c, title, "settings", &userFormData{User: u, Roles: models.Roles, New: isNew})
-	p.Errors = errs
-	s.render(c, status, "admin/user_form", p)
+	s.renderForm(c, status, "admin/user_form", errs, title, "settings", &userFormData{User: u, Roles: models.Roles, New: isNew})
 }
 
 func (s *Server) newUser(c *gin.Context) {
