@@ -164,16 +164,24 @@ type campaignCardData struct {
 }
 
 func (s *Server) showCampaign(c *gin.Context) {
+	if data, ok := s.loadCampaignCard(c); ok {
+		s.renderCampaignCard(c, http.StatusOK, data, nil)
+	}
+}
+
+// loadCampaignCard gathers the card of the campaign in the address; ok is
+// false when it has answered (not found, or the error page).
+func (s *Server) loadCampaignCard(c *gin.Context) (*campaignCardData, bool) {
 	m, ok := s.campaign(c)
 	if !ok {
-		return
+		return nil, false
 	}
 	data, err := s.campaignCard(c, m)
 	if err != nil {
 		s.fail(c, err)
-		return
+		return nil, false
 	}
-	s.renderCampaignCard(c, http.StatusOK, data, nil)
+	return data, true
 }
 
 func (s *Server) campaignCard(c *gin.Context, m *models.Campaign) (*campaignCardData, error) {
@@ -214,16 +222,9 @@ func (s *Server) renderCampaignCard(c *gin.Context, status int, data *campaignCa
 
 // campaignTargets answers the target table's paging and filtering (htmx).
 func (s *Server) campaignTargets(c *gin.Context) {
-	m, ok := s.campaign(c)
-	if !ok {
-		return
+	if data, ok := s.loadCampaignCard(c); ok {
+		s.renderBlock(c, http.StatusOK, "campaigns/card", "targets", s.newPage(c, data.Campaign.Name, "campaigns", data))
 	}
-	data, err := s.campaignCard(c, m)
-	if err != nil {
-		s.fail(c, err)
-		return
-	}
-	s.renderBlock(c, http.StatusOK, "campaigns/card", "targets", s.newPage(c, m.Name, "campaigns", data))
 }
 
 // targetFilterFrom reads the target-list builder's filter.

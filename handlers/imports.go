@@ -191,6 +191,18 @@ func (s *Server) importJob(c *gin.Context) (*models.ImportJob, bool) {
 	return job, true
 }
 
+// importJobAt loads the import job in the address when it is at one of the
+// wizard's steps given; otherwise the browser goes to the job's own page,
+// which shows where it stands.
+func (s *Server) importJobAt(c *gin.Context, statuses ...string) (*models.ImportJob, bool) {
+	job, ok := s.importJob(c)
+	if ok && !slices.Contains(statuses, job.Status) {
+		redirect(c, views.Path("import", job.ID))
+		return nil, false
+	}
+	return job, ok
+}
+
 type importMapData struct {
 	Job      *models.ImportJob
 	Fields   []models.ImportField
@@ -238,12 +250,8 @@ func (s *Server) renderImportMap(c *gin.Context, status int, job *models.ImportJ
 }
 
 func (s *Server) importMapPage(c *gin.Context) {
-	job, ok := s.importJob(c)
+	job, ok := s.importJobAt(c, "draft", "ready")
 	if !ok {
-		return
-	}
-	if job.Status != "draft" && job.Status != "ready" {
-		redirect(c, views.Path("import", job.ID))
 		return
 	}
 	s.renderImportMap(c, http.StatusOK, job, nil)
@@ -252,12 +260,8 @@ func (s *Server) importMapPage(c *gin.Context) {
 // importMap saves the column mapping (and sheet, duplicate rule), reads the
 // whole file once for its size and category values, then shows the preview.
 func (s *Server) importMap(c *gin.Context) {
-	job, ok := s.importJob(c)
+	job, ok := s.importJobAt(c, "draft", "ready")
 	if !ok {
-		return
-	}
-	if job.Status != "draft" && job.Status != "ready" {
-		redirect(c, views.Path("import", job.ID))
 		return
 	}
 	errs := fieldErrors{}
@@ -454,12 +458,8 @@ func sortedKeys[V any](m map[string]V) []string {
 
 // importValues saves the category value choices and shows the preview again.
 func (s *Server) importValues(c *gin.Context) {
-	job, ok := s.importJob(c)
+	job, ok := s.importJobAt(c, "ready")
 	if !ok {
-		return
-	}
-	if job.Status != "ready" {
-		redirect(c, views.Path("import", job.ID))
 		return
 	}
 	errs := fieldErrors{}

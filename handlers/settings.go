@@ -181,6 +181,18 @@ func (s *Server) auxType(c *gin.Context) (string, bool) {
 	return typ, true
 }
 
+// auxItemParams reads a list's type and one item's id from the address;
+// ok is false when either is not one (404 sent).
+func (s *Server) auxItemParams(c *gin.Context) (typ string, id int64, ok bool) {
+	if typ, ok = s.auxType(c); !ok {
+		return "", 0, false
+	}
+	if id, ok = idParam(c, "id"); !ok {
+		s.notFound(c)
+	}
+	return typ, id, ok
+}
+
 func (s *Server) auxItems(c *gin.Context) {
 	typ, ok := s.auxType(c)
 	if !ok {
@@ -208,13 +220,8 @@ func (s *Server) newAuxItem(c *gin.Context) {
 }
 
 func (s *Server) editAuxItem(c *gin.Context) {
-	typ, ok := s.auxType(c)
+	typ, id, ok := s.auxItemParams(c)
 	if !ok {
-		return
-	}
-	id, ok := idParam(c, "id")
-	if !ok {
-		s.notFound(c)
 		return
 	}
 	item, err := s.db.AuxItem(c.Request.Context(), id)
@@ -267,13 +274,8 @@ func (s *Server) saveAuxItem(c *gin.Context, id int64) {
 }
 
 func (s *Server) deleteAuxItem(c *gin.Context) {
-	typ, ok := s.auxType(c)
+	typ, id, ok := s.auxItemParams(c)
 	if !ok {
-		return
-	}
-	id, ok := idParam(c, "id")
-	if !ok {
-		s.notFound(c)
 		return
 	}
 	err := s.db.DeleteAuxItem(c.Request.Context(), actor(c).ID, typ, id)
