@@ -28,17 +28,11 @@ func digest(t *testing.T, db *models.DB) string {
 		if err != nil {
 			t.Fatal(err)
 		}
-		cols, _ := rows.Columns()
-		vals := make([]any, len(cols))
-		ptrs := make([]any, len(cols))
-		for i := range vals {
-			ptrs[i] = &vals[i]
-		}
-		for rows.Next() {
-			if err := rows.Scan(ptrs...); err != nil {
-				t.Fatal(err)
-			}
+		if err := models.EachRow(rows, func(vals []any) error {
 			fmt.Fprintln(h, vals...)
+			return nil
+		}); err != nil {
+			t.Fatal(err)
 		}
 		rows.Close()
 	}

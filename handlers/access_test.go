@@ -72,22 +72,10 @@ func (a *testApp) snapshot() string {
 		if err != nil {
 			a.t.Fatal(err)
 		}
-		cols, err := rows.Columns()
-		if err != nil {
-			a.t.Fatal(err)
-		}
-		vals := make([]any, len(cols))
-		ptrs := make([]any, len(cols))
-		for i := range vals {
-			ptrs[i] = &vals[i]
-		}
-		for rows.Next() {
-			if err := rows.Scan(ptrs...); err != nil {
-				a.t.Fatal(err)
-			}
+		if err := models.EachRow(rows, func(vals []any) error {
 			fmt.Fprintf(&b, "%s %q\n", table, vals)
-		}
-		if err := rows.Err(); err != nil {
+			return nil
+		}); err != nil {
 			a.t.Fatal(err)
 		}
 		rows.Close()

@@ -125,17 +125,11 @@ func (w *mergeWorld) dump(tables ...string) string {
 		if err != nil {
 			w.t.Fatal(err)
 		}
-		cols, _ := rows.Columns()
-		for rows.Next() {
-			vals := make([]any, len(cols))
-			ptrs := make([]any, len(cols))
-			for i := range vals {
-				ptrs[i] = &vals[i]
-			}
-			if err := rows.Scan(ptrs...); err != nil {
-				w.t.Fatal(err)
-			}
+		if err := models.EachRow(rows, func(vals []any) error {
 			fmt.Fprintf(&b, "%s %v\n", table, vals)
+			return nil
+		}); err != nil {
+			w.t.Fatal(err)
 		}
 		rows.Close()
 	}

@@ -452,7 +452,7 @@ func (db *DB) EachReportRow(ctx context.Context, actor Actor, r *Report, opt Run
 	if err := start(res); err != nil {
 		return err
 	}
-	return scanRows(rows, row)
+	return EachRow(rows, row)
 }
 
 func numeric(typ string) bool {

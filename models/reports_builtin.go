@@ -178,12 +178,13 @@ func (db *DB) eachRow(ctx context.Context, q string, args []any, fn func(row []a
 		return err
 	}
 	defer rows.Close()
-	return scanRows(rows, fn)
+	return EachRow(rows, fn)
 }
 
-// scanRows passes each row to fn as a fresh slice of int64, float64,
-// string or nil.
-func scanRows(rows *sql.Rows, fn func(row []any) error) error {
+// EachRow passes each row of rows to fn as a fresh slice of int64,
+// float64, string or nil, whatever the query's columns: for reports, the
+// recycle bin's snapshots and the tests' table dumps.
+func EachRow(rows *sql.Rows, fn func(row []any) error) error {
 	cols, err := rows.Columns()
 	if err != nil {
 		return err

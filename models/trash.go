@@ -118,25 +118,15 @@ func readRows(ctx context.Context, q querier, table, where string) ([]trashRow, 
 		return nil, err
 	}
 	var out []trashRow
-	for rows.Next() {
-		vals := make([]any, len(cols))
-		ptrs := make([]any, len(cols))
-		for i := range vals {
-			ptrs[i] = &vals[i]
-		}
-		if err := rows.Scan(ptrs...); err != nil {
-			return nil, err
-		}
-		r := trashRow{Table: table, Values: map[string]any{}}
+	err = EachRow(rows, func(vals []any) error {
+		r := trashRow{Table: table, Values: make(map[string]any, len(cols))}
 		for i, c := range cols {
-			if b, ok := vals[i].([]byte); ok {
-				vals[i] = string(b)
-			}
 			r.Values[c] = vals[i]
 		}
 		out = append(out, r)
-	}
-	return out, rows.Err()
+		return nil
+	})
+	return out, err
 }
 
 // collectTrash gathers the record's rows and what hangs on them, parents
