@@ -89,26 +89,7 @@ func TestCustomerFormValidation(t *testing.T) {
 	for _, kind := range []string{"customer", "prospect"} {
 		for _, tt := range tests {
 			t.Run(kind+"/"+tt.name, func(t *testing.T) {
-				form := valid()
-				for k, v := range tt.set {
-					form[k] = v
-				}
-				before := f.snapshot()
-				res := admin.post(kindBase[kind], form)
-				if res.StatusCode != http.StatusUnprocessableEntity {
-					t.Fatalf("status %d, want 422", res.StatusCode)
-				}
-				if !strings.Contains(res.Body, fieldError(tt.field, tt.msg)) {
-					t.Errorf("no %q error next to %s", tt.msg, tt.field)
-				}
-				for _, k := range tt.kept {
-					if !strings.Contains(res.Body, k) {
-						t.Errorf("the form lost what was typed: %s", k)
-					}
-				}
-				if after := f.snapshot(); after != before {
-					t.Errorf("an invalid form saved something:\n%s", diffLines(before, after))
-				}
+				admin.postRefused(t, kindBase[kind], overlay(valid(), tt.set), tt.field, tt.msg, tt.kept)
 			})
 		}
 	}

@@ -175,3 +175,41 @@ func testLogWriter() io.Writer {
 	}
 	return io.Discard
 }
+
+// overlay is a copy of form with the values of set laid over it.
+func overlay(form, set url.Values) url.Values {
+	out := url.Values{}
+	for k, v := range form {
+		out[k] = v
+	}
+	for k, v := range set {
+		out[k] = v
+	}
+	return out
+}
+
+// postRefused posts form to path and checks that the rules refuse it the
+// way a person needs: 422, msg (or its start) next to field, every string
+// of kept (what was typed) still in the form, and nothing saved. Headers
+// are sent with the post (an htmx request, say).
+func (c *client) postRefused(t *testing.T, path string, form url.Values, field, msg string, kept []string,
+	headers ...string) *response {
+	t.Helper()
+	before := c.app.snapshot()
+	res := c.post(path, form, headers...)
+	if res.StatusCode != http.StatusUnprocessableEntity {
+		t.Fatalf("status %d, want 422", res.StatusCode)
+	}
+	if !strings.Contains(res.Body, fieldError(field, msg)) {
+		t.Errorf("no %q error next to %s", msg, field)
+	}
+	for _, k := range kept {
+		if !strings.Contains(res.Body, k) {
+			t.Errorf("the form lost what was typed: %s", k)
+		}
+	}
+	if after := c.app.snapshot(); after != before {
+		t.Errorf("an invalid form saved something:\n%s", diffLines(before, after))
+	}
+	return res
+}
