@@ -35,7 +35,7 @@ func newData(t *testing.T, n int) (dir string, db *models.DB, admin models.Actor
 	if err := db.SeedDefaults(ctx); err != nil {
 		t.Fatal(err)
 	}
-	id, err := db.CreateUser(ctx, 0, models.NewUser{Username: "admin", DisplayName: "管理员", Role: models.RoleAdmin, Password: "password123"})
+	id, err := db.CreateUser(ctx, 0, models.NewUser{Username: "admin", DisplayName: "管理员", Role: models.RoleAdmin, Password: "keyuan-test-pw-2026"})
 	if err != nil {
 		t.Fatal(err)
 	}

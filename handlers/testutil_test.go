@@ -36,7 +36,7 @@ type testApp struct {
 
 func init() { models.SetBcryptCostForTests() }
 
-const testPassword = "password123"
+const testPassword = "keyuan-test-pw-2026"
 
 func newTestApp(t *testing.T) *testApp {
 	t.Helper()

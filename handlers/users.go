@@ -4,7 +4,6 @@ import (
 	"errors"
 	"net/http"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/gin-gonic/gin"
 
@@ -39,17 +38,6 @@ func (s *Server) newUser(c *gin.Context) {
 	s.renderUserForm(c, http.StatusOK, models.User{Role: models.RoleSales, Active: true}, true, nil)
 }
 
-// validPassword enforces a minimum that bcrypt can hash (at most 72 bytes).
-func validPassword(pw string) string {
-	switch {
-	case utf8.RuneCountInString(pw) < 8:
-		return "validation.password_short"
-	case len(pw) > 72:
-		return "validation.password_long"
-	}
-	return ""
-}
-
 func userFrom(c *gin.Context) models.User {
 	return models.User{
 		Username:    strings.TrimSpace(c.PostForm("username")),
@@ -60,42 +48,16 @@ func userFrom(c *gin.Context) models.User {
 	}
 }
 
-func validateUser(u models.User) fieldErrors {
-	errs := fieldErrors{}
-	if u.DisplayName == "" {
-		errs["display_name"] = "validation.required"
-	}
-	checkLen(errs, "display_name", u.DisplayName, 60)
-	if u.Email != "" && !models.ValidEmail(u.Email) {
-		errs["email"] = "validation.email"
-	}
-	if !u.Role.Valid() {
-		errs["role"] = "validation.invalid_choice"
-	}
-	return errs
-}
-
 func (s *Server) createUser(c *gin.Context) {
 	u := userFrom(c)
 	u.Active = true
-	errs := validateUser(u)
-	if u.Username == "" {
-		errs["username"] = "validation.required"
-	} else if len(u.Username) > 40 || strings.IndexFunc(u.Username, func(r rune) bool {
-		return !(r == '.' || r == '-' || r == '_' || (r < 128 && (r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9')))
-	}) >= 0 {
-		errs["username"] = "users.username_invalid"
-	}
-	pw := c.PostForm("password")
-	if msg := validPassword(pw); msg != "" {
-		errs["password"] = msg
-	}
-	if errs.Any() {
+	nu := models.NewUser{Username: u.Username, DisplayName: u.DisplayName, Email: u.Email, Role: u.Role,
+		Password: c.PostForm("password")}
+	if errs := nu.Validate(); errs.Any() {
 		s.renderUserForm(c, http.StatusUnprocessableEntity, u, true, errs)
 		return
 	}
-	_, err := s.db.CreateUser(c.Request.Context(), actor(c).ID, models.NewUser{Username: u.Username,
-		DisplayName: u.DisplayName, Email: u.Email, Role: u.Role, Password: pw})
+	_, err := s.db.CreateUser(c.Request.Context(), actor(c).ID, nu)
 	if errors.Is(err, models.ErrConflict) {
 		s.renderUserForm(c, http.StatusUnprocessableEntity, u, true, fieldErrors{"username": "users.username_taken"})
 		return
@@ -134,7 +96,7 @@ func (s *Server) updateUser(c *gin.Context) {
 	}
 	u := userFrom(c)
 	u.ID, u.Username = id, old.Username
-	errs := validateUser(u)
+	errs := u.Validate()
 	// An admin cannot lock themself out by demoting or disabling their own account.
 	if id == actor(c).ID && (!u.Role.Can(models.PermSettingsAdmin) || !u.Active) {
 		errs["role"] = "users.cannot_demote_self"
@@ -162,8 +124,8 @@ func (s *Server) resetPassword(c *gin.Context) {
 		return
 	}
 	pw := c.PostForm("password")
-	if msg := validPassword(pw); msg != "" {
-		s.renderUserForm(c, http.StatusUnprocessableEntity, *u, false, fieldErrors{"password": msg})
+	if key := models.CheckPassword(pw, u.Username); key != "" {
+		s.renderUserForm(c, http.StatusUnprocessableEntity, *u, false, fieldErrors{"password": key})
 		return
 	}
 	keep := ""
@@ -201,8 +163,8 @@ func (s *Server) changeOwnPassword(c *gin.Context) {
 		errs["current"] = "profile.wrong_password"
 	}
 	pw := c.PostForm("password")
-	if msg := validPassword(pw); msg != "" {
-		errs["password"] = msg
+	if key := models.CheckPassword(pw, u.Username); key != "" {
+		errs["password"] = key
 	} else if pw != c.PostForm("confirm") {
 		errs["confirm"] = "profile.mismatch"
 	}

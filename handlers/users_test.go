@@ -50,11 +50,15 @@ func TestUserFormValidation(t *testing.T) {
 		{"bad e-mail", "/admin/users", url.Values{"email": {"wq-at-example"}}, "email", "请输入有效的电子邮箱",
 			[]string{inputValue("email", "wq-at-example"), inputValue("display_name", "王强")}},
 		{"unknown role", "/admin/users", url.Values{"role": {"god"}}, "role", "请选择列表中的选项", nil},
-		{"short password", "/admin/users", url.Values{"password": {"short"}}, "password", "密码至少 8 个字符", []string{inputValue("username", "wang.qiang")}},
+		{"short password", "/admin/users", url.Values{"password": {"short"}}, "password", "密码至少 10 个字符", []string{inputValue("username", "wang.qiang")}},
 		{"password over 72 bytes", "/admin/users", url.Values{"password": {strings.Repeat("密", 25)}}, "password", "密码最多 72 个字节", nil},
 		{"edit: bad e-mail", edit, url.Values{"email": {"nope"}}, "email", "请输入有效的电子邮箱", []string{inputValue("email", "nope")}},
 		{"edit: unknown role", edit, url.Values{"role": {"owner"}}, "role", "请选择列表中的选项", []string{inputValue("display_name", "王强")}},
-		{"reset: short password", edit + "/password", url.Values{"password": {"1234567"}}, "password", "密码至少 8 个字符", nil},
+		{"reset: short password", edit + "/password", url.Values{"password": {"123456789"}}, "password", "密码至少 10 个字符", nil},
+		{"common password", "/admin/users", url.Values{"password": {"1qaz2wsx3edc"}}, "password", "这是最常见的密码之一", nil},
+		{"common password with a year", "/admin/users", url.Values{"password": {"woaini1314!2026"}}, "password", "这是最常见的密码之一", nil},
+		{"password holding the username", "/admin/users", url.Values{"password": {"Wang.Qiang-2026"}}, "password", "密码不能包含用户名", nil},
+		{"reset: common password", edit + "/password", url.Values{"password": {"qwertyuiop"}}, "password", "这是最常见的密码之一", nil},
 		{"admin demoting self", "/admin/users/1", url.Values{"role": {"sales"}, "active": {"1"}}, "role", "不能取消自己的管理员身份", nil},
 		{"admin disabling self", "/admin/users/1", url.Values{"role": {"admin"}}, "role", "不能取消自己的管理员身份", nil},
 	}
@@ -121,7 +125,9 @@ func TestProfilePasswordValidation(t *testing.T) {
 		field, msg               string
 	}{
 		{"wrong current password", "not-my-password", "new-password-1", "new-password-1", "current", "当前密码不正确"},
-		{"short new password", testPassword, "short", "short", "password", "密码至少 8 个字符"},
+		{"short new password", testPassword, "short", "short", "password", "密码至少 10 个字符"},
+		{"common new password", testPassword, "password1234", "password1234", "password", "这是最常见的密码之一"},
+		{"new password holding the username", testPassword, "my-sales1-pass", "my-sales1-pass", "password", "密码不能包含用户名"},
 		{"new passwords differ", testPassword, "new-password-1", "new-password-2", "confirm", "两次输入的新密码不一致"},
 	}
 	for _, tt := range tests {

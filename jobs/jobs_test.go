@@ -134,7 +134,7 @@ func TestPlanRemindersOnceAcrossRestarts(t *testing.T) {
 	ctx := context.Background()
 	db := testDB(t)
 	uid, err := db.CreateUser(ctx, 0, models.NewUser{Username: "zhang", DisplayName: "张伟", Email: "zhang@example.com",
-		Role: models.RoleSales, Password: "password123"})
+		Role: models.RoleSales, Password: "keyuan-test-pw-2026"})
 	if err != nil {
 		t.Fatal(err)
 	}

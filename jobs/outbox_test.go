@@ -30,7 +30,7 @@ func newTestDB(t testing.TB) *models.DB {
 	if err := db.SeedDefaults(ctx); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := db.EnsureAdmin(ctx, "password123"); err != nil {
+	if _, err := db.EnsureAdmin(ctx, "keyuan-test-pw-2026"); err != nil {
 		t.Fatal(err)
 	}
 	return db

@@ -27,7 +27,7 @@ func newActDB(t *testing.T) *actDB {
 
 func (td *actDB) user(name string, role Role) Actor {
 	td.t.Helper()
-	id, err := td.CreateUser(context.Background(), 0, NewUser{Username: name, DisplayName: name, Role: role, Password: "password123"})
+	id, err := td.CreateUser(context.Background(), 0, NewUser{Username: name, DisplayName: name, Role: role, Password: "keyuan-test-pw-2026"})
 	if err != nil {
 		td.t.Fatal(err)
 	}

@@ -35,7 +35,7 @@ func benchDB(b *testing.B) *DB {
 	db.Loc, _ = time.LoadLocation("Asia/Shanghai")
 	if errors.Is(statErr, os.ErrNotExist) {
 		b.Logf("generating the benchmark data set in %s (once, about two minutes)", path)
-		if _, err := db.EnsureAdmin(ctx, "password123"); err != nil {
+		if _, err := db.EnsureAdmin(ctx, "keyuan-test-pw-2026"); err != nil {
 			b.Fatal(err)
 		}
 		if err := GenerateForTests(ctx, db, GenOptions{Customers: 100_000, Sales: 20, Seed: 1, Activities: 1_000_000, Plans: 50_000}); err != nil {

@@ -50,7 +50,7 @@ func newEnv(t *testing.T) *testEnv {
 
 func (e *testEnv) user(name string, role Role) Actor {
 	e.t.Helper()
-	id, err := e.db.CreateUser(e.ctx, 0, NewUser{Username: name, DisplayName: name, Role: role, Password: "password123"})
+	id, err := e.db.CreateUser(e.ctx, 0, NewUser{Username: name, DisplayName: name, Role: role, Password: "keyuan-test-pw-2026"})
 	if err != nil {
 		e.t.Fatal(err)
 	}

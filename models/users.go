@@ -6,6 +6,7 @@ import (
 	"database/sql"
 	"encoding/base64"
 	"errors"
+	"fmt"
 	"strings"
 	"sync"
 
@@ -281,7 +282,8 @@ func RandomToken(n int) string {
 }
 
 // EnsureAdmin creates the account "admin" when there are no users yet. It
-// returns the password it set ("" when nothing was created).
+// returns the password it set ("" when nothing was created). A password
+// given (KEYUAN_ADMIN_PASSWORD) must pass the password policy.
 func (db *DB) EnsureAdmin(ctx context.Context, password string) (string, error) {
 	n, err := db.CountUsers(ctx)
 	if err != nil || n > 0 {
@@ -289,6 +291,8 @@ func (db *DB) EnsureAdmin(ctx context.Context, password string) (string, error) 
 	}
 	if password == "" {
 		password = RandomToken(12)
+	} else if key := CheckPassword(password, "admin"); key != "" {
+		return "", fmt.Errorf("the password for admin (KEYUAN_ADMIN_PASSWORD) is refused: %w", PasswordError(key))
 	}
 	_, err = db.CreateUser(ctx, 0, NewUser{Username: "admin", DisplayName: "系统管理员", Role: RoleAdmin, Password: password})
 	if err != nil {

@@ -92,7 +92,7 @@ func (e *benchEnv) setup() error {
 	}
 	e.db = db
 	if fresh {
-		if _, err := db.EnsureAdmin(ctx, "password123"); err != nil {
+		if _, err := db.EnsureAdmin(ctx, "keyuan-test-pw-2026"); err != nil {
 			return err
 		}
 		start := time.Now()

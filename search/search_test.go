@@ -36,7 +36,7 @@ func newFixture(t *testing.T) *fixture {
 	if err := db.SeedDefaults(ctx); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := db.EnsureAdmin(ctx, "password123"); err != nil {
+	if _, err := db.EnsureAdmin(ctx, "keyuan-test-pw-2026"); err != nil {
 		t.Fatal(err)
 	}
 	return &fixture{t: t, db: db, dir: filepath.Join(dir, "search"), log: slog.New(slog.NewTextHandler(io.Discard, nil))}

@@ -252,11 +252,11 @@ func TestSalespersonSeesOnlyOwnRecords(t *testing.T) {
 	ctx := context.Background()
 	f := newFixture(t)
 	svc := f.open()
-	alice, err := f.db.CreateUser(ctx, 0, models.NewUser{Username: "alice", DisplayName: "Alice", Role: models.RoleSales, Password: "password123"})
+	alice, err := f.db.CreateUser(ctx, 0, models.NewUser{Username: "alice", DisplayName: "Alice", Role: models.RoleSales, Password: "keyuan-test-pw-2026"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	bob, err := f.db.CreateUser(ctx, 0, models.NewUser{Username: "bob", DisplayName: "Bob", Role: models.RoleSales, Password: "password123"})
+	bob, err := f.db.CreateUser(ctx, 0, models.NewUser{Username: "bob", DisplayName: "Bob", Role: models.RoleSales, Password: "keyuan-test-pw-2026"})
 	if err != nil {
 		t.Fatal(err)
 	}

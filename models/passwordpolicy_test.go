@@ -1,0 +1,50 @@
+package models
+
+import "testing"
+
+// TestPasswordPolicy: new passwords are long enough, not common (alone or
+// padded with digits and symbols), and do not contain the username.
+func TestPasswordPolicy(t *testing.T) {
+	for _, tt := range []struct {
+		pw, username, want string
+	}{
+		{"short1!", "wang", "validation.password_short"},
+		{"五个汉字太短了", "wang", "validation.password_short"},
+		{"这是一句足够长的中文密码吧", "wang", ""},
+		{"1234567890", "wang", "validation.password_common"},
+		{"qwertyuiop", "wang", "validation.password_common"},
+		{"QwertyUiop", "wang", "validation.password_common"},
+		{"woaini1314", "wang", "validation.password_common"},
+		{"password2026!", "wang", "validation.password_common"},
+		{"2026!!Dragon##", "wang", "validation.password_common"},
+		{"13800138000", "wang", "validation.password_common"},
+		{"zhang.wei-2026-x", "zhang.wei", "validation.password_username"},
+		{"ZHANG.WEI-2026-x", "zhang.wei", "validation.password_username"},
+		{"correct horse battery staple", "wang", ""},
+		{"keyuan-demo", "zhangwei", ""},
+		{string(make([]byte, 73)), "wang", "validation.password_long"},
+	} {
+		if got := CheckPassword(tt.pw, tt.username); got != tt.want {
+			t.Errorf("CheckPassword(%q, %q) = %q, want %q", tt.pw, tt.username, got, tt.want)
+		}
+	}
+	if n := len(commonPasswords()); n < 30000 {
+		t.Errorf("the embedded list has %d passwords", n)
+	}
+}
+
+// TestEnsureAdminRefusesWeakPassword: the first admin's password from
+// KEYUAN_ADMIN_PASSWORD is a new password like any other.
+func TestEnsureAdminRefusesWeakPassword(t *testing.T) {
+	db := newTestDB(t)
+	if _, err := db.EnsureAdmin(t.Context(), "admin12345"); err == nil {
+		t.Fatal("a weak first admin password was accepted")
+	}
+	if n, _ := db.CountUsers(t.Context()); n != 0 {
+		t.Errorf("%d users after the refusal", n)
+	}
+	pw, err := db.EnsureAdmin(t.Context(), "")
+	if err != nil || CheckPassword(pw, "admin") != "" {
+		t.Errorf("generated password %q (%v) breaks the policy", pw, err)
+	}
+}
