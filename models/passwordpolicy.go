@@ -65,7 +65,9 @@ func IsCommonPassword(pw string) bool {
 	if set[lower] {
 		return true
 	}
-	padding := func(r rune) bool { return unicode.IsDigit(r) || unicode.IsPunct(r) || unicode.IsSymbol(r) || unicode.IsSpace(r) }
+	padding := func(r rune) bool {
+		return unicode.IsDigit(r) || unicode.IsPunct(r) || unicode.IsSymbol(r) || unicode.IsSpace(r)
+	}
 	core := strings.TrimFunc(lower, padding)
 	return core == "" || set[core]
 }
