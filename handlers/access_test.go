@@ -393,6 +393,9 @@ func adminRoutes(userID, itemID int64) []routeCase {
 		{"user new form", "GET", "/admin/users/new", nil},
 		{"user create", "POST", "/admin/users", url.Values{"username": {"intruder"}, "display_name": {"x"}, "role": {"admin"}, "password": {"password999"}}},
 		{"user edit form", "GET", "/admin/users/" + u + "/edit", nil},
+		{"user two-step reset", "POST", "/admin/users/" + u + "/2fa/reset", nil},
+		{"security log", "GET", "/admin/security", nil},
+		{"two-step rule", "POST", "/admin/security/2fa", nil},
 		{"user update", "POST", "/admin/users/" + u, url.Values{"display_name": {"x"}, "role": {"admin"}, "active": {"1"}}},
 		{"user password reset", "POST", "/admin/users/" + u + "/password", url.Values{"password": {"password999"}}},
 		{"mail settings", "GET", "/admin/mail", nil},
@@ -470,6 +473,12 @@ var selfRoutes = []routeCase{
 	{"profile", "GET", "/profile", nil},
 	{"own password", "POST", "/profile/password", nil},
 	{"own language", "POST", "/profile/lang", nil},
+	{"own two-step setup", "GET", "/profile/2fa", nil},
+	{"own two-step on", "POST", "/profile/2fa", nil},
+	{"own two-step off", "POST", "/profile/2fa/disable", nil},
+	// The second step of a login: keyed by the browser's challenge cookie.
+	{"login second step page", "GET", "/login/2fa", nil},
+	{"login second step", "POST", "/login/2fa", nil},
 	// Links inside campaign e-mail: public, keyed by an unguessable token.
 	{"unsubscribe page", "GET", "/u/token", nil},
 	{"unsubscribe", "POST", "/u/token", nil},

@@ -67,17 +67,21 @@ func (s *Server) loginPage(c *gin.Context) {
 }
 
 func (s *Server) login(c *gin.Context) {
-	form := loginForm{Username: strings.TrimSpace(c.PostForm("username")), Next: safeNext(c.PostForm("next"))}
+	ctx := c.Request.Context()
+	form := loginForm{Username: truncate(strings.TrimSpace(c.PostForm("username")), 100), Next: safeNext(c.PostForm("next"))}
 	ip := s.cfg.TrustedProxies.ClientIP(c.Request)
 	p := s.newPage(c, s.t(c, "login.title"), "", form)
 	if s.throttle.blocked(form.Username, ip) {
+		s.logEvent(c, models.SecurityEvent{Kind: models.EventLoginLocked, Username: form.Username})
 		p.Errors = fieldErrors{"form": "login.throttled"}
 		s.render(c, http.StatusTooManyRequests, "login", p)
 		return
 	}
-	u, err := s.db.Authenticate(c.Request.Context(), form.Username, c.PostForm("password"))
+	u, err := s.db.Authenticate(ctx, form.Username, c.PostForm("password"))
 	if errors.Is(err, models.ErrNotFound) {
 		s.throttle.fail(form.Username, ip)
+		s.logEvent(c, models.SecurityEvent{Kind: models.EventLoginFailed, Username: form.Username,
+			UserID: s.userIDOf(c, form.Username)})
 		p.Errors = fieldErrors{"form": "login.failed"}
 		s.render(c, http.StatusUnauthorized, "login", p)
 		return
@@ -86,7 +90,25 @@ func (s *Server) login(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
+	if u.TwoFactor {
+		// The password was right; the session starts only after the second
+		// factor (login_2fa). The throttle keeps counting until then.
+		token, err := s.db.NewLoginChallenge(ctx, u.ID, form.Next)
+		if err != nil {
+			s.fail(c, err)
+			return
+		}
+		http.SetCookie(c.Writer, s.challengeCookie(c, token, int(models.LoginChallengeTTL.Seconds())))
+		redirect(c, "/login/2fa")
+		return
+	}
 	s.throttle.succeed(form.Username, ip)
+	s.logEvent(c, models.SecurityEvent{Kind: models.EventLoginOK, UserID: u.ID, Username: u.Username})
+	s.startSession(c, u, form.Next)
+}
+
+// startSession signs u in on this browser and sends it on to next.
+func (s *Server) startSession(c *gin.Context, u *models.User, next string) {
 	// A new login ends the session this browser had (another user's,
 	// perhaps, on a shared computer) on the server, not just in the cookie.
 	if old := sessionID(c); old != "" {
@@ -103,10 +125,13 @@ func (s *Server) login(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	redirect(c, form.Next)
+	redirect(c, next)
 }
 
 func (s *Server) logout(c *gin.Context) {
+	if u := currentUser(c); u != nil {
+		s.logEvent(c, models.SecurityEvent{Kind: models.EventLogout, UserID: u.ID, Username: u.Username})
+	}
 	if v, ok := c.Get(ctxSession); ok {
 		sess := v.(*sessions.Session)
 		sess.Options.MaxAge = -1

@@ -30,6 +30,8 @@ func (s *Server) Handler() http.Handler {
 	app := r.Group("/", s.limitBody, s.loadSession)
 	app.GET("/login", s.loginPage)
 	app.POST("/login", s.login)
+	app.GET("/login/2fa", s.loginSecondStepPage)
+	app.POST("/login/2fa", s.loginSecondStep)
 	app.POST("/logout", s.logout)
 	// The private iCalendar feed: the secret token in the URL is the login.
 	app.GET("/ical/:token", s.icalFeed)
@@ -40,13 +42,16 @@ func (s *Server) Handler() http.Handler {
 	app.POST("/u/:token", s.unsubscribe)
 	app.GET("/o/:file", s.openPixel)
 
-	in := app.Group("/", s.requireLogin)
+	in := app.Group("/", s.requireLogin, s.requireTwoFactor)
 	in.GET("/", s.home)
 
 	// Profile: every user.
 	in.GET("/profile", s.profile)
 	in.POST("/profile/password", s.changeOwnPassword)
 	in.POST("/profile/lang", s.changeOwnLang)
+	in.GET("/profile/2fa", s.twoFactorSetup)
+	in.POST("/profile/2fa", s.enableTwoFactor)
+	in.POST("/profile/2fa/disable", s.disableTwoFactor)
 	in.GET("/profile/calendar", s.calendarFeed)
 	in.POST("/profile/calendar/token", s.newCalendarToken)
 	in.POST("/profile/calendar/revoke", s.revokeCalendarToken)
@@ -254,6 +259,9 @@ func (s *Server) Handler() http.Handler {
 	admin.GET("/admin/users/:id/edit", s.editUser)
 	admin.POST("/admin/users/:id", s.updateUser)
 	admin.POST("/admin/users/:id/password", s.resetPassword)
+	admin.POST("/admin/users/:id/2fa/reset", s.resetTwoFactor)
+	admin.GET("/admin/security", s.securityLog)
+	admin.POST("/admin/security/2fa", s.saveTwoFactorPolicy)
 	admin.GET("/admin/jobs", s.listJobs)
 	admin.POST("/admin/jobs/:name/run", s.runJob)
 	admin.GET("/admin/search", s.searchAdmin)

@@ -57,7 +57,7 @@ func (s *Server) createUser(c *gin.Context) {
 		s.renderUserForm(c, http.StatusUnprocessableEntity, u, true, errs)
 		return
 	}
-	_, err := s.db.CreateUser(c.Request.Context(), actor(c).ID, nu)
+	id, err := s.db.CreateUser(c.Request.Context(), actor(c).ID, nu)
 	if errors.Is(err, models.ErrConflict) {
 		s.renderUserForm(c, http.StatusUnprocessableEntity, u, true, fieldErrors{"username": "users.username_taken"})
 		return
@@ -66,6 +66,8 @@ func (s *Server) createUser(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
+	s.logEvent(c, models.SecurityEvent{Kind: models.EventUserCreated, UserID: id, Username: nu.Username,
+		ByID: actor(c).ID, Detail: string(nu.Role)})
 	s.saved(c, "/admin/users")
 }
 
@@ -109,6 +111,7 @@ func (s *Server) updateUser(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
+	s.logAccountChanges(c, old, &u)
 	s.saved(c, "/admin/users")
 }
 
@@ -136,26 +139,69 @@ func (s *Server) resetPassword(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
+	s.logEvent(c, models.SecurityEvent{Kind: models.EventPasswordReset, UserID: id, Username: u.Username, ByID: actor(c).ID})
 	s.flash(c, "users.password_reset")
 	redirect(c, "/admin/users")
 }
 
 // Profile: each user's own password and language.
 
-func (s *Server) profile(c *gin.Context) {
-	s.render(c, http.StatusOK, "profile", s.newPage(c, s.t(c, "profile.title"), "", views.Languages))
+// logAccountChanges writes an admin's changes to a role or to an account's
+// being active to the security log.
+func (s *Server) logAccountChanges(c *gin.Context, old, u *models.User) {
+	by := actor(c).ID
+	if old.Role != u.Role {
+		s.logEvent(c, models.SecurityEvent{Kind: models.EventRoleChanged, UserID: u.ID, Username: old.Username, ByID: by,
+			Detail: string(old.Role) + " → " + string(u.Role)})
+	}
+	if old.Active != u.Active {
+		kind := models.EventUserDisabled
+		if u.Active {
+			kind = models.EventUserEnabled
+		}
+		s.logEvent(c, models.SecurityEvent{Kind: kind, UserID: u.ID, Username: old.Username, ByID: by})
+	}
+}
+
+type profileData struct {
+	Languages  []string
+	Logins     []models.SecurityEvent // the latest logins, failed ones too
+	CodesLeft  int                    // unused recovery codes
+	Require2FA bool
+}
+
+func (s *Server) profile(c *gin.Context) { s.renderProfile(c, http.StatusOK, nil) }
+
+// renderProfile writes the profile page with the field errors of one of its
+// forms.
+func (s *Server) renderProfile(c *gin.Context, status int, errs fieldErrors) {
+	ctx := c.Request.Context()
+	u := currentUser(c)
+	data := &profileData{Languages: views.Languages}
+	var err error
+	if data.Logins, err = s.db.LoginHistory(ctx, u.ID, 20); err != nil {
+		s.fail(c, err)
+		return
+	}
+	if u.TwoFactor {
+		if data.CodesLeft, err = s.db.RecoveryCodesLeft(ctx, u.ID); err != nil {
+			s.fail(c, err)
+			return
+		}
+	} else if u.Role.MustUseTwoFactor() {
+		data.Require2FA = s.twoFactorRequired(c)
+	}
+	s.renderForm(c, status, "profile", errs, s.t(c, "profile.title"), "", data)
 }
 
 func (s *Server) changeOwnPassword(c *gin.Context) {
 	ctx := c.Request.Context()
 	u := currentUser(c)
-	p := s.newPage(c, s.t(c, "profile.title"), "", views.Languages)
 	errs := fieldErrors{}
 	// The current password is guessed like a login's: the same throttle.
 	ip := s.cfg.TrustedProxies.ClientIP(c.Request)
 	if s.throttle.blocked(u.Username, ip) {
-		p.Errors = fieldErrors{"current": "login.throttled"}
-		s.render(c, http.StatusTooManyRequests, "profile", p)
+		s.renderProfile(c, http.StatusTooManyRequests, fieldErrors{"current": "login.throttled"})
 		return
 	}
 	if _, err := s.db.Authenticate(ctx, u.Username, c.PostForm("current")); err != nil {
@@ -169,14 +215,14 @@ func (s *Server) changeOwnPassword(c *gin.Context) {
 		errs["confirm"] = "profile.mismatch"
 	}
 	if errs.Any() {
-		p.Errors = errs
-		s.render(c, http.StatusUnprocessableEntity, "profile", p)
+		s.renderProfile(c, http.StatusUnprocessableEntity, errs)
 		return
 	}
 	if err := s.db.SetPassword(ctx, u.ID, u.ID, pw, sessionID(c)); err != nil {
 		s.fail(c, err)
 		return
 	}
+	s.logEvent(c, models.SecurityEvent{Kind: models.EventPasswordChanged, UserID: u.ID, Username: u.Username})
 	s.flash(c, "profile.password_changed")
 	redirect(c, "/profile")
 }

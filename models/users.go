@@ -54,16 +54,18 @@ type User struct {
 	Active      bool
 	CreatedAt   string
 	UpdatedAt   string
+	TwoFactor   bool // signs in with a second factor (TOTP)
 }
 
 // Actor returns the user as an actor.
 func (u *User) Actor() Actor { return Actor{ID: u.ID, Role: u.Role} }
 
-const userColumns = `id, username, display_name, email, role, lang, active, created_at, updated_at`
+const userColumns = `id, username, display_name, email, role, lang, active, created_at, updated_at, totp_secret <> ''`
 
 func scanUser(row interface{ Scan(...any) error }) (*User, error) {
 	var u User
-	err := row.Scan(&u.ID, &u.Username, &u.DisplayName, &u.Email, &u.Role, &u.Lang, &u.Active, &u.CreatedAt, &u.UpdatedAt)
+	err := row.Scan(&u.ID, &u.Username, &u.DisplayName, &u.Email, &u.Role, &u.Lang, &u.Active, &u.CreatedAt, &u.UpdatedAt,
+		&u.TwoFactor)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, ErrNotFound
 	}
@@ -306,4 +308,14 @@ func boolText(b bool) string {
 		return "1"
 	}
 	return "0"
+}
+
+// UserIDByName is the id of the user with that login name.
+func (db *DB) UserIDByName(ctx context.Context, username string) (int64, error) {
+	var id int64
+	err := db.Read.QueryRowContext(ctx, `SELECT id FROM users WHERE username = ?`, strings.TrimSpace(username)).Scan(&id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, ErrNotFound
+	}
+	return id, err
 }

@@ -158,14 +158,15 @@ func (e *Engine) Render(w io.Writer, lang, page, block string, data any) error {
 
 func funcs(c Catalog, lang string, assetURL func(string) string, loc *time.Location) template.FuncMap {
 	return template.FuncMap{
-		"t":      func(key string, args ...any) string { return c.T(lang, key, args...) },
-		"lang":   func() string { return lang },
-		"asset":  assetURL,
-		"add":    func(a, b int) int { return a + b },
-		"can":    can,
-		"maxlen": maxLen,
-		"path":   Path,
-		"sub":    func(a, b int) int { return a - b },
+		"t":       func(key string, args ...any) string { return c.T(lang, key, args...) },
+		"lang":    func() string { return lang },
+		"asset":   assetURL,
+		"add":     func(a, b int) int { return a + b },
+		"can":     can,
+		"maxlen":  maxLen,
+		"browser": models.BrowserName,
+		"path":    Path,
+		"sub":     func(a, b int) int { return a - b },
 		"dict": func(kv ...any) (map[string]any, error) {
 			if len(kv)%2 != 0 {
 				return nil, fmt.Errorf("dict: odd number of arguments")
