@@ -4,10 +4,10 @@ import (
 	"context"
 	"crypto/rand"
 	"crypto/subtle"
-	"encoding/base32"
-	"net/url"
 	"database/sql"
+	"encoding/base32"
 	"errors"
+	"net/url"
 	"strings"
 	"time"
 
