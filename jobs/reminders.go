@@ -103,13 +103,18 @@ func reminderMessage(cfg ReminderConfig, r models.Reminder) keymail.Message {
 	}
 }
 
-// SessionCleanup is the job that deletes expired login sessions.
+// SessionCleanup is the job that deletes expired login sessions and
+// security log entries older than models.SecurityLogKeep.
 func SessionCleanup(db *models.DB) func(ctx context.Context) (string, error) {
 	return func(ctx context.Context) (string, error) {
 		n, err := db.DeleteExpiredSessions(ctx)
 		if err != nil {
 			return "", err
 		}
-		return fmt.Sprintf("deleted %d expired sessions", n), nil
+		old, err := db.PurgeSecurityEvents(ctx, models.SecurityLogKeep)
+		if err != nil {
+			return "", err
+		}
+		return fmt.Sprintf("deleted %d expired sessions and %d security log entries older than a year", n, old), nil
 	}
 }

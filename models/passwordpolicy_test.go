@@ -1,6 +1,9 @@
 package models
 
-import "testing"
+import (
+	"testing"
+	"time"
+)
 
 // TestPasswordPolicy: new passwords are long enough, not common (alone or
 // padded with digits and symbols), and do not contain the username.
@@ -46,5 +49,24 @@ func TestEnsureAdminRefusesWeakPassword(t *testing.T) {
 	pw, err := db.EnsureAdmin(t.Context(), "")
 	if err != nil || CheckPassword(pw, "admin") != "" {
 		t.Errorf("generated password %q (%v) breaks the policy", pw, err)
+	}
+}
+
+// TestSecurityLogPurge: lines older than the keep time go, newer ones stay.
+func TestSecurityLogPurge(t *testing.T) {
+	db := newTestDB(t)
+	now := time.Date(2026, 12, 4, 9, 0, 0, 0, time.UTC)
+	for _, age := range []time.Duration{400 * 24 * time.Hour, 10 * 24 * time.Hour} {
+		db.SetClock(func() time.Time { return now.Add(-age) })
+		if err := db.LogSecurityEvent(t.Context(), SecurityEvent{Kind: EventLoginFailed, Username: "x", IP: "10.0.0.1"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	db.SetClock(func() time.Time { return now })
+	if n, err := db.PurgeSecurityEvents(t.Context(), SecurityLogKeep); err != nil || n != 1 {
+		t.Errorf("purged %d (%v), want 1", n, err)
+	}
+	if page, _ := db.SecurityEvents(t.Context(), SecurityFilter{}); page.Total != 1 {
+		t.Errorf("%d left, want 1", page.Total)
 	}
 }

@@ -122,6 +122,11 @@ func (db *DB) LoginHistory(ctx context.Context, userID int64, limit int) ([]Secu
 	return page.Rows, err
 }
 
+// SecurityLogKeep is how long the security log is kept: a year, enough to
+// look back on a suspicion, short enough not to keep personal data (IP
+// addresses) for ever.
+const SecurityLogKeep = 365 * 24 * time.Hour
+
 // PurgeSecurityEvents deletes log lines older than keep.
 func (db *DB) PurgeSecurityEvents(ctx context.Context, keep time.Duration) (int64, error) {
 	res, err := db.Write.ExecContext(ctx, `DELETE FROM security_events WHERE at < ?`, stamp(db.Now().Add(-keep)))
