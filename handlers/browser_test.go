@@ -121,15 +121,22 @@ func (s *stepShots) take(name string) {
 	s.pngs = append(s.pngs, png)
 }
 
+// flush writes the screenshots when the test failed, or always with
+// KEYUAN_KEEP_SHOTS=1 (to look at the screens), into the test's artifact
+// directory (go test -artifacts keeps it).
 func (s *stepShots) flush() {
-	if !s.t.Failed() {
+	if !s.t.Failed() && os.Getenv("KEYUAN_KEEP_SHOTS") == "" {
 		return
 	}
 	// The test's context may have timed out; the browser outlives it.
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(s.ctx), 5*time.Second)
 	defer cancel()
 	if png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100)); err == nil {
-		s.names = append(s.names, "failed")
+		name := "failed"
+		if !s.t.Failed() {
+			name = "end"
+		}
+		s.names = append(s.names, name)
 		s.pngs = append(s.pngs, png)
 	}
 	dir := s.t.ArtifactDir()
