@@ -1,7 +1,6 @@
 package handlers
 
 import (
-	"errors"
 	"net/http"
 	"net/url"
 	"strings"
@@ -42,10 +41,6 @@ func (s *Server) suppressions(c *gin.Context) {
 func (s *Server) allowAddress(c *gin.Context) {
 	email := strings.TrimSpace(c.PostForm("email"))
 	err := s.db.AllowAddress(c.Request.Context(), actor(c), email)
-	if errors.Is(err, models.ErrNotFound) {
-		s.notFound(c)
-		return
-	}
 	if err != nil {
 		s.fail(c, err)
 		return

@@ -205,10 +205,6 @@ func (s *Server) resetTwoFactor(c *gin.Context) {
 		return
 	}
 	err := s.db.DisableTwoFactor(c.Request.Context(), actor(c).ID, id, s.eventSource(c))
-	if errors.Is(err, models.ErrNotFound) {
-		s.notFound(c)
-		return
-	}
 	if err != nil {
 		s.fail(c, err)
 		return
