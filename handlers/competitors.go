@@ -29,19 +29,13 @@ type competitorCardData struct {
 }
 
 func (s *Server) showCompetitor(c *gin.Context) {
-	id, ok := idParam(c, "id")
+	cp, id, ok := loadShared(s, c, s.db.GetCompetitor)
 	if !ok {
-		s.notFound(c)
-		return
-	}
-	ctx := c.Request.Context()
-	cp, err := s.db.GetCompetitor(ctx, id)
-	if err != nil {
-		s.fail(c, err)
 		return
 	}
 	data := &competitorCardData{Competitor: cp}
-	if data.Mentions, err = s.db.CompetitorMentions(ctx, actor(c), id, 100); err != nil {
+	var err error
+	if data.Mentions, err = s.db.CompetitorMentions(c.Request.Context(), actor(c), id, 100); err != nil {
 		s.fail(c, err)
 		return
 	}
@@ -58,14 +52,8 @@ func (s *Server) newCompetitor(c *gin.Context) {
 }
 
 func (s *Server) editCompetitor(c *gin.Context) {
-	id, ok := idParam(c, "id")
+	cp, _, ok := loadShared(s, c, s.db.GetCompetitor)
 	if !ok {
-		s.notFound(c)
-		return
-	}
-	cp, err := s.db.GetCompetitor(c.Request.Context(), id)
-	if err != nil {
-		s.fail(c, err)
 		return
 	}
 	s.renderCompetitorForm(c, http.StatusOK, *cp, nil)

@@ -64,6 +64,12 @@ func loadRecord[T any](s *Server, c *gin.Context, get func(context.Context, mode
 	return rec, id, true
 }
 
+// loadShared is loadRecord for what every user may read alike (users for
+// an admin, competitors), so get takes no actor.
+func loadShared[T any](s *Server, c *gin.Context, get func(context.Context, int64) (T, error)) (rec T, id int64, ok bool) {
+	return loadRecord(s, c, func(ctx context.Context, _ models.Actor, id int64) (T, error) { return get(ctx, id) })
+}
+
 // queryPage is the page number a query asks for, from 1 to max; anything
 // else (missing, malformed, out of range) is def.
 func queryPage(q url.Values, max, def int) int {

@@ -72,28 +72,16 @@ func (s *Server) createUser(c *gin.Context) {
 }
 
 func (s *Server) editUser(c *gin.Context) {
-	id, ok := idParam(c, "id")
+	u, _, ok := loadShared(s, c, s.db.UserByID)
 	if !ok {
-		s.notFound(c)
-		return
-	}
-	u, err := s.db.UserByID(c.Request.Context(), id)
-	if err != nil {
-		s.fail(c, err)
 		return
 	}
 	s.renderUserForm(c, http.StatusOK, *u, false, nil)
 }
 
 func (s *Server) updateUser(c *gin.Context) {
-	id, ok := idParam(c, "id")
+	old, id, ok := loadShared(s, c, s.db.UserByID)
 	if !ok {
-		s.notFound(c)
-		return
-	}
-	old, err := s.db.UserByID(c.Request.Context(), id)
-	if err != nil {
-		s.fail(c, err)
 		return
 	}
 	u := userFrom(c)
@@ -116,14 +104,8 @@ func (s *Server) updateUser(c *gin.Context) {
 }
 
 func (s *Server) resetPassword(c *gin.Context) {
-	id, ok := idParam(c, "id")
+	u, id, ok := loadShared(s, c, s.db.UserByID)
 	if !ok {
-		s.notFound(c)
-		return
-	}
-	u, err := s.db.UserByID(c.Request.Context(), id)
-	if err != nil {
-		s.fail(c, err)
 		return
 	}
 	pw := c.PostForm("password")
