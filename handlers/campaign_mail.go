@@ -384,6 +384,7 @@ func (s *Server) deliverNow() {
 
 type unsubscribeData struct {
 	Token string
+	Lang  string // the mail's language, kept on the confirm button
 	Email string
 	Done  bool
 }
@@ -396,11 +397,25 @@ func (s *Server) unsubscribePage(c *gin.Context) {
 		s.notFound(c)
 		return
 	}
-	s.render(c, http.StatusOK, "unsubscribe", s.newPage(c, s.t(c, "unsubscribe.title"), "", &unsubscribeData{Token: token}))
+	lang := s.mailLanguage(c)
+	s.render(c, http.StatusOK, "unsubscribe", s.newPage(c, s.t(c, "unsubscribe.title"), "", &unsubscribeData{Token: token, Lang: lang}))
+}
+
+// mailLanguage makes a page that a campaign mail links to speak the
+// language of that mail (its links carry ?lang=), not the browser's: the
+// reader chose nothing here. It returns the language when the link had one.
+func (s *Server) mailLanguage(c *gin.Context) string {
+	lang := c.Query("lang")
+	if !views.ValidLanguage(lang) {
+		return ""
+	}
+	c.Set(ctxLang, lang)
+	return lang
 }
 
 // unsubscribe handles the confirm button and RFC 8058 one-click POSTs.
 func (s *Server) unsubscribe(c *gin.Context) {
+	s.mailLanguage(c)
 	token := c.Param("token")
 	email, err := s.db.Unsubscribe(c.Request.Context(), token)
 	if errors.Is(err, models.ErrNotFound) || len(token) > 64 {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -253,9 +254,19 @@ func TestCampaignMailQueueAndPublicLinks(t *testing.T) {
 	if status != "opened" {
 		t.Fatalf("after the pixel: %q", status)
 	}
+	// The mail's link names the mail's language, and the page speaks it,
+	// whatever the browser prefers.
+	link := regexp.MustCompile(`http://example\.test(/u/[^\s]+)`).FindStringSubmatch(text)
+	if link == nil || !strings.HasSuffix(link[1], "?lang=zh") {
+		t.Fatalf("unsubscribe link %q", link)
+	}
+	if res := anon.get("/u/"+token+"?lang=en", "Accept-Language", "zh-CN"); !strings.Contains(res.Body, `action="/u/`+token+`?lang=en"`) ||
+		!strings.Contains(res.Body, `lang="en"`) {
+		t.Errorf("the unsubscribe page of an English mail is not in English")
+	}
 	// GET only asks; POST unsubscribes.
-	if res := anon.get("/u/" + token); res.StatusCode != http.StatusOK {
-		t.Fatalf("unsubscribe page %d", res.StatusCode)
+	if res := anon.get(link[1], "Accept-Language", "en"); res.StatusCode != http.StatusOK || !strings.Contains(res.Body, `lang="zh`) {
+		t.Fatalf("unsubscribe page %d, or not in the mail's language", res.StatusCode)
 	}
 	if ok, _ := f.app.db.Suppressed(context.Background(), "a@retail.example.cn"); ok {
 		t.Fatal("a GET unsubscribed")

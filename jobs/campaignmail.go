@@ -50,6 +50,9 @@ func (cm *CampaignMailer) Render(ctx context.Context, lang string, m *models.Cam
 		return models.RenderedMail{}, err
 	}
 	unsub := UnsubscribeURL(cm.BaseURL, token)
+	if lang != "" {
+		unsub += "?lang=" + url.QueryEscape(lang) // the page behind the link speaks the mail's language
+	}
 	line := cm.Catalog.T(lang, "campaign.unsubscribe_line")
 	out := models.RenderedMail{Subject: r.Subject, Text: strings.TrimRight(r.Text, "\n") + "\n\n--\n" + line + " " + unsub + "\n"}
 	if r.HTML != "" {
