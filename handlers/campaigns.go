@@ -267,12 +267,12 @@ func (s *Server) addTargetsByFilter(c *gin.Context) {
 	if !ok {
 		return
 	}
-	n, err := s.db.AddTargetsByFilter(c.Request.Context(), actor(c), m.ID, targetFilterFrom(c.Request.PostForm))
+	res, err := s.db.AddTargets(c.Request.Context(), actor(c), m.ID, targetFilterFrom(c.Request.PostForm))
 	if err != nil {
 		s.fail(c, err)
 		return
 	}
-	s.flashCount(c, "campaign.targets_added", n)
+	s.flashTargetsAdded(c, res)
 	redirect(c, fmt.Sprintf("/campaigns/%d#targets", m.ID))
 }
 
@@ -280,6 +280,16 @@ func (s *Server) addTargetsByFilter(c *gin.Context) {
 // travels in the cookie after a "|", and only digits are accepted there.
 func (s *Server) flashCount(c *gin.Context, key string, n int) {
 	s.flash(c, key+"|"+strconv.Itoa(n))
+}
+
+// flashTargetsAdded says how many people were added to a campaign, and
+// why the others were not: they are on its list already.
+func (s *Server) flashTargetsAdded(c *gin.Context, res models.TargetsAdded) {
+	if res.Already == 0 {
+		s.flashCount(c, "campaign.targets_added", res.Added)
+		return
+	}
+	s.flash(c, "campaign.targets_added_some|"+strconv.Itoa(res.Added)+"|"+strconv.Itoa(res.Already))
 }
 
 type customerPick struct {
@@ -314,12 +324,12 @@ func (s *Server) addTargetCustomer(c *gin.Context) {
 		return
 	}
 	id := formID(c.PostForm("customer"))
-	n, err := s.db.AddTargetCustomers(c.Request.Context(), actor(c), m.ID, []int64{id})
+	res, err := s.db.AddTargetCustomersReport(c.Request.Context(), actor(c), m.ID, []int64{id})
 	if err != nil {
 		s.fail(c, err)
 		return
 	}
-	s.flashCount(c, "campaign.targets_added", n)
+	s.flashTargetsAdded(c, res)
 	redirect(c, fmt.Sprintf("/campaigns/%d#targets", m.ID))
 }
 
@@ -476,12 +486,12 @@ func (s *Server) addToCampaign(c *gin.Context, f models.CustomerFilter, back str
 		s.fail(c, err)
 		return
 	}
-	n, err := s.db.AddTargetsByFilter(c.Request.Context(), actor(c), m.ID, models.TargetFilter{Customer: f, Contacts: "primary"})
+	res, err := s.db.AddTargets(c.Request.Context(), actor(c), m.ID, models.TargetFilter{Customer: f, Contacts: "primary"})
 	if err != nil {
 		s.fail(c, err)
 		return
 	}
-	s.flashCount(c, "campaign.targets_added", n)
+	s.flashTargetsAdded(c, res)
 	redirect(c, fmt.Sprintf("/campaigns/%d#targets", m.ID))
 }
 

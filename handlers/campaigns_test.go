@@ -136,8 +136,11 @@ func TestCampaignTargetsByFilterAndResults(t *testing.T) {
 	if res.StatusCode != http.StatusSeeOther {
 		t.Fatalf("add: %d", res.StatusCode)
 	}
-	// Adding again adds nobody twice.
-	c.post(base+"/targets/filter", q)
+	// Adding again adds nobody twice, and says why.
+	res = c.post(base+"/targets/filter", q)
+	if again := c.get(res.Header.Get("Location")); !strings.Contains(again.Body, "已添加 0 人到目标名单；另有 2 人已在名单中") {
+		t.Error("adding the same people again does not say they are on the list already")
+	}
 	page, _ := f.app.db.ListTargets(context.Background(), f.linaCamp, "", "", 1, 50)
 	if page.Total != 2 {
 		t.Fatalf("%d targets", page.Total)

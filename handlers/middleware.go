@@ -196,17 +196,19 @@ func (s *Server) popFlash(c *gin.Context) string {
 	if err != nil {
 		return ""
 	}
-	// "key|123" carries one number for the message.
-	key, num, hasNum := strings.Cut(key, "|")
-	if !s.views.Catalog.Has(s.lang(c), key) {
+	// "key|12|3" carries numbers for the message (digits only: the cookie
+	// is the browser's to change).
+	parts := strings.Split(key, "|")
+	if len(parts) > 3 || !s.views.Catalog.Has(s.lang(c), parts[0]) {
 		return ""
 	}
-	if hasNum {
-		n, err := strconv.Atoi(num)
+	var nums []any
+	for _, p := range parts[1:] {
+		n, err := strconv.Atoi(p)
 		if err != nil {
 			return ""
 		}
-		return s.t(c, key, n)
+		nums = append(nums, n)
 	}
-	return s.t(c, key)
+	return s.t(c, parts[0], nums...)
 }

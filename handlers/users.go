@@ -131,17 +131,8 @@ func (s *Server) resetPassword(c *gin.Context) {
 // logAccountChanges writes an admin's changes to a role or to an account's
 // being active to the security log.
 func (s *Server) logAccountChanges(c *gin.Context, old, u *models.User) {
-	by := actor(c).ID
-	if old.Role != u.Role {
-		s.logEvent(c, models.SecurityEvent{Kind: models.EventRoleChanged, UserID: u.ID, Username: old.Username, ByID: by,
-			Detail: string(old.Role) + " → " + string(u.Role)})
-	}
-	if old.Active != u.Active {
-		kind := models.EventUserDisabled
-		if u.Active {
-			kind = models.EventUserEnabled
-		}
-		s.logEvent(c, models.SecurityEvent{Kind: kind, UserID: u.ID, Username: old.Username, ByID: by})
+	for _, e := range models.AccountEvents(old, u, actor(c).ID) {
+		s.logEvent(c, e)
 	}
 }
 

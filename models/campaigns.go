@@ -294,7 +294,20 @@ func (db *DB) PreviewTargets(ctx context.Context, actor Actor, f TargetFilter, n
 // AddTargetsByFilter adds every person the filter selects, in one
 // statement per kind; people already on the list stay as they are.
 func (db *DB) AddTargetsByFilter(ctx context.Context, actor Actor, campaignID int64, f TargetFilter) (int, error) {
-	added := 0
+	res, err := db.AddTargets(ctx, actor, campaignID, f)
+	return res.Added, err
+}
+
+// TargetsAdded is what adding people to a campaign did.
+type TargetsAdded struct {
+	Added   int
+	Already int // matched, but on the list already (each person is invited once)
+}
+
+// AddTargets adds the people f matches that actor may see, and tells how
+// many were already on the list.
+func (db *DB) AddTargets(ctx context.Context, actor Actor, campaignID int64, f TargetFilter) (TargetsAdded, error) {
+	var res TargetsAdded
 	err := db.WithTx(ctx, func(tx *sql.Tx) error {
 		if _, err := db.getCampaign(ctx, tx, actor, campaignID); err != nil {
 			return err
@@ -302,19 +315,24 @@ func (db *DB) AddTargetsByFilter(ctx context.Context, actor Actor, campaignID in
 		now := db.nowStamp()
 		for _, kind := range f.kinds() {
 			from, args := f.targetFrom(actor, kind)
-			res, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO campaign_targets (campaign_id, customer_id, contact_id, name, email,
+			var matched int
+			if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM (SELECT `+personColumns+from+`)`, args...).Scan(&matched); err != nil {
+				return err
+			}
+			r, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO campaign_targets (campaign_id, customer_id, contact_id, name, email,
 				created_at, created_by, updated_at, updated_by)
 				SELECT ?, x.cid, x.kid, x.name, x.email, ?, ?, ?, ? FROM (SELECT `+personColumns+from+`) x`,
 				append([]any{campaignID, now, actor.ID, now, actor.ID}, args...)...)
 			if err != nil {
 				return err
 			}
-			n, _ := res.RowsAffected()
-			added += int(n)
+			n, _ := r.RowsAffected()
+			res.Added += int(n)
+			res.Already += matched - int(n)
 		}
-		return recordAudit(ctx, tx, now, actor.ID, "campaign", campaignID, "targets_add", []Change{{Field: "targets", New: strconv.Itoa(added)}})
+		return recordAudit(ctx, tx, now, actor.ID, "campaign", campaignID, "targets_add", []Change{{Field: "targets", New: strconv.Itoa(res.Added)}})
 	})
-	return added, err
+	return res, err
 }
 
 // AddTargetCustomers adds the given customers or prospects (their primary
@@ -325,6 +343,15 @@ func (db *DB) AddTargetCustomers(ctx context.Context, actor Actor, campaignID in
 	}
 	f := TargetFilter{Customer: CustomerFilter{IDs: ids}, Contacts: "primary"}
 	return db.AddTargetsByFilter(ctx, actor, campaignID, f)
+}
+
+// AddTargetCustomersReport is AddTargetCustomers telling also how many
+// were on the list already.
+func (db *DB) AddTargetCustomersReport(ctx context.Context, actor Actor, campaignID int64, ids []int64) (TargetsAdded, error) {
+	if len(ids) == 0 {
+		return TargetsAdded{}, nil
+	}
+	return db.AddTargets(ctx, actor, campaignID, TargetFilter{Customer: CustomerFilter{IDs: ids}, Contacts: "primary"})
 }
 
 // RemoveTarget takes one person off a campaign's list.

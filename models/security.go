@@ -76,6 +76,24 @@ func logSecurityEvent(ctx context.Context, x execer, now string, e SecurityEvent
 	return err
 }
 
+// AccountEvents are the security-log lines that an admin's edit of user
+// old into u makes: a role change, disabling, enabling.
+func AccountEvents(old, u *User, by int64) []SecurityEvent {
+	var out []SecurityEvent
+	if old.Role != u.Role {
+		out = append(out, SecurityEvent{Kind: EventRoleChanged, UserID: u.ID, Username: old.Username, ByID: by,
+			Detail: string(old.Role) + " → " + string(u.Role)})
+	}
+	if old.Active != u.Active {
+		kind := EventUserDisabled
+		if u.Active {
+			kind = EventUserEnabled
+		}
+		out = append(out, SecurityEvent{Kind: kind, UserID: u.ID, Username: old.Username, ByID: by})
+	}
+	return out
+}
+
 // SecurityFilter selects lines of the security log.
 type SecurityFilter struct {
 	UserID  int64
