@@ -120,8 +120,9 @@ func (m *ReportMailer) DigestView(ctx context.Context, u *models.User, frequency
 		v.Overdue += o.Count
 	}
 	c.Series = []chart.Series{ser}
-	// The SVG is built from numbers and escaped names by package chart.
-	v.Chart = template.HTML(chart.SVG(c, 600))
+	// Mail clients show tables, not SVG (Gmail, Outlook); package chart
+	// builds them from numbers and escaped names.
+	v.Chart = template.HTML(chart.HTML(c))
 	return v, nil
 }
 

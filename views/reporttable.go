@@ -245,7 +245,7 @@ func (f ReportFormatter) Table(res *models.ReportResult, title, kind string) *Re
 		// The SVG is built from numbers and escaped labels by package chart.
 		out.ChartWide = template.HTML(chart.SVG(c, 720))
 		out.ChartNarrow = template.HTML(chart.SVG(c, 360))
-		out.ChartEmail = template.HTML(chart.SVG(c, 600))
+		out.ChartEmail = template.HTML(chart.HTML(c)) // mail clients show tables, not SVG
 	} else {
 		out.Chart = "table"
 	}
