@@ -29,6 +29,7 @@ func customerFilterFrom(q url.Values, kind string) models.CustomerFilter {
 		StageID:    parseID(q.Get("stage")),
 		TraitID:    parseID(q.Get("trait")),
 		OwnerID:    parseID(q.Get("owner")),
+		LastTo:     queryDay(q, "last_to", ""), // "not contacted since" (the start page links it)
 		Sort:       q.Get("sort"),
 		Desc:       q.Get("dir") == "desc",
 		PerPage:    50,

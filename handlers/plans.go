@@ -79,6 +79,11 @@ type todayData struct {
 	Plans    []models.Plan
 	Overdue  []models.Plan
 	Activity models.ActivityPage
+	// The salesperson's pipeline, and their customers not contacted since
+	// IdleSince.
+	Pipeline  []models.StageTotal
+	Idle      int
+	IdleSince string
 }
 
 // todayPlans is "My plans today" (我的今日计划): the salesperson's start page.
@@ -99,6 +104,15 @@ func (s *Server) todayPlans(c *gin.Context) {
 		return
 	}
 	if data.Activity, err = s.db.ListActivities(ctx, a, models.ActivityFilter{SalesFilter: models.SalesFilter{From: today, To: today, OwnerID: u.ID, PerPage: 50}}); err != nil {
+		s.fail(c, err)
+		return
+	}
+	if data.Pipeline, err = s.db.Pipeline(ctx, a); err != nil {
+		s.fail(c, err)
+		return
+	}
+	data.IdleSince = day(s.today().AddDate(0, 0, -models.IdleDays))
+	if data.Idle, err = s.db.IdleCustomers(ctx, a, data.IdleSince); err != nil {
 		s.fail(c, err)
 		return
 	}

@@ -212,12 +212,3 @@ func (s *Server) changeOwnLang(c *gin.Context) {
 	}
 	s.saved(c, "/profile")
 }
-
-// home is the start page: "My plans today" for salespeople.
-func (s *Server) home(c *gin.Context) {
-	if actor(c).Can(models.PermHomeMyPlans) {
-		s.todayPlans(c)
-		return
-	}
-	s.render(c, http.StatusOK, "home", s.newPage(c, s.t(c, "home.title"), "home", nil))
-}

@@ -1,0 +1,84 @@
+package models
+
+import (
+	"context"
+	"time"
+)
+
+// The start page of each role (issue 19): what matters today, every number
+// a way into the list that explains it.
+
+// IdleDays is how long without an activity record makes a customer "not
+// contacted lately" on a salesperson's start page.
+const IdleDays = 30
+
+// StageTotal is the open opportunities at one sales stage (0: none set).
+type StageTotal struct {
+	StageID   int64
+	Count     int
+	AmountFen int64
+}
+
+// Pipeline is the open opportunities actor may see, by stage.
+func (db *DB) Pipeline(ctx context.Context, actor Actor) ([]StageTotal, error) {
+	var w where
+	if !actor.SeesAllActivities() {
+		w.add("o.owner_id = ?", actor.ID)
+	}
+	w.add("o.status = 'open'")
+	cond, args := w.sql()
+	return queryList(ctx, db.Read, `SELECT COALESCE(o.stage_id, 0), COUNT(*), COALESCE(SUM(o.amount_fen), 0)
+		FROM opportunities o WHERE `+cond+` GROUP BY COALESCE(o.stage_id, 0) ORDER BY 3 DESC`, args,
+		func(row rowScanner) (*StageTotal, error) {
+			var s StageTotal
+			return &s, row.Scan(&s.StageID, &s.Count, &s.AmountFen)
+		})
+}
+
+// IdleCustomers counts the active customers actor may see whose latest
+// activity record is on or before day (or who have none).
+func (db *DB) IdleCustomers(ctx context.Context, actor Actor, day string) (int, error) {
+	return db.countCustomers(ctx, actor, CustomerFilter{Kind: "customer", Status: "active", LastTo: day})
+}
+
+// ServiceBoard is the service staff's start page.
+type ServiceBoard struct {
+	Mine       []DigestIssueCount // my open issues by priority, urgent first
+	MineTotal  int
+	Unassigned int
+	Overdue    int
+	Archived   []Article // the latest articles filed from issues
+}
+
+// BuildServiceBoard gathers the service start page for actor.
+func (db *DB) BuildServiceBoard(ctx context.Context, actor Actor) (*ServiceBoard, error) {
+	b := &ServiceBoard{}
+	count := func(f IssueFilter) (int, error) {
+		f.PerPage = 1
+		page, err := db.ListIssues(ctx, actor, f)
+		return page.Total, err
+	}
+	for _, p := range IssuePriorities {
+		n, err := count(IssueFilter{View: "mine", Priority: p})
+		if err != nil {
+			return nil, err
+		}
+		b.Mine = append(b.Mine, DigestIssueCount{Priority: p, Count: n})
+		b.MineTotal += n
+	}
+	var err error
+	if b.Unassigned, err = count(IssueFilter{View: "unassigned"}); err != nil {
+		return nil, err
+	}
+	if b.Overdue, err = count(IssueFilter{View: "overdue"}); err != nil {
+		return nil, err
+	}
+	b.Archived, err = queryList(ctx, db.Read, `SELECT `+articleColumns+articleFrom+`
+		WHERE a.source_issue_id IS NOT NULL ORDER BY a.created_at DESC, a.id DESC LIMIT 5`, nil, scanArticle)
+	return b, err
+}
+
+// WeekStart is the Monday of the week of day.
+func WeekStart(day time.Time) time.Time {
+	return day.AddDate(0, 0, -((int(day.Weekday()) + 6) % 7))
+}
