@@ -239,6 +239,32 @@ func BenchmarkActivitiesListAllSalesperson(b *testing.B) {
 	timed(b, h, 200, func(int) *http.Request { return get("/activities", cookie) })
 }
 
+// BenchmarkHomeSalesperson, …Manager and …Service are the start pages of
+// the three roles (issue 19), to hold against the customer list page.
+func BenchmarkHomeSalesperson(b *testing.B) {
+	db, h := benchServer(b)
+	cookie := benchLogin(b, db, h, "zhangwei")
+	timed(b, h, 200, func(int) *http.Request { return get("/", cookie) })
+}
+
+func BenchmarkHomeManager(b *testing.B) {
+	db, h := benchServer(b)
+	cookie := benchLogin(b, db, h, "bench-manager")
+	timed(b, h, 200, func(int) *http.Request { return get("/", cookie) })
+}
+
+func BenchmarkHomeCustomerListSalesperson(b *testing.B) {
+	db, h := benchServer(b)
+	cookie := benchLogin(b, db, h, "zhangwei")
+	timed(b, h, 200, func(int) *http.Request { return get("/customers", cookie) })
+}
+
+func BenchmarkHomeCustomerListManager(b *testing.B) {
+	db, h := benchServer(b)
+	cookie := benchLogin(b, db, h, "bench-manager")
+	timed(b, h, 200, func(int) *http.Request { return get("/customers", cookie) })
+}
+
 // BenchmarkActivitiesSave posts the activity form: validation, the record,
 // its number, write-back to the customer, the next-activity plan (with its
 // number) and the history, then the redirect.

@@ -41,7 +41,7 @@ func (s *Server) managerHome(c *gin.Context) {
 	today := s.today()
 	data := &managerHomeData{WeekStart: day(models.WeekStart(today)), Today: day(today), Yesterday: day(today.AddDate(0, 0, -1))}
 	var err error
-	if data.Week, err = s.db.BuildDigest(ctx, a, data.WeekStart, data.Today, s.now()); err != nil {
+	if data.Week, err = s.db.BuildTeamWeek(ctx, a, data.WeekStart, data.Today, s.now()); err != nil {
 		s.fail(c, err)
 		return
 	}

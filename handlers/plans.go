@@ -93,12 +93,11 @@ func (s *Server) todayPlans(c *gin.Context) {
 	a := u.Actor()
 	today := day(s.today())
 	data := &todayData{Today: today}
-	page, err := s.db.ListPlans(ctx, a, models.PlanFilter{SalesFilter: models.SalesFilter{From: today, To: today, OwnerID: u.ID, PerPage: 200}})
-	if err != nil {
+	var err error
+	if data.Plans, err = s.db.PlansOnly(ctx, a, models.PlanFilter{SalesFilter: models.SalesFilter{From: today, To: today, OwnerID: u.ID, PerPage: 200}}); err != nil {
 		s.fail(c, err)
 		return
 	}
-	data.Plans = page.Rows
 	if data.Overdue, err = s.db.OverduePlans(ctx, a, u.ID, today, 50); err != nil {
 		s.fail(c, err)
 		return

@@ -269,8 +269,17 @@ func (db *DB) ListPlans(ctx context.Context, actor Actor, f PlanFilter) (PlanPag
 
 // OverduePlans lists planned plans of actor's own before today, oldest first.
 func (db *DB) OverduePlans(ctx context.Context, actor Actor, ownerID int64, today string, limit int) ([]Plan, error) {
-	page, err := db.ListPlans(ctx, actor, PlanFilter{SalesFilter: SalesFilter{To: prevDay(today), OwnerID: ownerID, PerPage: limit}, Status: "planned"})
-	return page.Rows, err
+	return db.PlansOnly(ctx, actor, PlanFilter{SalesFilter: SalesFilter{To: prevDay(today), OwnerID: ownerID, PerPage: limit}, Status: "planned"})
+}
+
+// PlansOnly is the first PerPage plans of a list without its total, for the
+// start pages, which show a day's plans and do not page.
+func (db *DB) PlansOnly(ctx context.Context, actor Actor, f PlanFilter) ([]Plan, error) {
+	fixPage(&f.Page, &f.PerPage, 50, 500)
+	where, args := f.where(actor)
+	return queryList(ctx, db.Read, `SELECT `+planColumns+planJoins+`
+		WHERE p.id IN (SELECT p.id FROM plans p WHERE `+where+` ORDER BY p.date, p.time, p.id LIMIT ?)
+		ORDER BY p.date, p.time, p.id`, append(args, f.PerPage), scanPlan)
 }
 
 func prevDay(d string) string {

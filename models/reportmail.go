@@ -362,6 +362,19 @@ const digestCampaigns = 10
 // BuildDigest gathers a digest for actor (a manager sees everyone's) of
 // the days from–to, as of now.
 func (db *DB) BuildDigest(ctx context.Context, actor Actor, from, to string, now time.Time) (*Digest, error) {
+	d, err := db.BuildTeamWeek(ctx, actor, from, to, now)
+	if err != nil {
+		return nil, err
+	}
+	if err := db.digestIssues(ctx, actor, d, now); err != nil {
+		return nil, err
+	}
+	return d, nil
+}
+
+// BuildTeamWeek is the part of a digest that a manager's start page shows:
+// activity records and overdue plans per person, campaigns in progress.
+func (db *DB) BuildTeamWeek(ctx context.Context, actor Actor, from, to string, now time.Time) (*Digest, error) {
 	today := now.In(db.Location()).Format("2006-01-02")
 	d := &Digest{From: from, To: to, Today: today}
 	p := BuiltinParams{Actor: actor}
@@ -388,9 +401,6 @@ func (db *DB) BuildDigest(ctx context.Context, actor Actor, from, to string, now
 			return &r, row.Scan(&r.OwnerID, &r.OwnerName, &r.Count, &r.Oldest)
 		})
 	if err != nil {
-		return nil, err
-	}
-	if err := db.digestIssues(ctx, actor, d, now); err != nil {
 		return nil, err
 	}
 	scope, args := campaignScope(actor)
