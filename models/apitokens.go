@@ -244,3 +244,7 @@ func viaOf(ctx context.Context) string {
 	v, _ := ctx.Value(viaKey{}).(string)
 	return v
 }
+
+// ViaAPIToken starts the history's "via" of a change made through the API;
+// the token's name follows.
+const ViaAPIToken = "api_token:"
