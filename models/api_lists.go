@@ -51,7 +51,7 @@ func ParseCursor(s string) (Cursor, error) {
 	return c, nil
 }
 
-// customerKeyset are the sort expressions of the API list, NULLs as ''
+// customerKeyset are the sort expressions of the API list, NULLs as ”
 // so that the comparison of the keyset condition is total.
 var customerKeyset = map[string]string{
 	"name":     "c.name",
