@@ -155,9 +155,15 @@ type apiCase struct {
 
 // apiRoutes is the API's access table. customer and prospect are records
 // of sales1. A new API route goes here (TestAccessTablesCoverEveryRoute).
-func apiRoutes(customer, prospect int64) []apiCase {
+func apiRoutes(customer, prospect, opportunity int64) []apiCase {
 	c := "/api/v1/customers/" + strconv.FormatInt(customer, 10)
 	p := "/api/v1/prospects/" + strconv.FormatInt(prospect, 10)
+	o := "/api/v1/opportunities/" + strconv.FormatInt(opportunity, 10)
+	// Business activities: not for service staff, as on the screens.
+	actList := [5]int{200, 200, 200, 403, 200}
+	actCreate := [5]int{201, 201, 201, 403, 201}
+	actRead := [5]int{200, 404, 200, 403, 200}
+	actDel := [5]int{204, 404, 204, 403, 204}
 	all := [5]int{200, 200, 200, 200, 200}
 	read := [5]int{200, 404, 200, 200, 200}
 	create := [5]int{201, 201, 201, 403, 201}
@@ -181,6 +187,13 @@ func apiRoutes(customer, prospect int64) []apiCase {
 		{routeCase{"prospect update", "PATCH", p, nil}, `{"notes":"接口"}`, change},
 		{routeCase{"prospect delete", "DELETE", p, nil}, "", del},
 		{routeCase{"prospect convert", "POST", p + "/convert", nil}, "", conv},
+		// OWN is a customer of the acting user (salespeople sell only to theirs).
+		{routeCase{"opportunity list", "GET", "/api/v1/opportunities", nil}, "", actList},
+		{routeCase{"opportunity create", "POST", "/api/v1/opportunities", nil}, `{"name":"接口机会","customer_id":OWN,"amount_fen":1000000}`, actCreate},
+		{routeCase{"opportunity", "GET", o, nil}, "", actRead},
+		{routeCase{"opportunity update", "PATCH", o, nil}, `{"probability":60}`, actRead},
+		{routeCase{"opportunity delete", "DELETE", o, nil}, "", actDel},
+		{routeCase{"opportunity close", "POST", o + "/close", nil}, `{"status":"lost","reason":"价格"}`, actRead},
 	}
 }
 
@@ -198,15 +211,24 @@ func TestAPIAccessTable(t *testing.T) {
 		{"service", f.service, models.RoleService}, {"admin", admin, models.RoleAdmin}}
 	for i, u := range users {
 		api := f.apiAs(u.id, u.role, true)
-		n := len(apiRoutes(0, 0))
+		own := f.mine["customer"].id
+		if u.id == f.sales2 {
+			own = f.theirs["customer"].id
+		}
+		n := len(apiRoutes(0, 0, 0))
 		for j := range n {
 			cust := f.addRecord(f.sales1, "customer", fmt.Sprintf("表客户%d-%d", i, j))
 			pros := f.addRecord(f.sales1, "prospect", fmt.Sprintf("表潜客%d-%d", i, j))
-			rc := apiRoutes(cust.id, pros.id)[j]
+			opp := models.Opportunity{Name: "表机会", CustomerID: cust.id, OwnerID: f.sales1, AmountFen: 100}
+			if err := f.db.SaveOpportunity(context.Background(), models.Actor{ID: f.sales1, Role: models.RoleSales}, &opp); err != nil {
+				t.Fatal(err)
+			}
+			rc := apiRoutes(cust.id, pros.id, opp.ID)[j]
+			body := strings.ReplaceAll(rc.body, "OWN", strconv.FormatInt(own, 10))
 			t.Run(u.name+"/"+rc.name, func(t *testing.T) {
 				api.t = t
 				before := f.snapshot()
-				res := api.do(rc.method, rc.path, rc.body)
+				res := api.do(rc.method, rc.path, body)
 				if res.StatusCode != rc.want[i] {
 					t.Fatalf("%s %s: status %d, want %d: %s", rc.method, rc.path, res.StatusCode, rc.want[i], res.Body)
 				}

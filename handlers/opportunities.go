@@ -301,15 +301,7 @@ func (s *Server) closeOpportunity(c *gin.Context) {
 	}
 	status := c.PostForm("status")
 	reason := strings.TrimSpace(c.PostForm("reason"))
-	errs := fieldErrors{}
-	if status != "won" && status != "lost" && status != "open" {
-		errs["reason"] = "validation.invalid_choice"
-	}
-	if status == "lost" && reason == "" {
-		errs["reason"] = "opportunity.reason_required"
-	}
-	checkLen(errs, "reason", reason, 1000)
-	if errs.Any() {
+	if errs := models.CheckOpportunityClose(status, reason); errs.Any() {
 		s.renderOpportunity(c, http.StatusUnprocessableEntity, reason, errs)
 		return
 	}

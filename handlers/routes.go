@@ -290,6 +290,12 @@ func (s *Server) Handler() http.Handler {
 	v1.DELETE("/prospects/:id", s.require(models.PermCustomersEdit), s.apiDeleteCustomer("prospect"))
 	v1.GET("/prospects/:id/contacts", s.apiCustomerContacts("prospect"))
 	v1.POST("/prospects/:id/convert", s.require(models.PermCustomersEdit), s.apiConvertProspect)
+	v1.GET("/opportunities", s.require(models.PermActivitiesUse), s.apiListOpportunities)
+	v1.POST("/opportunities", s.require(models.PermActivitiesUse), s.apiCreateOpportunity)
+	v1.GET("/opportunities/:id", s.require(models.PermActivitiesUse), s.apiGetOpportunity)
+	v1.PATCH("/opportunities/:id", s.require(models.PermActivitiesUse), s.apiUpdateOpportunity)
+	v1.DELETE("/opportunities/:id", s.require(models.PermActivitiesUse), s.apiDeleteOpportunity)
+	v1.POST("/opportunities/:id/close", s.require(models.PermActivitiesUse), s.apiCloseOpportunity)
 
 	r.NoRoute(s.apiNoRoute, s.limitBody, s.loadSession, s.notFound)
 

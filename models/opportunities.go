@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"strconv"
+	"strings"
 )
 
 // OpportunityStatuses are the allowed statuses, in display order.
@@ -152,11 +153,30 @@ func (db *DB) MoveOpportunity(ctx context.Context, actor Actor, id, stageID int6
 	})
 }
 
+// CheckOpportunityClose is the rule of closing (or reopening) an
+// opportunity: a known status, and a reason for a lost deal.
+func CheckOpportunityClose(status, reason string) FieldErrors {
+	errs := FieldErrors{}
+	if status != "won" && status != "lost" && status != "open" {
+		errs["reason"] = "validation.invalid_choice"
+	}
+	if status == "lost" && strings.TrimSpace(reason) == "" {
+		errs["reason"] = "opportunity.reason_required"
+	}
+	if TooLong(reason, 1000) {
+		errs["reason"] = "validation.too_long"
+	}
+	return errs
+}
+
 // CloseOpportunity marks an opportunity won or lost with a reason, or
 // reopens it (status "open").
 func (db *DB) CloseOpportunity(ctx context.Context, actor Actor, id int64, status, reason string) error {
 	if !actor.EditsActivities() {
 		return ErrNotFound
+	}
+	if errs := CheckOpportunityClose(status, reason); errs.Any() {
+		return errs
 	}
 	return db.WithTx(ctx, func(tx *sql.Tx) error {
 		old, err := db.getOpportunity(ctx, tx, actor, id)
@@ -229,8 +249,9 @@ type OpportunityFilter struct {
 	Limit      int
 }
 
-// ListOpportunities lists opportunities actor may see, by expected close date.
-func (db *DB) ListOpportunities(ctx context.Context, actor Actor, f OpportunityFilter) ([]Opportunity, error) {
+// where is the filter and the row rule, shared by the list screen and
+// the API.
+func (f OpportunityFilter) where(actor Actor) where {
 	var w where
 	if !actor.SeesAllActivities() {
 		w.add("o.owner_id = ?", actor.ID)
@@ -240,13 +261,33 @@ func (db *DB) ListOpportunities(ctx context.Context, actor Actor, f OpportunityF
 	w.eq("o.owner_id", f.OwnerID)
 	w.eq("o.customer_id", f.CustomerID)
 	w.like(f.Q, "o.name", "o.code", "c.name")
+	return w
+}
+
+// ListOpportunities lists opportunities actor may see, by expected close date.
+func (db *DB) ListOpportunities(ctx context.Context, actor Actor, f OpportunityFilter) ([]Opportunity, error) {
+	w := f.where(actor)
 	if f.Limit <= 0 || f.Limit > 2000 {
 		f.Limit = 500
 	}
 	cond, args := w.sql()
 	args = append(args, f.Limit)
-	rows, err := db.Read.QueryContext(ctx, `SELECT `+opportunityColumns+opportunityJoins+` WHERE `+cond+
+	return db.queryOpportunities(ctx, `SELECT `+opportunityColumns+opportunityJoins+` WHERE `+cond+
 		` ORDER BY o.expected_close IS NULL, o.expected_close, o.id LIMIT ?`, args...)
+}
+
+// OpportunitiesAfter is ListOpportunities for the API: in id order, up to
+// limit rows after the id afterID (keyset pages).
+func (db *DB) OpportunitiesAfter(ctx context.Context, actor Actor, f OpportunityFilter, afterID int64, limit int) ([]Opportunity, error) {
+	w := f.where(actor)
+	w.add("o.id > ?", afterID)
+	cond, args := w.sql()
+	args = append(args, limit)
+	return db.queryOpportunities(ctx, `SELECT `+opportunityColumns+opportunityJoins+` WHERE `+cond+` ORDER BY o.id LIMIT ?`, args...)
+}
+
+func (db *DB) queryOpportunities(ctx context.Context, q string, args ...any) ([]Opportunity, error) {
+	rows, err := db.Read.QueryContext(ctx, q, args...)
 	if err != nil {
 		return nil, err
 	}
