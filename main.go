@@ -365,7 +365,24 @@ func loadDemo(ctx context.Context, db *models.DB, log *slog.Logger) error {
 		Until: time.Date(today.Year(), today.Month(), today.Day(), 0, 0, 0, 0, time.UTC)}); err != nil {
 		return fmt.Errorf("demo data: %w", err)
 	}
-	fmt.Printf("  Demo data loaded. Demo accounts (password %q): zhangwei, lina, wangqiang, liuyang (业务员), zhuguan (主管), kefu (服务人员)\n\n", pw)
+	fmt.Printf("  Demo data loaded. Demo accounts (password %q): zhangwei, lina, wangqiang, liuyang (业务员), zhuguan (主管), kefu (服务人员)\n", pw)
+	// A read-write API token for zhangwei, so the README's curl example
+	// works at once; a real user makes theirs on the profile page.
+	users, err := db.Users(ctx)
+	if err != nil {
+		return err
+	}
+	for _, u := range users {
+		if u.Username != "zhangwei" {
+			continue
+		}
+		_, secret, err := db.CreateAPIToken(ctx, u.Actor(), models.NewAPIToken{Name: "演示令牌", Writable: true})
+		if err != nil {
+			return err
+		}
+		fmt.Printf("  Demo API token of zhangwei (read-write; shown once): %s\n", secret)
+	}
+	fmt.Println()
 	return db.SetSetting(ctx, "demo_loaded", db.Now().Format(time.RFC3339))
 }
 

@@ -406,6 +406,8 @@ func adminRoutes(userID, itemID int64) []routeCase {
 		{"do-not-mail allow", "POST", "/admin/mail/suppressions/allow", url.Values{"email": {"bounced@example.cn"}}},
 		{"search index", "GET", "/admin/search", nil},
 		{"search index rebuild", "POST", "/admin/search/rebuild", nil},
+		{"all API tokens", "GET", "/admin/api-tokens", nil},
+		{"revoke anyone's API token", "POST", "/admin/api-tokens/999999/revoke", nil},
 		{"backups", "GET", "/admin/backups", nil},
 		{"back up now", "POST", "/admin/backups", nil},
 		{"backup download", "GET", "/admin/backups/keyuan-20261203-183000Z.tar.gz", nil},
@@ -479,6 +481,11 @@ var selfRoutes = []routeCase{
 	// The second step of a login: keyed by the browser's challenge cookie.
 	{"login second step page", "GET", "/login/2fa", nil},
 	{"login second step", "POST", "/login/2fa", nil},
+	// One's own API tokens (another's token is 404: TestAPITokenPages).
+	{"own API tokens", "GET", "/profile/api-tokens", nil},
+	{"new API token", "POST", "/profile/api-tokens", nil},
+	{"revoke own API token", "POST", "/profile/api-tokens/1/revoke", nil},
+	{"API documentation page", "GET", "/api-docs", nil},
 	// Links inside campaign e-mail: public, keyed by an unguessable token.
 	{"unsubscribe page", "GET", "/u/token", nil},
 	{"unsubscribe", "POST", "/u/token", nil},
@@ -549,6 +556,9 @@ func TestAccessTablesCoverEveryRoute(t *testing.T) {
 	for _, c := range serviceRoutes(7, 8, 9, 10, 11) {
 		tried = append(tried, c.routeCase)
 	}
+	for _, c := range apiRoutes(7, 8, 9) {
+		tried = append(tried, c.routeCase)
+	}
 	found := 0
 	ast.Inspect(file, func(n ast.Node) bool {
 		call, ok := n.(*ast.CallExpr)
@@ -556,7 +566,7 @@ func TestAccessTablesCoverEveryRoute(t *testing.T) {
 			return true
 		}
 		sel, ok := call.Fun.(*ast.SelectorExpr)
-		if !ok || (sel.Sel.Name != "GET" && sel.Sel.Name != "POST") {
+		if !ok || (sel.Sel.Name != "GET" && sel.Sel.Name != "POST" && sel.Sel.Name != "PATCH" && sel.Sel.Name != "DELETE") {
 			return true
 		}
 		lit, ok := call.Args[0].(*ast.BasicLit)
@@ -570,6 +580,8 @@ func TestAccessTablesCoverEveryRoute(t *testing.T) {
 		prefixes := []string{""}
 		if recv, ok := sel.X.(*ast.Ident); ok && recv.Name == "g" { // the customer/prospect group
 			prefixes = []string{kindBase["customer"], kindBase["prospect"]}
+		} else if ok && (recv.Name == "api" || recv.Name == "v1") { // the REST API's groups
+			prefixes = []string{"/api/v1"}
 		}
 		for _, prefix := range prefixes {
 			found++
@@ -583,7 +595,7 @@ func TestAccessTablesCoverEveryRoute(t *testing.T) {
 				}
 			}
 			if !covered {
-				t.Errorf("%s %s%s (routes.go:%d) is in no access table: add it to recordRoutes, collectionRoutes, adminRoutes, serviceRoutes, selfRoutes, activityRoutes or reportRoutes",
+				t.Errorf("%s %s%s (routes.go:%d) is in no access table: add it to recordRoutes, collectionRoutes, adminRoutes, serviceRoutes, selfRoutes, activityRoutes, reportRoutes or apiRoutes",
 					sel.Sel.Name, prefix, pattern, fset.Position(call.Pos()).Line)
 			}
 		}

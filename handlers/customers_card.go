@@ -84,6 +84,9 @@ func (s *Server) describeHistory(c *gin.Context, kind string, entries []models.A
 	out := make([]historyLine, 0, len(entries))
 	for _, e := range entries {
 		line := historyLine{At: e.At, User: e.UserName, Action: s.t(c, "history.action."+e.Action)}
+		if name, ok := strings.CutPrefix(e.Via, models.ViaAPIToken); ok {
+			line.User = s.t(c, "api.via", line.User, name)
+		}
 		for _, ch := range e.Changes {
 			hc := historyChange{Field: s.t(c, "field."+ch.Field), Old: ch.Old, New: ch.New}
 			switch ch.Field {

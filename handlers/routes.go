@@ -53,6 +53,10 @@ func (s *Server) Handler() http.Handler {
 	in.POST("/profile/2fa", s.enableTwoFactor)
 	in.POST("/profile/2fa/disable", s.disableTwoFactor)
 	in.GET("/profile/calendar", s.calendarFeed)
+	in.GET("/profile/api-tokens", s.apiTokensPage)
+	in.POST("/profile/api-tokens", s.createAPIToken)
+	in.POST("/profile/api-tokens/:id/revoke", s.revokeAPIToken)
+	in.GET("/api-docs", s.apiDocsPage)
 	in.POST("/profile/calendar/token", s.newCalendarToken)
 	in.POST("/profile/calendar/revoke", s.revokeCalendarToken)
 	in.GET("/notifications", s.listNotifications)
@@ -262,6 +266,8 @@ func (s *Server) Handler() http.Handler {
 	admin.POST("/admin/users/:id/2fa/reset", s.resetTwoFactor)
 	admin.GET("/admin/security", s.securityLog)
 	admin.POST("/admin/security/2fa", s.saveTwoFactorPolicy)
+	admin.GET("/admin/api-tokens", s.adminAPITokens)
+	admin.POST("/admin/api-tokens/:id/revoke", s.revokeAPIToken)
 	admin.GET("/admin/jobs", s.listJobs)
 	admin.POST("/admin/jobs/:name/run", s.runJob)
 	admin.GET("/admin/search", s.searchAdmin)
@@ -271,13 +277,46 @@ func (s *Server) Handler() http.Handler {
 	admin.GET("/admin/backups/:name", s.downloadBackup)
 	admin.POST("/admin/backups/:name/delete", s.deleteBackup)
 
-	r.NoRoute(s.limitBody, s.loadSession, s.notFound)
+	// The REST API (issue 14). A bearer token is its only login: no session
+	// is loaded here, so a cookie never authenticates it, and apiAuth is on
+	// no screen's route, so a token never authenticates the UI.
+	api := r.Group("/api/v1", s.apiStart)
+	api.GET("/openapi.json", s.openAPIDocument)
+	v1 := api.Group("/", s.apiAuth, s.apiIdempotent)
+	v1.GET("/me", s.apiMe)
+	v1.GET("/users", s.apiUsers)
+	v1.GET("/customers", s.apiListCustomers("customer"))
+	v1.POST("/customers", s.require(models.PermCustomersEdit), s.apiCreateCustomer("customer"))
+	v1.GET("/customers/:id", s.apiGetCustomer("customer"))
+	v1.PATCH("/customers/:id", s.require(models.PermCustomersEdit), s.apiUpdateCustomer("customer"))
+	v1.DELETE("/customers/:id", s.require(models.PermCustomersEdit), s.apiDeleteCustomer("customer"))
+	v1.GET("/customers/:id/contacts", s.apiCustomerContacts("customer"))
+	v1.GET("/prospects", s.apiListCustomers("prospect"))
+	v1.POST("/prospects", s.require(models.PermCustomersEdit), s.apiCreateCustomer("prospect"))
+	v1.GET("/prospects/:id", s.apiGetCustomer("prospect"))
+	v1.PATCH("/prospects/:id", s.require(models.PermCustomersEdit), s.apiUpdateCustomer("prospect"))
+	v1.DELETE("/prospects/:id", s.require(models.PermCustomersEdit), s.apiDeleteCustomer("prospect"))
+	v1.GET("/prospects/:id/contacts", s.apiCustomerContacts("prospect"))
+	v1.POST("/prospects/:id/convert", s.require(models.PermCustomersEdit), s.apiConvertProspect)
+	v1.GET("/opportunities", s.require(models.PermActivitiesUse), s.apiListOpportunities)
+	v1.POST("/opportunities", s.require(models.PermActivitiesUse), s.apiCreateOpportunity)
+	v1.GET("/opportunities/:id", s.require(models.PermActivitiesUse), s.apiGetOpportunity)
+	v1.PATCH("/opportunities/:id", s.require(models.PermActivitiesUse), s.apiUpdateOpportunity)
+	v1.DELETE("/opportunities/:id", s.require(models.PermActivitiesUse), s.apiDeleteOpportunity)
+	v1.POST("/opportunities/:id/close", s.require(models.PermActivitiesUse), s.apiCloseOpportunity)
+
+	r.NoRoute(s.apiNoRoute, s.limitBody, s.loadSession, s.notFound)
 
 	// Go's cross-origin protection rejects unsafe requests that a browser
 	// marks as coming from another site (Sec-Fetch-Site / Origin), which is
 	// what CSRF needs without tokens in every form.
 	cop := http.NewCrossOriginProtection()
 	cop.SetDenyHandler(http.HandlerFunc(s.crossOriginDenied))
+	// The API carries no cookie (a bearer token, which a browser never adds
+	// by itself), so another site cannot make a browser send an
+	// authenticated API request: CSRF does not apply, and scripts on other
+	// origins (a website's contact form) may call it.
+	cop.AddInsecureBypassPattern("/api/")
 	return headAsGet(cop.Handler(r))
 }
 

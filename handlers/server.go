@@ -40,6 +40,10 @@ type Config struct {
 	TrashDays int
 	// TrustedProxies are believed about the client's address and https.
 	TrustedProxies Proxies
+	// APIRate is how many API requests a second one token may make on
+	// average, APIBurst how many at once (default 10 and 100).
+	APIRate  float64
+	APIBurst int
 }
 
 // Deps are the parts NewApp builds and hands to the handlers.
@@ -77,6 +81,9 @@ type Server struct {
 
 	invitations  *jobs.CampaignMailer
 	reportMailer *jobs.ReportMailer
+
+	apiLimiter *rateLimiter
+	idem       idempotency
 }
 
 // New builds a Server.
@@ -98,6 +105,9 @@ func New(cfg Config, d Deps) *Server {
 	// request came over https (directly, or through a trusted proxy).
 	httpsURL := strings.HasPrefix(cfg.BaseURL, "https://")
 	secure := func(r *http.Request) bool { return httpsURL || cfg.TrustedProxies.HTTPS(r) }
+	if cfg.APIRate <= 0 {
+		cfg.APIRate, cfg.APIBurst = 10, 100
+	}
 	if d.Backups == nil {
 		d.Backups = backup.NewService(backup.Config{DataDir: cfg.DataDir, Database: d.DB.Path, AppVersion: cfg.Version}, d.DB.Now)
 	}
@@ -118,6 +128,7 @@ func New(cfg Config, d Deps) *Server {
 
 		invitations:  d.Invitations,
 		reportMailer: d.Reports,
+		apiLimiter:   newRateLimiter(cfg.APIRate, max(cfg.APIBurst, 1)),
 	}
 }
 
@@ -307,6 +318,10 @@ func (s *Server) errorPage(c *gin.Context, status int, key string) {
 
 // errorMessage is errorPage with a message already translated.
 func (s *Server) errorMessage(c *gin.Context, status int, msg string) {
+	if c.GetBool(ctxAPI) {
+		s.apiProblem(c, status, msg, nil)
+		return
+	}
 	p := s.newPage(c, s.t(c, "error.title"), "", map[string]any{"Status": status, "Message": msg})
 	if isFragment(c) {
 		// Let htmx show the message as a toast instead of swapping it in.

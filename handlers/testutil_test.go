@@ -63,7 +63,7 @@ func newTestAppWith(t testing.TB, override Config) *testApp {
 	log := slog.New(slog.NewTextHandler(testLogWriter(), nil))
 	cfg := Config{BaseURL: "http://example.test", DataDir: t.TempDir(), SessionKey: []byte("0123456789abcdef0123456789abcdef"),
 		Location: db.Location(), LoginLimit: override.LoginLimit, LoginWindow: override.LoginWindow,
-		TrustedProxies: override.TrustedProxies}
+		TrustedProxies: override.TrustedProxies, APIRate: override.APIRate, APIBurst: override.APIBurst}
 	app, err := NewApp(ctx, db, AppConfig{Web: cfg, Log: log})
 	if err != nil {
 		t.Fatal(err)

@@ -25,6 +25,9 @@ type AuditEntry struct {
 	UserName string
 	Action   string
 	Changes  []Change
+	// Via is the channel of a change not made on the screens, e.g. "API
+	// token 网站表单" (models.WithVia); "" for the screens.
+	Via string
 }
 
 type fieldPair struct {
@@ -55,14 +58,14 @@ func recordAudit(ctx context.Context, tx *sql.Tx, at string, userID int64, entit
 	if err != nil {
 		return err
 	}
-	_, err = tx.ExecContext(ctx, `INSERT INTO audit_log (at, user_id, entity, entity_id, action, changes) VALUES (?, ?, ?, ?, ?, ?)`,
-		at, nullInt(userID), entity, entityID, action, string(body))
+	_, err = tx.ExecContext(ctx, `INSERT INTO audit_log (at, user_id, entity, entity_id, action, changes, via) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+		at, nullInt(userID), entity, entityID, action, string(body), viaOf(ctx))
 	return err
 }
 
 // History returns a record's audit log, newest first.
 func (db *DB) History(ctx context.Context, entity string, id int64, limit int) ([]AuditEntry, error) {
-	rows, err := db.Read.QueryContext(ctx, `SELECT a.id, a.at, COALESCE(a.user_id, 0), COALESCE(u.display_name, ''), a.action, a.changes
+	rows, err := db.Read.QueryContext(ctx, `SELECT a.id, a.at, COALESCE(a.user_id, 0), COALESCE(u.display_name, ''), a.action, a.changes, a.via
 		FROM audit_log a LEFT JOIN users u ON u.id = a.user_id
 		WHERE a.entity = ? AND a.entity_id = ? ORDER BY a.id DESC LIMIT ?`, entity, id, limit)
 	if err != nil {
@@ -73,7 +76,7 @@ func (db *DB) History(ctx context.Context, entity string, id int64, limit int) (
 	for rows.Next() {
 		var e AuditEntry
 		var body string
-		if err := rows.Scan(&e.ID, &e.At, &e.UserID, &e.UserName, &e.Action, &body); err != nil {
+		if err := rows.Scan(&e.ID, &e.At, &e.UserID, &e.UserName, &e.Action, &body, &e.Via); err != nil {
 			return nil, err
 		}
 		if err := json.Unmarshal([]byte(body), &e.Changes); err != nil {

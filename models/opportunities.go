@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"strconv"
+	"strings"
 )
 
 // OpportunityStatuses are the allowed statuses, in display order.
@@ -159,7 +160,7 @@ func CheckClosing(status, reason string) FieldErrors {
 	switch {
 	case status != "won" && status != "lost" && status != "open":
 		errs["reason"] = "validation.invalid_choice"
-	case status == "lost" && reason == "":
+	case status == "lost" && strings.TrimSpace(reason) == "":
 		errs["reason"] = "opportunity.reason_required"
 	}
 	errs.tooLong("reason", reason, 1000)
@@ -174,6 +175,9 @@ func (db *DB) CloseOpportunity(ctx context.Context, actor Actor, id int64, statu
 	}
 	if !actor.EditsActivities() {
 		return ErrNotFound
+	}
+	if errs := CheckClosing(status, reason); errs.Any() {
+		return errs
 	}
 	return db.WithTx(ctx, func(tx *sql.Tx) error {
 		old, err := db.getOpportunity(ctx, tx, actor, id)
@@ -246,8 +250,9 @@ type OpportunityFilter struct {
 	Limit      int
 }
 
-// ListOpportunities lists opportunities actor may see, by expected close date.
-func (db *DB) ListOpportunities(ctx context.Context, actor Actor, f OpportunityFilter) ([]Opportunity, error) {
+// where is the filter and the row rule, shared by the list screen and
+// the API.
+func (f OpportunityFilter) where(actor Actor) where {
 	var w where
 	if !actor.SeesAllActivities() {
 		w.add("o.owner_id = ?", actor.ID)
@@ -257,6 +262,12 @@ func (db *DB) ListOpportunities(ctx context.Context, actor Actor, f OpportunityF
 	w.eq("o.owner_id", f.OwnerID)
 	w.eq("o.customer_id", f.CustomerID)
 	w.like(f.Q, "o.name", "o.code", "c.name")
+	return w
+}
+
+// ListOpportunities lists opportunities actor may see, by expected close date.
+func (db *DB) ListOpportunities(ctx context.Context, actor Actor, f OpportunityFilter) ([]Opportunity, error) {
+	w := f.where(actor)
 	if f.Limit <= 0 || f.Limit > 2000 {
 		f.Limit = 500
 	}
@@ -264,6 +275,16 @@ func (db *DB) ListOpportunities(ctx context.Context, actor Actor, f OpportunityF
 	args = append(args, f.Limit)
 	return queryList(ctx, db.Read, `SELECT `+opportunityColumns+opportunityJoins+` WHERE `+cond+
 		` ORDER BY o.expected_close IS NULL, o.expected_close, o.id LIMIT ?`, args, scanOpportunity)
+}
+
+// OpportunitiesAfter is ListOpportunities for the API: in id order, up to
+// limit rows after the id afterID (keyset pages).
+func (db *DB) OpportunitiesAfter(ctx context.Context, actor Actor, f OpportunityFilter, afterID int64, limit int) ([]Opportunity, error) {
+	w := f.where(actor)
+	w.add("o.id > ?", afterID)
+	cond, args := w.sql()
+	args = append(args, limit)
+	return queryList(ctx, db.Read, `SELECT `+opportunityColumns+opportunityJoins+` WHERE `+cond+` ORDER BY o.id LIMIT ?`, args, scanOpportunity)
 }
 
 // Amount is the amount as yuan text.

@@ -1,0 +1,212 @@
+package handlers
+
+import (
+	"net/http"
+	"strconv"
+
+	"github.com/gin-gonic/gin"
+
+	"keyuan/models"
+)
+
+// API: opportunities (销售机会), with the rules of models.SaveOpportunity
+// and CloseOpportunity, as on the screens.
+
+type apiOpportunity struct {
+	ID            int64  `json:"id"`
+	Code          string `json:"code"`
+	Name          string `json:"name"`
+	CustomerID    int64  `json:"customer_id"`
+	CustomerKind  string `json:"customer_kind"`
+	CustomerName  string `json:"customer_name"`
+	OwnerID       int64  `json:"owner_id"`
+	OwnerName     string `json:"owner_name"`
+	AmountFen     int64  `json:"amount_fen"`
+	ExpectedClose string `json:"expected_close"`
+	StageID       *int64 `json:"stage_id"`
+	Probability   int    `json:"probability"`
+	Status        string `json:"status"`
+	CloseReason   string `json:"close_reason"`
+	ClosedAt      string `json:"closed_at"`
+	Notes         string `json:"notes"`
+	CreatedAt     string `json:"created_at"`
+	UpdatedAt     string `json:"updated_at"`
+}
+
+func apiOpportunityOf(o *models.Opportunity) apiOpportunity {
+	return apiOpportunity{ID: o.ID, Code: o.Code, Name: o.Name, CustomerID: o.CustomerID, CustomerKind: o.CustomerKind,
+		CustomerName: o.CustomerName, OwnerID: o.OwnerID, OwnerName: o.OwnerName, AmountFen: o.AmountFen,
+		ExpectedClose: o.ExpectedClose, StageID: idOrNil(o.StageID), Probability: o.Probability, Status: o.Status,
+		CloseReason: o.CloseReason, ClosedAt: o.ClosedAt, Notes: o.Notes, CreatedAt: o.CreatedAt, UpdatedAt: o.UpdatedAt}
+}
+
+type apiOpportunityInput struct {
+	Name          *string `json:"name"`
+	CustomerID    *int64  `json:"customer_id"`
+	OwnerID       *int64  `json:"owner_id"`
+	AmountFen     *int64  `json:"amount_fen"`
+	ExpectedClose *string `json:"expected_close"`
+	StageID       **int64 `json:"stage_id"`
+	Probability   *int    `json:"probability"`
+	Notes         *string `json:"notes"`
+}
+
+func (in *apiOpportunityInput) apply(o *models.Opportunity) {
+	if in.Name != nil {
+		o.Name = *in.Name
+	}
+	if in.CustomerID != nil {
+		o.CustomerID = *in.CustomerID
+	}
+	if in.OwnerID != nil {
+		o.OwnerID = *in.OwnerID
+	}
+	if in.AmountFen != nil {
+		o.AmountFen = *in.AmountFen
+	}
+	if in.ExpectedClose != nil {
+		o.ExpectedClose = *in.ExpectedClose
+	}
+	if in.StageID != nil {
+		o.StageID = valOr0(*in.StageID)
+	}
+	if in.Probability != nil {
+		o.Probability = *in.Probability
+	}
+	if in.Notes != nil {
+		o.Notes = *in.Notes
+	}
+}
+
+func (s *Server) apiListOpportunities(c *gin.Context) {
+	limit, ok := apiLimit(c)
+	if !ok {
+		s.apiProblem(c, http.StatusBadRequest, s.t(c, "api.bad_limit"), nil)
+		return
+	}
+	after, err := models.ParseCursor(c.Query("cursor"))
+	if err != nil {
+		s.apiProblem(c, http.StatusBadRequest, s.t(c, "api.bad_cursor"), nil)
+		return
+	}
+	// The board's and the list's filters.
+	f := models.OpportunityFilter{StageID: parseID(c.Query("stage")), OwnerID: parseID(c.Query("owner")),
+		CustomerID: parseID(c.Query("customer")), Q: truncate(c.Query("q"), 100)}
+	switch st := c.Query("status"); st {
+	case "open", "won", "lost":
+		f.Status = st
+	}
+	rows, err := s.db.OpportunitiesAfter(c.Request.Context(), actor(c), f, after.ID, limit+1)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	var next models.Cursor
+	if len(rows) > limit {
+		rows = rows[:limit]
+		next = models.Cursor{ID: rows[limit-1].ID}
+	}
+	out := make([]apiOpportunity, len(rows))
+	for i := range rows {
+		out[i] = apiOpportunityOf(&rows[i])
+	}
+	c.JSON(http.StatusOK, newAPIPage(out, next))
+}
+
+func (s *Server) apiOpportunityParam(c *gin.Context) (*models.Opportunity, bool) {
+	id, ok := idParam(c, "id")
+	if !ok {
+		s.notFound(c)
+		return nil, false
+	}
+	o, err := s.db.GetOpportunity(c.Request.Context(), actor(c), id)
+	if err != nil {
+		s.fail(c, err)
+		return nil, false
+	}
+	return o, true
+}
+
+func (s *Server) apiGetOpportunity(c *gin.Context) {
+	if o, ok := s.apiOpportunityParam(c); ok {
+		apiRecord(c, http.StatusOK, apiOpportunityOf(o))
+	}
+}
+
+// apiSavedOpportunity answers the stored opportunity id.
+func (s *Server) apiSavedOpportunity(c *gin.Context, status int, id int64) {
+	o, err := s.db.GetOpportunity(c.Request.Context(), actor(c), id)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	if status == http.StatusCreated {
+		c.Header("Location", "/api/v1/opportunities/"+strconv.FormatInt(id, 10))
+	}
+	apiRecord(c, status, apiOpportunityOf(o))
+}
+
+func (s *Server) apiCreateOpportunity(c *gin.Context) {
+	var in apiOpportunityInput
+	if !s.readJSON(c, &in) {
+		return
+	}
+	o := models.Opportunity{OwnerID: actor(c).ID}
+	in.apply(&o)
+	if err := s.db.SaveOpportunity(c.Request.Context(), actor(c), &o); err != nil {
+		s.apiFail(c, err)
+		return
+	}
+	s.apiSavedOpportunity(c, http.StatusCreated, o.ID)
+}
+
+func (s *Server) apiUpdateOpportunity(c *gin.Context) {
+	old, ok := s.apiOpportunityParam(c)
+	if !ok || s.ifMatchFails(c, apiOpportunityOf(old)) {
+		return
+	}
+	var in apiOpportunityInput
+	if !s.readJSON(c, &in) {
+		return
+	}
+	o := *old
+	in.apply(&o)
+	if err := s.db.SaveOpportunity(c.Request.Context(), actor(c), &o); err != nil {
+		s.apiFail(c, err)
+		return
+	}
+	s.apiSavedOpportunity(c, http.StatusOK, o.ID)
+}
+
+func (s *Server) apiDeleteOpportunity(c *gin.Context) {
+	old, ok := s.apiOpportunityParam(c)
+	if !ok || s.ifMatchFails(c, apiOpportunityOf(old)) {
+		return
+	}
+	if _, err := s.db.DeleteRecord(c.Request.Context(), actor(c), "opportunity", old.ID); err != nil {
+		s.fail(c, err)
+		return
+	}
+	c.Status(http.StatusNoContent)
+}
+
+// apiCloseOpportunity marks it won or lost (or reopens it), as the card's
+// close form does.
+func (s *Server) apiCloseOpportunity(c *gin.Context) {
+	old, ok := s.apiOpportunityParam(c)
+	if !ok || s.ifMatchFails(c, apiOpportunityOf(old)) {
+		return
+	}
+	var in struct {
+		Status string `json:"status"`
+		Reason string `json:"reason"`
+	}
+	if !s.readJSON(c, &in) {
+		return
+	}
+	if err := s.db.CloseOpportunity(c.Request.Context(), actor(c), old.ID, in.Status, in.Reason); err != nil {
+		s.apiFail(c, err)
+		return
+	}
+	s.apiSavedOpportunity(c, http.StatusOK, old.ID)
+}
