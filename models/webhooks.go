@@ -408,6 +408,11 @@ func queueEvent(ctx context.Context, tx *sql.Tx, hooks []Webhook, at, event stri
 		return err
 	}
 	eventID := "evt_" + RandomToken(12)
+	// Due at once; next_attempt has milliseconds like the claim's "now".
+	due := at
+	if t, err := time.Parse(time.RFC3339, at); err == nil {
+		due = stampMilli(t)
+	}
 	var chatOK *bool
 	for _, w := range hooks {
 		if !w.Has(event) {
@@ -426,7 +431,7 @@ func queueEvent(ctx context.Context, tx *sql.Tx, hooks []Webhook, at, event stri
 			}
 		}
 		if _, err := tx.ExecContext(ctx, `INSERT INTO webhook_deliveries (webhook_id, event_id, event, data, occurred_at,
-			next_attempt, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)`, w.ID, eventID, event, string(body), at, at, at); err != nil {
+			next_attempt, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)`, w.ID, eventID, event, string(body), at, due, at); err != nil {
 			return err
 		}
 	}
