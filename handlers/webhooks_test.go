@@ -137,4 +137,3 @@ func TestNoticeChannels(t *testing.T) {
 		t.Errorf("unknown channel: %d", res.StatusCode)
 	}
 }
-

@@ -55,7 +55,7 @@ func StandardJobs(ctx context.Context, cfg StandardConfig) ([]Job, error) {
 	}
 	list = append(list, OutboxJobs(cfg.Outbox, cfg.Invitations.QueueDue)...)
 	if cfg.Webhooks != nil {
-		list = append(list, cfg.Webhooks.Job())
+		list = append(list, cfg.Webhooks.Jobs()...)
 	}
 	list = append(list, ReportJobs(cfg.DB, ReportMailConfig{Renderer: cfg.Reports, Host: MessageHost(cfg.BaseURL),
 		Loc: cfg.DB.Location()})...)

@@ -89,12 +89,19 @@ func (w *Webhooks) TakeOverLeases(ctx context.Context) error {
 	return err
 }
 
-// Job is the scheduled delivery.
-func (w *Webhooks) Job() Job {
-	return Job{Name: DeliverWebhooksJob, Schedule: "@every 15s", Enabled: true, Run: func(ctx context.Context) (string, error) {
-		st, err := w.Deliver(ctx)
-		return fmt.Sprintf("delivered %d, retrying %d, failed %d", st.Sent, st.Retry, st.Failed), err
-	}}
+// Jobs are the scheduled delivery, and the overdue-issue notices (bell and
+// chat) that feed it.
+func (w *Webhooks) Jobs() []Job {
+	return []Job{
+		{Name: DeliverWebhooksJob, Schedule: "@every 15s", Enabled: true, Run: func(ctx context.Context) (string, error) {
+			st, err := w.Deliver(ctx)
+			return fmt.Sprintf("delivered %d, retrying %d, failed %d", st.Sent, st.Retry, st.Failed), err
+		}},
+		{Name: "issue_overdue_notices", Schedule: "@every 5m", Enabled: true, Run: func(ctx context.Context) (string, error) {
+			n, err := w.db.NoticeOverdueIssues(ctx, 500)
+			return fmt.Sprintf("told %d", n), err
+		}},
+	}
 }
 
 // Deliver sends every due delivery. A cancelled ctx stops it between

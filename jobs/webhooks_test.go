@@ -487,3 +487,59 @@ func jsonEsc(s string) string {
 }
 
 func itoa(n int64) string { b, _ := json.Marshal(n); return string(b) }
+
+// TestChatNotices: plan reminders and overdue issues reach a chat robot
+// as short Chinese messages with a link into the app, once each; the
+// overdue notice is also under the assignee's bell.
+func TestChatNotices(t *testing.T) {
+	ctx := context.Background()
+	db := newTestDB(t)
+	advance := fixedClock(db, time.Date(2026, 12, 4, 1, 0, 0, 0, time.UTC))
+	rcv := newReceiver(t, 200)
+	addWebhook(t, db, models.Webhook{Kind: models.WebhookWeCom, URL: rcv.URL, Events: []string{"plan.due", "issue.overdue"}})
+	c := createCustomer(t, db, "上海华信科技有限公司")
+	p := &models.Plan{Date: "2026-12-04", Time: "10:00", CustomerID: c.ID, Subject: "回访报价", RemindMinutes: 15, OwnerID: 1}
+	if err := db.SavePlan(ctx, admin, p); err != nil {
+		t.Fatal(err)
+	}
+	is := &models.Issue{CustomerID: c.ID, Channel: "phone", Priority: "high", Subject: "打印机无法连接", AssigneeID: 1,
+		ReportedAt: "2026-12-04T01:00:00Z", Status: "new"}
+	if err := db.CreateIssue(ctx, admin, is); err != nil {
+		t.Fatal(err)
+	}
+	if ok, err := db.NotifyPlan(ctx, p.ID); err != nil || !ok {
+		t.Fatalf("notify %v %v", ok, err)
+	}
+	advance(30 * 24 * time.Hour) // long past any response time
+	for i, want := range []int{1, 0} {
+		if n, err := db.NoticeOverdueIssues(ctx, 100); err != nil || n != want {
+			t.Fatalf("round %d: told %d (%v), want %d", i, n, err, want)
+		}
+	}
+	if st, err := testWebhooks(db).Deliver(ctx); err != nil || st.Sent != 2 {
+		t.Fatalf("%+v %v", st, err)
+	}
+	var texts []string
+	for _, r := range rcv.requests() {
+		var m struct {
+			Markdown struct{ Content string } `json:"markdown"`
+		}
+		json.Unmarshal(r.Body, &m)
+		texts = append(texts, m.Markdown.Content)
+	}
+	all := strings.Join(texts, "\n---\n")
+	for _, want := range []string{"**计划提醒**", "2026-12-04 10:00 回访报价（上海华信科技有限公司）", "/plans/",
+		"**工单逾期**", "「打印机无法连接」已超过期限", "/issues/" + itoa(is.ID)} {
+		if !strings.Contains(all, want) {
+			t.Errorf("chat messages lack %q:\n%s", want, all)
+		}
+	}
+	notes, _ := db.Notifications(ctx, 1, 10)
+	found := false
+	for _, n := range notes {
+		found = found || (n.Kind == "issue_overdue" && strings.Contains(n.Message, "打印机无法连接"))
+	}
+	if !found {
+		t.Errorf("no overdue notice under the bell: %+v", notes)
+	}
+}

@@ -154,11 +154,19 @@ func (db *DB) NotifyPlan(ctx context.Context, planID int64) (bool, error) {
 		if err != nil {
 			return err
 		}
+		// The owner may have chosen not to get plan reminders under the
+		// bell (profile → notices); the plan is marked notified all the same.
+		bell, err := wantsNotice(ctx, tx, owner, "plan_reminder", "bell")
+		if err != nil {
+			return err
+		}
 		// A rescheduled plan reminds again: its old notification becomes unread and new.
-		if _, err := tx.ExecContext(ctx, `INSERT INTO notifications (user_id, kind, plan_id, created_at) VALUES (?, 'plan_reminder', ?, ?)
+		if bell {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO notifications (user_id, kind, plan_id, created_at) VALUES (?, 'plan_reminder', ?, ?)
 			ON CONFLICT (plan_id, kind) WHERE plan_id IS NOT NULL DO UPDATE SET user_id = excluded.user_id, read_at = NULL,
 			created_at = excluded.created_at`, owner, planID, now); err != nil {
-			return err
+				return err
+			}
 		}
 		done = true
 		return planDueEvent(ctx, tx, now, planID, owner)

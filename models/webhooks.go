@@ -658,3 +658,65 @@ func (db *DB) FinishWebhookDelivery(ctx context.Context, owner string, r Webhook
 // WebhookSettingAllowPrivate is the setting that lets webhooks reach
 // private, loopback and link-local addresses ("1"); refused by default.
 const WebhookSettingAllowPrivate = "webhooks_allow_private"
+
+// NoticeOverdueIssues tells the assignees of open issues whose due time
+// has passed, once per due time: a bell notification (if they want it
+// there) and the "issue.overdue" event for the chat robots (if they want it
+// there). It returns how many issues it told about.
+func (db *DB) NoticeOverdueIssues(ctx context.Context, limit int) (int, error) {
+	n := 0
+	err := db.WithTx(ctx, func(tx *sql.Tx) error {
+		n = 0
+		now := db.nowStamp()
+		rows, err := tx.QueryContext(ctx, `UPDATE issues SET overdue_noticed_for = due_at
+			WHERE id IN (SELECT id FROM issues WHERE status IN ('new', 'handling') AND due_at < ? AND overdue_noticed_for <> due_at
+				ORDER BY due_at LIMIT ?)
+			RETURNING id, code, subject, due_at, COALESCE(assignee_id, 0)`, now, limit)
+		if err != nil {
+			return err
+		}
+		type overdue struct {
+			id, assignee       int64
+			code, subject, due string
+		}
+		var list []overdue
+		for rows.Next() {
+			var o overdue
+			if err := rows.Scan(&o.id, &o.code, &o.subject, &o.due, &o.assignee); err != nil {
+				rows.Close()
+				return err
+			}
+			list = append(list, o)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		for _, o := range list {
+			var name string
+			if o.assignee != 0 {
+				if err := tx.QueryRowContext(ctx, `SELECT display_name FROM users WHERE id = ?`, o.assignee).Scan(&name); err != nil {
+					return err
+				}
+				bell, err := wantsNotice(ctx, tx, o.assignee, "issue_overdue", "bell")
+				if err != nil {
+					return err
+				}
+				if bell {
+					if _, err := tx.ExecContext(ctx, `INSERT INTO notifications (user_id, kind, message, link, created_at)
+						VALUES (?, 'issue_overdue', ?, ?, ?)`, o.assignee, o.code+" "+o.subject,
+						"/issues/"+strconv.FormatInt(o.id, 10), now); err != nil {
+						return err
+					}
+				}
+			}
+			if err := emitEvent(ctx, tx, now, "issue.overdue", map[string]any{"type": "issue", "id": o.id, "code": o.code,
+				"title": o.subject, "due_at": o.due, "assignee_id": o.assignee, "assignee": name}, o.assignee); err != nil {
+				return err
+			}
+			n++
+		}
+		return nil
+	})
+	return n, err
+}

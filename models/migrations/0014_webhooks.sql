@@ -47,3 +47,8 @@ CREATE TABLE notice_prefs (
     channels TEXT NOT NULL,
     PRIMARY KEY (user_id, notice)
 );
+
+-- When an open issue's due time passed and its assignee was told (bell,
+-- chat): once per issue. A later due time (the issue was re-planned) tells
+-- again, so the time told about is kept.
+ALTER TABLE issues ADD COLUMN overdue_noticed_for TEXT NOT NULL DEFAULT '';
