@@ -543,3 +543,28 @@ func TestChatNotices(t *testing.T) {
 		t.Errorf("no overdue notice under the bell: %+v", notes)
 	}
 }
+
+// TestErasureReachesWebhookEvents: erasing a customer (PIPL) replaces its
+// name and its contacts' in the queued and logged webhook events too.
+func TestErasureReachesWebhookEvents(t *testing.T) {
+	ctx := context.Background()
+	db := newTestDB(t)
+	fixedClock(db, time.Date(2026, 12, 4, 2, 0, 0, 0, time.UTC))
+	w := addWebhook(t, db, models.Webhook{URL: "http://erp.example.cn/hook", Events: []string{"customer.created", "contact.created"}})
+	c := &models.Customer{Kind: "customer", Name: "王小明个人工作室", OwnerID: 1}
+	if err := db.CreateCustomer(ctx, admin, c, []models.Contact{{Name: "王小明", Mobile: "13912345678", IsPrimary: true}}); err != nil {
+		t.Fatal(err)
+	}
+	if ds := deliveries(t, db, w.ID); len(ds) != 1 || !strings.Contains(ds[0].Data, "王小明") {
+		t.Fatalf("before: %+v", ds)
+	}
+	if _, err := db.ErasePerson(ctx, admin, "customer", c.ID); err != nil {
+		t.Fatal(err)
+	}
+	ds := deliveries(t, db, w.ID)
+	for _, d := range ds {
+		if strings.Contains(d.Data, "王小明") || strings.Contains(d.Data, "13912345678") {
+			t.Errorf("%s still holds the person: %s", d.Event, d.Data)
+		}
+	}
+}
