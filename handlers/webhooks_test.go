@@ -3,6 +3,7 @@ package handlers
 import (
 	"context"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -10,6 +11,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"keyuan/models"
 )
@@ -135,5 +137,66 @@ func TestNoticeChannels(t *testing.T) {
 	}
 	if res := c.post("/profile/notices", url.Values{"digest": {"pigeon"}}); res.StatusCode < 400 || res.StatusCode >= 500 {
 		t.Errorf("unknown channel: %d", res.StatusCode)
+	}
+}
+
+// TestWebhookDeliveredAfterRestart: the server was killed while a delivery
+// was in flight (the row is left "sending" with a long lease). A fresh app
+// on the same database file takes it over when it starts and delivers it
+// with the same event id.
+func TestWebhookDeliveredAfterRestart(t *testing.T) {
+	app := newTestApp(t)
+	ctx := context.Background()
+	ids := make(chan string, 10)
+	rcv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.Copy(io.Discard, r.Body)
+		ids <- r.Header.Get("X-Keyuan-Event-Id")
+	}))
+	defer rcv.Close()
+	admin := models.Actor{ID: 1, Role: models.RoleAdmin}
+	if err := app.db.SetSetting(ctx, models.WebhookSettingAllowPrivate, "1"); err != nil {
+		t.Fatal(err)
+	}
+	w := &models.Webhook{Name: "ERP", URL: rcv.URL, Kind: models.WebhookGeneric, Events: []string{"customer.created"}}
+	if err := app.db.SaveWebhook(ctx, admin, w); err != nil {
+		t.Fatal(err)
+	}
+	if err := app.db.CreateCustomer(ctx, admin, &models.Customer{Kind: "customer", Name: "杭州西湖茶业有限公司", OwnerID: 1}, nil); err != nil {
+		t.Fatal(err)
+	}
+	inFlight, err := app.db.ClaimWebhookDeliveries(ctx, "killed-server", 10, app.db.Now().Add(24*time.Hour))
+	if err != nil || len(inFlight) != 1 {
+		t.Fatalf("claim %v %v", inFlight, err)
+	}
+
+	db2, err := models.Open(ctx, app.db.Path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db2.Close()
+	cfg := Config{BaseURL: "http://example.test", DataDir: t.TempDir(), SessionKey: []byte("0123456789abcdef0123456789abcdef"),
+		Location: db2.Location()}
+	app2, err := NewApp(ctx, db2, AppConfig{Web: cfg, Log: slog.New(slog.NewTextHandler(testLogWriter(), nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer app2.Close(ctx)
+	if err := app2.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := app2.Webhooks.Deliver(ctx); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case id := <-ids:
+		if id != inFlight[0].EventID {
+			t.Errorf("event id %q, want %q", id, inFlight[0].EventID)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("not delivered after the restart")
+	}
+	d, _ := db2.WebhookDeliveries(ctx, w.ID, 10)
+	if len(d) != 1 || d[0].Status != "delivered" {
+		t.Errorf("log %+v", d)
 	}
 }
