@@ -110,21 +110,16 @@ func (w *Webhooks) Deliver(ctx context.Context) (DeliveryStats, error) {
 	var st DeliveryStats
 	record := context.WithoutCancel(ctx)
 	client := w.client(w.cfg.AllowPrivate(ctx))
-	done := map[int64]bool{} // a delivery retried in this round waits for the next
+	defer client.CloseIdleConnections()
 	for ctx.Err() == nil {
 		rows, err := w.db.ClaimWebhookDeliveries(ctx, w.owner, w.cfg.BatchSize, w.db.Now().Add(w.cfg.Lease))
 		if err != nil || len(rows) == 0 {
 			return st, err
 		}
-		fresh := 0
 		for _, d := range rows {
-			if done[d.ID] {
-				continue
-			}
-			fresh++
-			done[d.ID] = true
 			code, err := w.send(ctx, client, d)
 			if errors.Is(err, context.Canceled) {
+				// Shutdown: the rest keep their lease, which the next start takes over.
 				return st, err
 			}
 			res := models.WebhookResult{ID: d.ID, WebhookID: d.WebhookID, Attempts: d.Attempts, Code: code}
@@ -147,8 +142,8 @@ func (w *Webhooks) Deliver(ctx context.Context) (DeliveryStats, error) {
 				w.log.Warn("webhook paused after repeated failures", "webhook", d.WebhookID, "err", err)
 			}
 		}
-		if fresh == 0 {
-			return st, nil
+		if len(rows) < w.cfg.BatchSize {
+			return st, nil // the queue is drained; what failed waits for its next attempt
 		}
 	}
 	return st, ctx.Err()
