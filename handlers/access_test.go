@@ -423,6 +423,7 @@ func adminRoutes(userID, itemID int64) []routeCase {
 			"events": {"customer.created"}}},
 		{"webhook pause", "POST", "/admin/webhooks/1/pause", url.Values{"paused": {"1"}}},
 		{"webhook delete", "POST", "/admin/webhooks/1/delete", nil},
+		{"webhook test event", "POST", "/admin/webhooks/1/ping", nil},
 		{"webhook redeliver", "POST", "/admin/webhooks/1/deliveries/1/redeliver", nil},
 		{"search index", "GET", "/admin/search", nil},
 		{"search index rebuild", "POST", "/admin/search/rebuild", nil},

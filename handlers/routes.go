@@ -258,6 +258,7 @@ func (s *Server) Handler() http.Handler {
 	admin.POST("/admin/webhooks/:id", s.updateWebhook)
 	admin.POST("/admin/webhooks/:id/pause", s.pauseWebhook)
 	admin.POST("/admin/webhooks/:id/delete", s.deleteWebhook)
+	admin.POST("/admin/webhooks/:id/ping", s.pingWebhook)
 	admin.POST("/admin/webhooks/:id/deliveries/:delivery/redeliver", s.redeliverWebhook)
 	admin.GET("/admin/users", s.users)
 	admin.GET("/admin/users/new", s.newUser)

@@ -173,6 +173,21 @@ func (s *Server) deleteWebhook(c *gin.Context) {
 	redirect(c, "/admin/webhooks")
 }
 
+// pingWebhook queues a test event for the webhook; the delivery job sends
+// it within its next round (every 15 s) and the log shows the answer.
+func (s *Server) pingWebhook(c *gin.Context) {
+	w, ok := s.webhookParam(c)
+	if !ok {
+		return
+	}
+	if err := s.db.QueuePing(c.Request.Context(), w.ID); err != nil {
+		s.fail(c, err)
+		return
+	}
+	s.flash(c, "webhook.ping_queued")
+	redirect(c, "/admin/webhooks/"+strconv.FormatInt(w.ID, 10))
+}
+
 // redeliverWebhook queues a logged delivery again, with its event id.
 func (s *Server) redeliverWebhook(c *gin.Context) {
 	w, ok := s.webhookParam(c)

@@ -95,6 +95,16 @@ func TestWebhookAdminPages(t *testing.T) {
 		t.Errorf("redeliver unknown: %d", res.StatusCode)
 	}
 
+	// A test event goes to the receiver whatever its events.
+	if res := c.post(page+"/ping", nil); res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("ping: %d", res.StatusCode)
+	}
+	app.app.Webhooks.Deliver(ctx)
+	<-ids
+	if body := c.get(page).Body; !strings.Contains(body, "ping") {
+		t.Error("the test event is not in the log")
+	}
+
 	c.post(page+"/pause", url.Values{"paused": {"1"}})
 	if body := c.get("/admin/webhooks").Body; !strings.Contains(body, "已暂停") {
 		t.Error("list does not show the pause")

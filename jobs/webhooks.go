@@ -351,7 +351,7 @@ func chatBody(h models.Webhook, title, text string, now time.Time) ([]byte, stri
 var chatTitles = map[string]string{
 	"plan.due": "计划提醒", "issue.assigned": "工单指派", "issue.overdue": "工单逾期", "issue.resolved": "工单已解决",
 	"issue.created": "新工单", "opportunity.won": "商机赢单", "opportunity.lost": "商机丢单", "digest.sent": "团队日报摘要",
-	"campaign.finished": "市场活动结束", "import.finished": "导入完成",
+	"campaign.finished": "市场活动结束", "import.finished": "导入完成", "ping": "测试消息",
 }
 
 // linkable are the record types whose events carry a screen to link to.

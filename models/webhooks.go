@@ -720,3 +720,19 @@ func (db *DB) NoticeOverdueIssues(ctx context.Context, limit int) (int, error) {
 	})
 	return n, err
 }
+
+// QueuePing queues a test event ("ping") for one webhook, whatever its
+// events, so an administrator can check a new receiver or chat robot.
+func (db *DB) QueuePing(ctx context.Context, webhookID int64) error {
+	now := db.Now()
+	res, err := db.Write.ExecContext(ctx, `INSERT INTO webhook_deliveries (webhook_id, event_id, event, data, occurred_at,
+		next_attempt, updated_at) SELECT id, ?, 'ping', '{"type":"ping","title":"客缘 CRM 测试消息"}', ?, ?, ? FROM webhooks WHERE id = ?`,
+		"evt_"+RandomToken(12), stamp(now), stampMilli(now), stamp(now), webhookID)
+	if err != nil {
+		return err
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return ErrNotFound
+	}
+	return nil
+}
