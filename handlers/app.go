@@ -25,6 +25,7 @@ type App struct {
 	Importer    *jobs.Importer
 	Mail        *jobs.MailSettings
 	Outbox      *jobs.Outbox
+	Webhooks    *jobs.Webhooks
 	Invitations *jobs.CampaignMailer
 	Reports     *jobs.ReportMailer
 	Scheduler   *jobs.Scheduler
@@ -80,13 +81,16 @@ func newApp(ctx context.Context, db *models.DB, cfg AppConfig) (app *App, err er
 	}
 	app.Mail = jobs.NewMailSettings(db, cfg.SMTP, jobs.DefaultOutboxConfig, filepath.Join(cfg.Web.DataDir, "mail"), cfg.Web.BaseURL)
 	app.Outbox = jobs.NewOutbox(db, log, app.Mail.Sender)
+	wcfg := jobs.DefaultWebhookConfig
+	wcfg.BaseURL = cfg.Web.BaseURL
+	app.Webhooks = jobs.NewWebhooks(db, log, wcfg)
 	app.Invitations = &jobs.CampaignMailer{DB: db, Catalog: catalog, BaseURL: cfg.Web.BaseURL, Log: log}
 	app.Reports = &jobs.ReportMailer{DB: db, Views: app.Views, BaseURL: cfg.Web.BaseURL}
 	bcfg := cfg.Backup
 	bcfg.DataDir, bcfg.Database, bcfg.AppVersion = cfg.Web.DataDir, db.Path, cfg.Web.Version
 	app.Backups = backup.NewService(bcfg, db.Now)
 	list, err := jobs.StandardJobs(ctx, jobs.StandardConfig{DB: db, Catalog: catalog, Outbox: app.Outbox, Mail: app.Mail,
-		Invitations: app.Invitations, Reports: app.Reports, BaseURL: cfg.Web.BaseURL, Off: cfg.JobsOff,
+		Webhooks: app.Webhooks, Invitations: app.Invitations, Reports: app.Reports, BaseURL: cfg.Web.BaseURL, Off: cfg.JobsOff,
 		Backups: app.Backups, BackupAt: cfg.BackupAt, TrashDays: cfg.Web.TrashDays})
 	if err != nil {
 		return app, err
@@ -105,6 +109,9 @@ func newApp(ctx context.Context, db *models.DB, cfg AppConfig) (app *App, err er
 // search worker starts, and the scheduled jobs.
 func (a *App) Start(ctx context.Context) error {
 	if err := a.Outbox.TakeOverLeases(ctx); err != nil {
+		return err
+	}
+	if err := a.Webhooks.TakeOverLeases(ctx); err != nil {
 		return err
 	}
 	a.Index.Start()

@@ -57,6 +57,16 @@ func PlanReminders(db *models.DB, cfg ReminderConfig) func(ctx context.Context) 
 			if !claimed {
 				continue
 			}
+			wanted, err := db.WantsNotice(ctx, r.OwnerID, "plan_reminder", "email")
+			if err != nil {
+				return "", err
+			}
+			if !wanted { // the owner turned reminder e-mail off (profile → notices)
+				if err := db.FinishPlanEmail(ctx, r.ID, "not_wanted", nil); err != nil {
+					return "", err
+				}
+				continue
+			}
 			if r.OwnerEmail == "" {
 				if err := db.FinishPlanEmail(ctx, r.ID, "no_address", nil); err != nil {
 					return "", err

@@ -188,8 +188,11 @@ func (m *ReportMailer) DigestMail(ctx context.Context, to *models.User, d models
 	if err != nil {
 		return nil, err
 	}
+	// The chat robots post into a Chinese group: the summary is Chinese.
+	summary := fmt.Sprintf("%s：活动记录 %d 条，逾期计划 %d 个，新问题 %d 个，逾期问题 %d 个", v.Title, v.Activities, v.Overdue,
+		v.NewIssues(), v.Digest.OverdueTotal)
 	return &models.OutgoingMail{To: to.Email, ToName: to.DisplayName, Subject: v.Title, Text: v.text(lang, m.Views.Catalog.T),
-		HTML: body}, nil
+		HTML: body, Summary: summary, Link: "/reports/digest"}, nil
 }
 
 // ReportMailData is what the scheduled report e-mail shows.

@@ -16,6 +16,7 @@ type StandardConfig struct {
 	DB          *models.DB
 	Catalog     views.Catalog
 	Outbox      *Outbox
+	Webhooks    *Webhooks // nil: no webhook delivery job
 	Mail        *MailSettings
 	Invitations *CampaignMailer
 	Reports     *ReportMailer
@@ -53,6 +54,9 @@ func StandardJobs(ctx context.Context, cfg StandardConfig) ([]Job, error) {
 		}},
 	}
 	list = append(list, OutboxJobs(cfg.Outbox, cfg.Invitations.QueueDue)...)
+	if cfg.Webhooks != nil {
+		list = append(list, cfg.Webhooks.Jobs()...)
+	}
 	list = append(list, ReportJobs(cfg.DB, ReportMailConfig{Renderer: cfg.Reports, Host: MessageHost(cfg.BaseURL),
 		Loc: cfg.DB.Location()})...)
 	if cfg.Backups != nil {

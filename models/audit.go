@@ -60,7 +60,12 @@ func recordAudit(ctx context.Context, tx *sql.Tx, at string, userID int64, entit
 	}
 	_, err = tx.ExecContext(ctx, `INSERT INTO audit_log (at, user_id, entity, entity_id, action, changes, via) VALUES (?, ?, ?, ?, ?, ?, ?)`,
 		at, nullInt(userID), entity, entityID, action, string(body), viaOf(ctx))
-	return err
+	if err != nil {
+		return err
+	}
+	// The one place every change is written down is also where webhooks
+	// learn of it, in the same transaction (see webhooks.go).
+	return webhookEventsFromAudit(ctx, tx, at, userID, entity, entityID, action, changes)
 }
 
 // History returns a record's audit log, newest first.

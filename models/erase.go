@@ -12,7 +12,7 @@ import (
 // a contact, or a customer or prospect with all its contacts. Their personal
 // fields are replaced by a marker everywhere they were copied — the records,
 // campaign target lists, the outbox (address, name, bodies), the history,
-// staged import rows, the recycle bin — while the business records
+// the webhook events, staged import rows, the recycle bin — while the business records
 // (activities, issues, opportunities) stay, so reports count as before. The
 // erasure is written into the record's history with its code and no
 // personal data. Mail files on disk are the caller's to remove (the
@@ -144,6 +144,9 @@ func (db *DB) ErasePerson(ctx context.Context, actor Actor, kind string, id int6
 				`UPDATE outbox SET to_name = REPLACE(to_name, ?2, ?3), subject = REPLACE(subject, ?2, ?3), body_text = REPLACE(body_text, ?2, ?3),
 					body_html = REPLACE(body_html, ?2, ?3) WHERE target_id IN (` + targets + `)`,
 				`UPDATE audit_log SET changes = REPLACE(changes, ?2, ?3) WHERE entity IN ('customer', 'prospect') AND entity_id = ?1`,
+				// Webhook events about the record (its contacts' too) carry names.
+				`UPDATE webhook_deliveries SET data = REPLACE(data, ?2, ?3) WHERE json_extract(data, '$.type') IN ('customer', 'prospect')
+					AND json_extract(data, '$.id') = ?1`,
 				`UPDATE import_rows SET cells = REPLACE(cells, ?2, ?3) WHERE (job_id, line) IN
 					(SELECT job_id, row_no FROM import_results WHERE record_id = ?1)`,
 			} {

@@ -154,14 +154,22 @@ func (db *DB) NotifyPlan(ctx context.Context, planID int64) (bool, error) {
 		if err != nil {
 			return err
 		}
-		// A rescheduled plan reminds again: its old notification becomes unread and new.
-		if _, err := tx.ExecContext(ctx, `INSERT INTO notifications (user_id, kind, plan_id, created_at) VALUES (?, 'plan_reminder', ?, ?)
-			ON CONFLICT (plan_id, kind) WHERE plan_id IS NOT NULL DO UPDATE SET user_id = excluded.user_id, read_at = NULL,
-			created_at = excluded.created_at`, owner, planID, now); err != nil {
+		// The owner may have chosen not to get plan reminders under the
+		// bell (profile → notices); the plan is marked notified all the same.
+		bell, err := wantsNotice(ctx, tx, owner, "plan_reminder", "bell")
+		if err != nil {
 			return err
 		}
+		// A rescheduled plan reminds again: its old notification becomes unread and new.
+		if bell {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO notifications (user_id, kind, plan_id, created_at) VALUES (?, 'plan_reminder', ?, ?)
+			ON CONFLICT (plan_id, kind) WHERE plan_id IS NOT NULL DO UPDATE SET user_id = excluded.user_id, read_at = NULL,
+			created_at = excluded.created_at`, owner, planID, now); err != nil {
+				return err
+			}
+		}
 		done = true
-		return nil
+		return planDueEvent(ctx, tx, now, planID, owner)
 	})
 	return done, err
 }
@@ -193,4 +201,17 @@ func (db *DB) FinishPlanEmail(ctx context.Context, planID int64, result string, 
 		emailed_at = CASE WHEN email_attempts < ? THEN NULL ELSE emailed_at END WHERE id = ?`,
 		truncateRunes(fmt.Sprintf("error: %v", sendErr), 300), maxEmailAttempts, planID)
 	return err
+}
+
+// planDueEvent queues "plan.due" for the webhooks, with what a chat
+// message needs to say (subject, customer, time), for the plan's owner.
+func planDueEvent(ctx context.Context, tx *sql.Tx, now string, planID, owner int64) error {
+	var code, subject, date, tm, customer, ownerName string
+	if err := tx.QueryRowContext(ctx, `SELECT p.code, p.subject, p.date, p.time, c.name, u.display_name FROM plans p
+		JOIN customers c ON c.id = p.customer_id JOIN users u ON u.id = p.owner_id WHERE p.id = ?`, planID).Scan(
+		&code, &subject, &date, &tm, &customer, &ownerName); err != nil {
+		return err
+	}
+	return emitEvent(ctx, tx, now, "plan.due", map[string]any{"type": "plan", "id": planID, "code": code, "title": subject,
+		"date": date, "time": tm, "customer": customer, "owner_id": owner, "owner": ownerName}, owner)
 }

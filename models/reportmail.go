@@ -176,6 +176,9 @@ func (db *DB) AdvanceReportSchedule(ctx context.Context, id int64, period string
 type OutgoingMail struct {
 	To, ToName          string
 	Subject, Text, HTML string
+	// Summary, for a digest, is the one-line Chinese summary the chat
+	// robots get (event "digest.sent"), and Link the page it opens.
+	Summary, Link string
 }
 
 // ReportMailSent reports whether the period was already sent to user.
@@ -208,6 +211,18 @@ func (db *DB) QueueReportMail(ctx context.Context, kind string, refID, userID in
 		}
 		if n, err := res.RowsAffected(); err != nil || n == 0 {
 			return err
+		}
+		if kind == "digest" {
+			// The digest's summary goes to the chat robots (if the manager
+			// wants it there), and the e-mail only if they want that.
+			if err := emitEvent(ctx, tx, stamp(now), "digest.sent", map[string]any{"type": "digest", "user_id": userID,
+				"user": m.ToName, "title": m.Subject, "summary": m.Summary, "link": m.Link}, userID); err != nil {
+				return err
+			}
+			mail, err := wantsNotice(ctx, tx, userID, "digest", "email")
+			if err != nil || !mail {
+				return err
+			}
 		}
 		if m.To == "" {
 			return nil

@@ -351,11 +351,17 @@ func TestUsedKeysExist(t *testing.T) {
 		"month.":              numbers(1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12),
 		"month_year.":         numbers(1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12),
 		"jobs.job.": {"plan_reminders", "session_cleanup", "scheduled_reports", "manager_digest", "deliver_mail",
-			"queue_scheduled_campaigns", "backup", "purge_trash"},
+			"queue_scheduled_campaigns", "backup", "purge_trash", "deliver_webhooks", "issue_overdue_notices"},
 		"trash.kind.":   slices.Sorted(maps.Keys(models.TrashKinds)),
 		"backup.phase.": backup.Phases,
 		"merge.reason.": models.DupReasons,
 		"jobs.trigger.": {"schedule", "manual"},
+		// Webhooks and notices (webhooks.json).
+		"webhook.kind.":   models.WebhookKinds,
+		"webhook.event.":  models.WebhookEvents,
+		"webhook.status.": {"queued", "sending", "delivered", "failed"},
+		"notice.kind.":    models.Notices,
+		"notice.channel.": models.NoticeChannels,
 		// CRM reports (reports.json).
 		"report.source.":      models.ReportSourceKeys(models.Actor{Role: models.RoleAdmin}),
 		"report.about.":       models.BuiltinKeys(),
