@@ -139,7 +139,7 @@ func (db *DB) SaveFileSettings(ctx context.Context, types string, maxMB, quotaMB
 		errs["max_mb"] = "files.err_max"
 	}
 	if quotaMB < 1 || quotaMB > 10<<20 {
-		errs["quota_mb"] = "files.err_quota"
+		errs["quota_mb"] = "files.err_quota_setting"
 	}
 	if errs.Any() {
 		return errs
@@ -548,4 +548,27 @@ func (db *DB) AttachmentNames(ctx context.Context, kind string, id int64) (strin
 	var s string
 	err := db.Read.QueryRowContext(ctx, `SELECT COALESCE(group_concat(name, ' '), '') FROM attachments WHERE `+col+` = ?`, id).Scan(&s)
 	return s, err
+}
+
+// RecordCard is the card a record's files are shown on: a contact's
+// customer, a handling record's issue, else the record itself ("" when
+// there is none).
+func (db *DB) RecordCard(ctx context.Context, kind string, id int64) (string, int64) {
+	switch kind {
+	case "contact":
+		var cid int64
+		var ck string
+		if err := db.Read.QueryRowContext(ctx, `SELECT c.id, c.kind FROM contacts k JOIN customers c ON c.id = k.customer_id
+			WHERE k.id = ?`, id).Scan(&cid, &ck); err != nil {
+			return "", 0
+		}
+		return ck, cid
+	case "handling":
+		var iid int64
+		if err := db.Read.QueryRowContext(ctx, `SELECT issue_id FROM issue_handlings WHERE id = ?`, id).Scan(&iid); err != nil {
+			return "", 0
+		}
+		return "issue", iid
+	}
+	return kind, id
 }
