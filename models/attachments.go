@@ -352,10 +352,11 @@ func auditKind(kind string) string { return kind }
 // its attachments' names.
 func enqueueAttachmentRecord(ctx context.Context, tx *sql.Tx, kind string, id int64) error {
 	switch kind {
-	case "customer", "prospect", "issue", "article":
+	case "customer", "prospect", "issue", "article", "contact":
 		return enqueue(ctx, tx, kind, id)
-	case "contact":
-		return enqueue(ctx, tx, kind, id)
+	case "handling":
+		_, err := tx.ExecContext(ctx, `INSERT INTO search_queue (kind, ref_id) SELECT 'issue', issue_id FROM issue_handlings WHERE id = ?`, id)
+		return err
 	}
 	return nil
 }
