@@ -237,7 +237,9 @@ func TestAttachmentRefusals(t *testing.T) {
 		{"svg", func() *response {
 			return s1.attach(panel, namedFile{"logo.svg", []byte(`<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>`)})
 		}, 422, "不允许上传这种类型"},
-		{"over size", func() *response { return s1.attach(panel, namedFile{"ok.txt", []byte("fine")}, namedFile{"big.txt", big}) }, 413, "超过单个文件大小上限"},
+		{"over size", func() *response {
+			return s1.attach(panel, namedFile{"ok.txt", []byte("fine")}, namedFile{"big.txt", big})
+		}, 413, "超过单个文件大小上限"},
 		{"truncated", func() *response { return s1.rawUpload(panel, mw.FormDataContentType(), truncated) }, 400, "没有完整到达"},
 		{"1000 files", func() *response { return s1.attach(panel, many...) }, 422, "一次最多上传 20 个文件"},
 		{"no file", func() *response { return s1.attach(panel) }, 422, "没有选择文件"},
@@ -379,4 +381,83 @@ func TestFilesAdmin(t *testing.T) {
 		t.Errorf("settings %+v", set)
 	}
 	_ = os.Getenv
+}
+
+// fileRoutes lists every route of a record's attachments and comments: its
+// panel (kind, id), one attachment (aid) and one comment (cid). A new
+// attachment or comment route goes here.
+func fileRoutes(kind string, id, aid, cid int64) []routeCase {
+	p := fmt.Sprintf("/files/%s/%d", kind, id)
+	return []routeCase{
+		{"panel", "GET", p, nil},
+		{"upload", "POST", p, nil},
+		{"comment", "POST", p + "/comments", url.Values{"body": {"看看"}}},
+		{"mention options", "GET", p + "/mentions?q=", nil},
+		{"comment edit", "POST", fmt.Sprintf("/comments/%d", cid), url.Values{"body": {"改"}}},
+		{"comment delete", "POST", fmt.Sprintf("/comments/%d/delete", cid), nil},
+		{"download", "GET", fmt.Sprintf("/attachments/%d", aid), nil},
+		{"thumbnail", "GET", fmt.Sprintf("/attachments/%d/thumb", aid), nil},
+		{"attachment delete", "POST", fmt.Sprintf("/attachments/%d/delete", aid), nil},
+	}
+}
+
+// TestFileRoutesRoleTable: every attachment and comment route of a
+// colleague's customer is a 404 to a salesperson and changes nothing; the
+// owner, managers and service staff (who read every customer) get through
+// the row rules.
+func TestFileRoutesRoleTable(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	owner := models.Actor{ID: f.sales2, Role: models.RoleSales}
+	rec := f.theirs["customer"]
+	a, err := f.srv.fileStore().Store(ctx, owner, "customer", rec.id, models.Upload{Name: "p.png", Body: bytes.NewReader(testPNG(t, 20, 20))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cid, err := f.db.AddComment(ctx, owner, "customer", rec.id, "第一条", "/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	routes := fileRoutes("customer", rec.id, a.ID, cid)
+	table := []struct {
+		who     string
+		through bool
+	}{{"sales1", false}, {"sales2", true}, {"manager", true}, {"service", true}, {"admin", true}}
+	for _, row := range table {
+		c := f.login(row.who)
+		for _, rc := range routes {
+			t.Run(row.who+"/"+rc.name, func(t *testing.T) {
+				before := f.snapshot()
+				res := c.send(rc)
+				if !row.through {
+					if res.StatusCode != http.StatusNotFound {
+						t.Errorf("%s %s: status %d, want 404", rc.method, rc.path, res.StatusCode)
+					}
+					if after := f.snapshot(); after != before {
+						t.Errorf("data changed:\n%s", diffLines(before, after))
+					}
+					return
+				}
+				if res.StatusCode == http.StatusForbidden || res.StatusCode >= 500 {
+					t.Errorf("%s %s: status %d", rc.method, rc.path, res.StatusCode)
+				}
+			})
+		}
+	}
+	t.Run("anonymous is sent to the login page", func(t *testing.T) {
+		for _, rc := range routes {
+			if res := f.anon().send(rc); res.StatusCode != http.StatusSeeOther {
+				t.Errorf("%s %s: %d", rc.method, rc.path, res.StatusCode)
+			}
+		}
+	})
+	t.Run("an unknown kind or a guessed id is a 404", func(t *testing.T) {
+		s1 := f.login("sales1")
+		for _, p := range []string{"/files/plan/1", "/files/report/1", "/files/customer/999999", "/attachments/999999",
+			"/files/../../etc/passwd/1"} {
+			if res := s1.get(p); res.StatusCode != http.StatusNotFound {
+				t.Errorf("%s: %d", p, res.StatusCode)
+			}
+		}
+	})
 }

@@ -219,7 +219,6 @@ func (db *DB) MentionCandidates(ctx context.Context, actor Actor, kind string, i
 	return out, nil
 }
 
-
 // ownComment finds a comment actor wrote and may still change.
 func (db *DB) ownComment(ctx context.Context, tx *sql.Tx, actor Actor, id int64) (body string, err error) {
 	var author int64
