@@ -461,3 +461,43 @@ func TestFileRoutesRoleTable(t *testing.T) {
 		}
 	})
 }
+
+// TestAttachmentsOnConversionAndErasure: a prospect's files go with it to
+// the customer it becomes; erasing the customer removes its files, content
+// included.
+func TestAttachmentsOnConversionAndErasure(t *testing.T) {
+	f := newFixture(t)
+	p := f.mine["prospect"]
+	s1 := f.login("sales1")
+	if res := s1.attach(fmt.Sprintf("/files/prospect/%d", p.id), namedFile{"名片.png", testPNG(t, 30, 30)}); res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("upload %d", res.StatusCode)
+	}
+	if res := s1.post(fmt.Sprintf("/files/prospect/%d/comments", p.id), url.Values{"body": {p.name + " 很感兴趣"}}); res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("comment %d", res.StatusCode)
+	}
+	res := s1.post(fmt.Sprintf("/prospects/%d/convert", p.id), nil)
+	if res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("convert %d", res.StatusCode)
+	}
+	var cust int64
+	var code string
+	f.db.Read.QueryRow(`SELECT id, code FROM customers WHERE kind = 'customer' AND name = ?`, p.name).Scan(&cust, &code)
+	if ids := f.attachmentIDs("customer", cust); len(ids) != 1 {
+		t.Fatalf("the customer has %d attachments", len(ids))
+	}
+	admin := f.login("admin")
+	if res := admin.post(fmt.Sprintf("/customers/%d/erase", cust), url.Values{"confirm_code": {code}}); res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("erase %d", res.StatusCode)
+	}
+	if ids := f.attachmentIDs("customer", cust); len(ids) != 0 {
+		t.Errorf("attachments left after erasure: %v", ids)
+	}
+	if n := f.storedBlobs(); n != 0 {
+		t.Errorf("%d files left on disk after erasure", n)
+	}
+	var body string
+	f.db.Read.QueryRow(`SELECT body FROM comments WHERE customer_id = ?`, cust).Scan(&body)
+	if strings.Contains(body, p.name) {
+		t.Errorf("the comment still names the person: %q", body)
+	}
+}

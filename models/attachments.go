@@ -472,14 +472,6 @@ func (db *DB) DeleteAttachment(ctx context.Context, actor Actor, id int64) (*Att
 	})
 }
 
-// CopyAttachments gives the record to the same files as from (a prospect's
-// files go with it to the customer it becomes).
-func copyAttachments(ctx context.Context, tx *sql.Tx, fromCol string, from int64, toCol string, to int64) error {
-	_, err := tx.ExecContext(ctx, `INSERT INTO attachments (hash, name, size, mime, `+toCol+`, created_by, created_at)
-		SELECT hash, name, size, mime, ?, created_by, created_at FROM attachments WHERE `+fromCol+` = ? ORDER BY id`, to, from)
-	return err
-}
-
 // CleanFiles forgets the content no attachment and no recycle-bin entry
 // names any more, and removes leftover temporary files. It returns how many
 // files it removed.
