@@ -91,7 +91,8 @@ func newApp(ctx context.Context, db *models.DB, cfg AppConfig) (app *App, err er
 	app.Backups = backup.NewService(bcfg, db.Now)
 	list, err := jobs.StandardJobs(ctx, jobs.StandardConfig{DB: db, Catalog: catalog, Outbox: app.Outbox, Mail: app.Mail,
 		Webhooks: app.Webhooks, Invitations: app.Invitations, Reports: app.Reports, BaseURL: cfg.Web.BaseURL, Off: cfg.JobsOff,
-		Backups: app.Backups, BackupAt: cfg.BackupAt, TrashDays: cfg.Web.TrashDays})
+		Backups: app.Backups, BackupAt: cfg.BackupAt, TrashDays: cfg.Web.TrashDays,
+		FilesDir: filepath.Join(cfg.Web.DataDir, "files")})
 	if err != nil {
 		return app, err
 	}

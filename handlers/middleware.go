@@ -54,13 +54,17 @@ func (s *Server) limitBody(c *gin.Context) {
 	if c.Request.URL.Path == "/import" {
 		limit = maxUploadBytes + 1<<20 // the file and the form around it
 	}
+	upload := isAttachmentUpload(c.Request) && strings.HasPrefix(c.ContentType(), "multipart/")
+	if upload {
+		limit = maxAttachmentRequest // several files, streamed to disk by the handler
+	}
 	if c.Request.ContentLength > limit {
 		c.Header("Connection", "close")
 		s.errorPage(c, http.StatusRequestEntityTooLarge, "error.too_large")
 		return
 	}
 	c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, limit)
-	if strings.HasPrefix(c.ContentType(), "multipart/") && c.Request.URL.Path == "/import" {
+	if upload || strings.HasPrefix(c.ContentType(), "multipart/") && c.Request.URL.Path == "/import" {
 		c.Next() // the upload handler parses its own file, within its limit
 		return
 	}

@@ -213,6 +213,18 @@ func (s *Server) Handler() http.Handler {
 	svc.POST("/kb/:id/delete", s.deleteRecord("article"))
 	in.POST("/kb/:id/helped", s.articleHelped)
 
+	// Attachments and comments on a record's card (its panel); the row
+	// rules of the record decide, in models.RecordAccess.
+	in.GET("/files/:kind/:id", s.showFiles)
+	in.POST("/files/:kind/:id", s.uploadFiles)
+	in.POST("/files/:kind/:id/comments", s.addComment)
+	in.GET("/files/:kind/:id/mentions", s.mentionOptions)
+	in.POST("/comments/:cid", s.changeComment(false))
+	in.POST("/comments/:cid/delete", s.changeComment(true))
+	in.GET("/attachments/:aid", s.downloadAttachment)
+	in.GET("/attachments/:aid/thumb", s.attachmentThumb)
+	in.POST("/attachments/:aid/delete", s.deleteAttachment)
+
 	// The recycle bin (回收站): what one deleted, restorable for a while.
 	in.GET("/trash", s.trashPage)
 	in.POST("/trash/:id/restore", s.restoreTrash)
@@ -284,6 +296,8 @@ func (s *Server) Handler() http.Handler {
 	admin.POST("/admin/jobs/:name/run", s.runJob)
 	admin.GET("/admin/search", s.searchAdmin)
 	admin.POST("/admin/search/rebuild", s.rebuildSearch)
+	admin.GET("/admin/files", s.filesAdminPage)
+	admin.POST("/admin/files", s.saveFilesAdmin)
 	admin.GET("/admin/backups", s.backupsPage)
 	admin.POST("/admin/backups", s.runBackup)
 	admin.GET("/admin/backups/:name", s.downloadBackup)

@@ -122,6 +122,11 @@ func (s *Server) erase(c *gin.Context, kind string, id int64, back string) {
 		// files that are left.
 		s.log.Error("erase mail files", "code", done.Code, "err", err)
 	}
+	// The erased record's attachments went with its rows; their content
+	// goes now, not at the nightly clean-up.
+	if _, err := s.fileStore().CleanFiles(c.Request.Context()); err != nil {
+		s.log.Error("erase attachment files", "code", done.Code, "err", err)
+	}
 	s.log.Info("personal data erased", "kind", kind, "code", done.Code, "by", actor(c).ID)
 	s.flash(c, "erase.done")
 	redirect(c, back)

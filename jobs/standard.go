@@ -29,6 +29,9 @@ type StandardConfig struct {
 	BackupAt string
 	// TrashDays is how long the recycle bin keeps a record (0: the default).
 	TrashDays int
+	// FilesDir is <data>/files, the attachments' content; the clean-up
+	// job runs when it is set.
+	FilesDir string
 }
 
 // StandardJobs is the list of the application's scheduled jobs. Every
@@ -52,6 +55,15 @@ func StandardJobs(ctx context.Context, cfg StandardConfig) ([]Job, error) {
 			n, err := cfg.DB.PurgeTrash(ctx, days)
 			return fmt.Sprintf("purged %d", n), err
 		}},
+	}
+	if cfg.FilesDir != "" {
+		// After the bin's purge: content only a purged entry named goes
+		// the same night.
+		store := models.FileStore{DB: cfg.DB, Dir: cfg.FilesDir}
+		list = append(list, Job{Name: "clean_files", Schedule: "55 3 * * *", Run: func(ctx context.Context) (string, error) {
+			n, err := store.CleanFiles(ctx)
+			return fmt.Sprintf("removed %d", n), err
+		}})
 	}
 	list = append(list, OutboxJobs(cfg.Outbox, cfg.Invitations.QueueDue)...)
 	if cfg.Webhooks != nil {

@@ -876,6 +876,8 @@ var prospectMoves = []string{
 	"UPDATE activities SET customer_id = ?2 WHERE customer_id = ?1",
 	"UPDATE plans SET customer_id = ?2 WHERE customer_id = ?1",
 	"UPDATE opportunities SET customer_id = ?2 WHERE customer_id = ?1",
+	"UPDATE attachments SET customer_id = ?2 WHERE customer_id = ?1",
+	"UPDATE comments SET customer_id = ?2 WHERE customer_id = ?1",
 }
 
 // ConvertProspect turns a prospect into a new customer: the customer gets a

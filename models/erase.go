@@ -149,6 +149,8 @@ func (db *DB) ErasePerson(ctx context.Context, actor Actor, kind string, id int6
 					AND json_extract(data, '$.id') = ?1`,
 				`UPDATE import_rows SET cells = REPLACE(cells, ?2, ?3) WHERE (job_id, line) IN
 					(SELECT job_id, row_no FROM import_results WHERE record_id = ?1)`,
+				`UPDATE comments SET body = REPLACE(body, ?2, ?3) WHERE customer_id = ?1`,
+				`UPDATE comment_versions SET body = REPLACE(body, ?2, ?3) WHERE comment_id IN (SELECT id FROM comments WHERE customer_id = ?1)`,
 			} {
 				if _, err := tx.ExecContext(ctx, q, customerID, n, ErasedMarker); err != nil {
 					return err
@@ -158,6 +160,18 @@ func (db *DB) ErasePerson(ctx context.Context, actor Actor, kind string, id int6
 		// The record's own history: every personal value it ever had, old
 		// ones included, not only those it has now.
 		if err := scrubHistory(ctx, tx, customerID); err != nil {
+			return err
+		}
+		// The person's files (a scanned ID card, a signed contract) go:
+		// the rows here, the content when the caller cleans up unused files.
+		fileCond := `customer_id = ?1`
+		if kind == "contact" {
+			fileCond = `0`
+		}
+		if len(contactIDs) > 0 {
+			fileCond += ` OR contact_id IN (` + idList(contactIDs) + `)`
+		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM attachments WHERE `+fileCond, customerID); err != nil {
 			return err
 		}
 		// Deleted records of this person in the recycle bin go for good.

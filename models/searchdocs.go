@@ -110,20 +110,26 @@ func (db *DB) CountSearchDocs(ctx context.Context) (int, error) {
 // searchDocSQL selects the columns of SearchDoc for one kind; "%s" is
 // replaced by the extra WHERE condition.
 var searchDocSQL = map[string]string{
-	"customer": `SELECT c.id, c.kind, c.name, c.short_name || ' ' || c.address || ' ' || c.notes || ' ' || c.last_activity_content,
+	"customer": `SELECT c.id, c.kind, c.name, c.short_name || ' ' || c.address || ' ' || c.notes || ' ' || c.last_activity_content || ' ' ||
+			COALESCE((SELECT group_concat(f.name, ' ') FROM attachments f WHERE f.customer_id = c.id), ''),
 		c.code, c.short_name, c.phone, c.email, '', c.owner_id, c.status, c.code, c.code, '', 0
 		FROM customers c WHERE c.kind = 'customer' AND %s ORDER BY c.id`,
-	"prospect": `SELECT c.id, c.kind, c.name, c.short_name || ' ' || c.address || ' ' || c.notes || ' ' || c.last_activity_content,
+	"prospect": `SELECT c.id, c.kind, c.name, c.short_name || ' ' || c.address || ' ' || c.notes || ' ' || c.last_activity_content || ' ' ||
+			COALESCE((SELECT group_concat(f.name, ' ') FROM attachments f WHERE f.customer_id = c.id), ''),
 		c.code, c.short_name, c.phone, c.email, '', c.owner_id, c.status, c.code, c.code, '', 0
 		FROM customers c WHERE c.kind = 'prospect' AND %s ORDER BY c.id`,
-	"contact": `SELECT k.id, 'contact', k.name, k.title || ' ' || c.name,
+	"contact": `SELECT k.id, 'contact', k.name, k.title || ' ' || c.name || ' ' ||
+			COALESCE((SELECT group_concat(f.name, ' ') FROM attachments f WHERE f.contact_id = k.id), ''),
 		k.name, k.mobile, k.phone, k.email, '', c.owner_id, '', '', c.name, c.kind, c.id
 		FROM contacts k JOIN customers c ON c.id = k.customer_id WHERE %s ORDER BY k.id`,
 	"issue": `SELECT i.id, 'issue', i.subject, i.description || ' ' ||
-			COALESCE((SELECT group_concat(h.content || ' ' || h.result, ' ') FROM issue_handlings h WHERE h.issue_id = i.id), ''),
+			COALESCE((SELECT group_concat(h.content || ' ' || h.result, ' ') FROM issue_handlings h WHERE h.issue_id = i.id), '') || ' ' ||
+			COALESCE((SELECT group_concat(f.name, ' ') FROM attachments f WHERE f.issue_id = i.id
+				OR f.handling_id IN (SELECT h.id FROM issue_handlings h WHERE h.issue_id = i.id)), ''),
 		i.code, c.name, '', '', '', c.owner_id, i.status, i.code, i.code || ' · ' || c.name, '', 0
 		FROM issues i JOIN customers c ON c.id = i.customer_id WHERE %s ORDER BY i.id`,
-	"article": `SELECT a.id, 'article', a.title, a.symptom || ' ' || a.solution || ' ' || a.keywords,
+	"article": `SELECT a.id, 'article', a.title, a.symptom || ' ' || a.solution || ' ' || a.keywords || ' ' ||
+			COALESCE((SELECT group_concat(f.name, ' ') FROM attachments f WHERE f.article_id = a.id), ''),
 		a.code, '', '', '', '', 0, 'c' || COALESCE(a.category_id, 0), a.code, a.code, '', 0
 		FROM articles a WHERE %s ORDER BY a.id`,
 }

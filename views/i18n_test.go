@@ -351,7 +351,7 @@ func TestUsedKeysExist(t *testing.T) {
 		"month.":              numbers(1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12),
 		"month_year.":         numbers(1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12),
 		"jobs.job.": {"plan_reminders", "session_cleanup", "scheduled_reports", "manager_digest", "deliver_mail",
-			"queue_scheduled_campaigns", "backup", "purge_trash", "deliver_webhooks", "issue_overdue_notices"},
+			"queue_scheduled_campaigns", "backup", "purge_trash", "deliver_webhooks", "issue_overdue_notices", "clean_files"},
 		"trash.kind.":   slices.Sorted(maps.Keys(models.TrashKinds)),
 		"backup.phase.": backup.Phases,
 		"merge.reason.": models.DupReasons,
