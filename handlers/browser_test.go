@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"context"
+	_ "embed"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -26,7 +27,7 @@ const chromiumPath = "/usr/bin/chromium"
 
 // browserTestTimeout bounds one browser test; the flows take a few seconds,
 // so hitting it means something hangs (a selector that never appears).
-const browserTestTimeout = 60 * time.Second
+const browserTestTimeout = 120 * time.Second
 
 // newBrowser starts a headless Chromium for one test and returns a context
 // for chromedp actions, with the test's timeout. The browser asks for
@@ -150,14 +151,73 @@ func (s *stepShots) flush() {
 }
 
 // steps returns a function that runs one named step of a browser test:
-// it fails the test on an error and keeps a screenshot of the result.
+// it fails the test on an error, checks the page it ends on with axe-core,
+// and keeps a screenshot of the result.
 func steps(t *testing.T, ctx context.Context, shots *stepShots) func(step string, actions ...chromedp.Action[chromedp.Void]) {
 	return func(step string, actions ...chromedp.Action[chromedp.Void]) {
 		t.Helper()
 		if err := chromedp.Do(ctx, actions...); err != nil {
 			t.Fatalf("%s: %v", step, err)
 		}
+		checkAccessibility(t, ctx, step)
 		shots.take(step)
+	}
+}
+
+// axeSource is axe-core, vendored from npm (testdata/axe-core/README.md).
+//
+//go:embed testdata/axe-core/axe.min.js
+var axeSource string
+
+// noAxeKey marks a test context whose pages run with JavaScript switched
+// off: axe-core, itself a script, cannot run there (the same pages are
+// checked with scripts on by the other tests).
+type noAxeKey struct{}
+
+func withoutScripts(ctx context.Context) context.Context { return context.WithValue(ctx, noAxeKey{}, true) }
+
+type axeViolation struct {
+	ID     string `json:"id"`
+	Impact string `json:"impact"`
+	Help   string `json:"help"`
+	Nodes  []struct {
+		Target []string `json:"target"`
+		HTML   string   `json:"html"`
+	} `json:"nodes"`
+}
+
+// checkAccessibility runs axe-core on the page as it is now and fails the
+// test on a serious or critical violation (WCAG 2.1 A and AA rules). The
+// script goes in through the DevTools protocol: the page's
+// Content-Security-Policy allows no inline script, rightly.
+func checkAccessibility(t *testing.T, ctx context.Context, step string) {
+	t.Helper()
+	if ctx.Value(noAxeKey{}) != nil {
+		return
+	}
+	loaded, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`typeof window.axe === "object"`))
+	if err != nil {
+		t.Fatalf("%s: axe: %v", step, err)
+	}
+	if !loaded {
+		if err := chromedp.Do(ctx, chromedp.Evaluate[chromedp.Void](axeSource)); err != nil {
+			t.Fatalf("%s: inject axe-core: %v", step, err)
+		}
+	}
+	found, err := chromedp.Run(ctx, chromedp.Evaluate[[]axeViolation](`axe.run(document, {
+			runOnly: {type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]}, resultTypes: ["violations"]})
+		.then(r => r.violations.filter(v => v.impact === "serious" || v.impact === "critical").map(v => ({
+			id: v.id, impact: v.impact, help: v.help,
+			nodes: v.nodes.slice(0, 3).map(n => ({target: n.target.map(String), html: n.html.slice(0, 160)}))})))`,
+		chromedp.EvalAwaitPromise))
+	if err != nil {
+		t.Fatalf("%s: axe.run: %v", step, err)
+	}
+	for _, v := range found {
+		t.Errorf("%s: accessibility (%s) %s: %s", step, v.Impact, v.ID, v.Help)
+		for _, n := range v.Nodes {
+			t.Errorf("    at %v: %s", n.Target, n.HTML)
+		}
 	}
 }
 

@@ -61,7 +61,7 @@ func TestBrowserRecycleBinFlow(t *testing.T) {
 func TestBrowserPhoneMenuWithoutScript(t *testing.T) {
 	t.Parallel()
 	app := newTestApp(t)
-	ctx := newBrowser(t)
+	ctx := withoutScripts(newBrowser(t))
 	shots := newStepShots(t, ctx)
 	do := steps(t, ctx, shots)
 	do("login",
