@@ -174,7 +174,9 @@ var axeSource string
 // checked with scripts on by the other tests).
 type noAxeKey struct{}
 
-func withoutScripts(ctx context.Context) context.Context { return context.WithValue(ctx, noAxeKey{}, true) }
+func withoutScripts(ctx context.Context) context.Context {
+	return context.WithValue(ctx, noAxeKey{}, true)
+}
 
 type axeViolation struct {
 	ID     string `json:"id"`
