@@ -155,7 +155,14 @@ type apiCase struct {
 
 // apiRoutes is the API's access table. customer and prospect are records
 // of sales1. A new API route goes here (TestAccessTablesCoverEveryRoute).
-func apiRoutes(customer, prospect, opportunity int64) []apiCase {
+func apiRoutes(customer, prospect, opportunity, issue int64) []apiCase {
+	is := "/api/v1/issues/" + strconv.FormatInt(issue, 10)
+	// Service: salespeople read the issues of their own customers only and
+	// change none.
+	svcCreate := [5]int{403, 403, 201, 201, 201}
+	svcChange := [5]int{403, 403, 200, 200, 200}
+	svcAdd := [5]int{403, 403, 201, 201, 201}
+	svcDel := [5]int{403, 403, 204, 204, 204}
 	c := "/api/v1/customers/" + strconv.FormatInt(customer, 10)
 	p := "/api/v1/prospects/" + strconv.FormatInt(prospect, 10)
 	o := "/api/v1/opportunities/" + strconv.FormatInt(opportunity, 10)
@@ -194,6 +201,13 @@ func apiRoutes(customer, prospect, opportunity int64) []apiCase {
 		{routeCase{"opportunity update", "PATCH", o, nil}, `{"probability":60}`, actRead},
 		{routeCase{"opportunity delete", "DELETE", o, nil}, "", actDel},
 		{routeCase{"opportunity close", "POST", o + "/close", nil}, `{"status":"lost","reason":"价格"}`, actRead},
+		{routeCase{"issue list", "GET", "/api/v1/issues", nil}, "", all},
+		{routeCase{"issue create", "POST", "/api/v1/issues", nil}, `{"customer_id":OWN,"subject":"接口问题","priority":"high"}`, svcCreate},
+		{routeCase{"issue", "GET", is, nil}, "", read},
+		{routeCase{"issue update", "PATCH", is, nil}, `{"priority":"urgent","reported_at":"2026-12-01T10:00:00+08:00"}`, svcChange},
+		{routeCase{"issue delete", "DELETE", is, nil}, "", svcDel},
+		{routeCase{"issue handlings", "GET", is + "/handlings", nil}, "", read},
+		{routeCase{"issue handling add", "POST", is + "/handlings", nil}, `{"content":"电话回访","new_status":"resolved"}`, svcAdd},
 	}
 }
 
@@ -215,7 +229,7 @@ func TestAPIAccessTable(t *testing.T) {
 		if u.id == f.sales2 {
 			own = f.theirs["customer"].id
 		}
-		n := len(apiRoutes(0, 0, 0))
+		n := len(apiRoutes(0, 0, 0, 0))
 		for j := range n {
 			cust := f.addRecord(f.sales1, "customer", fmt.Sprintf("表客户%d-%d", i, j))
 			pros := f.addRecord(f.sales1, "prospect", fmt.Sprintf("表潜客%d-%d", i, j))
@@ -223,7 +237,11 @@ func TestAPIAccessTable(t *testing.T) {
 			if err := f.db.SaveOpportunity(context.Background(), models.Actor{ID: f.sales1, Role: models.RoleSales}, &opp); err != nil {
 				t.Fatal(err)
 			}
-			rc := apiRoutes(cust.id, pros.id, opp.ID)[j]
+			iss := models.Issue{CustomerID: cust.id, Subject: "表问题", Priority: "normal"}
+			if err := f.db.CreateIssue(context.Background(), models.Actor{ID: f.service, Role: models.RoleService}, &iss); err != nil {
+				t.Fatal(err)
+			}
+			rc := apiRoutes(cust.id, pros.id, opp.ID, iss.ID)[j]
 			body := strings.ReplaceAll(rc.body, "OWN", strconv.FormatInt(own, 10))
 			t.Run(u.name+"/"+rc.name, func(t *testing.T) {
 				api.t = t

@@ -296,6 +296,15 @@ func (s *Server) Handler() http.Handler {
 	v1.PATCH("/opportunities/:id", s.require(models.PermActivitiesUse), s.apiUpdateOpportunity)
 	v1.DELETE("/opportunities/:id", s.require(models.PermActivitiesUse), s.apiDeleteOpportunity)
 	v1.POST("/opportunities/:id/close", s.require(models.PermActivitiesUse), s.apiCloseOpportunity)
+	// Issues: everyone reads what the row rules allow; service staff,
+	// managers and admins register and handle them.
+	v1.GET("/issues", s.apiListIssues)
+	v1.POST("/issues", s.require(models.PermServiceHandle), s.apiCreateIssue)
+	v1.GET("/issues/:id", s.apiGetIssue)
+	v1.PATCH("/issues/:id", s.require(models.PermServiceHandle), s.apiUpdateIssue)
+	v1.DELETE("/issues/:id", s.require(models.PermServiceHandle), s.apiDeleteIssue)
+	v1.GET("/issues/:id/handlings", s.apiHandlings)
+	v1.POST("/issues/:id/handlings", s.require(models.PermServiceHandle), s.apiAddHandling)
 
 	r.NoRoute(s.apiNoRoute, s.limitBody, s.loadSession, s.notFound)
 
