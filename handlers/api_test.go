@@ -155,7 +155,10 @@ type apiCase struct {
 
 // apiRoutes is the API's access table. customer and prospect are records
 // of sales1. A new API route goes here (TestAccessTablesCoverEveryRoute).
-func apiRoutes(customer, prospect, opportunity, issue int64) []apiCase {
+func apiRoutes(customer, prospect, opportunity, issue, activity, plan, article int64) []apiCase {
+	act := "/api/v1/activities/" + strconv.FormatInt(activity, 10)
+	pl := "/api/v1/plans/" + strconv.FormatInt(plan, 10)
+	art := "/api/v1/articles/" + strconv.FormatInt(article, 10)
 	is := "/api/v1/issues/" + strconv.FormatInt(issue, 10)
 	// Service: salespeople read the issues of their own customers only and
 	// change none.
@@ -208,6 +211,13 @@ func apiRoutes(customer, prospect, opportunity, issue int64) []apiCase {
 		{routeCase{"issue delete", "DELETE", is, nil}, "", svcDel},
 		{routeCase{"issue handlings", "GET", is + "/handlings", nil}, "", read},
 		{routeCase{"issue handling add", "POST", is + "/handlings", nil}, `{"content":"电话回访","new_status":"resolved"}`, svcAdd},
+		{routeCase{"activity list", "GET", "/api/v1/activities?from=2026-01-01", nil}, "", actList},
+		{routeCase{"activity", "GET", act, nil}, "", actRead},
+		{routeCase{"plan list", "GET", "/api/v1/plans?status=planned", nil}, "", actList},
+		{routeCase{"plan", "GET", pl, nil}, "", actRead},
+		{routeCase{"article list", "GET", "/api/v1/articles", nil}, "", all},
+		{routeCase{"article", "GET", art, nil}, "", all},
+		{routeCase{"category items", "GET", "/api/v1/category-items?type=industry", nil}, "", all},
 	}
 }
 
@@ -223,13 +233,14 @@ func TestAPIAccessTable(t *testing.T) {
 		role models.Role
 	}{{"sales1", f.sales1, models.RoleSales}, {"sales2", f.sales2, models.RoleSales}, {"manager", f.manager, models.RoleManager},
 		{"service", f.service, models.RoleService}, {"admin", admin, models.RoleAdmin}}
+	actID, planID, articleID := f.activityPlanArticle(t)
 	for i, u := range users {
 		api := f.apiAs(u.id, u.role, true)
 		own := f.mine["customer"].id
 		if u.id == f.sales2 {
 			own = f.theirs["customer"].id
 		}
-		n := len(apiRoutes(0, 0, 0, 0))
+		n := len(apiRoutes(0, 0, 0, 0, 0, 0, 0))
 		for j := range n {
 			cust := f.addRecord(f.sales1, "customer", fmt.Sprintf("表客户%d-%d", i, j))
 			pros := f.addRecord(f.sales1, "prospect", fmt.Sprintf("表潜客%d-%d", i, j))
@@ -241,7 +252,7 @@ func TestAPIAccessTable(t *testing.T) {
 			if err := f.db.CreateIssue(context.Background(), models.Actor{ID: f.service, Role: models.RoleService}, &iss); err != nil {
 				t.Fatal(err)
 			}
-			rc := apiRoutes(cust.id, pros.id, opp.ID, iss.ID)[j]
+			rc := apiRoutes(cust.id, pros.id, opp.ID, iss.ID, actID, planID, articleID)[j]
 			body := strings.ReplaceAll(rc.body, "OWN", strconv.FormatInt(own, 10))
 			t.Run(u.name+"/"+rc.name, func(t *testing.T) {
 				api.t = t
@@ -649,4 +660,25 @@ func TestAPICursorWalk(t *testing.T) {
 			t.Logf("%s: %d pages, %d records seen, %d existed throughout", query, pages, len(seen), len(existing))
 		})
 	}
+}
+
+// activityPlanArticle makes an activity record and a plan of sales1, and a
+// knowledge article.
+func (f *fixture) activityPlanArticle(t *testing.T) (activity, plan, article int64) {
+	t.Helper()
+	ctx := context.Background()
+	s1 := models.Actor{ID: f.sales1, Role: models.RoleSales}
+	a := models.Activity{Date: "2026-12-01", Subject: "拜访", Content: "介绍产品", CustomerID: f.mine["customer"].id, OwnerID: f.sales1}
+	if err := f.db.SaveActivity(ctx, s1, &a); err != nil {
+		t.Fatal(err)
+	}
+	p := models.Plan{Date: "2026-12-10", Subject: "回访", CustomerID: f.mine["customer"].id, OwnerID: f.sales1, RemindMinutes: -1}
+	if err := f.db.SavePlan(ctx, s1, &p); err != nil {
+		t.Fatal(err)
+	}
+	art := models.Article{Title: "打印机卡纸", Symptom: "卡纸", Solution: "清理纸路"}
+	if err := f.db.SaveArticle(ctx, models.Actor{ID: f.service, Role: models.RoleService}, &art); err != nil {
+		t.Fatal(err)
+	}
+	return a.ID, p.ID, art.ID
 }

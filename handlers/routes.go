@@ -305,6 +305,13 @@ func (s *Server) Handler() http.Handler {
 	v1.DELETE("/issues/:id", s.require(models.PermServiceHandle), s.apiDeleteIssue)
 	v1.GET("/issues/:id/handlings", s.apiHandlings)
 	v1.POST("/issues/:id/handlings", s.require(models.PermServiceHandle), s.apiAddHandling)
+	v1.GET("/activities", s.require(models.PermActivitiesUse), s.apiListActivities)
+	v1.GET("/activities/:id", s.require(models.PermActivitiesUse), s.apiGetActivity)
+	v1.GET("/plans", s.require(models.PermActivitiesUse), s.apiListPlans)
+	v1.GET("/plans/:id", s.require(models.PermActivitiesUse), s.apiGetPlan)
+	v1.GET("/articles", s.apiListArticles)
+	v1.GET("/articles/:id", s.apiGetArticle)
+	v1.GET("/category-items", s.apiCategoryItems)
 
 	r.NoRoute(s.apiNoRoute, s.limitBody, s.loadSession, s.notFound)
 
