@@ -1,11 +1,14 @@
 package handlers
 
 import (
+	"errors"
 	"net/http"
+	"strings"
 
 	"github.com/gin-gonic/gin"
 
 	"keyuan/models"
+	"keyuan/search"
 )
 
 // API: activity records, plans, knowledge articles and category items,
@@ -214,3 +217,52 @@ func (s *Server) apiCategoryItems(c *gin.Context) {
 
 // validDateParam accepts "" or a date.
 func validDateParam(v string) bool { return v == "" || models.ValidDate(v) }
+
+type apiSearchHit struct {
+	Kind       string `json:"kind"`
+	ID         int64  `json:"id"`
+	Code       string `json:"code"`
+	Title      string `json:"title"`
+	Snippet    string `json:"snippet"`
+	ParentKind string `json:"parent_kind"`
+	ParentID   int64  `json:"parent_id"`
+}
+
+// apiSearch is the search page's query over the same index and row rules:
+// relevance order, 20 a page (page 1–50). Title and snippet are HTML with
+// the matches in <mark>.
+func (s *Server) apiSearch(c *gin.Context) {
+	text := truncate(strings.TrimSpace(c.Query("q")), search.MaxQueryRunes)
+	if text == "" {
+		s.apiProblem(c, http.StatusBadRequest, s.t(c, "api.bad_search"), nil)
+		return
+	}
+	sq := search.Query{Text: text, Size: searchPerPage, From: (queryPage(c.Request.URL.Query(), 50, 1) - 1) * searchPerPage}
+	if k := c.Query("kind"); k != "" {
+		if !containsString(models.SearchKinds, k) {
+			s.apiProblem(c, http.StatusBadRequest, s.t(c, "api.bad_search"), nil)
+			return
+		}
+		sq.Kinds = []string{k}
+	}
+	var res *search.Results
+	err := search.ErrRebuilding
+	if s.search != nil {
+		res, err = s.search.Search(c.Request.Context(), actor(c), sq)
+	}
+	if errors.Is(err, search.ErrRebuilding) {
+		c.Header("Retry-After", "30")
+		s.apiProblem(c, http.StatusServiceUnavailable, s.t(c, "api.search_rebuilding"), nil)
+		return
+	}
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	out := make([]apiSearchHit, len(res.Hits))
+	for i, h := range res.Hits {
+		out[i] = apiSearchHit{Kind: h.Kind, ID: h.ID, Code: h.Code, Title: string(h.Title), Snippet: string(h.Snippet),
+			ParentKind: h.ParentKind, ParentID: h.ParentID}
+	}
+	c.JSON(http.StatusOK, gin.H{"data": out, "total": res.Total})
+}

@@ -218,6 +218,7 @@ func apiRoutes(customer, prospect, opportunity, issue, activity, plan, article i
 		{routeCase{"article list", "GET", "/api/v1/articles", nil}, "", all},
 		{routeCase{"article", "GET", art, nil}, "", all},
 		{routeCase{"category items", "GET", "/api/v1/category-items?type=industry", nil}, "", all},
+		{routeCase{"search", "GET", "/api/v1/search?q=" + url.QueryEscape("表客户"), nil}, "", all},
 	}
 }
 
@@ -681,4 +682,34 @@ func (f *fixture) activityPlanArticle(t *testing.T) (activity, plan, article int
 		t.Fatal(err)
 	}
 	return a.ID, p.ID, art.ID
+}
+
+// TestAPISearch: the search page's index and row rules: a salesperson
+// finds their own customer, not a colleague's.
+func TestAPISearch(t *testing.T) {
+	f := newFixture(t)
+	f.sync()
+	type hits struct {
+		Data  []apiSearchHit `json:"data"`
+		Total int            `json:"total"`
+	}
+	api := f.apiAs(f.sales1, models.RoleSales, false)
+	find := func(name string) []apiSearchHit {
+		res := api.do("GET", "/api/v1/search?kind=customer&q="+url.QueryEscape(name), "")
+		if res.StatusCode != http.StatusOK {
+			t.Fatalf("%d %s", res.StatusCode, res.Body)
+		}
+		return decode[hits](t, res).Data
+	}
+	if h := find(f.mine["customer"].name); len(h) == 0 || h[0].ID != f.mine["customer"].id {
+		t.Errorf("own customer: %+v", h)
+	}
+	for _, hit := range find(f.theirs["customer"].name) {
+		if hit.ID == f.theirs["customer"].id {
+			t.Errorf("a salesperson found a colleague's customer: %+v", hit)
+		}
+	}
+	if res := api.do("GET", "/api/v1/search", ""); res.StatusCode != http.StatusBadRequest {
+		t.Errorf("no q: %d", res.StatusCode)
+	}
 }

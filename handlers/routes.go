@@ -312,6 +312,7 @@ func (s *Server) Handler() http.Handler {
 	v1.GET("/articles", s.apiListArticles)
 	v1.GET("/articles/:id", s.apiGetArticle)
 	v1.GET("/category-items", s.apiCategoryItems)
+	v1.GET("/search", s.apiSearch)
 
 	r.NoRoute(s.apiNoRoute, s.limitBody, s.loadSession, s.notFound)
 
