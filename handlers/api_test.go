@@ -155,7 +155,8 @@ type apiCase struct {
 
 // apiRoutes is the API's access table. customer and prospect are records
 // of sales1. A new API route goes here (TestAccessTablesCoverEveryRoute).
-func apiRoutes(customer, prospect, opportunity, issue, activity, plan, article int64) []apiCase {
+func apiRoutes(customer, prospect, opportunity, issue, activity, plan, article, campaign int64) []apiCase {
+	cm := "/api/v1/campaigns/" + strconv.FormatInt(campaign, 10)
 	act := "/api/v1/activities/" + strconv.FormatInt(activity, 10)
 	pl := "/api/v1/plans/" + strconv.FormatInt(plan, 10)
 	art := "/api/v1/articles/" + strconv.FormatInt(article, 10)
@@ -219,6 +220,10 @@ func apiRoutes(customer, prospect, opportunity, issue, activity, plan, article i
 		{routeCase{"article", "GET", art, nil}, "", all},
 		{routeCase{"category items", "GET", "/api/v1/category-items?type=industry", nil}, "", all},
 		{routeCase{"search", "GET", "/api/v1/search?q=" + url.QueryEscape("表客户"), nil}, "", all},
+		// Campaigns: not for service staff; a salesperson's own only.
+		{routeCase{"campaign list", "GET", "/api/v1/campaigns", nil}, "", actList},
+		{routeCase{"campaign", "GET", cm, nil}, "", actRead},
+		{routeCase{"campaign targets", "GET", cm + "/targets", nil}, "", actRead},
 	}
 }
 
@@ -235,13 +240,22 @@ func TestAPIAccessTable(t *testing.T) {
 	}{{"sales1", f.sales1, models.RoleSales}, {"sales2", f.sales2, models.RoleSales}, {"manager", f.manager, models.RoleManager},
 		{"service", f.service, models.RoleService}, {"admin", admin, models.RoleAdmin}}
 	actID, planID, articleID := f.activityPlanArticle(t)
+	camp := models.Campaign{Name: "表活动", StartDate: "2026-12-20", EndDate: "2026-12-20", OwnerID: f.sales1}
+	if err := f.db.SaveCampaign(context.Background(), models.Actor{ID: f.sales1, Role: models.RoleSales}, &camp); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.db.AddTargetCustomers(context.Background(), models.Actor{ID: f.sales1, Role: models.RoleSales}, camp.ID,
+		[]int64{f.mine["customer"].id}); err != nil {
+		t.Fatal(err)
+	}
+	campaignID := camp.ID
 	for i, u := range users {
 		api := f.apiAs(u.id, u.role, true)
 		own := f.mine["customer"].id
 		if u.id == f.sales2 {
 			own = f.theirs["customer"].id
 		}
-		n := len(apiRoutes(0, 0, 0, 0, 0, 0, 0))
+		n := len(apiRoutes(0, 0, 0, 0, 0, 0, 0, 0))
 		for j := range n {
 			cust := f.addRecord(f.sales1, "customer", fmt.Sprintf("表客户%d-%d", i, j))
 			pros := f.addRecord(f.sales1, "prospect", fmt.Sprintf("表潜客%d-%d", i, j))
@@ -253,7 +267,7 @@ func TestAPIAccessTable(t *testing.T) {
 			if err := f.db.CreateIssue(context.Background(), models.Actor{ID: f.service, Role: models.RoleService}, &iss); err != nil {
 				t.Fatal(err)
 			}
-			rc := apiRoutes(cust.id, pros.id, opp.ID, iss.ID, actID, planID, articleID)[j]
+			rc := apiRoutes(cust.id, pros.id, opp.ID, iss.ID, actID, planID, articleID, campaignID)[j]
 			body := strings.ReplaceAll(rc.body, "OWN", strconv.FormatInt(own, 10))
 			t.Run(u.name+"/"+rc.name, func(t *testing.T) {
 				api.t = t

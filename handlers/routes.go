@@ -313,6 +313,9 @@ func (s *Server) Handler() http.Handler {
 	v1.GET("/articles/:id", s.apiGetArticle)
 	v1.GET("/category-items", s.apiCategoryItems)
 	v1.GET("/search", s.apiSearch)
+	v1.GET("/campaigns", s.require(models.PermCampaignsUse), s.apiListCampaigns)
+	v1.GET("/campaigns/:id", s.require(models.PermCampaignsUse), s.apiGetCampaign)
+	v1.GET("/campaigns/:id/targets", s.require(models.PermCampaignsUse), s.apiCampaignTargets)
 
 	r.NoRoute(s.apiNoRoute, s.limitBody, s.loadSession, s.notFound)
 

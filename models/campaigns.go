@@ -96,6 +96,10 @@ type CampaignFilter struct {
 	OwnerID int64
 	From    string // start date on or after
 	To      string // start date on or before
+	// ByID lists in id order after the id AfterID (the API's keyset pages)
+	// instead of newest first.
+	ByID    bool
+	AfterID int64
 }
 
 func campaignScope(actor Actor) (string, []any) {
@@ -137,9 +141,15 @@ func (db *DB) ListCampaigns(ctx context.Context, actor Actor, f CampaignFilter, 
 		like := "%" + escapeLike(q) + "%"
 		args = append(args, like, like, like)
 	}
+	order := "m.start_date DESC, m.id DESC"
+	if f.ByID {
+		conds = append(conds, "m.id > ?")
+		args = append(args, f.AfterID)
+		order = "m.id"
+	}
 	args = append(args, limit)
 	rows, err := db.Read.QueryContext(ctx, `SELECT `+campaignColumns+` FROM campaigns m JOIN users u ON u.id = m.owner_id
-		WHERE `+strings.Join(conds, " AND ")+` ORDER BY m.start_date DESC, m.id DESC LIMIT ?`, args...)
+		WHERE `+strings.Join(conds, " AND ")+` ORDER BY `+order+` LIMIT ?`, args...)
 	if err != nil {
 		return nil, err
 	}
