@@ -1,7 +1,6 @@
 package handlers
 
 import (
-	"errors"
 	"net/http"
 	"strconv"
 
@@ -312,5 +311,3 @@ func nilIfEmpty(s string) *string {
 	}
 	return &s
 }
-
-var _ = errors.New
