@@ -181,6 +181,7 @@ func apiRoutes(customer, prospect, opportunity, issue, activity, plan, article, 
 	change := [5]int{200, 404, 200, 403, 200}
 	del := [5]int{204, 404, 204, 403, 204}
 	conv := [5]int{201, 404, 201, 403, 201}
+	addTo := conv // a contact added to sales1's record
 	return []apiCase{
 		{routeCase{"openapi", "GET", "/api/v1/openapi.json", nil}, "", all},
 		{routeCase{"me", "GET", "/api/v1/me", nil}, "", all},
@@ -190,12 +191,18 @@ func apiRoutes(customer, prospect, opportunity, issue, activity, plan, article, 
 		{routeCase{"customer", "GET", c, nil}, "", read},
 		{routeCase{"customer contacts", "GET", c + "/contacts", nil}, "", read},
 		{routeCase{"customer update", "PATCH", c, nil}, `{"phone":"021-55556666"}`, change},
+		{routeCase{"customer contact add", "POST", c + "/contacts", nil}, `{"name":"接口联系人","mobile":"13800000000"}`, addTo},
+		{routeCase{"customer contact update", "PATCH", c + "/contacts/CID", nil}, `{"title":"经理"}`, change},
+		{routeCase{"customer contact delete", "DELETE", c + "/contacts/CID", nil}, "", del},
 		{routeCase{"customer delete", "DELETE", c, nil}, "", del},
 		{routeCase{"prospect list", "GET", "/api/v1/prospects", nil}, "", all},
 		{routeCase{"prospect create", "POST", "/api/v1/prospects", nil}, `{"name":"接口新潜客"}`, create},
 		{routeCase{"prospect", "GET", p, nil}, "", read},
 		{routeCase{"prospect contacts", "GET", p + "/contacts", nil}, "", read},
 		{routeCase{"prospect update", "PATCH", p, nil}, `{"notes":"接口"}`, change},
+		{routeCase{"prospect contact add", "POST", p + "/contacts", nil}, `{"name":"接口联系人"}`, addTo},
+		{routeCase{"prospect contact update", "PATCH", p + "/contacts/PCID", nil}, `{"title":"经理"}`, change},
+		{routeCase{"prospect contact delete", "DELETE", p + "/contacts/PCID", nil}, "", del},
 		{routeCase{"prospect delete", "DELETE", p, nil}, "", del},
 		{routeCase{"prospect convert", "POST", p + "/convert", nil}, "", conv},
 		// OWN is a customer of the acting user (salespeople sell only to theirs).
@@ -269,6 +276,8 @@ func TestAPIAccessTable(t *testing.T) {
 			}
 			rc := apiRoutes(cust.id, pros.id, opp.ID, iss.ID, actID, planID, articleID, campaignID)[j]
 			body := strings.ReplaceAll(rc.body, "OWN", strconv.FormatInt(own, 10))
+			// CID and PCID are the record's contact (an address with two ids).
+			rc.path = strings.NewReplacer("PCID", strconv.FormatInt(pros.contact, 10), "CID", strconv.FormatInt(cust.contact, 10)).Replace(rc.path)
 			t.Run(u.name+"/"+rc.name, func(t *testing.T) {
 				api.t = t
 				before := f.snapshot()
