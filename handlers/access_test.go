@@ -573,7 +573,7 @@ func TestAccessTablesCoverEveryRoute(t *testing.T) {
 	for _, c := range serviceRoutes(7, 8, 9, 10, 11) {
 		tried = append(tried, c.routeCase)
 	}
-	for _, c := range apiRoutes(7, 8, 9) {
+	for _, c := range apiRoutes(7, 8, 9, 10, 11, 12, 13, 14) {
 		tried = append(tried, c.routeCase)
 	}
 	tried = append(tried, fileRoutes("customer", 7, 8, 9)...)

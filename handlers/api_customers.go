@@ -1,7 +1,6 @@
 package handlers
 
 import (
-	"errors"
 	"net/http"
 	"strconv"
 
@@ -313,4 +312,109 @@ func nilIfEmpty(s string) *string {
 	return &s
 }
 
-var _ = errors.New
+// apiContactInput is a new contact or a partial change of one.
+type apiContactInput struct {
+	Name      *string `json:"name"`
+	Title     *string `json:"title"`
+	Phone     *string `json:"phone"`
+	Mobile    *string `json:"mobile"`
+	Email     *string `json:"email"`
+	Birthday  *string `json:"birthday"`
+	IsPrimary *bool   `json:"is_primary"`
+}
+
+func (in *apiContactInput) apply(k *models.Contact) {
+	for _, f := range []struct {
+		dst *string
+		v   *string
+	}{{&k.Name, in.Name}, {&k.Title, in.Title}, {&k.Phone, in.Phone}, {&k.Mobile, in.Mobile}, {&k.Email, in.Email},
+		{&k.Birthday, in.Birthday}} {
+		if f.v != nil {
+			*f.dst = *f.v
+		}
+	}
+	if in.IsPrimary != nil {
+		k.IsPrimary = *in.IsPrimary
+	}
+}
+
+// apiContactParam loads the contact of the URL, of a record the actor may
+// see (else 404).
+func (s *Server) apiContactParam(c *gin.Context, kind string) (*models.Contact, bool) {
+	m, ok := s.apiCustomerParam(c, kind)
+	if !ok {
+		return nil, false
+	}
+	cid, ok := idParam(c, "cid")
+	if !ok {
+		s.notFound(c)
+		return nil, false
+	}
+	k, err := s.db.GetContact(c.Request.Context(), actor(c), m.ID, cid)
+	if err != nil {
+		s.fail(c, err)
+		return nil, false
+	}
+	return k, true
+}
+
+func (s *Server) apiCreateContact(kind string) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		m, ok := s.apiCustomerParam(c, kind)
+		if !ok {
+			return
+		}
+		var in apiContactInput
+		if !s.readJSON(c, &in) {
+			return
+		}
+		k := models.Contact{CustomerID: m.ID}
+		in.apply(&k)
+		if err := s.db.SaveContact(c.Request.Context(), actor(c), &k); err != nil {
+			s.apiFail(c, err)
+			return
+		}
+		c.Header("Location", c.Request.URL.Path+"/"+strconv.FormatInt(k.ID, 10))
+		apiRecord(c, http.StatusCreated, apiContact(k))
+	}
+}
+
+func (s *Server) apiUpdateContact(kind string) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		old, ok := s.apiContactParam(c, kind)
+		if !ok || s.ifMatchFails(c, apiContact(*old)) {
+			return
+		}
+		var in apiContactInput
+		if !s.readJSON(c, &in) {
+			return
+		}
+		k := *old
+		in.apply(&k)
+		ctx := c.Request.Context()
+		if err := s.db.SaveContact(ctx, actor(c), &k); err != nil {
+			s.apiFail(c, err)
+			return
+		}
+		saved, err := s.db.GetContact(ctx, actor(c), k.CustomerID, k.ID)
+		if err != nil {
+			s.fail(c, err)
+			return
+		}
+		apiRecord(c, http.StatusOK, apiContact(*saved))
+	}
+}
+
+func (s *Server) apiDeleteContact(kind string) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		old, ok := s.apiContactParam(c, kind)
+		if !ok || s.ifMatchFails(c, apiContact(*old)) {
+			return
+		}
+		if err := s.db.DeleteContact(c.Request.Context(), actor(c), old.CustomerID, old.ID); err != nil {
+			s.fail(c, err)
+			return
+		}
+		c.Status(http.StatusNoContent)
+	}
+}

@@ -155,7 +155,18 @@ type apiCase struct {
 
 // apiRoutes is the API's access table. customer and prospect are records
 // of sales1. A new API route goes here (TestAccessTablesCoverEveryRoute).
-func apiRoutes(customer, prospect, opportunity int64) []apiCase {
+func apiRoutes(customer, prospect, opportunity, issue, activity, plan, article, campaign int64) []apiCase {
+	cm := "/api/v1/campaigns/" + strconv.FormatInt(campaign, 10)
+	act := "/api/v1/activities/" + strconv.FormatInt(activity, 10)
+	pl := "/api/v1/plans/" + strconv.FormatInt(plan, 10)
+	art := "/api/v1/articles/" + strconv.FormatInt(article, 10)
+	is := "/api/v1/issues/" + strconv.FormatInt(issue, 10)
+	// Service: salespeople read the issues of their own customers only and
+	// change none.
+	svcCreate := [5]int{403, 403, 201, 201, 201}
+	svcChange := [5]int{403, 403, 200, 200, 200}
+	svcAdd := [5]int{403, 403, 201, 201, 201}
+	svcDel := [5]int{403, 403, 204, 204, 204}
 	c := "/api/v1/customers/" + strconv.FormatInt(customer, 10)
 	p := "/api/v1/prospects/" + strconv.FormatInt(prospect, 10)
 	o := "/api/v1/opportunities/" + strconv.FormatInt(opportunity, 10)
@@ -170,6 +181,7 @@ func apiRoutes(customer, prospect, opportunity int64) []apiCase {
 	change := [5]int{200, 404, 200, 403, 200}
 	del := [5]int{204, 404, 204, 403, 204}
 	conv := [5]int{201, 404, 201, 403, 201}
+	addTo := conv // a contact added to sales1's record
 	return []apiCase{
 		{routeCase{"openapi", "GET", "/api/v1/openapi.json", nil}, "", all},
 		{routeCase{"me", "GET", "/api/v1/me", nil}, "", all},
@@ -179,12 +191,18 @@ func apiRoutes(customer, prospect, opportunity int64) []apiCase {
 		{routeCase{"customer", "GET", c, nil}, "", read},
 		{routeCase{"customer contacts", "GET", c + "/contacts", nil}, "", read},
 		{routeCase{"customer update", "PATCH", c, nil}, `{"phone":"021-55556666"}`, change},
+		{routeCase{"customer contact add", "POST", c + "/contacts", nil}, `{"name":"接口联系人","mobile":"13800000000"}`, addTo},
+		{routeCase{"customer contact update", "PATCH", c + "/contacts/CID", nil}, `{"title":"经理"}`, change},
+		{routeCase{"customer contact delete", "DELETE", c + "/contacts/CID", nil}, "", del},
 		{routeCase{"customer delete", "DELETE", c, nil}, "", del},
 		{routeCase{"prospect list", "GET", "/api/v1/prospects", nil}, "", all},
 		{routeCase{"prospect create", "POST", "/api/v1/prospects", nil}, `{"name":"接口新潜客"}`, create},
 		{routeCase{"prospect", "GET", p, nil}, "", read},
 		{routeCase{"prospect contacts", "GET", p + "/contacts", nil}, "", read},
 		{routeCase{"prospect update", "PATCH", p, nil}, `{"notes":"接口"}`, change},
+		{routeCase{"prospect contact add", "POST", p + "/contacts", nil}, `{"name":"接口联系人"}`, addTo},
+		{routeCase{"prospect contact update", "PATCH", p + "/contacts/PCID", nil}, `{"title":"经理"}`, change},
+		{routeCase{"prospect contact delete", "DELETE", p + "/contacts/PCID", nil}, "", del},
 		{routeCase{"prospect delete", "DELETE", p, nil}, "", del},
 		{routeCase{"prospect convert", "POST", p + "/convert", nil}, "", conv},
 		// OWN is a customer of the acting user (salespeople sell only to theirs).
@@ -194,6 +212,25 @@ func apiRoutes(customer, prospect, opportunity int64) []apiCase {
 		{routeCase{"opportunity update", "PATCH", o, nil}, `{"probability":60}`, actRead},
 		{routeCase{"opportunity delete", "DELETE", o, nil}, "", actDel},
 		{routeCase{"opportunity close", "POST", o + "/close", nil}, `{"status":"lost","reason":"价格"}`, actRead},
+		{routeCase{"issue list", "GET", "/api/v1/issues", nil}, "", all},
+		{routeCase{"issue create", "POST", "/api/v1/issues", nil}, `{"customer_id":OWN,"subject":"接口问题","priority":"high"}`, svcCreate},
+		{routeCase{"issue", "GET", is, nil}, "", read},
+		{routeCase{"issue update", "PATCH", is, nil}, `{"priority":"urgent","reported_at":"2026-12-01T10:00:00+08:00"}`, svcChange},
+		{routeCase{"issue delete", "DELETE", is, nil}, "", svcDel},
+		{routeCase{"issue handlings", "GET", is + "/handlings", nil}, "", read},
+		{routeCase{"issue handling add", "POST", is + "/handlings", nil}, `{"content":"电话回访","new_status":"resolved"}`, svcAdd},
+		{routeCase{"activity list", "GET", "/api/v1/activities?from=2026-01-01", nil}, "", actList},
+		{routeCase{"activity", "GET", act, nil}, "", actRead},
+		{routeCase{"plan list", "GET", "/api/v1/plans?status=planned", nil}, "", actList},
+		{routeCase{"plan", "GET", pl, nil}, "", actRead},
+		{routeCase{"article list", "GET", "/api/v1/articles", nil}, "", all},
+		{routeCase{"article", "GET", art, nil}, "", all},
+		{routeCase{"category items", "GET", "/api/v1/category-items?type=industry", nil}, "", all},
+		{routeCase{"search", "GET", "/api/v1/search?q=" + url.QueryEscape("表客户"), nil}, "", all},
+		// Campaigns: not for service staff; a salesperson's own only.
+		{routeCase{"campaign list", "GET", "/api/v1/campaigns", nil}, "", actList},
+		{routeCase{"campaign", "GET", cm, nil}, "", actRead},
+		{routeCase{"campaign targets", "GET", cm + "/targets", nil}, "", actRead},
 	}
 }
 
@@ -209,13 +246,23 @@ func TestAPIAccessTable(t *testing.T) {
 		role models.Role
 	}{{"sales1", f.sales1, models.RoleSales}, {"sales2", f.sales2, models.RoleSales}, {"manager", f.manager, models.RoleManager},
 		{"service", f.service, models.RoleService}, {"admin", admin, models.RoleAdmin}}
+	actID, planID, articleID := f.activityPlanArticle(t)
+	camp := models.Campaign{Name: "表活动", StartDate: "2026-12-20", EndDate: "2026-12-20", OwnerID: f.sales1}
+	if err := f.db.SaveCampaign(context.Background(), models.Actor{ID: f.sales1, Role: models.RoleSales}, &camp); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.db.AddTargetCustomers(context.Background(), models.Actor{ID: f.sales1, Role: models.RoleSales}, camp.ID,
+		[]int64{f.mine["customer"].id}); err != nil {
+		t.Fatal(err)
+	}
+	campaignID := camp.ID
 	for i, u := range users {
 		api := f.apiAs(u.id, u.role, true)
 		own := f.mine["customer"].id
 		if u.id == f.sales2 {
 			own = f.theirs["customer"].id
 		}
-		n := len(apiRoutes(0, 0, 0))
+		n := len(apiRoutes(0, 0, 0, 0, 0, 0, 0, 0))
 		for j := range n {
 			cust := f.addRecord(f.sales1, "customer", fmt.Sprintf("表客户%d-%d", i, j))
 			pros := f.addRecord(f.sales1, "prospect", fmt.Sprintf("表潜客%d-%d", i, j))
@@ -223,8 +270,14 @@ func TestAPIAccessTable(t *testing.T) {
 			if err := f.db.SaveOpportunity(context.Background(), models.Actor{ID: f.sales1, Role: models.RoleSales}, &opp); err != nil {
 				t.Fatal(err)
 			}
-			rc := apiRoutes(cust.id, pros.id, opp.ID)[j]
+			iss := models.Issue{CustomerID: cust.id, Subject: "表问题", Priority: "normal"}
+			if err := f.db.CreateIssue(context.Background(), models.Actor{ID: f.service, Role: models.RoleService}, &iss); err != nil {
+				t.Fatal(err)
+			}
+			rc := apiRoutes(cust.id, pros.id, opp.ID, iss.ID, actID, planID, articleID, campaignID)[j]
 			body := strings.ReplaceAll(rc.body, "OWN", strconv.FormatInt(own, 10))
+			// CID and PCID are the record's contact (an address with two ids).
+			rc.path = strings.NewReplacer("PCID", strconv.FormatInt(pros.contact, 10), "CID", strconv.FormatInt(cust.contact, 10)).Replace(rc.path)
 			t.Run(u.name+"/"+rc.name, func(t *testing.T) {
 				api.t = t
 				before := f.snapshot()
@@ -630,5 +683,56 @@ func TestAPICursorWalk(t *testing.T) {
 			}
 			t.Logf("%s: %d pages, %d records seen, %d existed throughout", query, pages, len(seen), len(existing))
 		})
+	}
+}
+
+// activityPlanArticle makes an activity record and a plan of sales1, and a
+// knowledge article.
+func (f *fixture) activityPlanArticle(t *testing.T) (activity, plan, article int64) {
+	t.Helper()
+	ctx := context.Background()
+	s1 := models.Actor{ID: f.sales1, Role: models.RoleSales}
+	a := models.Activity{Date: "2026-12-01", Subject: "拜访", Content: "介绍产品", CustomerID: f.mine["customer"].id, OwnerID: f.sales1}
+	if err := f.db.SaveActivity(ctx, s1, &a); err != nil {
+		t.Fatal(err)
+	}
+	p := models.Plan{Date: "2026-12-10", Subject: "回访", CustomerID: f.mine["customer"].id, OwnerID: f.sales1, RemindMinutes: -1}
+	if err := f.db.SavePlan(ctx, s1, &p); err != nil {
+		t.Fatal(err)
+	}
+	art := models.Article{Title: "打印机卡纸", Symptom: "卡纸", Solution: "清理纸路"}
+	if err := f.db.SaveArticle(ctx, models.Actor{ID: f.service, Role: models.RoleService}, &art); err != nil {
+		t.Fatal(err)
+	}
+	return a.ID, p.ID, art.ID
+}
+
+// TestAPISearch: the search page's index and row rules: a salesperson
+// finds their own customer, not a colleague's.
+func TestAPISearch(t *testing.T) {
+	f := newFixture(t)
+	f.sync()
+	type hits struct {
+		Data  []apiSearchHit `json:"data"`
+		Total int            `json:"total"`
+	}
+	api := f.apiAs(f.sales1, models.RoleSales, false)
+	find := func(name string) []apiSearchHit {
+		res := api.do("GET", "/api/v1/search?kind=customer&q="+url.QueryEscape(name), "")
+		if res.StatusCode != http.StatusOK {
+			t.Fatalf("%d %s", res.StatusCode, res.Body)
+		}
+		return decode[hits](t, res).Data
+	}
+	if h := find(f.mine["customer"].name); len(h) == 0 || h[0].ID != f.mine["customer"].id {
+		t.Errorf("own customer: %+v", h)
+	}
+	for _, hit := range find(f.theirs["customer"].name) {
+		if hit.ID == f.theirs["customer"].id {
+			t.Errorf("a salesperson found a colleague's customer: %+v", hit)
+		}
+	}
+	if res := api.do("GET", "/api/v1/search", ""); res.StatusCode != http.StatusBadRequest {
+		t.Errorf("no q: %d", res.StatusCode)
 	}
 }

@@ -137,3 +137,32 @@ func parseIDList(s string) []int64 {
 	}
 	return sortedIDs(out)
 }
+
+// ActivitiesAfter lists activity records for the API: the list screen's
+// filters and row rule, in id order, up to limit after the id afterID.
+// Mentions of competitors are not loaded (GetActivity has them).
+func (db *DB) ActivitiesAfter(ctx context.Context, actor Actor, f ActivityFilter, afterID int64, limit int) ([]Activity, error) {
+	where, args := f.where(actor)
+	args = append(args, afterID, limit)
+	return queryList(ctx, db.Read, `SELECT `+activityColumns+activityJoins+` WHERE `+where+` AND a.id > ? ORDER BY a.id LIMIT ?`, args, scanActivity)
+}
+
+// PlansAfter lists plans for the API: the list screen's filters and row
+// rule, in id order, up to limit after the id afterID.
+func (db *DB) PlansAfter(ctx context.Context, actor Actor, f PlanFilter, afterID int64, limit int) ([]Plan, error) {
+	where, args := f.where(actor)
+	args = append(args, afterID, limit)
+	return queryList(ctx, db.Read, `SELECT `+planColumns+planJoins+` WHERE `+where+` AND p.id > ? ORDER BY p.id LIMIT ?`, args, scanPlan)
+}
+
+// ArticlesAfter lists the knowledge base (everyone may read it) for the
+// API, in id order, up to limit after the id afterID.
+func (db *DB) ArticlesAfter(ctx context.Context, categoryID, afterID int64, limit int) ([]Article, error) {
+	where, args := "a.id > ?", []any{afterID}
+	if categoryID != 0 {
+		where += " AND a.category_id = ?"
+		args = append(args, categoryID)
+	}
+	args = append(args, limit)
+	return queryList(ctx, db.Read, `SELECT `+articleColumns+articleFrom+` WHERE `+where+` ORDER BY a.id LIMIT ?`, args, scanArticle)
+}

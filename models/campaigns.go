@@ -96,6 +96,10 @@ type CampaignFilter struct {
 	OwnerID int64
 	From    string // start date on or after
 	To      string // start date on or before
+	// ByID lists in id order after the id AfterID (the API's keyset pages)
+	// instead of newest first.
+	ByID    bool
+	AfterID int64
 }
 
 func campaignScope(actor Actor) (string, []any) {
@@ -118,10 +122,15 @@ func (db *DB) ListCampaigns(ctx context.Context, actor Actor, f CampaignFilter, 
 	w.eq("m.owner_id", f.OwnerID)
 	w.between("m.start_date", f.From, f.To)
 	w.like(f.Q, "m.name", "m.code", "m.place")
+	order := "m.start_date DESC, m.id DESC"
+	if f.ByID {
+		w.add("m.id > ?", f.AfterID)
+		order = "m.id"
+	}
 	cond, args := w.sql()
 	args = append(args, limit)
 	return queryList(ctx, db.Read, `SELECT `+campaignColumns+` FROM campaigns m JOIN users u ON u.id = m.owner_id
-		WHERE `+cond+` ORDER BY m.start_date DESC, m.id DESC LIMIT ?`, args, scanCampaign)
+		WHERE `+cond+` ORDER BY `+order+` LIMIT ?`, args, scanCampaign)
 }
 
 // GetCampaign returns a campaign actor may see.

@@ -188,6 +188,17 @@ func (db *DB) ListIssues(ctx context.Context, actor Actor, f IssueFilter) (Issue
 	return page, err
 }
 
+// IssuesAfter is a list for the API: the same filters and row rule, in
+// id order, up to limit issues after the id afterID (keyset pages).
+func (db *DB) IssuesAfter(ctx context.Context, actor Actor, f IssueFilter, afterID int64, limit int) ([]Issue, error) {
+	where, _, args := db.issueWhere(actor, f)
+	args = append(args, afterID, limit)
+	var out []Issue
+	err := streamRows(ctx, db, `SELECT `+issueColumns+issueFrom+` WHERE `+where+` AND i.id > ? ORDER BY i.id LIMIT ?`, args, scanIssue,
+		func(i *Issue) error { out = append(out, *i); return nil })
+	return out, err
+}
+
 // IssueCounts counts the issues behind each list of the issue screen.
 func (db *DB) IssueCounts(ctx context.Context, actor Actor) (map[string]int, error) {
 	rule, args := issueRule(actor)

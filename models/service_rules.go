@@ -3,6 +3,7 @@ package models
 import (
 	"context"
 	"errors"
+	"time"
 )
 
 // The rules of customer issues and knowledge articles, for the forms and
@@ -26,6 +27,11 @@ func (i *Issue) Validate(editing bool) FieldErrors {
 	}
 	if !ValidIssuePriority(i.Priority) {
 		errs["priority"] = "validation.invalid_choice"
+	}
+	if i.ReportedAt != "" {
+		if _, err := time.Parse(time.RFC3339, i.ReportedAt); err != nil {
+			errs["reported_at"] = "validation.datetime"
+		}
 	}
 	if editing && (i.Status == "" || !ValidIssueStatus(i.Status)) {
 		errs["status"] = "validation.invalid_choice"
