@@ -214,6 +214,7 @@ type noticesData struct {
 	Notices  []string
 	Channels []string
 	On       map[string]map[string]bool // notice → channel → chosen
+	Offered  map[string]map[string]bool // notice → channel → exists
 }
 
 func (s *Server) notices(c *gin.Context) {
@@ -222,14 +223,18 @@ func (s *Server) notices(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	on := map[string]map[string]bool{}
-	for n, chans := range prefs {
-		on[n] = map[string]bool{}
-		for _, ch := range chans {
-			on[n][ch] = true
+	set := func(m map[string][]string) map[string]map[string]bool {
+		out := map[string]map[string]bool{}
+		for n, chans := range m {
+			out[n] = map[string]bool{}
+			for _, ch := range chans {
+				out[n][ch] = true
+			}
 		}
+		return out
 	}
-	p := s.newPage(c, s.t(c, "notice.title"), "", &noticesData{Notices: models.Notices, Channels: models.NoticeChannels, On: on})
+	p := s.newPage(c, s.t(c, "notice.title"), "", &noticesData{Notices: models.Notices, Channels: models.NoticeChannels,
+		On: set(prefs), Offered: set(models.NoticeOffers)})
 	if isFragment(c) {
 		s.renderBlock(c, http.StatusOK, "notices", "notices", p)
 		return

@@ -136,7 +136,7 @@ func TestNoticeChannels(t *testing.T) {
 		notice, channel string
 		want            bool
 	}{{"plan_reminder", "email", true}, {"plan_reminder", "chat", false}, {"issue_assigned", "chat", true},
-		{"issue_assigned", "bell", false}, {"digest", "bell", false}} {
+		{"issue_assigned", "bell", false}, {"digest", "email", false}} {
 		if got, _ := app.db.WantsNotice(ctx, uid, tc.notice, tc.channel); got != tc.want {
 			t.Errorf("%s/%s = %v", tc.notice, tc.channel, got)
 		}
@@ -145,8 +145,13 @@ func TestNoticeChannels(t *testing.T) {
 	if !strings.Contains(body, `name="issue_assigned" value="chat" checked`) || strings.Contains(body, `name="issue_assigned" value="bell" checked`) {
 		t.Errorf("fragment does not show the choice: %s", body)
 	}
-	if res := c.post("/profile/notices", url.Values{"digest": {"pigeon"}}); res.StatusCode < 400 || res.StatusCode >= 500 {
-		t.Errorf("unknown channel: %d", res.StatusCode)
+	for _, bad := range []url.Values{{"digest": {"pigeon"}}, {"issue_assigned": {"email"}}} {
+		if res := c.post("/profile/notices", bad); res.StatusCode < 400 || res.StatusCode >= 500 {
+			t.Errorf("channel %v: %d", bad, res.StatusCode)
+		}
+	}
+	if strings.Contains(body, `name="issue_assigned" value="email"`) || strings.Contains(body, `name="digest" value="bell"`) {
+		t.Error("the page offers a channel the notice does not have")
 	}
 }
 

@@ -420,6 +420,11 @@ func TestChatRobotPayloads(t *testing.T) {
 	if st, err := testWebhooks(db).Deliver(ctx); err != nil || st.Sent != 3 {
 		t.Fatalf("%+v %v", st, err)
 	}
+	// The assignee's bell has it too; an admin assigning to themself gets none.
+	if notes, _ := db.Notifications(ctx, uid, 10); len(notes) != 1 || notes[0].Kind != "issue_assigned" ||
+		!strings.Contains(notes[0].Message, "打印机无法连接") {
+		t.Errorf("assignee's bell: %+v", notes)
+	}
 	link := "[在客缘中打开](http://crm.example.test/issues/" + itoa(is.ID) + ")"
 	text := "工单 " + is.Code + "「打印机无法连接」已指派给 李娜\n" + link
 
@@ -448,6 +453,9 @@ func TestChatRobotPayloads(t *testing.T) {
 	}
 	if st, _ := testWebhooks(db).Deliver(ctx); st.Retry != 1 || st.Sent != 2 {
 		t.Errorf("errcode answer: %+v", st)
+	}
+	if notes, _ := db.Notifications(ctx, 1, 10); len(notes) != 0 {
+		t.Errorf("assigning to oneself rang one's own bell: %+v", notes)
 	}
 
 	// A user who wants issue notices only under the bell gets no chat message.

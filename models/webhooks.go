@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/url"
 	"slices"
 	"strconv"
@@ -41,6 +42,16 @@ var Notices = []string{"plan_reminder", "issue_assigned", "issue_overdue", "dige
 
 // NoticeChannels are where a notice may go.
 var NoticeChannels = []string{"bell", "email", "chat"}
+
+// NoticeOffers lists the channels each notice really has: the profile page
+// offers only these (an issue assignment sends no e-mail, the digest is
+// not a bell notice).
+var NoticeOffers = map[string][]string{
+	"plan_reminder":  {"bell", "email", "chat"},
+	"issue_assigned": {"bell", "chat"},
+	"issue_overdue":  {"bell", "chat"},
+	"digest":         {"email", "chat"},
+}
 
 var noticeEvents = map[string]string{"plan.due": "plan_reminder", "issue.assigned": "issue_assigned",
 	"issue.overdue": "issue_overdue", "digest.sent": "digest"}
@@ -352,8 +363,11 @@ func webhookEventsFromAudit(ctx context.Context, tx *sql.Tx, at string, userID i
 		return nil
 	}
 	hooks, err := activeHooks(ctx, tx)
-	if err != nil || len(hooks) == 0 {
+	if err != nil {
 		return err
+	}
+	if len(hooks) == 0 && !slices.Contains(events, "issue.assigned") {
+		return nil
 	}
 	data := map[string]any{"type": entity, "id": id, "action": action, "by": userID, "changes": changes}
 	if q, ok := recordTitles[entity]; ok {
@@ -373,6 +387,24 @@ func webhookEventsFromAudit(ctx context.Context, tx *sql.Tx, at string, userID i
 			data["assignee_id"], data["assignee"] = assignee, name
 			notify = assignee
 		}
+	}
+	if notify != 0 && notify != userID {
+		// The assignee's bell, if they want it there (not when they took
+		// the issue themself).
+		bell, err := wantsNotice(ctx, tx, notify, "issue_assigned", "bell")
+		if err != nil {
+			return err
+		}
+		if bell {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO notifications (user_id, kind, message, link, created_at)
+				VALUES (?, 'issue_assigned', ?, ?, ?)`, notify, strings.TrimSpace(fmt.Sprint(data["code"], " ", data["title"])),
+				"/issues/"+strconv.FormatInt(id, 10), at); err != nil {
+				return err
+			}
+		}
+	}
+	if len(hooks) == 0 {
+		return nil
 	}
 	for _, e := range events {
 		if err := queueEvent(ctx, tx, hooks, at, e, data, notify); err != nil {
@@ -475,7 +507,7 @@ func (db *DB) WantsNotice(ctx context.Context, userID int64, notice, channel str
 func (db *DB) NoticePrefs(ctx context.Context, userID int64) (map[string][]string, error) {
 	out := map[string][]string{}
 	for _, n := range Notices {
-		out[n] = slices.Clone(NoticeChannels)
+		out[n] = slices.Clone(NoticeOffers[n])
 	}
 	rows, err := db.Read.QueryContext(ctx, `SELECT notice, channels FROM notice_prefs WHERE user_id = ?`, userID)
 	if err != nil {
@@ -500,7 +532,7 @@ func (db *DB) SaveNoticePrefs(ctx context.Context, userID int64, prefs map[strin
 			return FieldErrors{"notices": "validation.invalid_choice"}
 		}
 		for _, c := range chans {
-			if !slices.Contains(NoticeChannels, c) {
+			if !slices.Contains(NoticeOffers[n], c) {
 				return FieldErrors{"notices": "validation.invalid_choice"}
 			}
 		}
