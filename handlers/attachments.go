@@ -57,8 +57,8 @@ type filesPanel struct {
 	Files       []models.Attachment
 	Comments    []models.Comment
 	HasComments bool
-	AllComments int  // how many there are
-	AllShown    bool // the whole thread is listed
+	AllComments int      // how many there are
+	AllShown    bool     // the whole thread is listed
 	Problems    []string // refusals of the last upload, translated
 	Typed       string   // a refused comment's text
 }
