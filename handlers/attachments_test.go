@@ -527,3 +527,16 @@ func TestAttachmentsFollowAMerge(t *testing.T) {
 		t.Errorf("the survivor's comments: %v %d %v", list, n, err)
 	}
 }
+
+// TestCommentByHTMXAnswersThePanel: the card's comment form (htmx) gets the
+// panel back, with the new comment, not a redirect.
+func TestCommentByHTMXAnswersThePanel(t *testing.T) {
+	f := newFixture(t)
+	s1 := f.login("sales1")
+	panel := fmt.Sprintf("/files/customer/%d", f.mine["customer"].id)
+	res := s1.post(panel+"/comments", url.Values{"body": {"用 htmx 发的"}}, "HX-Request", "true")
+	if res.StatusCode != http.StatusOK || !strings.Contains(res.Body, `id="files-panel"`) || !strings.Contains(res.Body, "用 htmx 发的") ||
+		strings.Contains(res.Body, "<html") {
+		t.Errorf("status %d: %.300s", res.StatusCode, res.Body)
+	}
+}
