@@ -44,6 +44,10 @@ func (s *Server) fileStore() models.FileStore {
 	return models.FileStore{DB: s.db, Dir: filepath.Join(s.cfg.DataDir, "files")}
 }
 
+// cardComments is how many of the newest comments a card shows; the rest
+// are a click away (a card with 200 comments stays as quick as one without).
+const cardComments = 30
+
 // filesPanel is the data of the panel.
 type filesPanel struct {
 	Kind        string
@@ -53,6 +57,8 @@ type filesPanel struct {
 	Files       []models.Attachment
 	Comments    []models.Comment
 	HasComments bool
+	AllComments int      // how many there are
+	AllShown    bool     // the whole thread is listed
 	Problems    []string // refusals of the last upload, translated
 	Typed       string   // a refused comment's text
 }
@@ -92,7 +98,12 @@ func (s *Server) renderFilesPanel(c *gin.Context, status int, kind string, id in
 	}
 	if _, ok := models.CommentKinds[kind]; ok {
 		d.HasComments = true
-		if d.Comments, err = s.db.Comments(ctx, actor(c), kind, id); err != nil {
+		d.AllShown = c.Query("all") != ""
+		limit := cardComments
+		if c.Query("all") != "" {
+			limit = 0
+		}
+		if d.Comments, d.AllComments, err = s.db.Comments(ctx, actor(c), kind, id, limit); err != nil {
 			s.fail(c, err)
 			return
 		}

@@ -501,3 +501,42 @@ func TestAttachmentsOnConversionAndErasure(t *testing.T) {
 		t.Errorf("the comment still names the person: %q", body)
 	}
 }
+
+// TestAttachmentsFollowAMerge: the merged-away customer's files and
+// comments move to the survivor (the merge follows the schema's foreign keys).
+func TestAttachmentsFollowAMerge(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	owner := models.Actor{ID: f.sales1, Role: models.RoleSales}
+	gone := f.addRecord(f.sales1, "customer", "重复客户乙")
+	keep := f.mine["customer"]
+	if _, err := f.srv.fileStore().Store(ctx, owner, "customer", gone.id, models.Upload{Name: "合同.pdf", Body: bytes.NewReader(testPDF)}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.db.AddComment(ctx, owner, "customer", gone.id, "重复的那家", "/"); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.db.MergeCustomers(ctx, models.Actor{ID: f.manager, Role: models.RoleManager}, "customer",
+		[]int64{keep.id, gone.id}, keep.id, nil); err != nil {
+		t.Fatal(err)
+	}
+	if ids := f.attachmentIDs("customer", keep.id); len(ids) != 1 {
+		t.Errorf("the survivor has %d attachments", len(ids))
+	}
+	if list, n, err := f.db.Comments(ctx, owner, "customer", keep.id, 0); err != nil || n != 1 || list[0].Body != "重复的那家" {
+		t.Errorf("the survivor's comments: %v %d %v", list, n, err)
+	}
+}
+
+// TestCommentByHTMXAnswersThePanel: the card's comment form (htmx) gets the
+// panel back, with the new comment, not a redirect.
+func TestCommentByHTMXAnswersThePanel(t *testing.T) {
+	f := newFixture(t)
+	s1 := f.login("sales1")
+	panel := fmt.Sprintf("/files/customer/%d", f.mine["customer"].id)
+	res := s1.post(panel+"/comments", url.Values{"body": {"用 htmx 发的"}}, "HX-Request", "true")
+	if res.StatusCode != http.StatusOK || !strings.Contains(res.Body, `id="files-panel"`) || !strings.Contains(res.Body, "用 htmx 发的") ||
+		strings.Contains(res.Body, "<html") {
+		t.Errorf("status %d: %.300s", res.StatusCode, res.Body)
+	}
+}

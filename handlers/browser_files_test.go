@@ -121,7 +121,7 @@ func TestBrowserPasteScreenshotIntoIssue(t *testing.T) {
 	shots := newStepShots(t, ctx)
 	do := steps(t, ctx, shots)
 	do("login", append(loginBrowser(app, "/issues/"+id(iss.ID)),
-		chromedp.WaitVisible(chromedp.CSS(`[data-files-panel][data-paste] form[data-file-drop]`)))...)
+		chromedp.WaitVisible(chromedp.CSS(`[data-files-panel][data-paste] form[data-file-upload]`)))...)
 	do("paste",
 		chromedp.Evaluate[chromedp.Void](`(function () {
 			const c = document.createElement("canvas"); c.width = 64; c.height = 48;

@@ -38,7 +38,7 @@
 
   document.addEventListener("submit", function (e) {
     var form = e.target;
-    if (!form.matches || !form.matches("form[data-file-drop]")) return;
+    if (!form.matches || !form.matches("form[data-file-upload]")) return;
     var input = form.querySelector("input[type=file]");
     if (!input || !input.files.length) return;
     e.preventDefault();
@@ -46,19 +46,19 @@
   });
   document.addEventListener("change", function (e) {
     var input = e.target;
-    var form = input.closest && input.closest("form[data-file-drop]");
+    var form = input.closest && input.closest("form[data-file-upload]");
     if (form && input.files && input.files.length) upload(form, input.files);
   });
   document.addEventListener("dragover", function (e) {
-    var form = e.target.closest && e.target.closest("form[data-file-drop]");
+    var form = e.target.closest && e.target.closest("form[data-file-upload]");
     if (form) { e.preventDefault(); form.classList.add("dragging"); }
   });
   document.addEventListener("dragleave", function (e) {
-    var form = e.target.closest && e.target.closest("form[data-file-drop]");
+    var form = e.target.closest && e.target.closest("form[data-file-upload]");
     if (form) form.classList.remove("dragging");
   });
   document.addEventListener("drop", function (e) {
-    var form = e.target.closest && e.target.closest("form[data-file-drop]");
+    var form = e.target.closest && e.target.closest("form[data-file-upload]");
     if (!form) return;
     e.preventDefault();
     form.classList.remove("dragging");
@@ -77,7 +77,7 @@
     if (!images.length) return;
     var panel = panelOf(e.target);
     if (!panel || !panel.hasAttribute("data-paste")) panel = document.querySelector("[data-files-panel][data-paste]");
-    var form = panel && panel.querySelector("form[data-file-drop]");
+    var form = panel && panel.querySelector("form[data-file-upload]");
     if (!form) return;
     e.preventDefault();
     var stamp = new Date().toISOString().replace(/[:.]/g, "-");
