@@ -24,6 +24,8 @@ const (
 	maxPrefixTerms  = 4
 	maxFrom         = 1000
 	maxSize         = 100
+	// coverageBoost weighs a field that holds every word of the query.
+	coverageBoost = 3
 )
 
 // Query is one search. Text is what the user typed, taken literally: no
@@ -127,7 +129,16 @@ func termsOr(field string, values ...string) query.Query {
 // buildQuery turns q into a Bleve query: the words in titles and bodies, the
 // prefixes in keys, restricted to the kinds asked for and, for a
 // salesperson, to their own records (the database checks again after).
-func buildQuery(q Query, actor models.Actor) query.Query {
+//
+// Ranking model. The words typed are looked for in the title (weight 2) and
+// the body (1), each as a disjunction of the query's bigrams, so a document
+// matching more of the query scores more (Bleve scales a disjunction by the
+// share of its clauses that match). On top, a document whose title or body
+// holds every bigram of the query gets a coverage bonus (weight 3), larger
+// than the title's weight: a short title that is only a fragment of the
+// query cannot beat a document that matches all of it. Synonyms (see
+// synonyms.go) are looked for at a lower weight than the words typed.
+func buildQuery(q Query, actor models.Actor, synonyms [][]string) query.Query {
 	var should []query.Query
 	for _, f := range []struct {
 		field string
@@ -138,7 +149,14 @@ func buildQuery(q Query, actor models.Actor) query.Query {
 		m.Analyzer = textAnalyzer
 		m.SetBoost(f.boost)
 		should = append(should, m)
+		all := bleve.NewMatchQuery(q.Text)
+		all.SetField(f.field)
+		all.Analyzer = textAnalyzer
+		all.SetOperator(query.MatchQueryOperatorAnd)
+		all.SetBoost(coverageBoost)
+		should = append(should, all)
 	}
+	should = append(should, synonymQueries(synonyms, q.Text)...)
 	if !q.Similar {
 		for _, p := range prefixTerms(q.Text) {
 			pq := bleve.NewPrefixQuery(p)
@@ -212,7 +230,7 @@ func (s *Service) Search(ctx context.Context, actor models.Actor, q Query) (*Res
 	if s.idx == nil {
 		return nil, ErrRebuilding
 	}
-	req := bleve.NewSearchRequestOptions(buildQuery(q, actor), q.Size, q.From, false)
+	req := bleve.NewSearchRequestOptions(buildQuery(q, actor, s.Synonyms()), q.Size, q.From, false)
 	req.Fields = []string{fieldKind, fieldStatus, fieldTitle, fieldBody, fieldCode, fieldSub, fieldParent}
 	// No term locations from the index: reading them costs time for every
 	// matching document, not just the ten shown. The shown ones are
