@@ -67,6 +67,9 @@ type Results struct {
 	Total  int
 	ByKind map[string]int
 	Took   time.Duration
+	// Loose is set when nothing matched the query's words and these are
+	// the results of the looser fallback query (see looseText).
+	Loose bool
 }
 
 // normalize trims the text to limits and drops control characters.
@@ -165,8 +168,12 @@ func buildQuery(q Query, actor models.Actor, synonyms [][]string) query.Query {
 			should = append(should, pq)
 		}
 	}
-	text := bleve.NewDisjunctionQuery(should...)
+	return withFilters(bleve.NewDisjunctionQuery(should...), q, actor)
+}
 
+// withFilters restricts text to the kinds, statuses and category asked for
+// and, for a salesperson, to their own records.
+func withFilters(text query.Query, q Query, actor models.Actor) query.Query {
 	var filters []query.Query
 	kinds := q.Kinds
 	if len(kinds) == 0 {
@@ -232,9 +239,6 @@ func (s *Service) Search(ctx context.Context, actor models.Actor, q Query) (*Res
 	}
 	req := bleve.NewSearchRequestOptions(buildQuery(q, actor, s.Synonyms()), q.Size, q.From, false)
 	req.Fields = []string{fieldKind, fieldStatus, fieldTitle, fieldBody, fieldCode, fieldSub, fieldParent}
-	// No term locations from the index: reading them costs time for every
-	// matching document, not just the ten shown. The shown ones are
-	// highlighted by analysing their text again (see highlightTerms).
 	if q.CountByKind {
 		req.AddFacet(fieldKind, bleve.NewFacetRequest(fieldKind, len(models.SearchKinds)))
 	}
@@ -242,6 +246,57 @@ func (s *Service) Search(ctx context.Context, actor models.Actor, q Query) (*Res
 	if err != nil {
 		return nil, err
 	}
+	if sr.Total == 0 && !q.Similar {
+		// Nothing has the query's words: look for documents holding its
+		// characters instead, and say so.
+		if lq := looseQuery(q, actor); lq != nil {
+			req.Query = lq
+			if sr, err = s.idx.SearchInContext(ctx, req); err != nil {
+				return nil, err
+			}
+			res.Loose = sr.Total > 0
+		}
+	}
+	return s.results(ctx, actor, q, sr, res, elapsed)
+}
+
+// maxLooseRunes caps the characters of the fallback query: each is a
+// prefix query over the index's bigrams.
+const maxLooseRunes = 8
+
+// looseQuery is the fallback when the query's words match nothing: every
+// Chinese character of the query as the start of a bigram, or as a lone
+// character, in the title or body, so that a document holding most of the
+// characters ranks first (登不上 finds 无法登录 by 登). nil when the query
+// has fewer than two Chinese characters.
+func looseQuery(q Query, actor models.Actor) query.Query {
+	var chars []string
+	seen := map[rune]bool{}
+	for _, r := range q.Text {
+		if unicode.Is(unicode.Han, r) && !seen[r] && len(chars) < maxLooseRunes {
+			seen[r] = true
+			chars = append(chars, string(r))
+		}
+	}
+	if len(chars) < 2 {
+		return nil
+	}
+	var should []query.Query
+	for _, c := range chars {
+		for _, field := range []string{fieldTitle, fieldBody} {
+			p := bleve.NewPrefixQuery(c)
+			p.SetField(field)
+			should = append(should, p)
+		}
+	}
+	loose := bleve.NewDisjunctionQuery(should...)
+	// At least two thirds of the characters: a common character or two
+	// alone are not a "similar" result.
+	loose.SetMin(float64(max(2, (2*len(chars)+2)/3)))
+	return withFilters(loose, q, actor)
+}
+
+func (s *Service) results(ctx context.Context, actor models.Actor, q Query, sr *bleve.SearchResult, res *Results, elapsed func() time.Duration) (*Results, error) {
 	refs := make([]models.SearchRef, 0, len(sr.Hits))
 	for _, h := range sr.Hits {
 		if ref, ok := parseDocID(h.ID); ok {
