@@ -3,6 +3,7 @@ package handlers
 import (
 	"errors"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
@@ -198,14 +199,29 @@ type similarData struct {
 	Query      string
 	Hits       []search.Hit
 	Rebuilding bool
+	// More is how many hits the "show more" button asks for; 0 when all
+	// are shown.
+	More int
 }
+
+// Sizes of the similar panel: a few as the description is typed, more on
+// demand, so an answer ranked sixth can still be seen.
+const (
+	similarFirst = 5
+	similarStep  = 10
+	similarMax   = 25
+)
 
 func (s *Server) similar(c *gin.Context, text string) *similarData {
 	d := &similarData{Query: strings.TrimSpace(text)}
 	if d.Query == "" || s.search == nil {
 		return d
 	}
-	res, err := s.search.Search(c.Request.Context(), actor(c), search.Query{Text: d.Query, Similar: true, Size: 5,
+	size := similarFirst
+	if n, err := strconv.Atoi(c.Query("size")); err == nil {
+		size = min(max(n, similarFirst), similarMax)
+	}
+	res, err := s.search.Search(c.Request.Context(), actor(c), search.Query{Text: d.Query, Similar: true, Size: size,
 		Kinds: []string{"article", "issue"}, IssueStatuses: []string{"resolved", "archived"}})
 	if errors.Is(err, search.ErrRebuilding) {
 		d.Rebuilding = true
@@ -216,6 +232,9 @@ func (s *Server) similar(c *gin.Context, text string) *similarData {
 		return d
 	}
 	d.Hits = res.Hits
+	if res.Total > len(d.Hits) && size < similarMax {
+		d.More = min(size+similarStep, similarMax)
+	}
 	return d
 }
 

@@ -24,6 +24,8 @@ const (
 	maxPrefixTerms  = 4
 	maxFrom         = 1000
 	maxSize         = 100
+	// coverageBoost weighs a field that holds every word of the query.
+	coverageBoost = 3
 )
 
 // Query is one search. Text is what the user typed, taken literally: no
@@ -65,6 +67,9 @@ type Results struct {
 	Total  int
 	ByKind map[string]int
 	Took   time.Duration
+	// Loose is set when nothing matched the query's words and these are
+	// the results of the looser fallback query (see looseText).
+	Loose bool
 }
 
 // normalize trims the text to limits and drops control characters.
@@ -127,7 +132,16 @@ func termsOr(field string, values ...string) query.Query {
 // buildQuery turns q into a Bleve query: the words in titles and bodies, the
 // prefixes in keys, restricted to the kinds asked for and, for a
 // salesperson, to their own records (the database checks again after).
-func buildQuery(q Query, actor models.Actor) query.Query {
+//
+// Ranking model. The words typed are looked for in the title (weight 2) and
+// the body (1), each as a disjunction of the query's bigrams, so a document
+// matching more of the query scores more (Bleve scales a disjunction by the
+// share of its clauses that match). On top, a document whose title or body
+// holds every bigram of the query gets a coverage bonus (weight 3), larger
+// than the title's weight: a short title that is only a fragment of the
+// query cannot beat a document that matches all of it. Synonyms (see
+// synonyms.go) are looked for at a lower weight than the words typed.
+func buildQuery(q Query, actor models.Actor, synonyms [][]string) query.Query {
 	var should []query.Query
 	for _, f := range []struct {
 		field string
@@ -138,7 +152,14 @@ func buildQuery(q Query, actor models.Actor) query.Query {
 		m.Analyzer = textAnalyzer
 		m.SetBoost(f.boost)
 		should = append(should, m)
+		all := bleve.NewMatchQuery(q.Text)
+		all.SetField(f.field)
+		all.Analyzer = textAnalyzer
+		all.SetOperator(query.MatchQueryOperatorAnd)
+		all.SetBoost(coverageBoost)
+		should = append(should, all)
 	}
+	should = append(should, synonymQueries(synonyms, q.Text)...)
 	if !q.Similar {
 		for _, p := range prefixTerms(q.Text) {
 			pq := bleve.NewPrefixQuery(p)
@@ -147,8 +168,12 @@ func buildQuery(q Query, actor models.Actor) query.Query {
 			should = append(should, pq)
 		}
 	}
-	text := bleve.NewDisjunctionQuery(should...)
+	return withFilters(bleve.NewDisjunctionQuery(should...), q, actor)
+}
 
+// withFilters restricts text to the kinds, statuses and category asked for
+// and, for a salesperson, to their own records.
+func withFilters(text query.Query, q Query, actor models.Actor) query.Query {
 	var filters []query.Query
 	kinds := q.Kinds
 	if len(kinds) == 0 {
@@ -212,11 +237,8 @@ func (s *Service) Search(ctx context.Context, actor models.Actor, q Query) (*Res
 	if s.idx == nil {
 		return nil, ErrRebuilding
 	}
-	req := bleve.NewSearchRequestOptions(buildQuery(q, actor), q.Size, q.From, false)
+	req := bleve.NewSearchRequestOptions(buildQuery(q, actor, s.Synonyms()), q.Size, q.From, false)
 	req.Fields = []string{fieldKind, fieldStatus, fieldTitle, fieldBody, fieldCode, fieldSub, fieldParent}
-	// No term locations from the index: reading them costs time for every
-	// matching document, not just the ten shown. The shown ones are
-	// highlighted by analysing their text again (see highlightTerms).
 	if q.CountByKind {
 		req.AddFacet(fieldKind, bleve.NewFacetRequest(fieldKind, len(models.SearchKinds)))
 	}
@@ -224,6 +246,57 @@ func (s *Service) Search(ctx context.Context, actor models.Actor, q Query) (*Res
 	if err != nil {
 		return nil, err
 	}
+	if sr.Total == 0 && !q.Similar {
+		// Nothing has the query's words: look for documents holding its
+		// characters instead, and say so.
+		if lq := looseQuery(q, actor); lq != nil {
+			req.Query = lq
+			if sr, err = s.idx.SearchInContext(ctx, req); err != nil {
+				return nil, err
+			}
+			res.Loose = sr.Total > 0
+		}
+	}
+	return s.results(ctx, actor, q, sr, res, elapsed)
+}
+
+// maxLooseRunes caps the characters of the fallback query: each is a
+// prefix query over the index's bigrams.
+const maxLooseRunes = 8
+
+// looseQuery is the fallback when the query's words match nothing: every
+// Chinese character of the query as the start of a bigram, or as a lone
+// character, in the title or body, so that a document holding most of the
+// characters ranks first (登不上 finds 无法登录 by 登). nil when the query
+// has fewer than two Chinese characters.
+func looseQuery(q Query, actor models.Actor) query.Query {
+	var chars []string
+	seen := map[rune]bool{}
+	for _, r := range q.Text {
+		if unicode.Is(unicode.Han, r) && !seen[r] && len(chars) < maxLooseRunes {
+			seen[r] = true
+			chars = append(chars, string(r))
+		}
+	}
+	if len(chars) < 2 {
+		return nil
+	}
+	var should []query.Query
+	for _, c := range chars {
+		for _, field := range []string{fieldTitle, fieldBody} {
+			p := bleve.NewPrefixQuery(c)
+			p.SetField(field)
+			should = append(should, p)
+		}
+	}
+	loose := bleve.NewDisjunctionQuery(should...)
+	// At least two thirds of the characters: a common character or two
+	// alone are not a "similar" result.
+	loose.SetMin(float64(max(2, (2*len(chars)+2)/3)))
+	return withFilters(loose, q, actor)
+}
+
+func (s *Service) results(ctx context.Context, actor models.Actor, q Query, sr *bleve.SearchResult, res *Results, elapsed func() time.Duration) (*Results, error) {
 	refs := make([]models.SearchRef, 0, len(sr.Hits))
 	for _, h := range sr.Hits {
 		if ref, ok := parseDocID(h.ID); ok {

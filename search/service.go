@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"runtime/debug"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -112,6 +113,8 @@ type Service struct {
 
 	stMu   sync.Mutex
 	status Status
+
+	synonyms atomic.Pointer[[][]string] // groups applied at query time; nil: StarterSynonyms
 
 	rebuildReason string // set before Start; read by the worker
 	started       bool
