@@ -220,9 +220,15 @@ func apiRoutes(customer, prospect, opportunity, issue, activity, plan, article, 
 		{routeCase{"issue handlings", "GET", is + "/handlings", nil}, "", read},
 		{routeCase{"issue handling add", "POST", is + "/handlings", nil}, `{"content":"电话回访","new_status":"resolved"}`, svcAdd},
 		{routeCase{"activity list", "GET", "/api/v1/activities?from=2026-01-01", nil}, "", actList},
+		{routeCase{"activity create", "POST", "/api/v1/activities", nil}, `{"date":"2026-12-02","customer_id":OWN,"subject":"接口拜访"}`, actCreate},
 		{routeCase{"activity", "GET", act, nil}, "", actRead},
+		{routeCase{"activity update", "PATCH", act, nil}, `{"result":"已报价","contact_id":null}`, actRead},
+		{routeCase{"activity delete", "DELETE", act, nil}, "", actDel},
 		{routeCase{"plan list", "GET", "/api/v1/plans?status=planned", nil}, "", actList},
+		{routeCase{"plan create", "POST", "/api/v1/plans", nil}, `{"date":"2026-12-20","customer_id":OWN,"subject":"接口回访"}`, actCreate},
 		{routeCase{"plan", "GET", pl, nil}, "", actRead},
+		{routeCase{"plan update", "PATCH", pl, nil}, `{"time":"10:00","remind_minutes":-1}`, actRead},
+		{routeCase{"plan delete", "DELETE", pl, nil}, "", actDel},
 		{routeCase{"article list", "GET", "/api/v1/articles", nil}, "", all},
 		{routeCase{"article", "GET", art, nil}, "", all},
 		{routeCase{"category items", "GET", "/api/v1/category-items?type=industry", nil}, "", all},
@@ -246,7 +252,7 @@ func TestAPIAccessTable(t *testing.T) {
 		role models.Role
 	}{{"sales1", f.sales1, models.RoleSales}, {"sales2", f.sales2, models.RoleSales}, {"manager", f.manager, models.RoleManager},
 		{"service", f.service, models.RoleService}, {"admin", admin, models.RoleAdmin}}
-	actID, planID, articleID := f.activityPlanArticle(t)
+	_, _, articleID := f.activityPlanArticle(t)
 	camp := models.Campaign{Name: "表活动", StartDate: "2026-12-20", EndDate: "2026-12-20", OwnerID: f.sales1}
 	if err := f.db.SaveCampaign(context.Background(), models.Actor{ID: f.sales1, Role: models.RoleSales}, &camp); err != nil {
 		t.Fatal(err)
@@ -274,7 +280,16 @@ func TestAPIAccessTable(t *testing.T) {
 			if err := f.db.CreateIssue(context.Background(), models.Actor{ID: f.service, Role: models.RoleService}, &iss); err != nil {
 				t.Fatal(err)
 			}
-			rc := apiRoutes(cust.id, pros.id, opp.ID, iss.ID, actID, planID, articleID, campaignID)[j]
+			s1 := models.Actor{ID: f.sales1, Role: models.RoleSales}
+			act := models.Activity{Date: "2026-12-01", Subject: "表拜访", CustomerID: cust.id, OwnerID: f.sales1}
+			if err := f.db.SaveActivity(context.Background(), s1, &act); err != nil {
+				t.Fatal(err)
+			}
+			pl := models.Plan{Date: "2026-12-10", Subject: "表回访", CustomerID: cust.id, OwnerID: f.sales1, RemindMinutes: -1}
+			if err := f.db.SavePlan(context.Background(), s1, &pl); err != nil {
+				t.Fatal(err)
+			}
+			rc := apiRoutes(cust.id, pros.id, opp.ID, iss.ID, act.ID, pl.ID, articleID, campaignID)[j]
 			body := strings.ReplaceAll(rc.body, "OWN", strconv.FormatInt(own, 10))
 			// CID and PCID are the record's contact (an address with two ids).
 			rc.path = strings.NewReplacer("PCID", strconv.FormatInt(pros.contact, 10), "CID", strconv.FormatInt(cust.contact, 10)).Replace(rc.path)

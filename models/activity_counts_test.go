@@ -66,3 +66,28 @@ func TestActivityCountsMatchTheRows(t *testing.T) {
 	}
 	check("after the restore")
 }
+
+// TestDeletingTheOnlyActivity: a customer whose only activity record goes
+// to the bin has no latest activity any more (it failed on the NOT NULL
+// text column before), and gets it back with the restore.
+func TestDeletingTheOnlyActivity(t *testing.T) {
+	e := newEnv(t)
+	cu := e.create(e.sales1, Customer{Kind: "customer", Name: "唯一记录客户有限公司"})
+	a := &Activity{Date: "2026-03-02", CustomerID: cu.ID, Subject: "首次拜访"}
+	if err := e.db.SaveActivity(e.ctx, e.sales1, a); err != nil {
+		t.Fatal(err)
+	}
+	bin, err := e.db.DeleteRecord(e.ctx, e.sales1, "activity", a.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := e.get("customer", cu.ID); got.LastActivityDate != "" || got.LastActivityContent != "" {
+		t.Errorf("after the delete: %q %q", got.LastActivityDate, got.LastActivityContent)
+	}
+	if _, _, err := e.db.RestoreTrash(e.ctx, e.sales1, bin); err != nil {
+		t.Fatal(err)
+	}
+	if got := e.get("customer", cu.ID); got.LastActivityDate != "2026-03-02" || got.LastActivityContent != "首次拜访" {
+		t.Errorf("after the restore: %q %q", got.LastActivityDate, got.LastActivityContent)
+	}
+}

@@ -465,9 +465,7 @@ func (db *DB) refreshLastActivity(ctx context.Context, tx *sql.Tx, data *trashDa
 			continue
 		}
 		seen[cid] = true
-		if _, err := tx.ExecContext(ctx, `UPDATE customers SET (last_activity_date, last_activity_content) =
-			(SELECT a.date, a.subject FROM activities a WHERE a.customer_id = customers.id ORDER BY a.date DESC, a.id DESC LIMIT 1)
-			WHERE id = ?`, cid); err != nil {
+		if err := refreshLastActivityOf(ctx, tx, cid); err != nil {
 			return err
 		}
 	}
