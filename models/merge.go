@@ -370,7 +370,7 @@ func (db *DB) moveCustomerRefs(ctx context.Context, tx *sql.Tx, kind string, old
 
 // refreshLastActivityOf sets a customer's latest activity (date and
 // subject) from its records, after records moved or went: with none left,
-// there is no date and no text (the text column is NOT NULL, so '').
+// there is no date and no text (the text column is NOT NULL, so ”).
 func refreshLastActivityOf(ctx context.Context, tx *sql.Tx, id int64) error {
 	_, err := tx.ExecContext(ctx, `UPDATE customers SET
 		last_activity_date = (SELECT a.date FROM activities a WHERE a.customer_id = customers.id ORDER BY a.date DESC, a.id DESC LIMIT 1),
