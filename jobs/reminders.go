@@ -113,8 +113,9 @@ func reminderMessage(cfg ReminderConfig, r models.Reminder) keymail.Message {
 	}
 }
 
-// SessionCleanup is the job that deletes expired login sessions and
-// security log entries older than models.SecurityLogKeep.
+// SessionCleanup is the job that deletes expired login sessions, security
+// log entries older than models.SecurityLogKeep and the API's stored
+// answers to idempotent retries once they are a day old.
 func SessionCleanup(db *models.DB) func(ctx context.Context) (string, error) {
 	return func(ctx context.Context) (string, error) {
 		n, err := db.DeleteExpiredSessions(ctx)
@@ -125,6 +126,11 @@ func SessionCleanup(db *models.DB) func(ctx context.Context) (string, error) {
 		if err != nil {
 			return "", err
 		}
-		return fmt.Sprintf("deleted %d expired sessions and %d security log entries older than a year", n, old), nil
+		answers, err := db.PurgeIdempotentResults(ctx)
+		if err != nil {
+			return "", err
+		}
+		return fmt.Sprintf("deleted %d expired sessions, %d security log entries older than a year, %d API answers older than a day",
+			n, old, answers), nil
 	}
 }

@@ -227,6 +227,16 @@ func (db *DB) SaveIdempotentResult(ctx context.Context, tokenID int64, key strin
 	return err
 }
 
+// PurgeIdempotentResults deletes the stored answers older than a day,
+// which IdempotentResult no longer returns (the hourly clean-up job).
+func (db *DB) PurgeIdempotentResults(ctx context.Context) (int64, error) {
+	res, err := db.Write.ExecContext(ctx, `DELETE FROM api_idempotency WHERE created_at <= ?`, stamp(db.Now().Add(-24*time.Hour)))
+	if err != nil {
+		return 0, err
+	}
+	return res.RowsAffected()
+}
+
 type viaKey struct{}
 
 // WithVia marks the changes made with ctx as coming through a channel other

@@ -1,6 +1,7 @@
 package models
 
 import (
+	"fmt"
 	"testing"
 	"time"
 )
@@ -68,5 +69,30 @@ func TestSecurityLogPurge(t *testing.T) {
 	}
 	if page, _ := db.SecurityEvents(t.Context(), SecurityFilter{}); page.Total != 1 {
 		t.Errorf("%d left, want 1", page.Total)
+	}
+}
+
+// TestIdempotentResultsPurged: the API's stored answers go once they are a
+// day old, as IdempotentResult already ignores them.
+func TestIdempotentResultsPurged(t *testing.T) {
+	e := newEnv(t)
+	now := time.Date(2026, 12, 4, 9, 0, 0, 0, time.UTC)
+	e.setClock(now)
+	tok, _, err := e.db.CreateAPIToken(e.ctx, e.sales1, NewAPIToken{Name: "脚本", Writable: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, age := range []time.Duration{25 * time.Hour, time.Hour} {
+		e.setClock(now.Add(-age))
+		if err := e.db.SaveIdempotentResult(e.ctx, tok.ID, fmt.Sprint("key", i), IdempotentResult{Method: "POST", Path: "/x", Status: 201, Body: []byte("{}")}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	e.setClock(now)
+	if n, err := e.db.PurgeIdempotentResults(e.ctx); err != nil || n != 1 {
+		t.Errorf("purged %d (%v), want 1", n, err)
+	}
+	if _, err := e.db.IdempotentResult(e.ctx, tok.ID, "key1"); err != nil {
+		t.Errorf("the recent answer went: %v", err)
 	}
 }
