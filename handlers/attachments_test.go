@@ -540,3 +540,45 @@ func TestCommentByHTMXAnswersThePanel(t *testing.T) {
 		t.Errorf("status %d: %.300s", res.StatusCode, res.Body)
 	}
 }
+
+// TestArticleEmbedsItsImage: an image attached to a knowledge article can be
+// shown in the article's Markdown (the panel offers the line to paste), and
+// every reader of the knowledge base gets it; an image from elsewhere is not
+// loaded (the page's CSP allows images of this site only).
+func TestArticleEmbedsItsImage(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	art := models.Article{Title: "打印机卡纸处理", Symptom: "卡纸", Solution: "先关机"}
+	if err := f.db.SaveArticle(ctx, models.Actor{ID: f.service, Role: models.RoleService}, &art); err != nil {
+		t.Fatal(err)
+	}
+	kefu := f.login("service")
+	panel := fmt.Sprintf("/files/article/%d", art.ID)
+	if res := kefu.attach(panel, namedFile{"卡纸位置.png", testPNG(t, 320, 200)}); res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("upload: %d %s", res.StatusCode, res.Body)
+	}
+	ids := f.attachmentIDs("article", art.ID)
+	if len(ids) != 1 {
+		t.Fatalf("attachments %v", ids)
+	}
+	line := fmt.Sprintf("![卡纸位置.png](/attachments/%d)", ids[0])
+	if !strings.Contains(kefu.get(panel).Body, `value="`+line+`"`) {
+		t.Errorf("the panel does not offer %s", line)
+	}
+	art.Solution = "先关机，按图示取出纸张：\n\n" + line + "\n\n![外链](https://evil.example/x.png)"
+	if err := f.db.SaveArticle(ctx, models.Actor{ID: f.service, Role: models.RoleService}, &art); err != nil {
+		t.Fatal(err)
+	}
+	reader := f.login("sales1")
+	page := reader.get(fmt.Sprintf("/kb/%d", art.ID))
+	if !strings.Contains(page.Body, fmt.Sprintf(`<img src="/attachments/%d"`, ids[0])) {
+		t.Fatal("the article does not show its image")
+	}
+	if csp := page.Header.Get("Content-Security-Policy"); !strings.Contains(csp, "img-src 'self' data:") {
+		t.Errorf("CSP %q would load images from other sites", csp)
+	}
+	img := reader.get(fmt.Sprintf("/attachments/%d", ids[0]))
+	if img.StatusCode != http.StatusOK || img.Header.Get("Content-Type") != "image/png" {
+		t.Errorf("a reader gets the image: %d %s", img.StatusCode, img.Header.Get("Content-Type"))
+	}
+}
