@@ -362,6 +362,39 @@ func TestCommentsMentionsAndEditWindow(t *testing.T) {
 	}
 }
 
+// TestCommentsInTheTimeline: the record's history shows its comments in
+// time order beside its changes, on the customer, opportunity and issue
+// cards.
+func TestCommentsInTheTimeline(t *testing.T) {
+	f := newFixture(t)
+	own := f.mine["customer"]
+	s1 := f.login("sales1")
+	now := time.Now().UTC()
+	f.db.SetClock(func() time.Time { return now })
+	if res := s1.post(fmt.Sprintf("/files/customer/%d/comments", own.id), url.Values{"body": {"客户说下周再谈 <b>价格</b>"}}); res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("comment: %d", res.StatusCode)
+	}
+	f.db.SetClock(func() time.Time { return now.Add(time.Minute) })
+	if res := s1.post(fmt.Sprintf("/customers/%d", own.id), url.Values{"name": {"改名后的客户有限公司"}, "status": {"active"}}); res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("edit: %d %s", res.StatusCode, res.Body)
+	}
+	card := s1.get(fmt.Sprintf("/customers/%d", own.id)).Body
+	history := card[strings.Index(card, `id="history"`):]
+	comment := strings.Index(history, "客户说下周再谈 &lt;b&gt;价格&lt;/b&gt;")
+	change := strings.Index(history, "改名后的客户有限公司")
+	if comment < 0 || change < 0 || change > comment {
+		t.Errorf("the timeline lacks the comment (escaped) after the newer change: comment at %d, change at %d", comment, change)
+	}
+	opp := models.Opportunity{Name: "时间线机会", CustomerID: own.id, OwnerID: f.sales1, AmountFen: 100}
+	if err := f.db.SaveOpportunity(context.Background(), models.Actor{ID: f.sales1, Role: models.RoleSales}, &opp); err != nil {
+		t.Fatal(err)
+	}
+	s1.post(fmt.Sprintf("/files/opportunity/%d/comments", opp.ID), url.Values{"body": {"报价已发"}})
+	if page := s1.get(fmt.Sprintf("/opportunities/%d", opp.ID)); !strings.Contains(page.Body[strings.Index(page.Body, "<body"):], "报价已发") {
+		t.Error("the opportunity's timeline lacks its comment")
+	}
+}
+
 func TestFilesAdmin(t *testing.T) {
 	f := newFixture(t)
 	admin := f.login("admin")

@@ -3,6 +3,7 @@ package handlers
 import (
 	"errors"
 	"net/http"
+	"slices"
 	"strings"
 
 	"github.com/gin-gonic/gin"
@@ -17,6 +18,27 @@ type historyLine struct {
 	User    string
 	Action  string
 	Changes []historyChange
+	Comment string // a comment's text, when the line is one
+}
+
+// withComments puts the record's comments into its history lines (newest
+// first), so that the timeline tells what was said beside what was changed.
+func (s *Server) withComments(c *gin.Context, kind string, id int64, lines []historyLine) ([]historyLine, error) {
+	comments, _, err := s.db.Comments(c.Request.Context(), actor(c), kind, id, 50)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]historyLine, 0, len(lines)+len(comments))
+	out = append(out, lines...)
+	for _, cm := range comments {
+		line := historyLine{At: cm.CreatedAt, User: cm.AuthorName, Action: s.t(c, "comments.timeline"), Comment: cm.Body}
+		if cm.Deleted {
+			line.Comment = s.t(c, "comments.deleted")
+		}
+		out = append(out, line)
+	}
+	slices.SortStableFunc(out, func(a, b historyLine) int { return strings.Compare(b.At, a.At) })
+	return out, nil
 }
 
 type historyChange struct {
@@ -148,7 +170,10 @@ func (s *Server) showCustomer(c *gin.Context, k customerKind) {
 		return
 	}
 	p := s.newPage(c, cu.Name, k.nav, data)
-	data.History = s.describeHistory(c, k.kind, entries, p.Aux)
+	if data.History, err = s.withComments(c, k.kind, id, s.describeHistory(c, k.kind, entries, p.Aux)); err != nil {
+		s.fail(c, err)
+		return
+	}
 	if cu.ConvertedToID != 0 {
 		if to, err := s.db.GetCustomer(ctx, models.SystemActor(), "customer", cu.ConvertedToID); err == nil {
 			data.ConvertedTo = to.Code

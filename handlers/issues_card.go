@@ -87,7 +87,10 @@ func (s *Server) renderIssueCard(c *gin.Context, status int, iss *models.Issue, 
 		return
 	}
 	p := s.newPage(c, iss.Code+" "+iss.Subject, "issues", data)
-	data.History = s.describeIssueHistory(c, iss, entries, p)
+	if data.History, err = s.withComments(c, "issue", iss.ID, s.describeIssueHistory(c, iss, entries, p)); err != nil {
+		s.fail(c, err)
+		return
+	}
 	p.Errors = errs
 	s.render(c, status, "issues/card", p)
 }

@@ -274,7 +274,10 @@ func (s *Server) renderOpportunity(c *gin.Context, status int, reason string, er
 		s.fail(c, err)
 		return
 	}
-	data.History = s.describeHistory(c, "opportunity", entries, p.Aux)
+	if data.History, err = s.withComments(c, "opportunity", id, s.describeHistory(c, "opportunity", entries, p.Aux)); err != nil {
+		s.fail(c, err)
+		return
+	}
 	s.render(c, status, "opportunities/show", p)
 }
 
