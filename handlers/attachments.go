@@ -15,6 +15,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"keyuan/jobs"
 	"keyuan/models"
 	"keyuan/views"
 )
@@ -357,11 +358,37 @@ func (s *Server) addComment(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
+	s.mailMentions(c, kind, id, body)
 	if isFragment(c) {
 		s.renderFilesPanel(c, http.StatusOK, kind, id, edit, nil, "")
 		return
 	}
 	redirect(c, "/files/"+kind+"/"+strconv.FormatInt(id, 10))
+}
+
+// mailMentions tells the colleagues a comment mentions by e-mail, those who
+// chose that channel for mentions (profile page, notices), in their own
+// language. The comment is saved already: a mail that cannot be queued is
+// logged, not shown as a failure of the comment.
+func (s *Server) mailMentions(c *gin.Context, kind string, id int64, body string) {
+	ctx := c.Request.Context()
+	to, err := s.db.MentionMailTo(ctx, actor(c), kind, id, body)
+	if err != nil {
+		s.log.Error("mention mail", "err", err)
+		return
+	}
+	link := strings.TrimRight(s.cfg.BaseURL, "/") + s.recordBack(c, kind, id)
+	for _, u := range to {
+		lang := u.Lang
+		if lang == "" {
+			lang = "zh"
+		}
+		subject := s.views.Catalog.T(lang, "comments.mail_subject", currentUser(c).DisplayName)
+		text := s.views.Catalog.T(lang, "comments.mail_text", currentUser(c).DisplayName, strings.TrimSpace(body), link)
+		if err := s.db.EnqueueMail(ctx, u.Email, u.DisplayName, subject, text, "", jobs.MessageHost(s.cfg.BaseURL)); err != nil {
+			s.log.Error("mention mail", "to", u.ID, "err", err)
+		}
+	}
 }
 
 // mentionOptions is the @ autocomplete: colleagues who may see the record.

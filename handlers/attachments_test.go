@@ -615,3 +615,49 @@ func TestArticleEmbedsItsImage(t *testing.T) {
 		t.Errorf("a reader gets the image: %d %s", img.StatusCode, img.Header.Get("Content-Type"))
 	}
 }
+
+// TestMentionFollowsTheChosenChannels: a mention rings the bell and sends an
+// e-mail, each only when the person chose that channel for mentions.
+func TestMentionFollowsTheChosenChannels(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	if _, err := f.db.Write.Exec(`UPDATE users SET email = 'boss@example.test' WHERE id = ?`, f.manager); err != nil {
+		t.Fatal(err)
+	}
+	own := f.mine["customer"]
+	s1 := f.login("sales1")
+	comment := func(text string) {
+		t.Helper()
+		if res := s1.post(fmt.Sprintf("/files/customer/%d/comments", own.id), url.Values{"body": {text}}); res.StatusCode != http.StatusSeeOther {
+			t.Fatalf("comment: %d", res.StatusCode)
+		}
+	}
+	counts := func() (bell, mail int) {
+		f.db.Read.QueryRow(`SELECT COUNT(*) FROM notifications WHERE user_id = ? AND kind = 'mention'`, f.manager).Scan(&bell)
+		f.db.Read.QueryRow(`SELECT COUNT(*) FROM outbox WHERE to_email = 'boss@example.test'`).Scan(&mail)
+		return
+	}
+	comment("@manager 请看一下报价")
+	if bell, mail := counts(); bell != 1 || mail != 1 {
+		t.Errorf("by default: bell %d, mail %d, want 1 and 1", bell, mail)
+	}
+	var subject string
+	f.db.Read.QueryRow(`SELECT subject FROM outbox WHERE to_email = 'boss@example.test'`).Scan(&subject)
+	if !strings.Contains(subject, "在评论中提到了您") {
+		t.Errorf("subject %q", subject)
+	}
+	if err := f.db.SaveNoticePrefs(ctx, f.manager, map[string][]string{"mention": {"email"}}); err != nil {
+		t.Fatal(err)
+	}
+	comment("@manager 第二条")
+	if bell, mail := counts(); bell != 1 || mail != 2 {
+		t.Errorf("e-mail only: bell %d, mail %d, want 1 and 2", bell, mail)
+	}
+	if err := f.db.SaveNoticePrefs(ctx, f.manager, map[string][]string{"mention": {}}); err != nil {
+		t.Fatal(err)
+	}
+	comment("@manager 第三条")
+	if bell, mail := counts(); bell != 1 || mail != 2 {
+		t.Errorf("nothing chosen: bell %d, mail %d, want 1 and 2", bell, mail)
+	}
+}

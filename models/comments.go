@@ -123,6 +123,11 @@ func (db *DB) AddComment(ctx context.Context, actor Actor, kind string, id int64
 			return err
 		}
 		for _, u := range mentioned {
+			if bell, err := wantsNotice(ctx, tx, u, "mention", "bell"); err != nil {
+				return err
+			} else if !bell {
+				continue
+			}
 			if _, err := tx.ExecContext(ctx, `INSERT INTO notifications (user_id, kind, message, link, created_at)
 				VALUES (?, 'mention', ?, ?, ?)`, u, firstLine(body, 200), link, now); err != nil {
 				return err
@@ -133,6 +138,30 @@ func (db *DB) AddComment(ctx context.Context, actor Actor, kind string, id int64
 		return nil
 	})
 	return cid, err
+}
+
+// MentionMailTo are the colleagues that body mentions who may see the
+// record and chose to hear of mentions by e-mail (and have an address).
+func (db *DB) MentionMailTo(ctx context.Context, actor Actor, kind string, id int64, body string) ([]User, error) {
+	ids, err := db.mentionedUsers(ctx, actor, kind, id, strings.TrimSpace(body))
+	if err != nil {
+		return nil, err
+	}
+	var out []User
+	for _, uid := range ids {
+		wants, err := db.WantsNotice(ctx, uid, "mention", "email")
+		if err != nil {
+			return nil, err
+		}
+		u, err := db.UserByID(ctx, uid)
+		if err != nil {
+			return nil, err
+		}
+		if wants && u.Email != "" {
+			out = append(out, *u)
+		}
+	}
+	return out, nil
 }
 
 func firstLine(s string, n int) string {

@@ -38,7 +38,7 @@ var WebhookEvents = []string{
 
 // Notices are the kinds of notice a user routes to channels on the profile
 // page, with the event that carries each one to chat robots.
-var Notices = []string{"plan_reminder", "issue_assigned", "issue_overdue", "digest"}
+var Notices = []string{"plan_reminder", "issue_assigned", "issue_overdue", "digest", "mention"}
 
 // NoticeChannels are where a notice may go.
 var NoticeChannels = []string{"bell", "email", "chat"}
@@ -51,6 +51,7 @@ var NoticeOffers = map[string][]string{
 	"issue_assigned": {"bell", "chat"},
 	"issue_overdue":  {"bell", "chat"},
 	"digest":         {"email", "chat"},
+	"mention":        {"bell", "email"}, // a colleague's @name in a comment
 }
 
 var noticeEvents = map[string]string{"plan.due": "plan_reminder", "issue.assigned": "issue_assigned",
