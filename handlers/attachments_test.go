@@ -661,3 +661,26 @@ func TestMentionFollowsTheChosenChannels(t *testing.T) {
 		t.Errorf("nothing chosen: bell %d, mail %d, want 1 and 2", bell, mail)
 	}
 }
+
+// TestContactFilesFromTheCard: each contact on a customer card has a way to
+// its files, and a file attached to a contact is kept there.
+func TestContactFilesFromTheCard(t *testing.T) {
+	f := newFixture(t)
+	own := f.mine["customer"]
+	s1 := f.login("sales1")
+	card := s1.get(fmt.Sprintf("/customers/%d", own.id))
+	link := fmt.Sprintf(`href="/files/contact/%d"`, own.contact)
+	if !strings.Contains(card.Body, link) {
+		t.Fatalf("the card has no link to the contact's files (%s)", link)
+	}
+	panel := fmt.Sprintf("/files/contact/%d", own.contact)
+	if res := s1.attach(panel, namedFile{"名片.png", testPNG(t, 64, 40)}); res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("upload: %d %s", res.StatusCode, res.Body)
+	}
+	if page := s1.get(panel); !strings.Contains(page.Body, "名片.png") {
+		t.Error("the contact's panel does not list its file")
+	}
+	if res := f.login("sales2").get(panel); res.StatusCode != http.StatusNotFound {
+		t.Errorf("a colleague opens the contact's files: %d", res.StatusCode)
+	}
+}
