@@ -21,10 +21,15 @@ type historyLine struct {
 	Comment string // a comment's text, when the line is one
 }
 
-// withComments puts the record's comments into its history lines (newest
-// first), so that the timeline tells what was said beside what was changed.
+// timelineComments is how many of the newest comments the timeline shows;
+// the files panel below the card holds the whole thread.
+const timelineComments = 20
+
+// withComments puts the record's newest comments into its history lines
+// (newest first), so that the timeline tells what was said beside what was
+// changed.
 func (s *Server) withComments(c *gin.Context, kind string, id int64, lines []historyLine) ([]historyLine, error) {
-	comments, _, err := s.db.Comments(c.Request.Context(), actor(c), kind, id, 50)
+	comments, _, err := s.db.Comments(c.Request.Context(), actor(c), kind, id, timelineComments)
 	if err != nil {
 		return nil, err
 	}
