@@ -93,16 +93,6 @@ func (in *apiIssueInput) apply(i *models.Issue, creating bool) {
 }
 
 func (s *Server) apiListIssues(c *gin.Context) {
-	limit, ok := apiLimit(c)
-	if !ok {
-		s.apiProblem(c, http.StatusBadRequest, s.t(c, "api.bad_limit"), nil)
-		return
-	}
-	after, err := models.ParseCursor(c.Query("cursor"))
-	if err != nil {
-		s.apiProblem(c, http.StatusBadRequest, s.t(c, "api.bad_cursor"), nil)
-		return
-	}
 	// The issue screen's lists and filters.
 	f := models.IssueFilter{View: c.Query("view"), CustomerID: parseID(c.Query("customer")), TypeID: parseID(c.Query("type"))}
 	if models.ValidIssueStatus(c.Query("status")) {
@@ -111,35 +101,17 @@ func (s *Server) apiListIssues(c *gin.Context) {
 	if models.ValidIssuePriority(c.Query("priority")) {
 		f.Priority = c.Query("priority")
 	}
-	rows, err := s.db.IssuesAfter(c.Request.Context(), actor(c), f, after.ID, limit+1)
-	if err != nil {
-		s.fail(c, err)
-		return
-	}
-	var next models.Cursor
-	if len(rows) > limit {
-		rows = rows[:limit]
-		next = models.Cursor{ID: rows[limit-1].ID}
-	}
-	out := make([]apiIssue, len(rows))
-	for i := range rows {
-		out[i] = apiIssueOf(&rows[i])
-	}
-	c.JSON(http.StatusOK, newAPIPage(out, next))
+	apiIDPage(s, c, func(after int64, limit int) ([]models.Issue, error) {
+		return s.db.IssuesAfter(c.Request.Context(), actor(c), f, after, limit)
+	}, func(i *models.Issue) int64 { return i.ID }, apiIssueOf)
+}
+
+func (s *Server) getIssueAs(c *gin.Context, id int64) (*models.Issue, error) {
+	return s.db.GetIssue(c.Request.Context(), actor(c), id)
 }
 
 func (s *Server) apiIssueParam(c *gin.Context) (*models.Issue, bool) {
-	id, ok := idParam(c, "id")
-	if !ok {
-		s.notFound(c)
-		return nil, false
-	}
-	i, err := s.db.GetIssue(c.Request.Context(), actor(c), id)
-	if err != nil {
-		s.fail(c, err)
-		return nil, false
-	}
-	return i, true
+	return apiParam(s, c, s.getIssueAs)
 }
 
 func (s *Server) apiGetIssue(c *gin.Context) {
@@ -149,15 +121,7 @@ func (s *Server) apiGetIssue(c *gin.Context) {
 }
 
 func (s *Server) apiSavedIssue(c *gin.Context, status int, id int64) {
-	i, err := s.db.GetIssue(c.Request.Context(), actor(c), id)
-	if err != nil {
-		s.fail(c, err)
-		return
-	}
-	if status == http.StatusCreated {
-		c.Header("Location", "/api/v1/issues/"+strconv.FormatInt(id, 10))
-	}
-	apiRecord(c, status, apiIssueOf(i))
+	apiSavedRecord(s, c, status, "/api/v1/issues", id, s.getIssueAs, apiIssueOf)
 }
 
 func (s *Server) apiCreateIssue(c *gin.Context) {
@@ -193,15 +157,7 @@ func (s *Server) apiUpdateIssue(c *gin.Context) {
 }
 
 func (s *Server) apiDeleteIssue(c *gin.Context) {
-	old, ok := s.apiIssueParam(c)
-	if !ok || s.ifMatchFails(c, apiIssueOf(old)) {
-		return
-	}
-	if _, err := s.db.DeleteRecord(c.Request.Context(), actor(c), "issue", old.ID); err != nil {
-		s.fail(c, err)
-		return
-	}
-	c.Status(http.StatusNoContent)
+	apiDeleteRecordOf(s, c, "issue", s.getIssueAs, apiIssueOf, func(i *models.Issue) int64 { return i.ID })
 }
 
 type apiHandling struct {

@@ -2,7 +2,6 @@ package handlers
 
 import (
 	"net/http"
-	"strconv"
 
 	"github.com/gin-gonic/gin"
 
@@ -79,16 +78,6 @@ func (in *apiOpportunityInput) apply(o *models.Opportunity) {
 }
 
 func (s *Server) apiListOpportunities(c *gin.Context) {
-	limit, ok := apiLimit(c)
-	if !ok {
-		s.apiProblem(c, http.StatusBadRequest, s.t(c, "api.bad_limit"), nil)
-		return
-	}
-	after, err := models.ParseCursor(c.Query("cursor"))
-	if err != nil {
-		s.apiProblem(c, http.StatusBadRequest, s.t(c, "api.bad_cursor"), nil)
-		return
-	}
 	// The board's and the list's filters.
 	f := models.OpportunityFilter{StageID: parseID(c.Query("stage")), OwnerID: parseID(c.Query("owner")),
 		CustomerID: parseID(c.Query("customer")), Q: truncate(c.Query("q"), 100)}
@@ -96,35 +85,17 @@ func (s *Server) apiListOpportunities(c *gin.Context) {
 	case "open", "won", "lost":
 		f.Status = st
 	}
-	rows, err := s.db.OpportunitiesAfter(c.Request.Context(), actor(c), f, after.ID, limit+1)
-	if err != nil {
-		s.fail(c, err)
-		return
-	}
-	var next models.Cursor
-	if len(rows) > limit {
-		rows = rows[:limit]
-		next = models.Cursor{ID: rows[limit-1].ID}
-	}
-	out := make([]apiOpportunity, len(rows))
-	for i := range rows {
-		out[i] = apiOpportunityOf(&rows[i])
-	}
-	c.JSON(http.StatusOK, newAPIPage(out, next))
+	apiIDPage(s, c, func(after int64, limit int) ([]models.Opportunity, error) {
+		return s.db.OpportunitiesAfter(c.Request.Context(), actor(c), f, after, limit)
+	}, func(o *models.Opportunity) int64 { return o.ID }, apiOpportunityOf)
+}
+
+func (s *Server) getOpportunityAs(c *gin.Context, id int64) (*models.Opportunity, error) {
+	return s.db.GetOpportunity(c.Request.Context(), actor(c), id)
 }
 
 func (s *Server) apiOpportunityParam(c *gin.Context) (*models.Opportunity, bool) {
-	id, ok := idParam(c, "id")
-	if !ok {
-		s.notFound(c)
-		return nil, false
-	}
-	o, err := s.db.GetOpportunity(c.Request.Context(), actor(c), id)
-	if err != nil {
-		s.fail(c, err)
-		return nil, false
-	}
-	return o, true
+	return apiParam(s, c, s.getOpportunityAs)
 }
 
 func (s *Server) apiGetOpportunity(c *gin.Context) {
@@ -135,15 +106,7 @@ func (s *Server) apiGetOpportunity(c *gin.Context) {
 
 // apiSavedOpportunity answers the stored opportunity id.
 func (s *Server) apiSavedOpportunity(c *gin.Context, status int, id int64) {
-	o, err := s.db.GetOpportunity(c.Request.Context(), actor(c), id)
-	if err != nil {
-		s.fail(c, err)
-		return
-	}
-	if status == http.StatusCreated {
-		c.Header("Location", "/api/v1/opportunities/"+strconv.FormatInt(id, 10))
-	}
-	apiRecord(c, status, apiOpportunityOf(o))
+	apiSavedRecord(s, c, status, "/api/v1/opportunities", id, s.getOpportunityAs, apiOpportunityOf)
 }
 
 func (s *Server) apiCreateOpportunity(c *gin.Context) {
@@ -179,15 +142,7 @@ func (s *Server) apiUpdateOpportunity(c *gin.Context) {
 }
 
 func (s *Server) apiDeleteOpportunity(c *gin.Context) {
-	old, ok := s.apiOpportunityParam(c)
-	if !ok || s.ifMatchFails(c, apiOpportunityOf(old)) {
-		return
-	}
-	if _, err := s.db.DeleteRecord(c.Request.Context(), actor(c), "opportunity", old.ID); err != nil {
-		s.fail(c, err)
-		return
-	}
-	c.Status(http.StatusNoContent)
+	apiDeleteRecordOf(s, c, "opportunity", s.getOpportunityAs, apiOpportunityOf, func(o *models.Opportunity) int64 { return o.ID })
 }
 
 // apiCloseOpportunity marks it won or lost (or reopens it), as the card's
