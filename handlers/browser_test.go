@@ -197,6 +197,11 @@ func checkAccessibility(t *testing.T, ctx context.Context, step string) {
 	if ctx.Value(noAxeKey{}) != nil {
 		return
 	}
+	// A step may end on a click whose navigation is still under way: wait
+	// for the new document before looking at it.
+	if err := chromedp.Do(ctx, chromedp.WaitReady(chromedp.CSS(`body`))); err != nil {
+		t.Fatalf("%s: page not ready for axe: %v", step, err)
+	}
 	loaded, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`typeof window.axe === "object"`))
 	if err != nil {
 		t.Fatalf("%s: axe: %v", step, err)

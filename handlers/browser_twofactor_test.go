@@ -23,17 +23,19 @@ func TestBrowserTwoFactorFlow(t *testing.T) {
 	shots := newStepShots(t, ctx)
 	do := steps(t, ctx, shots)
 	text := textOf(t, ctx)
-	login := func(step string) {
+	// login signs in with the password and waits for the page that follows
+	// (landing shows it arrived).
+	login := func(step, landing string) {
 		do(step,
 			chromedp.Navigate(app.ts.URL+"/login"),
 			chromedp.WaitVisible(chromedp.CSS(`input[name=username]`)),
 			chromedp.SendKeys(chromedp.CSS(`input[name=username]`), "zhou"),
 			chromedp.SendKeys(chromedp.CSS(`input[name=password]`), testPassword),
-			chromedp.Click(chromedp.CSS(`.login-card button[type=submit]`)))
+			chromedp.Click(chromedp.CSS(`.login-card button[type=submit]`)),
+			chromedp.WaitVisible(chromedp.CSS(landing)))
 	}
-	login("login")
+	login("login", `.page-head`)
 	do("profile",
-		chromedp.WaitVisible(chromedp.CSS(`.page-head`)),
 		chromedp.Navigate(app.ts.URL+"/profile"),
 		chromedp.WaitVisible(chromedp.CSS(`#twofactor`)),
 		chromedp.Click(chromedp.CSS(`#twofactor a.btn-primary`)),
@@ -54,8 +56,7 @@ func TestBrowserTwoFactorFlow(t *testing.T) {
 		chromedp.Click(chromedp.CSS(`form[action="/logout"] button`)),
 		chromedp.WaitVisible(chromedp.CSS(`input[name=username]`)))
 	now = now.Add(time.Minute)
-	login("password again")
-	do("second step", chromedp.WaitVisible(chromedp.CSS(`input[name=code]`)))
+	login("password again", `input[name=code]`)
 	code, _ = models.TOTPCode(secret, now)
 	do("code",
 		chromedp.SendKeys(chromedp.CSS(`input[name=code]`), code),
