@@ -365,3 +365,17 @@ func (s *Server) apiNoRoute(c *gin.Context) {
 		s.apiProblem(c, http.StatusNotFound, s.t(c, "error.not_found"), nil)
 	}
 }
+
+// set copies a field that the request names.
+func set[T any](dst *T, v *T) {
+	if v != nil {
+		*dst = *v
+	}
+}
+
+// setID copies a nullable id that the request names (null: none).
+func setID(dst *int64, v **int64) {
+	if v != nil {
+		*dst = valOr0(*v)
+	}
+}

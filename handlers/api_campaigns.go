@@ -45,8 +45,7 @@ func apiCampaignOf(m *models.Campaign) apiCampaign {
 func (s *Server) apiListCampaigns(c *gin.Context) {
 	f := models.CampaignFilter{Q: truncate(c.Query("q"), 100), TypeID: parseID(c.Query("type")), OwnerID: parseID(c.Query("owner")),
 		From: c.Query("from"), To: c.Query("to"), Status: c.Query("status"), ByID: true}
-	if !validDateParam(f.From) || !validDateParam(f.To) {
-		s.apiProblem(c, http.StatusBadRequest, s.t(c, "validation.date"), nil)
+	if !s.apiDatesOK(c, f.From, f.To) {
 		return
 	}
 	apiIDPage(s, c, func(after int64, limit int) ([]models.Campaign, error) {

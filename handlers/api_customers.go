@@ -72,35 +72,21 @@ type apiCustomerInput struct {
 }
 
 func (in *apiCustomerInput) apply(m *models.Customer) {
-	setS := func(dst *string, v *string) {
-		if v != nil {
-			*dst = *v
-		}
-	}
-	setID := func(dst *int64, v **int64) {
-		if v != nil {
-			*dst = valOr0(*v)
-		}
-	}
-	setS(&m.Name, in.Name)
-	setS(&m.ShortName, in.ShortName)
+	set(&m.Name, in.Name)
+	set(&m.ShortName, in.ShortName)
 	setID(&m.IndustryID, in.IndustryID)
 	setID(&m.SourceID, in.SourceID)
 	setID(&m.GradeID, in.GradeID)
 	setID(&m.RegionID, in.RegionID)
 	setID(&m.StageID, in.StageID)
-	if in.TraitIDs != nil {
-		m.TraitIDs = *in.TraitIDs
-	}
-	setS(&m.Address, in.Address)
-	setS(&m.Phone, in.Phone)
-	setS(&m.Email, in.Email)
-	setS(&m.Website, in.Website)
-	if in.OwnerID != nil {
-		m.OwnerID = *in.OwnerID
-	}
-	setS(&m.Status, in.Status)
-	setS(&m.Notes, in.Notes)
+	set(&m.TraitIDs, in.TraitIDs)
+	set(&m.Address, in.Address)
+	set(&m.Phone, in.Phone)
+	set(&m.Email, in.Email)
+	set(&m.Website, in.Website)
+	set(&m.OwnerID, in.OwnerID)
+	set(&m.Status, in.Status)
+	set(&m.Notes, in.Notes)
 }
 
 // apiKinds maps the API's collection names to record kinds.
@@ -113,14 +99,8 @@ func (s *Server) apiListCustomers(kind string) gin.HandlerFunc {
 		if q.Get("sort") == "" {
 			f.Sort = "created" // the API's default: new records come last
 		}
-		limit, ok := apiLimit(c)
+		limit, after, ok := s.apiPageParams(c)
 		if !ok {
-			s.apiProblem(c, http.StatusBadRequest, s.t(c, "api.bad_limit"), nil)
-			return
-		}
-		after, err := models.ParseCursor(q.Get("cursor"))
-		if err != nil {
-			s.apiProblem(c, http.StatusBadRequest, s.t(c, "api.bad_cursor"), nil)
 			return
 		}
 		rows, next, err := s.db.CustomersAfter(c.Request.Context(), actor(c), f, after, limit)
@@ -324,18 +304,13 @@ type apiContactInput struct {
 }
 
 func (in *apiContactInput) apply(k *models.Contact) {
-	for _, f := range []struct {
-		dst *string
-		v   *string
-	}{{&k.Name, in.Name}, {&k.Title, in.Title}, {&k.Phone, in.Phone}, {&k.Mobile, in.Mobile}, {&k.Email, in.Email},
-		{&k.Birthday, in.Birthday}} {
-		if f.v != nil {
-			*f.dst = *f.v
-		}
-	}
-	if in.IsPrimary != nil {
-		k.IsPrimary = *in.IsPrimary
-	}
+	set(&k.Name, in.Name)
+	set(&k.Title, in.Title)
+	set(&k.Phone, in.Phone)
+	set(&k.Mobile, in.Mobile)
+	set(&k.Email, in.Email)
+	set(&k.Birthday, in.Birthday)
+	set(&k.IsPrimary, in.IsPrimary)
 }
 
 // apiContactParam loads the contact of the URL, of a record the actor may

@@ -55,12 +55,12 @@ type apiIssueInput struct {
 }
 
 func (in *apiIssueInput) apply(i *models.Issue, creating bool) {
-	if in.CustomerID != nil && creating {
-		i.CustomerID = *in.CustomerID
+	if creating {
+		set(&i.CustomerID, in.CustomerID)
+	} else {
+		set(&i.Status, in.Status)
 	}
-	if in.ContactID != nil {
-		i.ContactID = valOr0(*in.ContactID)
-	}
+	setID(&i.ContactID, in.ContactID)
 	if in.ReportedAt != nil {
 		i.ReportedAt = *in.ReportedAt
 		// Stored in UTC like every stamp, so that they sort as text; a
@@ -69,27 +69,12 @@ func (in *apiIssueInput) apply(i *models.Issue, creating bool) {
 			i.ReportedAt = t.UTC().Format(time.RFC3339)
 		}
 	}
-	if in.Channel != nil {
-		i.Channel = *in.Channel
-	}
-	if in.TypeID != nil {
-		i.TypeID = valOr0(*in.TypeID)
-	}
-	if in.Priority != nil {
-		i.Priority = *in.Priority
-	}
-	if in.Subject != nil {
-		i.Subject = *in.Subject
-	}
-	if in.Description != nil {
-		i.Description = *in.Description
-	}
-	if in.AssigneeID != nil {
-		i.AssigneeID = valOr0(*in.AssigneeID)
-	}
-	if in.Status != nil && !creating {
-		i.Status = *in.Status
-	}
+	set(&i.Channel, in.Channel)
+	setID(&i.TypeID, in.TypeID)
+	set(&i.Priority, in.Priority)
+	set(&i.Subject, in.Subject)
+	set(&i.Description, in.Description)
+	setID(&i.AssigneeID, in.AssigneeID)
 }
 
 func (s *Server) apiListIssues(c *gin.Context) {

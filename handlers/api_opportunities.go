@@ -51,30 +51,14 @@ type apiOpportunityInput struct {
 }
 
 func (in *apiOpportunityInput) apply(o *models.Opportunity) {
-	if in.Name != nil {
-		o.Name = *in.Name
-	}
-	if in.CustomerID != nil {
-		o.CustomerID = *in.CustomerID
-	}
-	if in.OwnerID != nil {
-		o.OwnerID = *in.OwnerID
-	}
-	if in.AmountFen != nil {
-		o.AmountFen = *in.AmountFen
-	}
-	if in.ExpectedClose != nil {
-		o.ExpectedClose = *in.ExpectedClose
-	}
-	if in.StageID != nil {
-		o.StageID = valOr0(*in.StageID)
-	}
-	if in.Probability != nil {
-		o.Probability = *in.Probability
-	}
-	if in.Notes != nil {
-		o.Notes = *in.Notes
-	}
+	set(&o.Name, in.Name)
+	set(&o.CustomerID, in.CustomerID)
+	set(&o.OwnerID, in.OwnerID)
+	set(&o.AmountFen, in.AmountFen)
+	set(&o.ExpectedClose, in.ExpectedClose)
+	setID(&o.StageID, in.StageID)
+	set(&o.Probability, in.Probability)
+	set(&o.Notes, in.Notes)
 }
 
 func (s *Server) apiListOpportunities(c *gin.Context) {

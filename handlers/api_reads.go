@@ -14,17 +14,36 @@ import (
 // API: activity records, plans, knowledge articles and category items,
 // read only for now, with the list screens' filters and row rules.
 
-// apiIDPage answers one keyset page in id order: fetch returns up to limit
-// rows after an id, and one more tells that a next page exists.
-func apiIDPage[M, J any](s *Server, c *gin.Context, fetch func(after int64, limit int) ([]M, error), id func(*M) int64, conv func(*M) J) {
-	limit, ok := apiLimit(c)
-	if !ok {
+// apiPageParams reads a list's page size and cursor; ok is false when one
+// is malformed (400 sent).
+func (s *Server) apiPageParams(c *gin.Context) (limit int, after models.Cursor, ok bool) {
+	if limit, ok = apiLimit(c); !ok {
 		s.apiProblem(c, http.StatusBadRequest, s.t(c, "api.bad_limit"), nil)
-		return
+		return 0, after, false
 	}
 	after, err := models.ParseCursor(c.Query("cursor"))
 	if err != nil {
 		s.apiProblem(c, http.StatusBadRequest, s.t(c, "api.bad_cursor"), nil)
+		return 0, after, false
+	}
+	return limit, after, true
+}
+
+// apiDatesOK checks a list's from and to dates; false when one is
+// malformed (400 sent).
+func (s *Server) apiDatesOK(c *gin.Context, from, to string) bool {
+	if validDateParam(from) && validDateParam(to) {
+		return true
+	}
+	s.apiProblem(c, http.StatusBadRequest, s.t(c, "validation.date"), nil)
+	return false
+}
+
+// apiIDPage answers one keyset page in id order: fetch returns up to limit
+// rows after an id, and one more tells that a next page exists.
+func apiIDPage[M, J any](s *Server, c *gin.Context, fetch func(after int64, limit int) ([]M, error), id func(*M) int64, conv func(*M) J) {
+	limit, after, ok := s.apiPageParams(c)
+	if !ok {
 		return
 	}
 	rows, err := fetch(after.ID, limit+1)
@@ -46,17 +65,9 @@ func apiIDPage[M, J any](s *Server, c *gin.Context, fetch func(after int64, limi
 
 // apiOne answers one record that get finds (ErrNotFound: 404).
 func apiOne[M, J any](s *Server, c *gin.Context, get func(id int64) (*M, error), conv func(*M) J) {
-	id, ok := idParam(c, "id")
-	if !ok {
-		s.notFound(c)
-		return
+	if m, ok := apiParam(s, c, func(_ *gin.Context, id int64) (*M, error) { return get(id) }); ok {
+		apiRecord(c, http.StatusOK, conv(m))
 	}
-	m, err := get(id)
-	if err != nil {
-		s.fail(c, err)
-		return
-	}
-	apiRecord(c, http.StatusOK, conv(m))
 }
 
 type apiActivity struct {
@@ -101,8 +112,7 @@ func apiSalesFilter(c *gin.Context) models.SalesFilter {
 func (s *Server) apiListActivities(c *gin.Context) {
 	f := models.ActivityFilter{SalesFilter: apiSalesFilter(c), MethodID: parseID(c.Query("method")),
 		StageID: parseID(c.Query("stage")), CompetitorID: parseID(c.Query("competitor"))}
-	if !validDateParam(f.From) || !validDateParam(f.To) {
-		s.apiProblem(c, http.StatusBadRequest, s.t(c, "validation.date"), nil)
+	if !s.apiDatesOK(c, f.From, f.To) {
 		return
 	}
 	apiIDPage(s, c, func(after int64, limit int) ([]models.Activity, error) {
@@ -147,8 +157,7 @@ func (s *Server) apiListPlans(c *gin.Context) {
 	case "planned", "done", "cancelled":
 		f.Status = st
 	}
-	if !validDateParam(f.From) || !validDateParam(f.To) {
-		s.apiProblem(c, http.StatusBadRequest, s.t(c, "validation.date"), nil)
+	if !s.apiDatesOK(c, f.From, f.To) {
 		return
 	}
 	apiIDPage(s, c, func(after int64, limit int) ([]models.Plan, error) {

@@ -30,20 +30,6 @@ type apiActivityInput struct {
 	NextTime    *string `json:"next_time"`
 }
 
-// set copies a field that the request names.
-func set[T any](dst *T, v *T) {
-	if v != nil {
-		*dst = *v
-	}
-}
-
-// setID copies a nullable id that the request names (null: none).
-func setID(dst *int64, v **int64) {
-	if v != nil {
-		*dst = valOr0(*v)
-	}
-}
-
 func (in *apiActivityInput) apply(a *models.Activity) {
 	set(&a.Date, in.Date)
 	set(&a.StartTime, in.StartTime)
