@@ -403,21 +403,11 @@ func (db *DB) Attachments(ctx context.Context, kind string, id int64) ([]Attachm
 	if !ok {
 		return nil, ErrNotFound
 	}
-	rows, err := db.Read.QueryContext(ctx, `SELECT `+attachmentColumns+` FROM attachments a LEFT JOIN users u ON u.id = a.created_by
-		WHERE a.`+col+` = ? ORDER BY a.id DESC`, id)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []Attachment
-	for rows.Next() {
+	return queryList(ctx, db.Read, `SELECT `+attachmentColumns+` FROM attachments a LEFT JOIN users u ON u.id = a.created_by
+		WHERE a.`+col+` = ? ORDER BY a.id DESC`, []any{id}, func(row rowScanner) (*Attachment, error) {
 		a := Attachment{Kind: kind, RecordID: id}
-		if err := rows.Scan(&a.ID, &a.Hash, &a.Name, &a.Size, &a.Mime, &a.CreatedBy, &a.CreatedName, &a.CreatedAt); err != nil {
-			return nil, err
-		}
-		out = append(out, a)
-	}
-	return out, rows.Err()
+		return &a, row.Scan(&a.ID, &a.Hash, &a.Name, &a.Size, &a.Mime, &a.CreatedBy, &a.CreatedName, &a.CreatedAt)
+	})
 }
 
 // GetAttachment returns an attachment whose record actor may see, with

@@ -150,21 +150,13 @@ func scanWebhook(row interface{ Scan(...any) error }) (Webhook, error) {
 }
 
 // Webhooks lists every webhook (settings.admin only: the caller's route).
-func (db *DB) Webhooks(ctx context.Context) ([]Webhook, error) {
-	rows, err := db.Read.QueryContext(ctx, `SELECT `+webhookColumns+` FROM webhooks ORDER BY id`)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []Webhook
-	for rows.Next() {
-		w, err := scanWebhook(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, w)
-	}
-	return out, rows.Err()
+func (db *DB) Webhooks(ctx context.Context) ([]Webhook, error) { return allWebhooks(ctx, db.Read) }
+
+func allWebhooks(ctx context.Context, q querier) ([]Webhook, error) {
+	return queryList(ctx, q, `SELECT `+webhookColumns+` FROM webhooks ORDER BY id`, nil, func(row rowScanner) (*Webhook, error) {
+		w, err := scanWebhook(row)
+		return &w, err
+	})
 }
 
 // GetWebhook reads one webhook; ErrNotFound if there is none.
@@ -269,21 +261,11 @@ func scanDelivery(row interface{ Scan(...any) error }) (WebhookDelivery, error) 
 
 // WebhookDeliveries is a webhook's delivery log, newest first.
 func (db *DB) WebhookDeliveries(ctx context.Context, webhookID int64, limit int) ([]WebhookDelivery, error) {
-	rows, err := db.Read.QueryContext(ctx, `SELECT `+deliveryColumns+` FROM webhook_deliveries WHERE webhook_id = ?
-		ORDER BY id DESC LIMIT ?`, webhookID, limit)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []WebhookDelivery
-	for rows.Next() {
-		d, err := scanDelivery(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, d)
-	}
-	return out, rows.Err()
+	return queryList(ctx, db.Read, `SELECT `+deliveryColumns+` FROM webhook_deliveries WHERE webhook_id = ?
+		ORDER BY id DESC LIMIT ?`, []any{webhookID, limit}, func(row rowScanner) (*WebhookDelivery, error) {
+		d, err := scanDelivery(row)
+		return &d, err
+	})
 }
 
 // Redeliver queues a logged delivery again as a new line with the same
@@ -363,7 +345,7 @@ func webhookEventsFromAudit(ctx context.Context, tx *sql.Tx, at string, userID i
 	if len(events) == 0 {
 		return nil
 	}
-	hooks, err := activeHooks(ctx, tx)
+	hooks, err := allWebhooks(ctx, tx)
 	if err != nil {
 		return err
 	}
@@ -415,23 +397,6 @@ func webhookEventsFromAudit(ctx context.Context, tx *sql.Tx, at string, userID i
 	return nil
 }
 
-func activeHooks(ctx context.Context, tx *sql.Tx) ([]Webhook, error) {
-	rows, err := tx.QueryContext(ctx, `SELECT `+webhookColumns+` FROM webhooks ORDER BY id`)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []Webhook
-	for rows.Next() {
-		w, err := scanWebhook(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, w)
-	}
-	return out, rows.Err()
-}
-
 // queueEvent queues one event for every webhook that receives it. A notice
 // about user notify goes to chat robots only if that user wants notices of
 // its kind in chat. A paused webhook's deliveries wait for its resumption.
@@ -481,7 +446,7 @@ func (db *DB) EmitEvent(ctx context.Context, event string, data map[string]any, 
 }
 
 func emitEvent(ctx context.Context, tx *sql.Tx, at, event string, data map[string]any, notify int64) error {
-	hooks, err := activeHooks(ctx, tx)
+	hooks, err := allWebhooks(ctx, tx)
 	if err != nil || len(hooks) == 0 {
 		return err
 	}
