@@ -47,8 +47,7 @@ func (s *Server) saveWebhookSettings(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	s.flash(c, "flash.saved")
-	redirect(c, "/admin/webhooks")
+	s.saved(c, "/admin/webhooks")
 }
 
 type webhookFormData struct {
@@ -137,8 +136,7 @@ func (s *Server) saveWebhook(c *gin.Context, old models.Webhook) {
 		s.fail(c, err)
 		return
 	}
-	s.flash(c, "flash.saved")
-	redirect(c, "/admin/webhooks/"+strconv.FormatInt(w.ID, 10))
+	s.saved(c, webhookPath(w.ID))
 }
 
 // pauseWebhook pauses (paused=1) or resumes a webhook.
@@ -157,7 +155,7 @@ func (s *Server) pauseWebhook(c *gin.Context) {
 	} else {
 		s.flash(c, "webhook.resumed_flash")
 	}
-	redirect(c, "/admin/webhooks/"+strconv.FormatInt(w.ID, 10))
+	redirect(c, webhookPath(w.ID))
 }
 
 func (s *Server) deleteWebhook(c *gin.Context) {
@@ -185,7 +183,7 @@ func (s *Server) pingWebhook(c *gin.Context) {
 		return
 	}
 	s.flash(c, "webhook.ping_queued")
-	redirect(c, "/admin/webhooks/"+strconv.FormatInt(w.ID, 10))
+	redirect(c, webhookPath(w.ID))
 }
 
 // redeliverWebhook queues a logged delivery again, with its event id.
@@ -204,7 +202,7 @@ func (s *Server) redeliverWebhook(c *gin.Context) {
 		return
 	}
 	s.flash(c, "webhook.redelivery_queued")
-	redirect(c, "/admin/webhooks/"+strconv.FormatInt(w.ID, 10))
+	redirect(c, webhookPath(w.ID))
 }
 
 // The notice preferences (profile page): which channels each kind of
@@ -252,6 +250,8 @@ func (s *Server) saveNotices(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	s.flash(c, "flash.saved")
-	redirect(c, "/profile/notices")
+	s.saved(c, "/profile/notices")
 }
+
+// webhookPath is a webhook's page.
+func webhookPath(id int64) string { return "/admin/webhooks/" + strconv.FormatInt(id, 10) }
