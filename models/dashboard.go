@@ -53,26 +53,20 @@ type ServiceBoard struct {
 // BuildServiceBoard gathers the service start page for actor.
 func (db *DB) BuildServiceBoard(ctx context.Context, actor Actor) (*ServiceBoard, error) {
 	b := &ServiceBoard{}
-	count := func(f IssueFilter) (int, error) {
-		f.PerPage = 1
-		page, err := db.ListIssues(ctx, actor, f)
-		return page.Total, err
+	mine, err := db.IssuesByPriority(ctx, actor, IssueFilter{View: "mine"})
+	if err != nil {
+		return nil, err
 	}
 	for _, p := range IssuePriorities {
-		n, err := count(IssueFilter{View: "mine", Priority: p})
-		if err != nil {
-			return nil, err
-		}
-		b.Mine = append(b.Mine, DigestIssueCount{Priority: p, Count: n})
-		b.MineTotal += n
+		b.Mine = append(b.Mine, DigestIssueCount{Priority: p, Count: mine[p]})
+		b.MineTotal += mine[p]
 	}
-	var err error
-	if b.Unassigned, err = count(IssueFilter{View: "unassigned"}); err != nil {
+	// The issue screen's own counts of its lists.
+	lists, err := db.IssueCounts(ctx, actor)
+	if err != nil {
 		return nil, err
 	}
-	if b.Overdue, err = count(IssueFilter{View: "overdue"}); err != nil {
-		return nil, err
-	}
+	b.Unassigned, b.Overdue = lists["unassigned"], lists["overdue"]
 	b.Archived, err = queryList(ctx, db.Read, `SELECT `+articleColumns+articleFrom+`
 		WHERE a.source_issue_id IS NOT NULL ORDER BY a.created_at DESC, a.id DESC LIMIT 5`, nil, scanArticle)
 	return b, err

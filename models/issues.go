@@ -178,6 +178,22 @@ func (db *DB) EachIssue(ctx context.Context, actor Actor, f IssueFilter, fn func
 	return streamRows(ctx, db, `SELECT `+issueColumns+issueFrom+` WHERE `+where+` ORDER BY `+order, args, scanIssue, fn)
 }
 
+// IssuesByPriority is how many issues of a list there are per priority,
+// for the start page's numbers (one grouped count).
+func (db *DB) IssuesByPriority(ctx context.Context, actor Actor, f IssueFilter) (map[string]int, error) {
+	where, _, args := db.issueWhere(actor, f)
+	out := map[string]int{}
+	err := streamRows(ctx, db, `SELECT i.priority, COUNT(*) FROM issues i JOIN customers c ON c.id = i.customer_id
+		WHERE `+where+` GROUP BY i.priority`, args, func(row interface{ Scan(...any) error }) (DigestIssueCount, error) {
+		var n DigestIssueCount
+		return n, row.Scan(&n.Priority, &n.Count)
+	}, func(n DigestIssueCount) error {
+		out[n.Priority] = n.Count
+		return nil
+	})
+	return out, err
+}
+
 // ListIssues returns one page of a list.
 func (db *DB) ListIssues(ctx context.Context, actor Actor, f IssueFilter) (IssuePage, error) {
 	fixPage(&f.Page, &f.PerPage, 50, 200)
@@ -193,10 +209,7 @@ func (db *DB) ListIssues(ctx context.Context, actor Actor, f IssueFilter) (Issue
 func (db *DB) IssuesAfter(ctx context.Context, actor Actor, f IssueFilter, afterID int64, limit int) ([]Issue, error) {
 	where, _, args := db.issueWhere(actor, f)
 	args = append(args, afterID, limit)
-	var out []Issue
-	err := streamRows(ctx, db, `SELECT `+issueColumns+issueFrom+` WHERE `+where+` AND i.id > ? ORDER BY i.id LIMIT ?`, args, scanIssue,
-		func(i *Issue) error { out = append(out, *i); return nil })
-	return out, err
+	return queryList(ctx, db.Read, `SELECT `+issueColumns+issueFrom+` WHERE `+where+` AND i.id > ? ORDER BY i.id LIMIT ?`, args, scanIssue)
 }
 
 // IssueCounts counts the issues behind each list of the issue screen.
