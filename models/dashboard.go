@@ -21,11 +21,7 @@ type StageTotal struct {
 
 // Pipeline is the open opportunities actor may see, by stage.
 func (db *DB) Pipeline(ctx context.Context, actor Actor) ([]StageTotal, error) {
-	var w where
-	if !actor.SeesAllActivities() {
-		w.add("o.owner_id = ?", actor.ID)
-	}
-	w.add("o.status = 'open'")
+	w := OpportunityFilter{Status: "open"}.where(actor) // the list's row rule
 	cond, args := w.sql()
 	return queryList(ctx, db.Read, `SELECT COALESCE(o.stage_id, 0), COUNT(*), COALESCE(SUM(o.amount_fen), 0)
 		FROM opportunities o WHERE `+cond+` GROUP BY COALESCE(o.stage_id, 0) ORDER BY 3 DESC`, args,
