@@ -376,7 +376,7 @@ func loadDemo(ctx context.Context, db *models.DB, log *slog.Logger) error {
 		if u.Username != "zhangwei" {
 			continue
 		}
-		_, secret, err := db.CreateAPIToken(ctx, u.Actor(), models.NewAPIToken{Name: "演示令牌", Writable: true})
+		_, secret, err := db.CreateAPIToken(ctx, db.ActorFor(&u), models.NewAPIToken{Name: "演示令牌", Writable: true})
 		if err != nil {
 			return err
 		}

@@ -36,7 +36,7 @@ func generateService(ctx context.Context, db *models.DB, rng *rand.Rand, opt Opt
 		typeByCode[t.Code] = t.ID
 		typeIDs = append(typeIDs, t.ID)
 	}
-	staff, err := db.UserIDsWith(ctx, models.PermServiceHandle)
+	staff, err := db.UserIDsWith(ctx, models.PermServiceEdit)
 	if err != nil {
 		return err
 	}

@@ -3,6 +3,7 @@ package handlers
 import (
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -33,16 +34,28 @@ func day(t time.Time) string { return t.Format("2006-01-02") }
 
 // salespeople are the users a record or plan may belong to.
 func (s *Server) salespeople(c *gin.Context) ([]models.User, error) {
-	return s.db.ActiveUsersWith(c.Request.Context(), models.PermRecordsOwn)
+	return s.db.ActiveUsersWith(c.Request.Context(), models.PermCustomersCreate)
 }
 
 // ownerChoices are the salespeople a list or the calendar can be narrowed
 // to: none for someone who sees only their own records.
 func (s *Server) ownerChoices(c *gin.Context) ([]models.User, error) {
-	if !actor(c).SeesAllActivities() {
+	return s.peopleInScope(c, models.ModActivities)
+}
+
+// peopleInScope are the salespeople whose records of module m the actor
+// sees, for a person filter or an owner picker: none for someone who sees
+// only their own, their team for a team scope, everyone for the rest.
+func (s *Server) peopleInScope(c *gin.Context, m models.Module) ([]models.User, error) {
+	a := actor(c)
+	if !a.SeesBeyondOwn(m) {
 		return nil, nil
 	}
-	return s.salespeople(c)
+	users, err := s.salespeople(c)
+	if err != nil {
+		return nil, err
+	}
+	return slices.DeleteFunc(users, func(u models.User) bool { return !a.Sees(m, u.ID) }), nil
 }
 
 // counterpartLabel names the form's counterpart, when the rules found it.

@@ -96,6 +96,7 @@ func (s *Server) apiAuth(c *gin.Context) {
 		return
 	}
 	c.Set(ctxUser, u)
+	c.Set(ctxActor, s.db.ActorFor(u))
 	c.Set(ctxToken, tok)
 	lang := u.Lang
 	if lang == "" {

@@ -112,13 +112,13 @@ func (s *Server) calendar(c *gin.Context) {
 		owner = a.ID
 	case "team", "all":
 		who = "team"
-		if !a.SeesAllActivities() {
+		if !a.SeesBeyondOwn(models.ModActivities) {
 			s.notFound(c)
 			return
 		}
 	default:
 		owner = parseID(who)
-		if owner == 0 || (!a.SeesAllActivities() && owner != a.ID) {
+		if owner == 0 || !a.Sees(models.ModActivities, owner) {
 			s.notFound(c)
 			return
 		}
@@ -127,7 +127,7 @@ func (s *Server) calendar(c *gin.Context) {
 		}
 	}
 	var from, to time.Time
-	data := &calendarData{View: view, Date: day(anchor), Who: who, Today: day(today), Manager: a.SeesAllActivities(),
+	data := &calendarData{View: view, Date: day(anchor), Who: who, Today: day(today), Manager: a.SeesBeyondOwn(models.ModActivities),
 		Weekdays: []int{1, 2, 3, 4, 5, 6, 7}}
 	for _, v := range []string{"day", "week", "month", "year"} {
 		data.Views = append(data.Views, calView{Name: v, URL: calURL(v, data.Date, who)})

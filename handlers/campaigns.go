@@ -65,9 +65,9 @@ type campaignFormData struct {
 
 func (s *Server) renderCampaignForm(c *gin.Context, status int, m models.Campaign, budget string, errs fieldErrors) {
 	a := actor(c)
-	data := &campaignFormData{Campaign: m, Budget: budget, Statuses: models.CampaignStatuses, Manager: a.SeesAllCampaigns()}
-	if a.SeesAllCampaigns() {
-		owners, err := s.db.ActiveUsersWith(c.Request.Context(), models.PermRecordsOwn)
+	data := &campaignFormData{Campaign: m, Budget: budget, Statuses: models.CampaignStatuses, Manager: a.SeesBeyondOwn(models.ModCampaigns)}
+	if data.Manager {
+		owners, err := s.peopleInScope(c, models.ModCampaigns)
 		if err != nil {
 			s.fail(c, err)
 			return
@@ -196,8 +196,8 @@ func (s *Server) campaignCard(c *gin.Context, m *models.Campaign) (*campaignCard
 	if data.Targets, err = s.db.ListTargets(ctx, m.ID, c.Query("status"), truncate(c.Query("q"), 100), page, 50); err != nil {
 		return nil, err
 	}
-	if actor(c).SeesAllCampaigns() {
-		if data.Owners, err = s.db.ActiveUsersWith(ctx, models.PermRecordsOwn); err != nil {
+	if actor(c).SeesBeyondOwn(models.ModCampaigns) {
+		if data.Owners, err = s.peopleInScope(c, models.ModCampaigns); err != nil {
 			return nil, err
 		}
 	}

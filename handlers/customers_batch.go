@@ -63,7 +63,8 @@ func (s *Server) batchCustomers(c *gin.Context, k customerKind) {
 	case "owner":
 		owner := formID(c.PostForm("new_owner"))
 		u, err := s.db.UserByID(c.Request.Context(), owner)
-		if err != nil || !u.Active || !u.Role.Can(models.PermRecordsOwn) || !actor(c).IsManager() {
+		if err != nil || !u.Active || !s.db.RoleCan(u.Role, models.PermCustomersCreate) ||
+			!actor(c).Can(models.PermCustomersManage) || !actor(c).Sees(models.ModCustomers, owner) {
 			s.flash(c, "batch.owner_invalid")
 			redirect(c, back)
 			return

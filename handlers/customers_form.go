@@ -93,9 +93,9 @@ type customerFormData struct {
 
 func (s *Server) renderCustomerForm(c *gin.Context, k customerKind, status int, f customerForm, editing bool, errs fieldErrors) {
 	a := actor(c)
-	data := &customerFormData{K: k, Form: f, Editing: editing, Manager: a.SeesAllCustomers()}
-	if a.SeesAllCustomers() {
-		owners, err := s.db.ActiveUsersWith(c.Request.Context(), models.PermRecordsOwn)
+	data := &customerFormData{K: k, Form: f, Editing: editing, Manager: a.SeesBeyondOwn(models.ModCustomers)}
+	if data.Manager {
+		owners, err := s.peopleInScope(c, models.ModCustomers)
 		if err != nil {
 			s.fail(c, err)
 			return

@@ -208,13 +208,13 @@ func (s *Server) listCustomers(c *gin.Context, k customerKind) {
 		return
 	}
 	var owners []models.User
-	if a.SeesAllCustomers() {
-		if owners, err = s.db.ActiveUsersWith(ctx, models.PermRecordsOwn); err != nil {
+	if a.SeesBeyondOwn(models.ModCustomers) {
+		if owners, err = s.peopleInScope(c, models.ModCustomers); err != nil {
 			s.fail(c, err)
 			return
 		}
 	}
 	p := s.newPage(c, s.t(c, k.Key("list.title")), k.nav, nil)
-	p.Data = newCustomerListData(k, f, res, p.Query, p.Aux, owners, a.IsManager(), func(key string) string { return s.t(c, key) })
+	p.Data = newCustomerListData(k, f, res, p.Query, p.Aux, owners, a.Can(models.PermCustomersManage), func(key string) string { return s.t(c, key) })
 	s.renderTargeted(c, http.StatusOK, "customers/list", p, "results", "results")
 }

@@ -37,7 +37,7 @@ func (d duplicatesData) MergeLink(g models.DupGroup) string {
 }
 
 func (s *Server) duplicatesReport(c *gin.Context, k customerKind) {
-	if !actor(c).IsManager() {
+	if !actor(c).Can(models.PermCustomersManage) {
 		s.notFound(c)
 		return
 	}
@@ -134,7 +134,7 @@ func (s *Server) renderMerge(c *gin.Context, k customerKind, status int, recs []
 }
 
 func (s *Server) mergeForm(c *gin.Context, k customerKind) {
-	if !actor(c).IsManager() {
+	if !actor(c).Can(models.PermCustomersManage) {
 		s.notFound(c)
 		return
 	}
@@ -152,7 +152,7 @@ func (s *Server) mergeForm(c *gin.Context, k customerKind) {
 
 func (s *Server) mergeCustomers(c *gin.Context, k customerKind) {
 	a := actor(c)
-	if !a.IsManager() {
+	if !a.Can(models.PermCustomersManage) {
 		s.notFound(c)
 		return
 	}

@@ -14,9 +14,9 @@ import (
 func (s *Server) home(c *gin.Context) {
 	a := actor(c)
 	switch {
-	case a.Can(models.PermHomeMyPlans):
+	case a.Can(models.PermActivitiesCreate) && !a.SeesBeyondOwn(models.ModActivities):
 		s.todayPlans(c)
-	case a.IsManager():
+	case a.LeadsPeople():
 		s.managerHome(c)
 	case a.HandlesService():
 		s.serviceHome(c)

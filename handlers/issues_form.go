@@ -79,7 +79,7 @@ func (s *Server) renderIssueForm(c *gin.Context, status int, f issueForm, editin
 	data := &issueFormData{Form: f, Editing: editing, Channels: models.IssueChannels, Priorities: models.IssuePriorities,
 		Statuses: models.IssueStatuses}
 	var err error
-	if data.Staff, err = s.db.ActiveUsersWith(ctx, models.PermServiceHandle); err != nil {
+	if data.Staff, err = s.db.ActiveUsersWith(ctx, models.PermServiceEdit); err != nil {
 		s.fail(c, err)
 		return
 	}
@@ -103,7 +103,7 @@ func (s *Server) newIssue(c *gin.Context) {
 	now := s.now()
 	f := issueForm{Issue: models.Issue{Priority: "normal", Channel: "phone", CustomerID: parseID(c.Query("customer")),
 		AssigneeID: actor(c).ID}, ReportedAt: now.Format(datetimeLocal)}
-	if actor(c).IsManager() {
+	if actor(c).Can(models.PermServiceManage) || !actor(c).HandlesService() {
 		f.Issue.AssigneeID = 0 // managers and admins dispatch; service staff take their own
 	}
 	s.renderIssueForm(c, http.StatusOK, f, false, nil)

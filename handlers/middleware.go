@@ -105,6 +105,7 @@ func (s *Server) loadSession(c *gin.Context) {
 		}
 		if u != nil && u.Active {
 			c.Set(ctxUser, u)
+			c.Set(ctxActor, s.db.ActorFor(u))
 			lang = u.Lang
 		}
 	}
@@ -138,10 +139,20 @@ func (s *Server) requireLogin(c *gin.Context) {
 	c.Abort()
 }
 
+// requireLeadsPeople lets through those whose reports reach beyond their own
+// records (a team or everyone): the digest and the team's views.
+func (s *Server) requireLeadsPeople(c *gin.Context) {
+	if currentUser(c) != nil && actor(c).LeadsPeople() {
+		c.Next()
+		return
+	}
+	s.errorPage(c, http.StatusForbidden, "error.forbidden")
+}
+
 // require lets only users with permission p through (models/permissions.go).
 func (s *Server) require(p models.Permission) gin.HandlerFunc {
 	return func(c *gin.Context) {
-		if u := currentUser(c); u != nil && u.Role.Can(p) {
+		if currentUser(c) != nil && actor(c).Can(p) {
 			c.Next()
 			return
 		}

@@ -89,20 +89,19 @@ type todayData struct {
 // todayPlans is "My plans today" (我的今日计划): the salesperson's start page.
 func (s *Server) todayPlans(c *gin.Context) {
 	ctx := c.Request.Context()
-	u := currentUser(c)
-	a := u.Actor()
+	a := actor(c)
 	today := day(s.today())
 	data := &todayData{Today: today}
 	var err error
-	if data.Plans, err = s.db.PlansOnly(ctx, a, models.PlanFilter{SalesFilter: models.SalesFilter{From: today, To: today, OwnerID: u.ID, PerPage: 200}}); err != nil {
+	if data.Plans, err = s.db.PlansOnly(ctx, a, models.PlanFilter{SalesFilter: models.SalesFilter{From: today, To: today, OwnerID: a.ID, PerPage: 200}}); err != nil {
 		s.fail(c, err)
 		return
 	}
-	if data.Overdue, err = s.db.OverduePlans(ctx, a, u.ID, today, 50); err != nil {
+	if data.Overdue, err = s.db.OverduePlans(ctx, a, a.ID, today, 50); err != nil {
 		s.fail(c, err)
 		return
 	}
-	if data.Activity, err = s.db.ListActivities(ctx, a, models.ActivityFilter{SalesFilter: models.SalesFilter{From: today, To: today, OwnerID: u.ID, PerPage: 50}}); err != nil {
+	if data.Activity, err = s.db.ListActivities(ctx, a, models.ActivityFilter{SalesFilter: models.SalesFilter{From: today, To: today, OwnerID: a.ID, PerPage: 50}}); err != nil {
 		s.fail(c, err)
 		return
 	}

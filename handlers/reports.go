@@ -42,7 +42,7 @@ func (s *Server) listReports(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	data := &reportListData{Manager: a.IsManager()}
+	data := &reportListData{Manager: a.LeadsPeople()}
 	index := map[string]int{}
 	add := func(label string, r models.Report) {
 		i, ok := index[label]
@@ -113,6 +113,7 @@ type reportParams struct {
 	From   string
 	To     string
 	Owner  int64
+	Team   int64
 	Chart  string
 }
 
@@ -140,9 +141,16 @@ func (s *Server) reportParamsFrom(c *gin.Context, r *models.Report, q url.Values
 	if p.Chart != "" && !slices.Contains(models.ReportCharts, p.Chart) {
 		return p, rng, errBadRequest
 	}
-	if id := q.Get("owner"); id != "" && r.HasOwnerFilter() && actor(c).IsManager() {
+	if id := q.Get("owner"); id != "" && r.HasOwnerFilter() && actor(c).LeadsPeople() {
 		p.Owner = parseID(id)
 		if p.Owner == 0 {
+			return p, rng, errBadRequest
+		}
+	}
+	// The team filter is for those who see every team.
+	if id := q.Get("team"); id != "" && r.HasOwnerFilter() && actor(c).Scope(models.ModReports) == models.ScopeAll {
+		p.Team = parseID(id)
+		if p.Team == 0 {
 			return p, rng, errBadRequest
 		}
 	}
@@ -162,6 +170,7 @@ type reportShowData struct {
 	Range     models.DateRange
 	Periods   []string
 	Owners    []models.User
+	Teams     []models.Team
 	Table     *views.ReportTable
 	Charts    []string
 	CanEdit   bool
@@ -182,7 +191,7 @@ func (s *Server) showReport(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	res, err := s.db.RunReport(ctx, a, r, models.RunOptions{Range: rng, OwnerID: params.Owner, Today: s.today()})
+	res, err := s.db.RunReport(ctx, a, r, models.RunOptions{Range: rng, OwnerID: params.Owner, TeamID: params.Team, Today: s.today()})
 	if err != nil {
 		s.fail(c, err)
 		return
@@ -196,10 +205,16 @@ func (s *Server) showReport(c *gin.Context) {
 	data := &reportShowData{Report: r, Title: title, Params: params, Range: rng, Periods: models.Periods,
 		Table: f.Table(res, title, params.Chart), Charts: models.ReportCharts, CanEdit: r.CanEdit(a), CanShare: r.CanShare(a),
 		CanSched: r.CanSchedule(a)}
-	if r.HasOwnerFilter() && a.IsManager() {
-		if data.Owners, err = s.salespeople(c); err != nil {
+	if r.HasOwnerFilter() && a.LeadsPeople() {
+		if data.Owners, err = s.peopleInScope(c, models.ModReports); err != nil {
 			s.fail(c, err)
 			return
+		}
+		if a.Scope(models.ModReports) == models.ScopeAll {
+			if data.Teams, err = s.db.Teams(ctx); err != nil {
+				s.fail(c, err)
+				return
+			}
 		}
 	}
 	p := s.newPage(c, title, "reports", data)
@@ -228,7 +243,7 @@ func (s *Server) exportReport(c *gin.Context) {
 	var w sheet.Writer
 	var cols []models.ReportColumn
 	var cells []any
-	opt := models.RunOptions{Range: rng, OwnerID: params.Owner, Today: s.today(), MaxRows: models.ExportRows}
+	opt := models.RunOptions{Range: rng, OwnerID: params.Owner, TeamID: params.Team, Today: s.today(), MaxRows: models.ExportRows}
 	err = s.db.EachReportRow(ctx, actor(c), r, opt, func(shape *models.ReportResult) error {
 		cols = shape.Columns
 		cells = make([]any, len(cols))
@@ -287,9 +302,14 @@ func (s *Server) reportUsers(c *gin.Context) {
 		return
 	}
 	title := s.reportTitle(c, r)
-	data := &reportUsersData{Report: r, Title: title, Roles: models.RolesWithout(models.PermReportsAll)}
+	data := &reportUsersData{Report: r, Title: title}
+	for _, role := range s.db.RoleKeys() {
+		if !s.db.RoleCan(role, models.PermReportsManage) {
+			data.Roles = append(data.Roles, role)
+		}
+	}
 	for _, u := range users {
-		if !u.Role.Can(models.PermReportsAll) {
+		if !s.db.RoleCan(u.Role, models.PermReportsManage) {
 			data.Users = append(data.Users, u)
 		}
 	}
@@ -304,7 +324,7 @@ func (s *Server) saveReportUsers(c *gin.Context) {
 	var roles []models.Role
 	for _, v := range c.PostFormArray("role") {
 		role := models.Role(v)
-		if !role.Valid() || role.Can(models.PermReportsAll) {
+		if !s.db.RoleExists(role) || s.db.RoleCan(role, models.PermReportsManage) {
 			s.fail(c, errBadRequest)
 			return
 		}

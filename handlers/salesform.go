@@ -23,7 +23,7 @@ type salesFormParts struct {
 // database failed (the error page is sent).
 func (s *Server) salesFormParts(c *gin.Context, customerID int64, withContacts bool, errs fieldErrors) (parts salesFormParts, ok bool) {
 	var err error
-	parts.Manager = actor(c).SeesAllActivities()
+	parts.Manager = actor(c).SeesBeyondOwn(models.ModActivities)
 	if parts.Manager {
 		if parts.Owners, err = s.salespeople(c); err != nil {
 			s.fail(c, err)

@@ -139,6 +139,7 @@ func (s *Server) now() time.Time { return s.db.Now().In(s.cfg.Location) }
 type page struct {
 	Lang    string
 	User    *models.User
+	Actor   models.Actor // the user as the permission table sees them (can, the menu)
 	Title   string
 	Nav     string // the active module, for the navigation
 	Path    string
@@ -163,6 +164,7 @@ func checkLen(errs fieldErrors, field, v string, n int) {
 // Request-scoped values set by the middleware.
 const (
 	ctxUser    = "user"
+	ctxActor   = "actor"
 	ctxLang    = "lang"
 	ctxSession = "session"
 )
@@ -174,9 +176,11 @@ func currentUser(c *gin.Context) *models.User {
 	return nil
 }
 
+// actor is the signed-in user as an actor, made once per request by the
+// middleware (DB.ActorFor: their role as it is now, their team).
 func actor(c *gin.Context) models.Actor {
-	if u := currentUser(c); u != nil {
-		return u.Actor()
+	if a, ok := c.Get(ctxActor); ok {
+		return a.(models.Actor)
 	}
 	return models.Actor{}
 }
@@ -200,7 +204,7 @@ func (s *Server) newPage(c *gin.Context, title, nav string, data any) *page {
 		s.log.Error("load auxiliary items", "err", err)
 	}
 	return &page{
-		Lang: lang, User: currentUser(c), Title: title, Nav: nav, Path: c.Request.URL.Path,
+		Lang: lang, User: currentUser(c), Actor: actor(c), Title: title, Nav: nav, Path: c.Request.URL.Path,
 		Query: c.Request.URL.Query(), Aux: aux, Data: data, Version: s.cfg.Version,
 		Flash: s.popFlash(c),
 	}

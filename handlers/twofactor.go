@@ -218,7 +218,7 @@ func (s *Server) resetTwoFactor(c *gin.Context) {
 // their profile and sign out, nothing else.
 func (s *Server) requireTwoFactor(c *gin.Context) {
 	u := currentUser(c)
-	if u == nil || u.TwoFactor || !u.Role.MustUseTwoFactor() || !s.twoFactorRequired(c) {
+	if u == nil || u.TwoFactor || !s.db.RoleMustUseTwoFactor(u.Role) || !s.twoFactorRequired(c) {
 		c.Next()
 		return
 	}

@@ -31,7 +31,7 @@ func (s *Server) renderUserForm(c *gin.Context, status int, u models.User, isNew
 	if !isNew {
 		title = s.t(c, "users.edit", u.DisplayName)
 	}
-	s.renderForm(c, status, "admin/user_form", errs, title, "settings", &userFormData{User: u, Roles: models.Roles, New: isNew})
+	s.renderForm(c, status, "admin/user_form", errs, title, "settings", &userFormData{User: u, Roles: s.db.RoleKeys(), New: isNew})
 }
 
 func (s *Server) newUser(c *gin.Context) {
@@ -53,7 +53,9 @@ func (s *Server) createUser(c *gin.Context) {
 	u.Active = true
 	nu := models.NewUser{Username: u.Username, DisplayName: u.DisplayName, Email: u.Email, Role: u.Role,
 		Password: c.PostForm("password")}
-	if errs := nu.Validate(); errs.Any() {
+	errs := nu.Validate()
+	s.db.CheckUserRole(nu.Role, errs)
+	if errs.Any() {
 		s.renderUserForm(c, http.StatusUnprocessableEntity, u, true, errs)
 		return
 	}
@@ -87,15 +89,21 @@ func (s *Server) updateUser(c *gin.Context) {
 	u := userFrom(c)
 	u.ID, u.Username = id, old.Username
 	errs := u.Validate()
+	s.db.CheckUserRole(u.Role, errs)
 	// An admin cannot lock themself out by demoting or disabling their own account.
-	if id == actor(c).ID && (!u.Role.Can(models.PermSettingsAdmin) || !u.Active) {
+	if id == actor(c).ID && (!s.db.RoleCan(u.Role, models.PermSettingsManage) || !u.Active) {
 		errs["role"] = "users.cannot_demote_self"
 	}
 	if errs.Any() {
 		s.renderUserForm(c, http.StatusUnprocessableEntity, u, false, errs)
 		return
 	}
-	if err := s.db.UpdateUser(c.Request.Context(), actor(c).ID, u); err != nil {
+	err := s.db.UpdateUser(c.Request.Context(), actor(c).ID, u)
+	if errors.Is(err, models.ErrLastAdmin) {
+		s.renderUserForm(c, http.StatusUnprocessableEntity, u, false, fieldErrors{"role": "users.last_admin"})
+		return
+	}
+	if err != nil {
 		s.fail(c, err)
 		return
 	}
@@ -161,7 +169,7 @@ func (s *Server) renderProfile(c *gin.Context, status int, errs fieldErrors) {
 			s.fail(c, err)
 			return
 		}
-	} else if u.Role.MustUseTwoFactor() {
+	} else if s.db.RoleMustUseTwoFactor(u.Role) {
 		data.Require2FA = s.twoFactorRequired(c)
 	}
 	s.renderForm(c, status, "profile", errs, s.t(c, "profile.title"), "", data)

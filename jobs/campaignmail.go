@@ -94,7 +94,7 @@ func (cm *CampaignMailer) QueueDue(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		a := owner.Actor()
+		a := cm.DB.ActorFor(owner)
 		if !owner.Active {
 			a = models.SystemActor()
 		}

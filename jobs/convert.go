@@ -34,7 +34,7 @@ func NewConverter(ctx context.Context, db *models.DB, actor models.Actor, job *m
 			c.col[key] = i
 		}
 	}
-	users, err := db.ActiveUsersWith(ctx, models.PermRecordsOwn)
+	users, err := db.ActiveUsersWith(ctx, models.PermCustomersCreate)
 	if err != nil {
 		return nil, err
 	}
@@ -172,12 +172,13 @@ func (c *Converter) convertCustomer(row []string, w *warnings) (models.ImportRow
 	// A salesperson's import is always theirs; others may name an owner,
 	// and an owner nobody knows leaves the record with the importer.
 	cu.OwnerID = c.actor.ID
-	if o := c.cell(row, "owner"); o != "" && c.actor.SeesAllCustomers() {
+	if o := c.cell(row, "owner"); o != "" && c.actor.SeesBeyondOwn(models.ModCustomers) {
 		id, ok := c.owners[o]
 		if !ok {
 			id, ok = c.owners[strings.ToLower(o)]
 		}
-		if ok {
+		// A supervisor's import hands records only to their team.
+		if ok && c.actor.Sees(models.ModCustomers, id) {
 			cu.OwnerID = id
 		} else {
 			w.add("import.err.unknown_owner", "owner", o)
@@ -383,7 +384,7 @@ func (d *dupChecker) decide(r *models.ImportRow, actor models.Actor) string {
 	if d.job.DupMode == "skip" {
 		return "import.outcome.duplicate"
 	}
-	if d.job.Kind != "contact" && !actor.SeesAllCustomers() && d.index.Owner[id] != actor.ID {
+	if d.job.Kind != "contact" && !actor.Sees(models.ModCustomers, d.index.Owner[id]) {
 		return "import.outcome.not_yours"
 	}
 	r.Action, r.TargetID = "update", id

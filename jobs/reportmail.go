@@ -91,7 +91,7 @@ func (m *ReportMailer) DigestView(ctx context.Context, u *models.User, frequency
 	if frequency == "weekly" {
 		from = today.AddDate(0, 0, -7)
 	}
-	d, err := m.DB.BuildDigest(ctx, u.Actor(), day(from), day(to), at)
+	d, err := m.DB.BuildDigest(ctx, m.DB.ActorFor(u), day(from), day(to), at)
 	if err != nil {
 		return nil, err
 	}
@@ -209,7 +209,7 @@ type ReportMailData struct {
 func (m *ReportMailer) ScheduledReportMail(ctx context.Context, to *models.User, sch models.ReportSchedule, due time.Time) (*models.OutgoingMail, error) {
 	lang := userLang(to)
 	t := func(k string, args ...any) string { return m.Views.Catalog.T(lang, k, args...) }
-	r, err := m.DB.GetReport(ctx, to.Actor(), sch.ReportID)
+	r, err := m.DB.GetReport(ctx, m.DB.ActorFor(to), sch.ReportID)
 	if err != nil {
 		return nil, err
 	}
@@ -230,7 +230,7 @@ func (m *ReportMailer) ScheduledReportMail(ctx context.Context, to *models.User,
 			q = url.Values{"period": {"all"}}
 		}
 	}
-	res, err := m.DB.RunReport(ctx, to.Actor(), r, models.RunOptions{Range: rng, Today: today})
+	res, err := m.DB.RunReport(ctx, m.DB.ActorFor(to), r, models.RunOptions{Range: rng, Today: today})
 	if err != nil {
 		return nil, err
 	}

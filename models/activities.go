@@ -90,10 +90,7 @@ func (db *DB) lookupCounterpart(ctx context.Context, q querier, actor Actor, id 
 		query += ` AND c.status <> 'converted'`
 	}
 	args := []any{id}
-	if !actor.SeesAllCustomers() {
-		query += ` AND c.owner_id = ?`
-		args = append(args, actor.ID)
-	}
+	query += actor.ownerAnd(ModCustomers, "c.owner_id")
 	var cp Counterpart
 	err := q.QueryRowContext(ctx, query, args...).Scan(&cp.ID, &cp.Kind, &cp.Code, &cp.Name, &cp.OwnerID, &cp.OwnerName, &cp.Status)
 	if errors.Is(err, sql.ErrNoRows) {
@@ -117,10 +114,7 @@ func (db *DB) SearchCounterparts(ctx context.Context, actor Actor, q string, lim
 		WHERE c.kind IN ('customer', 'prospect') AND c.status <> 'converted'
 			AND (c.name LIKE ? ESCAPE '\' OR c.short_name LIKE ? ESCAPE '\' OR c.code LIKE ? ESCAPE '\' OR c.phone LIKE ? ESCAPE '\')`
 	args := []any{contains, contains, like, like}
-	if !actor.SeesAllCustomers() {
-		query += ` AND c.owner_id = ?`
-		args = append(args, actor.ID)
-	}
+	query += actor.ownerAnd(ModCustomers, "c.owner_id")
 	query += ` ORDER BY c.kind, c.name, c.id LIMIT ?`
 	args = append(args, limit)
 	rows, err := db.Read.QueryContext(ctx, query, args...)
@@ -190,9 +184,8 @@ func scanActivity(row interface{ Scan(...any) error }) (*Activity, error) {
 func (db *DB) getActivity(ctx context.Context, q querier, actor Actor, id int64) (*Activity, error) {
 	query := `SELECT ` + activityColumns + activityJoins + ` WHERE a.id = ?`
 	args := []any{id}
-	if !actor.SeesAllActivities() {
-		query += ` AND a.owner_id = ?`
-		args = append(args, actor.ID)
+	if rule := actor.salesRule("a"); rule != "" {
+		query += " AND " + rule
 	}
 	a, err := scanActivity(q.QueryRowContext(ctx, query, args...))
 	if err != nil {
@@ -476,8 +469,14 @@ type SalesFilter struct {
 // the row rule for salespeople, then the shared filters.
 func (f SalesFilter) where(actor Actor, t string) *where {
 	w := &where{}
-	if !actor.SeesAllActivities() {
-		w.add(t+".owner_id = ?", actor.ID)
+	if f.CustomerID != 0 {
+		// One customer's history (its card): whoever may see the customer
+		// sees all of it.
+		if rule := actor.salesRule(t); rule != "" {
+			w.add(rule)
+		}
+	} else {
+		w.owner(actor, ModActivities, t+".owner_id")
 	}
 	w.between(t+".date", f.From, f.To)
 	w.eq(t+".owner_id", f.OwnerID)
@@ -512,8 +511,15 @@ func (f ActivityFilter) counted(actor Actor) (owner int64, ok bool) {
 		f.StageID != 0 || f.CompetitorID != 0 {
 		return 0, false
 	}
-	if actor.SeesAllActivities() {
+	switch actor.Scope(ModActivities) {
+	case ScopeAll:
 		return f.OwnerID, true
+	case ScopeTeam:
+		// One member's list is their counter; the whole team's is counted.
+		if f.OwnerID != 0 && actor.Sees(ModActivities, f.OwnerID) {
+			return f.OwnerID, true
+		}
+		return 0, false
 	}
 	if f.OwnerID != 0 && f.OwnerID != actor.ID {
 		return 0, false // the row rule and the filter contradict each other: count them

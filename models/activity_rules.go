@@ -109,7 +109,7 @@ func (db *DB) CheckAux(ctx context.Context, errs FieldErrors, field, typ string,
 // salesperson's are their own; a manager may pick an active user who may
 // own records.
 func (db *DB) checkSalesOwner(ctx context.Context, actor Actor, owner *int64, errs FieldErrors) error {
-	if !actor.SeesAllActivities() || *owner == 0 {
+	if !actor.SeesBeyondOwn(ModActivities) || *owner == 0 {
 		*owner = actor.ID
 		return nil
 	}
@@ -119,7 +119,7 @@ func (db *DB) checkSalesOwner(ctx context.Context, actor Actor, owner *int64, er
 		errs["owner"] = "validation.invalid_choice"
 	case err != nil:
 		return err
-	case !u.Active || !u.Role.Can(PermRecordsOwn):
+	case !u.Active || !db.RoleCan(u.Role, PermCustomersCreate) || !actor.Sees(ModActivities, *owner):
 		errs["owner"] = "validation.invalid_choice"
 	}
 	return nil

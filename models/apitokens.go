@@ -127,7 +127,7 @@ func scanAPIToken(row interface{ Scan(...any) error }) (*APIToken, error) {
 func (db *DB) APITokens(ctx context.Context, actor Actor, all bool) ([]APIToken, error) {
 	q := `SELECT ` + apiTokenColumns + ` FROM api_tokens t JOIN users u ON u.id = t.user_id`
 	var args []any
-	if !all || !actor.Can(PermSettingsAdmin) {
+	if !all || !actor.Can(PermSettingsManage) {
 		q += ` WHERE t.user_id = ?`
 		args = append(args, actor.ID)
 	}
@@ -140,7 +140,7 @@ func (db *DB) RevokeAPIToken(ctx context.Context, actor Actor, id int64) error {
 	return db.WithTx(ctx, func(tx *sql.Tx) error {
 		q := `UPDATE api_tokens SET revoked_at = ?, revoked_by = ? WHERE id = ? AND revoked_at IS NULL`
 		args := []any{db.nowStamp(), actor.ID, id}
-		if !actor.Can(PermSettingsAdmin) {
+		if !actor.Can(PermSettingsManage) {
 			q += ` AND user_id = ?`
 			args = append(args, actor.ID)
 		}

@@ -210,7 +210,7 @@ func (db *DB) UserIDsWith(ctx context.Context, p Permission) ([]int64, error) {
 	}
 	var ids []int64
 	for _, u := range all {
-		if u.Role.Can(p) {
+		if db.RoleCan(u.Role, p) {
 			ids = append(ids, u.ID)
 		}
 	}

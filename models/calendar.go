@@ -48,11 +48,16 @@ type CalendarQuery struct {
 // through the same index (a correlated LIMIT), so a busy team month costs
 // little more than a quiet one: only the rows shown are read.
 func (db *DB) Calendar(ctx context.Context, actor Actor, q CalendarQuery) (map[string]*CalDay, error) {
-	if !actor.SeesAllActivities() {
-		if q.OwnerID != 0 && q.OwnerID != actor.ID {
-			return nil, ErrNotFound
-		}
+	if q.OwnerID != 0 && !actor.Sees(ModActivities, q.OwnerID) {
+		return nil, ErrNotFound
+	}
+	if actor.Scope(ModActivities) == ScopeOwn {
 		q.OwnerID = actor.ID
+	}
+	// The whole team's calendar (OwnerID 0) of a team scope is its members'.
+	teamCond := ""
+	if q.OwnerID == 0 {
+		teamCond = actor.ownerAnd(ModActivities, "owner_id")
 	}
 	days := map[string]*CalDay{}
 	day := func(d string) *CalDay {
@@ -68,6 +73,7 @@ func (db *DB) Calendar(ctx context.Context, actor Actor, q CalendarQuery) (map[s
 		ownerCond = " AND owner_id = ?"
 		args = append(args, q.OwnerID)
 	}
+	ownerCond += teamCond
 	for _, src := range []string{
 		`SELECT date, COUNT(*) FROM activities WHERE date BETWEEN ? AND ?` + ownerCond + ` GROUP BY date`,
 		`SELECT date, COUNT(*) FROM plans WHERE date BETWEEN ? AND ?` + ownerCond + ` AND status = 'planned' GROUP BY date`,
@@ -108,6 +114,8 @@ func (db *DB) Calendar(ctx context.Context, actor Actor, q CalendarQuery) (map[s
 	if q.OwnerID != 0 {
 		ownerCond = " AND x.owner_id = ?"
 		eargs = append(eargs, q.OwnerID)
+	} else {
+		ownerCond = actor.ownerAnd(ModActivities, "x.owner_id")
 	}
 	eargs = append(eargs, q.PerDay)
 	queries := []struct{ kind, sql string }{

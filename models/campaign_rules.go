@@ -34,7 +34,7 @@ func (m *Campaign) Validate() FieldErrors {
 // owner (a salesperson's campaigns are their own; a manager names an active
 // user who may own records, or keeps the current owner).
 func (db *DB) CheckCampaign(ctx context.Context, actor Actor, m *Campaign) (FieldErrors, error) {
-	if !actor.SeesAllCampaigns() || (m.OwnerID == 0 && m.ID == 0) {
+	if !actor.SeesBeyondOwn(ModCampaigns) || (m.OwnerID == 0 && m.ID == 0) {
 		m.OwnerID = actor.ID
 	}
 	errs := m.Validate()
@@ -45,14 +45,14 @@ func (db *DB) CheckCampaign(ctx context.Context, actor Actor, m *Campaign) (Fiel
 	if err := db.CheckAux(ctx, errs, "type", "campaign_type", m.TypeID); err != nil {
 		return nil, err
 	}
-	if actor.SeesAllCampaigns() {
+	if actor.SeesBeyondOwn(ModCampaigns) {
 		u, err := db.UserByID(ctx, m.OwnerID)
 		switch {
 		case errors.Is(err, ErrNotFound):
 			errs["owner"] = "validation.invalid_choice"
 		case err != nil:
 			return nil, err
-		case !u.Active || !u.Role.Can(PermRecordsOwn):
+		case !u.Active || !db.RoleCan(u.Role, PermCustomersCreate) || !actor.Sees(ModCampaigns, m.OwnerID):
 			errs["owner"] = "validation.invalid_choice"
 		}
 	}

@@ -106,10 +106,10 @@ func campaignScope(actor Actor) (string, []any) {
 	if !actor.UsesCampaigns() {
 		return "0", nil
 	}
-	if actor.SeesAllCampaigns() {
-		return "1", nil
+	if rule := actor.ownerRule(ModCampaigns, "m.owner_id"); rule != "" {
+		return rule, nil
 	}
-	return "m.owner_id = ?", []any{actor.ID}
+	return "1", nil
 }
 
 // ListCampaigns lists the campaigns actor may see, newest first.

@@ -23,9 +23,8 @@ type Competitor struct {
 // actor sees them; activeOnly leaves out deactivated ones.
 func (db *DB) Competitors(ctx context.Context, actor Actor, activeOnly bool) ([]Competitor, error) {
 	mentionCond, args := "", []any{}
-	if !actor.SeesAllActivities() {
-		mentionCond = " AND EXISTS (SELECT 1 FROM activities a WHERE a.id = m.activity_id AND a.owner_id = ?)"
-		args = append(args, actor.ID)
+	if rule := actor.ownerRule(ModActivities, "a.owner_id"); rule != "" {
+		mentionCond = " AND EXISTS (SELECT 1 FROM activities a WHERE a.id = m.activity_id AND " + rule + ")"
 	}
 	query := `SELECT p.id, p.name, p.strengths, p.weaknesses, p.notes, p.active, p.created_at, p.updated_at,
 		(SELECT COUNT(*) FROM activity_competitors m WHERE m.competitor_id = p.id` + mentionCond + `)
@@ -127,10 +126,7 @@ func (db *DB) CompetitorMentions(ctx context.Context, actor Actor, id int64, lim
 		JOIN activities a ON a.id = m.activity_id JOIN users u ON u.id = a.owner_id JOIN customers c ON c.id = a.customer_id
 		WHERE m.competitor_id = ?`
 	args := []any{id}
-	if !actor.SeesAllActivities() {
-		query += ` AND a.owner_id = ?`
-		args = append(args, actor.ID)
-	}
+	query += actor.ownerAnd(ModActivities, "a.owner_id")
 	args = append(args, limit)
 	rows, err := db.Read.QueryContext(ctx, query+` ORDER BY a.date DESC, a.id DESC LIMIT ?`, args...)
 	if err != nil {

@@ -25,9 +25,8 @@ type ContactFilter struct {
 func (f ContactFilter) where(actor Actor) (string, []any) {
 	conds := []string{"c.status <> 'converted'"}
 	var args []any
-	if !actor.SeesAllCustomers() {
-		conds = append(conds, "c.owner_id = ?")
-		args = append(args, actor.ID)
+	if rule := actor.ownerRule(ModCustomers, "c.owner_id"); rule != "" {
+		conds = append(conds, rule)
 	}
 	if f.Kind == "customer" || f.Kind == "prospect" {
 		conds = append(conds, "c.kind = ?")

@@ -103,9 +103,7 @@ func ValidCustomerSort(s string) bool { _, ok := customerSorts[s]; return ok }
 func (f CustomerFilter) where(actor Actor) (string, []any) {
 	var w where
 	w.add("c.kind = ?", f.Kind)
-	if !actor.SeesAllCustomers() {
-		w.add("c.owner_id = ?", actor.ID)
-	}
+	w.owner(actor, ModCustomers, "c.owner_id")
 	for _, c := range f.categories() {
 		w.eq(c.column, c.id)
 	}
@@ -161,7 +159,12 @@ func (f CustomerFilter) countKey(actor Actor) (owner int64, dim string, value in
 		return 0, "", 0, false
 	}
 	owner = f.OwnerID
-	if !actor.SeesAllCustomers() {
+	switch actor.Scope(ModCustomers) {
+	case ScopeTeam:
+		if owner == 0 || !actor.Sees(ModCustomers, owner) {
+			return 0, "", 0, false // the team's records: counted
+		}
+	case ScopeOwn:
 		if owner != 0 && owner != actor.ID {
 			return 0, "", 0, false // a colleague's records: none, and the count says so
 		}
@@ -351,10 +354,7 @@ func (db *DB) getCustomer(ctx context.Context, q querier, actor Actor, kind stri
 		LEFT JOIN users cb ON cb.id = c.created_by LEFT JOIN users ub ON ub.id = c.updated_by
 		WHERE c.id = ? AND c.kind = ?`
 	args := []any{id, kind}
-	if !actor.SeesAllCustomers() {
-		query += ` AND c.owner_id = ?`
-		args = append(args, actor.ID)
-	}
+	query += actor.ownerAnd(ModCustomers, "c.owner_id")
 	c, err := scanCustomer(q.QueryRowContext(ctx, query, args...))
 	if err != nil {
 		return nil, err
@@ -458,7 +458,7 @@ func (db *DB) FindDuplicates(ctx context.Context, actor Actor, c *Customer) ([]D
 		default:
 			d.Reason = "email"
 		}
-		d.Visible = actor.SeesAllCustomers() || owner == actor.ID
+		d.Visible = actor.Sees(ModCustomers, owner)
 		out = append(out, d)
 	}
 	return out, rows.Err()
@@ -575,16 +575,19 @@ func (db *DB) CheckCustomer(ctx context.Context, actor Actor, c *Customer, conta
 	}
 	// The acting user may own their own records (they are signed in, so
 	// active); another owner is looked up.
-	if c.OwnerID != 0 && !(c.OwnerID == actor.ID && actor.Can(PermRecordsOwn)) {
+	if c.OwnerID != 0 && !(c.OwnerID == actor.ID && actor.Can(PermCustomersCreate)) {
 		u, err := db.UserByID(ctx, c.OwnerID)
 		switch {
 		case errors.Is(err, ErrNotFound):
 			errs["owner"] = "validation.invalid_choice"
 		case err != nil:
 			return nil, err
-		case !u.Role.Can(PermRecordsOwn) || (!u.Active && c.OwnerID != old.OwnerID):
+		case !db.RoleCan(u.Role, PermCustomersCreate) || (!u.Active && c.OwnerID != old.OwnerID):
 			// The current owner stays valid after being disabled, so editing
 			// another field does not force a reassignment.
+			errs["owner"] = "validation.invalid_choice"
+		case c.OwnerID != old.OwnerID && !actor.Sees(ModCustomers, c.OwnerID):
+			// A supervisor hands customers on inside their team.
 			errs["owner"] = "validation.invalid_choice"
 		}
 	}
@@ -595,7 +598,7 @@ func (db *DB) CheckCustomer(ctx context.Context, actor Actor, c *Customer, conta
 // records are always their own, and a record without an owner is the
 // actor's.
 func ownCustomer(actor Actor, c *Customer) {
-	if !actor.SeesAllCustomers() || c.OwnerID == 0 {
+	if !actor.SeesBeyondOwn(ModCustomers) || c.OwnerID == 0 {
 		c.OwnerID = actor.ID
 	}
 }
@@ -709,7 +712,7 @@ func (db *DB) updateCustomerTx(ctx context.Context, tx *sql.Tx, actor Actor, c *
 // ChangeOwner gives the listed records to owner. Only managers and admins
 // may; rows the actor cannot see are skipped. It returns how many changed.
 func (db *DB) ChangeOwner(ctx context.Context, actor Actor, kind string, ids []int64, owner int64) (int, error) {
-	if !actor.IsManager() {
+	if !actor.Can(PermCustomersManage) {
 		return 0, ErrNotFound
 	}
 	n := 0
@@ -776,7 +779,7 @@ func (db *DB) customerEditable(ctx context.Context, tx *sql.Tx, actor Actor, id 
 	var kind string
 	var owner int64
 	err := tx.QueryRowContext(ctx, `SELECT kind, owner_id FROM customers WHERE id = ?`, id).Scan(&kind, &owner)
-	if errors.Is(err, sql.ErrNoRows) || (err == nil && !actor.SeesAllCustomers() && owner != actor.ID) {
+	if errors.Is(err, sql.ErrNoRows) || (err == nil && !actor.Sees(ModCustomers, owner)) {
 		return "", ErrNotFound
 	}
 	return kind, err
@@ -833,10 +836,7 @@ func (db *DB) GetContact(ctx context.Context, actor Actor, customerID, id int64)
 	query := `SELECT k.id, k.customer_id, k.name, k.title, k.phone, k.mobile, k.email, COALESCE(k.birthday, ''), k.is_primary
 		FROM contacts k JOIN customers c ON c.id = k.customer_id WHERE k.id = ? AND k.customer_id = ?`
 	args := []any{id, customerID}
-	if !actor.SeesAllCustomers() {
-		query += ` AND c.owner_id = ?`
-		args = append(args, actor.ID)
-	}
+	query += actor.ownerAnd(ModCustomers, "c.owner_id")
 	var k Contact
 	err := db.Read.QueryRowContext(ctx, query, args...).Scan(&k.ID, &k.CustomerID, &k.Name, &k.Title, &k.Phone, &k.Mobile, &k.Email, &k.Birthday, &k.IsPrimary)
 	if errors.Is(err, sql.ErrNoRows) {

@@ -36,6 +36,8 @@ type DB struct {
 	clock atomic.Pointer[func() time.Time]
 
 	aux atomic.Pointer[auxSnapshot]
+	// access is the roles and teams (roles.go).
+	access atomic.Pointer[accessTable]
 	// changed is signalled after every committed write transaction, so the
 	// search indexer wakes up at once instead of polling.
 	changed chan struct{}
@@ -104,6 +106,10 @@ func OpenWithDriver(ctx context.Context, driverName, path string) (*DB, error) {
 	}
 	db := &DB{Write: w, Path: path, changed: make(chan struct{}, 1)}
 	if err := db.migrate(ctx); err != nil {
+		w.Close()
+		return nil, err
+	}
+	if err := db.seedRoles(ctx); err != nil {
 		w.Close()
 		return nil, err
 	}

@@ -32,7 +32,7 @@ type erasePerson struct{ name, title, phone, mobile, email string }
 // ErasePerson erases kind ("customer", "prospect" or "contact") id. Only
 // admins may; anyone else gets ErrNotFound. Erasing twice is harmless.
 func (db *DB) ErasePerson(ctx context.Context, actor Actor, kind string, id int64) (*Erasure, error) {
-	if !actor.Can(PermSettingsAdmin) {
+	if !actor.Can(PermSettingsManage) {
 		return nil, ErrNotFound
 	}
 	out := &Erasure{}

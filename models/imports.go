@@ -144,7 +144,7 @@ func (db *DB) CreateImportJob(ctx context.Context, actor Actor, j *ImportJob) er
 func (db *DB) GetImportJob(ctx context.Context, actor Actor, id int64) (*ImportJob, error) {
 	q := `SELECT ` + importColumns + ` FROM import_jobs j JOIN users u ON u.id = j.created_by WHERE j.id = ?`
 	args := []any{id}
-	if !actor.Can(PermImportsAll) {
+	if !actor.Can(PermSettingsManage) {
 		q += ` AND j.created_by = ?`
 		args = append(args, actor.ID)
 	}
@@ -155,7 +155,7 @@ func (db *DB) GetImportJob(ctx context.Context, actor Actor, id int64) (*ImportJ
 func (db *DB) ImportJobs(ctx context.Context, actor Actor, limit int) ([]ImportJob, error) {
 	q := `SELECT ` + importColumns + ` FROM import_jobs j JOIN users u ON u.id = j.created_by`
 	var args []any
-	if !actor.Can(PermImportsAll) {
+	if !actor.Can(PermSettingsManage) {
 		q += ` WHERE j.created_by = ?`
 		args = append(args, actor.ID)
 	}
@@ -547,10 +547,7 @@ func (db *DB) ContactTargets(ctx context.Context, actor Actor) (byCode, byName m
 	}
 	q := `SELECT id, code, name FROM customers WHERE status <> 'converted'`
 	var args []any
-	if !actor.SeesAllCustomers() {
-		q += ` AND owner_id = ?`
-		args = append(args, actor.ID)
-	}
+	q += actor.ownerAnd(ModCustomers, "owner_id")
 	rows, err := db.Read.QueryContext(ctx, q+` ORDER BY kind, id`, args...)
 	if err != nil {
 		return nil, nil, err

@@ -104,13 +104,10 @@ func scanIssue(row interface{ Scan(...any) error }) (*Issue, error) {
 	return &i, err
 }
 
-// issueRule is the row rule for issues: a salesperson sees the issues of
-// their own customers only.
+// issueRule is the row rule for issues: those of the customers in the
+// actor's service scope (a salesperson: their own customers').
 func issueRule(actor Actor) (string, []any) {
-	if actor.SeesAllCustomers() {
-		return "", nil
-	}
-	return " AND c.owner_id = ?", []any{actor.ID}
+	return actor.ownerAnd(ModService, "c.owner_id"), nil
 }
 
 func (db *DB) getIssue(ctx context.Context, q querier, actor Actor, id int64) (*Issue, error) {
@@ -228,7 +225,7 @@ func (db *DB) IssueCounts(ctx context.Context, actor Actor) (map[string]int, err
 func checkIssueRefs(ctx context.Context, tx *sql.Tx, actor Actor, i *Issue) error {
 	var owner int64
 	err := tx.QueryRowContext(ctx, `SELECT owner_id FROM customers WHERE id = ? AND kind = 'customer'`, i.CustomerID).Scan(&owner)
-	if errors.Is(err, sql.ErrNoRows) || (err == nil && !actor.SeesAllCustomers() && owner != actor.ID) {
+	if errors.Is(err, sql.ErrNoRows) || (err == nil && !actor.Sees(ModCustomers, owner)) {
 		return ErrNotFound
 	}
 	if err != nil {

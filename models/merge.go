@@ -74,7 +74,7 @@ var DupReasons = []string{"name", "phone", "email"}
 // groups per reason, for managers (team.manage). Each reason is one GROUP
 // BY over its index.
 func (db *DB) DuplicateGroups(ctx context.Context, actor Actor, kind string, limit int) ([]DupGroup, error) {
-	if !actor.IsManager() {
+	if !actor.Can(PermCustomersManage) {
 		return nil, ErrNotFound
 	}
 	var out []DupGroup
@@ -157,7 +157,7 @@ func (db *DB) MergeCandidates(ctx context.Context, actor Actor, kind string, ids
 }
 
 func (db *DB) mergeCandidates(ctx context.Context, q querier, actor Actor, kind string, ids []int64) ([]*Customer, error) {
-	if !actor.IsManager() {
+	if !actor.Can(PermCustomersManage) {
 		return nil, ErrNotFound
 	}
 	if len(ids) < 2 || len(ids) > 3 {

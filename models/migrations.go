@@ -106,18 +106,48 @@ func (db *DB) applyMigrations(ctx context.Context, all []migration) error {
 		if m.version <= current {
 			continue
 		}
-		err := db.WithTx(ctx, func(tx *sql.Tx) error {
-			if _, err := tx.ExecContext(ctx, m.sql); err != nil {
-				return err
-			}
-			_, err := tx.ExecContext(ctx, `INSERT INTO schema_version (version, checksum) VALUES (?, ?)`, m.version, m.checksum())
-			return err
-		})
-		if err != nil {
+		if err := db.applyMigration(ctx, m); err != nil {
 			return fmt.Errorf("migration %s: %w", m.name, err)
 		}
 	}
 	return nil
+}
+
+// foreignKeysOff is the first line of a migration that rebuilds a table
+// other tables refer to (SQLite's "making other kinds of table schema
+// changes"): with foreign keys on, dropping the old table would first delete
+// its rows and fire every ON DELETE of the tables that refer to it.
+const foreignKeysOff = "-- keyuan:foreign-keys-off"
+
+// applyMigration runs one migration in a transaction. One with the
+// foreignKeysOff line runs with foreign keys off (the pragma is a no-op
+// inside a transaction, so it is set around it; the writer pool is one
+// connection) and must leave no broken reference behind.
+func (db *DB) applyMigration(ctx context.Context, m migration) error {
+	keysOff := strings.HasPrefix(m.sql, foreignKeysOff)
+	if keysOff {
+		if _, err := db.Write.ExecContext(ctx, `PRAGMA foreign_keys = OFF`); err != nil {
+			return err
+		}
+		defer db.Write.ExecContext(ctx, `PRAGMA foreign_keys = ON`)
+	}
+	return db.WithTx(ctx, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, m.sql); err != nil {
+			return err
+		}
+		if keysOff {
+			var table string
+			err := tx.QueryRowContext(ctx, `SELECT "table" FROM pragma_foreign_key_check LIMIT 1`).Scan(&table)
+			if err == nil {
+				return fmt.Errorf("a reference from %s is broken", table)
+			}
+			if !errors.Is(err, sql.ErrNoRows) {
+				return err
+			}
+		}
+		_, err := tx.ExecContext(ctx, `INSERT INTO schema_version (version, checksum) VALUES (?, ?)`, m.version, m.checksum())
+		return err
+	})
 }
 
 // ErrSchemaTooNew is a database written by a newer Keyuan.

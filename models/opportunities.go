@@ -56,10 +56,7 @@ func scanOpportunity(row interface{ Scan(...any) error }) (*Opportunity, error) 
 func (db *DB) getOpportunity(ctx context.Context, q querier, actor Actor, id int64) (*Opportunity, error) {
 	query := `SELECT ` + opportunityColumns + opportunityJoins + ` WHERE o.id = ?`
 	args := []any{id}
-	if !actor.SeesAllActivities() {
-		query += ` AND o.owner_id = ?`
-		args = append(args, actor.ID)
-	}
+	query += actor.ownerAnd(ModActivities, "o.owner_id")
 	return scanOpportunity(q.QueryRowContext(ctx, query, args...))
 }
 
@@ -254,9 +251,7 @@ type OpportunityFilter struct {
 // the API.
 func (f OpportunityFilter) where(actor Actor) where {
 	var w where
-	if !actor.SeesAllActivities() {
-		w.add("o.owner_id = ?", actor.ID)
-	}
+	w.owner(actor, ModActivities, "o.owner_id")
 	w.eq("o.status", f.Status)
 	w.eq("o.stage_id", f.StageID)
 	w.eq("o.owner_id", f.OwnerID)

@@ -4,100 +4,147 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strconv"
+	"strings"
 )
 
-// Permission is one thing a user may do. Every rule of who may do what is
-// a row of the table below: the route middleware (Server.require), the
-// handlers, the queries' row rules (through the Actor methods) and the
-// templates (the "can" function) all ask it, and nothing else compares
-// role names. Roles are data here so that editable roles (teams) become a
-// change of the table's source, not of the code.
+// Permission is one cell of the permission matrix: an action on a module
+// ("customers.edit"). Every rule of who may do what is a cell of a role's
+// matrix: the route middleware (Server.require), the handlers, the
+// queries' row rules (through the Actor methods) and the templates (the
+// "can" function) all ask it, and nothing else compares role names. Roles
+// are data (the roles table, editable by an admin); the defaults below
+// seed it and are what "reset" restores.
 type Permission string
 
+// Module is a row of the matrix: one part of the product.
+type Module string
+
 const (
-	// PermCustomersSeeAll: every customer, prospect and contact; without
-	// it a user sees only the records they own.
-	PermCustomersSeeAll Permission = "customers.see_all"
-	// PermCustomersEdit: create and change customers, prospects and
-	// contacts, import them, act on them in batches.
-	PermCustomersEdit Permission = "customers.edit"
-	// PermRecordsOwn: may be the owner of customers, activity records,
-	// plans, opportunities and campaigns.
-	PermRecordsOwn Permission = "records.own"
-	// PermActivitiesUse: activity records, plans, the calendar,
-	// competitors and opportunities (业务活动管理).
-	PermActivitiesUse Permission = "activities.use"
-	// PermActivitiesSeeAll: everyone's activity records and plans.
-	PermActivitiesSeeAll Permission = "activities.see_all"
-	// PermServiceHandle: register and handle issues, be an issue's
-	// assignee, write knowledge articles (服务管理).
-	PermServiceHandle Permission = "service.handle"
-	// PermCampaignsUse: marketing campaigns (市场活动管理).
-	PermCampaignsUse Permission = "campaigns.use"
-	// PermCampaignsSeeAll: everyone's campaigns.
-	PermCampaignsSeeAll Permission = "campaigns.see_all"
-	// PermTeamManage: the team's view: pick a salesperson, dispatch issues,
-	// the managers' digest, schedule any report one may open.
-	PermTeamManage Permission = "team.manage"
-	// PermReportsAll: open, change and share every report.
-	PermReportsAll Permission = "reports.all"
-	// PermImportsAll: every user's import jobs.
-	PermImportsAll Permission = "imports.see_all"
-	// PermAuxCreate: add items to the category lists (辅助项目), also from
-	// an import.
-	PermAuxCreate Permission = "aux.create"
-	// PermSettingsAdmin: basic settings, users, mail, jobs, the search
-	// index (基础设置).
-	PermSettingsAdmin Permission = "settings.admin"
-	// PermHomeMyPlans: the start page is "my plans today".
-	PermHomeMyPlans Permission = "home.my_plans"
+	ModCustomers  Module = "customers"  // 客户、潜在客户、联系人
+	ModActivities Module = "activities" // 业务活动: records, plans, calendar, opportunities, competitors
+	ModService    Module = "service"    // 服务管理: issues, knowledge base
+	ModCampaigns  Module = "campaigns"  // 市场活动
+	ModReports    Module = "reports"    // 统计报表 and the digest
+	ModSettings   Module = "settings"   // 基础设置: users, teams, roles, mail, jobs, lists
 )
 
-// Permissions lists every permission, in the order of the table.
-var Permissions = []Permission{PermCustomersSeeAll, PermCustomersEdit, PermRecordsOwn, PermActivitiesUse,
-	PermActivitiesSeeAll, PermServiceHandle, PermCampaignsUse, PermCampaignsSeeAll, PermTeamManage,
-	PermReportsAll, PermImportsAll, PermAuxCreate, PermSettingsAdmin, PermHomeMyPlans}
+// Action is a column of the matrix.
+type Action string
 
-// rolePermissions is the table: what each role of SPEC.md "Roles" may do.
-var rolePermissions = map[Role][]Permission{
-	RoleAdmin: {PermCustomersSeeAll, PermCustomersEdit, PermRecordsOwn, PermActivitiesUse, PermActivitiesSeeAll,
-		PermServiceHandle, PermCampaignsUse, PermCampaignsSeeAll, PermTeamManage, PermReportsAll, PermImportsAll,
-		PermAuxCreate, PermSettingsAdmin},
-	RoleManager: {PermCustomersSeeAll, PermCustomersEdit, PermRecordsOwn, PermActivitiesUse, PermActivitiesSeeAll,
-		PermServiceHandle, PermCampaignsUse, PermCampaignsSeeAll, PermTeamManage},
-	RoleSales: {PermCustomersEdit, PermRecordsOwn, PermActivitiesUse, PermCampaignsUse, PermHomeMyPlans},
-	// Service staff read every customer card and the activities on it, and
-	// handle issues; they do not sell.
-	RoleService: {PermCustomersSeeAll, PermActivitiesSeeAll, PermServiceHandle},
+const (
+	ActSee    Action = "see"
+	ActCreate Action = "create"
+	ActEdit   Action = "edit"
+	ActDelete Action = "delete"
+	ActExport Action = "export"
+	ActImport Action = "import"
+	ActManage Action = "manage"
+)
+
+// Actions lists the columns in display order.
+var Actions = []Action{ActSee, ActCreate, ActEdit, ActDelete, ActExport, ActImport, ActManage}
+
+// Scope is how far a role's "see" reaches in a module: the records one
+// owns, those of one's team, or all.
+type Scope string
+
+const (
+	ScopeOwn  Scope = "own"
+	ScopeTeam Scope = "team"
+	ScopeAll  Scope = "all"
+)
+
+// Scopes lists the scopes, narrowest first.
+var Scopes = []Scope{ScopeOwn, ScopeTeam, ScopeAll}
+
+// Valid reports whether s is a known scope.
+func (s Scope) Valid() bool { return slices.Contains(Scopes, s) }
+
+// MatrixRow is one module of the matrix: the actions that mean something
+// there and whether its "see" has a scope.
+type MatrixRow struct {
+	Module  Module
+	Actions []Action
+	Scoped  bool
 }
 
-// Can reports whether the role has permission p.
-func (r Role) Can(p Permission) bool { return slices.Contains(rolePermissions[r], p) }
+// Matrix is the permission matrix's shape. A cell not listed here does not
+// exist (there is no "import" of reports).
+var Matrix = []MatrixRow{
+	{ModCustomers, []Action{ActSee, ActCreate, ActEdit, ActDelete, ActExport, ActImport, ActManage}, true},
+	{ModActivities, []Action{ActSee, ActCreate, ActEdit, ActDelete, ActExport, ActManage}, true},
+	{ModService, []Action{ActSee, ActCreate, ActEdit, ActDelete, ActExport, ActManage}, true},
+	{ModCampaigns, []Action{ActSee, ActCreate, ActEdit, ActDelete, ActExport}, true},
+	{ModReports, []Action{ActSee, ActExport, ActManage}, true},
+	{ModSettings, []Action{ActManage}, false},
+}
 
-// Can reports whether the actor has permission p.
-func (a Actor) Can(p Permission) bool { return a.Role.Can(p) }
-
-// RolesWith lists the roles that have p, in display order.
-func RolesWith(p Permission) []Role {
-	var out []Role
-	for _, r := range Roles {
-		if r.Can(p) {
-			out = append(out, r)
+// ScopedModules lists the modules whose "see" has a scope.
+func ScopedModules() []Module {
+	var out []Module
+	for _, r := range Matrix {
+		if r.Scoped {
+			out = append(out, r.Module)
 		}
 	}
 	return out
 }
 
-// RolesWithout lists the roles that lack p, in display order.
-func RolesWithout(p Permission) []Role {
-	var out []Role
-	for _, r := range Roles {
-		if !r.Can(p) {
-			out = append(out, r)
+// Has reports whether the matrix has the cell.
+func (r MatrixRow) Has(a Action) bool { return slices.Contains(r.Actions, a) }
+
+// Perm names a cell.
+func Perm(m Module, a Action) Permission { return Permission(string(m) + "." + string(a)) }
+
+// The cells the code asks by name. What each allows is said where it is
+// enforced; the README's roles table says it for people.
+var (
+	PermCustomersSee    = Perm(ModCustomers, ActSee)
+	PermCustomersCreate = Perm(ModCustomers, ActCreate) // also: may own customers and sales records
+	PermCustomersEdit   = Perm(ModCustomers, ActEdit)
+	PermCustomersDelete = Perm(ModCustomers, ActDelete)
+	PermCustomersExport = Perm(ModCustomers, ActExport)
+	PermCustomersImport = Perm(ModCustomers, ActImport)
+	PermCustomersManage = Perm(ModCustomers, ActManage) // merge duplicates, hand customers to others
+
+	PermActivitiesSee    = Perm(ModActivities, ActSee)
+	PermActivitiesCreate = Perm(ModActivities, ActCreate)
+	PermActivitiesEdit   = Perm(ModActivities, ActEdit)
+	PermActivitiesDelete = Perm(ModActivities, ActDelete)
+	PermActivitiesExport = Perm(ModActivities, ActExport)
+	PermActivitiesManage = Perm(ModActivities, ActManage) // change the shared competitor list
+
+	PermServiceSee    = Perm(ModService, ActSee)
+	PermServiceCreate = Perm(ModService, ActCreate) // register issues (for customers one sees)
+	PermServiceEdit   = Perm(ModService, ActEdit)   // handle issues, be an assignee, write articles
+	PermServiceDelete = Perm(ModService, ActDelete)
+	PermServiceExport = Perm(ModService, ActExport)
+	PermServiceManage = Perm(ModService, ActManage) // dispatch issues to others
+
+	PermCampaignsSee    = Perm(ModCampaigns, ActSee)
+	PermCampaignsCreate = Perm(ModCampaigns, ActCreate)
+	PermCampaignsEdit   = Perm(ModCampaigns, ActEdit)
+	PermCampaignsDelete = Perm(ModCampaigns, ActDelete)
+	PermCampaignsExport = Perm(ModCampaigns, ActExport)
+
+	PermReportsSee    = Perm(ModReports, ActSee)
+	PermReportsExport = Perm(ModReports, ActExport)
+	PermReportsManage = Perm(ModReports, ActManage) // open, change and share every report
+
+	PermSettingsManage = Perm(ModSettings, ActManage) // basic settings, users, teams, roles, lists, every import
+)
+
+// Permissions lists every cell, in matrix order.
+var Permissions = func() []Permission {
+	var out []Permission
+	for _, r := range Matrix {
+		for _, a := range r.Actions {
+			out = append(out, Perm(r.Module, a))
 		}
 	}
 	return out
-}
+}()
 
 // ParsePermission checks a permission's name (the templates spell them as
 // strings): an unknown name is an error, never a silent "no".
@@ -109,50 +156,273 @@ func ParsePermission(name string) (Permission, error) {
 	return p, nil
 }
 
+// RoleDef is a role: its matrix and its scopes.
+type RoleDef struct {
+	Key     Role
+	Name    string // a custom role's name; built-in roles are named by the catalog ("role.<key>")
+	Builtin bool
+	Perms   []Permission
+	Scopes  map[Module]Scope
+}
+
+// Can reports whether the role has the cell.
+func (d *RoleDef) Can(p Permission) bool { return slices.Contains(d.Perms, p) }
+
+// Scope is the role's scope in m (own when unset: the safe default).
+func (d *RoleDef) Scope(m Module) Scope {
+	if s, ok := d.Scopes[m]; ok {
+		return s
+	}
+	return ScopeOwn
+}
+
+// every lists all actions of the modules given, for the defaults below.
+func every(mods ...Module) []Permission {
+	var out []Permission
+	for _, r := range Matrix {
+		if slices.Contains(mods, r.Module) {
+			for _, a := range r.Actions {
+				out = append(out, Perm(r.Module, a))
+			}
+		}
+	}
+	return out
+}
+
+func scopes(s Scope) map[Module]Scope {
+	out := map[Module]Scope{}
+	for _, m := range ScopedModules() {
+		out[m] = s
+	}
+	return out
+}
+
+// The salesperson's cells, shared by the sales roles above them.
+var salesPerms = []Permission{
+	PermCustomersSee, PermCustomersCreate, PermCustomersEdit, PermCustomersDelete, PermCustomersExport,
+	PermCustomersImport,
+	PermActivitiesSee, PermActivitiesCreate, PermActivitiesEdit, PermActivitiesDelete, PermActivitiesExport,
+	PermServiceSee, PermServiceCreate,
+	PermCampaignsSee, PermCampaignsCreate, PermCampaignsEdit, PermCampaignsDelete, PermCampaignsExport,
+	PermReportsSee, PermReportsExport,
+}
+
+// DefaultRoles are the six roles of the seed ("总经理、销售总监、销售主管、
+// 销售人员" and the service and admin roles), in display order. They seed the
+// roles table and are what "reset" restores.
+func DefaultRoles() []RoleDef {
+	return []RoleDef{
+		{Key: RoleAdmin, Builtin: true, Perms: every(ModCustomers, ModActivities, ModService, ModCampaigns,
+			ModReports, ModSettings), Scopes: scopes(ScopeAll)},
+		// 总经理: everything of the business, every team's reports.
+		{Key: RoleManager, Builtin: true, Perms: every(ModCustomers, ModActivities, ModService, ModCampaigns,
+			ModReports), Scopes: scopes(ScopeAll)},
+		// 销售总监: all sales data; service only to register and read issues.
+		{Key: RoleDirector, Builtin: true, Perms: append(slices.Clone(salesPerms), PermCustomersManage,
+			PermActivitiesManage, PermServiceExport, PermServiceManage), Scopes: scopes(ScopeAll)},
+		// 销售主管: the team's records.
+		{Key: RoleSupervisor, Builtin: true, Perms: append(slices.Clone(salesPerms), PermCustomersManage,
+			PermActivitiesManage), Scopes: scopes(ScopeTeam)},
+		// 销售人员: their own records.
+		{Key: RoleSales, Builtin: true, Perms: slices.Clone(salesPerms), Scopes: scopes(ScopeOwn)},
+		// 服务人员: every customer's card (not its sales history), every issue,
+		// the knowledge base.
+		{Key: RoleService, Builtin: true, Perms: []Permission{PermCustomersSee, PermServiceSee, PermServiceCreate,
+			PermServiceEdit, PermServiceDelete, PermServiceExport, PermReportsSee, PermReportsExport},
+			Scopes: map[Module]Scope{ModCustomers: ScopeAll, ModService: ScopeAll, ModActivities: ScopeOwn,
+				ModCampaigns: ScopeOwn, ModReports: ScopeOwn}},
+	}
+}
+
+// defaultRole returns the default of a built-in role (nil for others).
+func defaultRole(r Role) *RoleDef {
+	for _, d := range DefaultRoles() {
+		if d.Key == r {
+			return &d
+		}
+	}
+	return nil
+}
+
+// builtinDefaults are the defaults, built once, for actors made without a
+// database (tests, SystemActor).
+var builtinDefaults = func() map[Role]*RoleDef {
+	out := map[Role]*RoleDef{}
+	for _, d := range DefaultRoles() {
+		out[d.Key] = &d
+	}
+	return out
+}()
+
+// def is the actor's role: the loaded one, or the built-in default.
+func (a Actor) def() *RoleDef {
+	if a.role != nil {
+		return a.role
+	}
+	if d := builtinDefaults[a.Role]; d != nil {
+		return d
+	}
+	return &RoleDef{Key: a.Role}
+}
+
+// Can reports whether the actor has permission p.
+func (a Actor) Can(p Permission) bool { return a.def().Can(p) }
+
+// Scope is the actor's scope in m.
+func (a Actor) Scope(m Module) Scope { return a.def().Scope(m) }
+
+// SeesBeyondOwn: the actor sees others' records in m (a team or all), so
+// lists offer them a filter by person.
+func (a Actor) SeesBeyondOwn(m Module) bool { return a.Scope(m) != ScopeOwn }
+
+// Sees reports whether the actor's scope in m covers a record owned by
+// owner.
+func (a Actor) Sees(m Module, owner int64) bool {
+	switch a.Scope(m) {
+	case ScopeAll:
+		return true
+	case ScopeTeam:
+		return owner == a.ID || slices.Contains(a.team, owner)
+	}
+	return owner == a.ID
+}
+
+// ownerRule is the SQL condition that limits an owner column to the actor's
+// scope in m ("" when they see all). Team members are inlined as numbers:
+// they are ids from the database, never input, and a literal IN list lets
+// SQLite use the owner index for each of them.
+func (a Actor) ownerRule(m Module, col string) string {
+	switch a.Scope(m) {
+	case ScopeAll:
+		return ""
+	case ScopeTeam:
+		return col + " IN (" + a.teamList() + ")"
+	}
+	return col + " = " + strconv.FormatInt(a.ID, 10)
+}
+
+// teamList is the actor and their team as a comma-separated list of ids.
+func (a Actor) teamList() string {
+	ids := []string{strconv.FormatInt(a.ID, 10)}
+	for _, id := range a.team {
+		if id != a.ID {
+			ids = append(ids, strconv.FormatInt(id, 10))
+		}
+	}
+	return strings.Join(ids, ",")
+}
+
+// owner adds the actor's row rule in m on the owner column col.
+func (w *where) owner(a Actor, m Module, col string) {
+	if rule := a.ownerRule(m, col); rule != "" {
+		w.add(rule)
+	}
+}
+
+// ownerAnd is ownerRule for SQL written out: " AND <rule>", or "".
+func (a Actor) ownerAnd(m Module, col string) string {
+	if rule := a.ownerRule(m, col); rule != "" {
+		return " AND " + rule
+	}
+	return ""
+}
+
+// salesRule is the row rule of one activity record or plan (table alias
+// t): those in the actor's activities scope and, because the history
+// travels with a customer (README, "Roles"), every one on a customer the
+// actor may see now, whoever wrote it. "" when the actor sees them all.
+func (a Actor) salesRule(t string) string {
+	own := a.ownerRule(ModActivities, t+".owner_id")
+	cust := a.ownerRule(ModCustomers, "c2.owner_id")
+	if own == "" || cust == "" {
+		return ""
+	}
+	return "(" + own + " OR EXISTS (SELECT 1 FROM customers c2 WHERE c2.id = " + t + ".customer_id AND " + cust + "))"
+}
+
+// TeamIDs lists the users whose records a team scope shows the actor
+// (themself first); for the person pickers of the team view.
+func (a Actor) TeamIDs() []int64 {
+	out := []int64{a.ID}
+	for _, id := range a.team {
+		if id != a.ID {
+			out = append(out, id)
+		}
+	}
+	return out
+}
+
+// SearchOwners are the owners whose documents a search may return to the
+// actor (ok false: no restriction by owner). The index keeps one owner per
+// document, the customer's, so this holds when the actor's customers and
+// service scopes agree; otherwise the database's check of every hit
+// (VisibleSearchRefs) is the rule.
+func (a Actor) SearchOwners() (ids []int64, ok bool) {
+	s := a.Scope(ModCustomers)
+	if s == ScopeAll || a.Scope(ModService) != s {
+		return nil, false
+	}
+	if s == ScopeTeam {
+		return a.TeamIDs(), true
+	}
+	return []int64{a.ID}, true
+}
+
+// PermKey identifies what the actor may do, for caches of role-dependent
+// output (the side menu).
+func (a Actor) PermKey() string {
+	d := a.def()
+	var b strings.Builder
+	for _, p := range d.Perms {
+		b.WriteString(string(p))
+		b.WriteByte(' ')
+	}
+	return b.String()
+}
+
 // SystemActor is the application acting on its own (a scheduled job, a
 // campaign whose owner has left): it may read and change everything.
-func SystemActor() Actor { return Actor{Role: RoleAdmin} }
+func SystemActor() Actor { return Actor{Role: RoleAdmin, role: builtinDefaults[RoleAdmin]} }
 
 // AsSystem is a step the application takes for the actor beyond what they
 // may do themselves (a conversion creating the customer record), recorded
 // in the history under their id.
-func (a Actor) AsSystem() Actor { return Actor{ID: a.ID, Role: SystemActor().Role} }
+func (a Actor) AsSystem() Actor { return Actor{ID: a.ID, Role: RoleAdmin, role: builtinDefaults[RoleAdmin]} }
 
 // The readable names of the rules the queries apply.
 
-// SeesAllCustomers is false for those who only see their own customers.
-func (a Actor) SeesAllCustomers() bool { return a.Can(PermCustomersSeeAll) }
+// SeesAllCustomers: every customer, not a scope of them.
+func (a Actor) SeesAllCustomers() bool { return a.Scope(ModCustomers) == ScopeAll }
 
 // EditsCustomers is false for those who only read customer cards.
 func (a Actor) EditsCustomers() bool { return a.Can(PermCustomersEdit) }
 
-// IsManager: the team's view (managers and admins).
-func (a Actor) IsManager() bool { return a.Can(PermTeamManage) }
-
 // CreatesAuxItems reports whether the actor may add items to the category
 // lists (辅助项目); an import by anyone else maps an unknown value to
 // "leave empty" or to an existing item.
-func (a Actor) CreatesAuxItems() bool { return a.Can(PermAuxCreate) }
-
-// SeesAllCampaigns: everyone's campaigns, not only one's own.
-func (a Actor) SeesAllCampaigns() bool { return a.Can(PermCampaignsSeeAll) }
+func (a Actor) CreatesAuxItems() bool { return a.Can(PermSettingsManage) }
 
 // UsesCampaigns: marketing campaigns at all.
-func (a Actor) UsesCampaigns() bool { return a.Can(PermCampaignsUse) }
+func (a Actor) UsesCampaigns() bool { return a.Can(PermCampaignsSee) }
 
-// HandlesService: registers and handles issues, writes articles.
-func (a Actor) HandlesService() bool { return a.Can(PermServiceHandle) }
+// HandlesService: handles issues, writes articles.
+func (a Actor) HandlesService() bool { return a.Can(PermServiceEdit) }
 
-// SeesAllActivities: everyone's activity records and plans.
-func (a Actor) SeesAllActivities() bool { return a.Can(PermActivitiesSeeAll) }
+// LeadsPeople: the reports' view of others (a team or everyone): a
+// per-person filter, report schedules, the digest, the team's start page.
+func (a Actor) LeadsPeople() bool { return a.Can(PermReportsSee) && a.SeesBeyondOwn(ModReports) }
 
-// EditsActivities: records, plans, competitors and opportunities.
-func (a Actor) EditsActivities() bool { return a.Can(PermActivitiesUse) }
+// EditsActivities: records, plans and opportunities.
+func (a Actor) EditsActivities() bool { return a.Can(PermActivitiesEdit) }
+
+// SeesActivities: the sales history (activity records, plans,
+// opportunities), also on a customer's card.
+func (a Actor) SeesActivities() bool { return a.Can(PermActivitiesSee) }
 
 // ActiveUsersWith lists the active users whose role has p (e.g. who may own
 // a record, who may be an issue's assignee).
 func (db *DB) ActiveUsersWith(ctx context.Context, p Permission) ([]User, error) {
-	roles := RolesWith(p)
+	roles := db.RolesWith(p)
 	if len(roles) == 0 {
 		return nil, nil // ActiveUsersByRole without roles would be everyone
 	}

@@ -130,10 +130,7 @@ func scanPlan(row interface{ Scan(...any) error }) (*Plan, error) {
 func (db *DB) getPlan(ctx context.Context, q querier, actor Actor, id int64) (*Plan, error) {
 	query := `SELECT ` + planColumns + planJoins + ` WHERE p.id = ?`
 	args := []any{id}
-	if !actor.SeesAllActivities() {
-		query += ` AND p.owner_id = ?`
-		args = append(args, actor.ID)
-	}
+	query += actor.ownerAnd(ModActivities, "p.owner_id")
 	return scanPlan(q.QueryRowContext(ctx, query, args...))
 }
 
@@ -295,10 +292,7 @@ func prevDay(d string) string {
 func (db *DB) NextPlan(ctx context.Context, actor Actor, customerID int64, today string) (*Plan, error) {
 	query := `SELECT ` + planColumns + planJoins + ` WHERE p.customer_id = ? AND p.status = 'planned' AND p.date >= ?`
 	args := []any{customerID, today}
-	if !actor.SeesAllActivities() {
-		query += ` AND p.owner_id = ?`
-		args = append(args, actor.ID)
-	}
+	query += actor.ownerAnd(ModActivities, "p.owner_id")
 	p, err := scanPlan(db.Read.QueryRowContext(ctx, query+` ORDER BY p.date, p.time, p.id LIMIT 1`, args...))
 	if errors.Is(err, ErrNotFound) {
 		return nil, nil
@@ -311,10 +305,7 @@ func (db *DB) NextPlan(ctx context.Context, actor Actor, customerID int64, today
 func (db *DB) PlanCompletedBy(ctx context.Context, actor Actor, activityID int64) (*Plan, error) {
 	query := `SELECT ` + planColumns + planJoins + ` WHERE p.done_activity_id = ?`
 	args := []any{activityID}
-	if !actor.SeesAllActivities() {
-		query += ` AND p.owner_id = ?`
-		args = append(args, actor.ID)
-	}
+	query += actor.ownerAnd(ModActivities, "p.owner_id")
 	p, err := scanPlan(db.Read.QueryRowContext(ctx, query, args...))
 	if errors.Is(err, ErrNotFound) {
 		return nil, nil
@@ -515,7 +506,7 @@ func (db *DB) CreateBatchPlans(ctx context.Context, actor Actor, b BatchPlan) (i
 		for i, id := range b.CustomerIDs {
 			var ownerID int64
 			err := owner.QueryRowContext(ctx, id).Scan(&ownerID)
-			if errors.Is(err, sql.ErrNoRows) || (err == nil && !actor.SeesAllCustomers() && ownerID != actor.ID) {
+			if errors.Is(err, sql.ErrNoRows) || (err == nil && !actor.Sees(ModCustomers, ownerID)) {
 				return ErrNotFound
 			}
 			if err != nil {

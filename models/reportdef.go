@@ -230,38 +230,52 @@ func (s *reportSource) relation(name string) (reportRelation, bool) {
 }
 
 func ownRows(col string) func(a Actor) (string, []any) {
+	return func(a Actor) (string, []any) { return a.ownerRule(ModCustomers, "{t}."+col), nil }
+}
+
+// customerRows is the rule of a source hanging on a customer (contacts,
+// and issues in the service scope): the customer's owner is in scope.
+func customerRows(m Module) func(a Actor) (string, []any) {
 	return func(a Actor) (string, []any) {
-		if a.SeesAllCustomers() {
-			return "", nil
+		if rule := a.ownerRule(m, "x.owner_id"); rule != "" {
+			return "EXISTS (SELECT 1 FROM customers x WHERE x.id = {t}.customer_id AND " + rule + ")", nil
 		}
-		return "{t}." + col + " = ?", []any{a.ID}
+		return "", nil
 	}
 }
 
 // salesRows is the rule of the sales sources (activities, plans,
-// opportunities): salespeople see their own, service staff none.
+// opportunities): the activities scope; none for those without it.
 func salesRows(a Actor) (string, []any) {
-	switch {
-	case !a.Can(PermActivitiesUse):
+	if !a.Can(PermActivitiesSee) {
 		return "0", nil
-	case !a.Can(PermActivitiesSeeAll):
-		return "{t}.owner_id = ?", []any{a.ID}
 	}
-	return "", nil
+	return a.ownerRule(ModActivities, "{t}.owner_id"), nil
+}
+
+// userRows is the rule of the users source: the people of one's customers
+// scope (oneself, one's team, everyone), never every login of the company
+// for a salesperson.
+func userRows(a Actor) (string, []any) {
+	if a.Can(PermSettingsManage) {
+		return "", nil
+	}
+	return a.ownerRule(ModCustomers, "{t}.id"), nil
 }
 
 func campaignRows(col string) func(a Actor) (string, []any) {
 	return func(a Actor) (string, []any) {
-		switch {
-		case !a.UsesCampaigns():
+		if !a.UsesCampaigns() {
 			return "0", nil
-		case !a.SeesAllCampaigns():
-			if col == "owner_id" {
-				return "{t}.owner_id = ?", []any{a.ID}
-			}
-			return "EXISTS (SELECT 1 FROM campaigns x WHERE x.id = {t}." + col + " AND x.owner_id = ?)", []any{a.ID}
 		}
-		return "", nil
+		rule := a.ownerRule(ModCampaigns, "x.owner_id")
+		switch {
+		case rule == "":
+			return "", nil
+		case col == "owner_id":
+			return a.ownerRule(ModCampaigns, "{t}.owner_id"), nil
+		}
+		return "EXISTS (SELECT 1 FROM campaigns x WHERE x.id = {t}." + col + " AND " + rule + ")", nil
 	}
 }
 
@@ -308,7 +322,7 @@ func init() {
 	customer := reportRelation{name: "customer", target: "counterparts", on: "{t}.id = {p}.customer_id"}
 	contact := reportRelation{name: "contact", target: "contacts", on: "{t}.id = {p}.contact_id"}
 	for _, s := range []*reportSource{
-		{key: "users", table: "users", rule: noRule, fields: []reportField{
+		{key: "users", table: "users", rule: userRows, fields: []reportField{
 			{name: "name", label: "user_name", expr: "{t}.display_name", typ: TypeText}, text("username", "username"),
 			enumField("role", "{t}.role", "role.", []string{"admin", "manager", "sales", "service"}),
 		}},
@@ -323,12 +337,7 @@ func init() {
 			{name: "name", label: "contact_name", expr: "{t}.name", typ: TypeText}, text("title", "title"),
 			text("phone", "phone"), text("mobile", "mobile"), text("email", "email"), dateField("birthday", "birthday"),
 			{name: "is_primary", expr: "{t}.is_primary", typ: TypeBool},
-		}, relations: []reportRelation{customer}, rule: func(a Actor) (string, []any) {
-			if a.SeesAllCustomers() {
-				return "", nil
-			}
-			return "EXISTS (SELECT 1 FROM customers x WHERE x.id = {t}.customer_id AND x.owner_id = ?)", []any{a.ID}
-		}},
+		}, relations: []reportRelation{customer}, rule: customerRows(ModCustomers)},
 		{key: "activities", table: "activities", selects: true, rule: salesRows, fields: []reportField{
 			text("code", "code"), dateField("date", "date"), text("start_time", "start_time"), text("subject", "subject"),
 			text("content", "content"), text("result", "result"), auxField("method", "method_id", "activity_method"),
@@ -384,12 +393,7 @@ func init() {
 			{name: "resolve_hours", expr: "((julianday({t}.resolved_at) - julianday({t}.reported_at)) * 24)", typ: TypeFloat},
 		}, relations: []reportRelation{customer, contact, {name: "assignee", target: "users", on: "{t}.id = {p}.assignee_id"},
 			{name: "article", target: "articles", on: "{t}.id = {p}.article_id"}},
-			rule: func(a Actor) (string, []any) {
-				if a.SeesAllCustomers() {
-					return "", nil
-				}
-				return "EXISTS (SELECT 1 FROM customers x WHERE x.id = {t}.customer_id AND x.owner_id = ?)", []any{a.ID}
-			}},
+			rule: customerRows(ModService)},
 		{key: "articles", table: "articles", selects: true, rule: noRule, fields: []reportField{
 			text("code", "code"), {name: "title", label: "article_title", expr: "{t}.title", typ: TypeText},
 			text("symptom", "symptom"), text("solution", "solution"),

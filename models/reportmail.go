@@ -268,7 +268,7 @@ func (db *DB) GetDigestSetting(ctx context.Context, userID int64) (DigestSetting
 // SaveDigestSetting stores a manager's digest choice, firing next at next
 // (ignored when off).
 func (db *DB) SaveDigestSetting(ctx context.Context, actor Actor, d DigestSetting, next time.Time) error {
-	if !actor.IsManager() || !slices.Contains(DigestFrequencies, d.Frequency) {
+	if !actor.LeadsPeople() || !slices.Contains(DigestFrequencies, d.Frequency) {
 		return ErrNotFound
 	}
 	var nextAt any

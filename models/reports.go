@@ -57,25 +57,25 @@ func (r *Report) HasOwnerFilter() bool {
 // CanEdit: a user-defined report is changed or deleted by its owner and
 // by admins; built-ins never change.
 func (r *Report) CanEdit(a Actor) bool {
-	return !r.IsBuiltin() && (a.Can(PermReportsAll) || a.ID == r.OwnerID)
+	return !r.IsBuiltin() && (a.Can(PermReportsManage) || a.ID == r.OwnerID)
 }
 
 // CanShare: admins set the report users of every report, owners those of
 // their own.
 func (r *Report) CanShare(a Actor) bool {
-	return a.Can(PermReportsAll) || (!r.IsBuiltin() && a.ID == r.OwnerID)
+	return a.Can(PermReportsManage) || (!r.IsBuiltin() && a.ID == r.OwnerID)
 }
 
 // CanSchedule: admins, managers and the owner may e-mail a report they
 // can open on a schedule.
 func (r *Report) CanSchedule(a Actor) bool {
-	return a.IsManager() || (!r.IsBuiltin() && a.ID == r.OwnerID)
+	return a.LeadsPeople() || (!r.IsBuiltin() && a.ID == r.OwnerID)
 }
 
 // reportAccess is the condition under which actor may open report r: an
 // admin always, the owner, a listed user, a user of a listed role.
 func reportAccess(a Actor) (string, []any) {
-	if a.Can(PermReportsAll) {
+	if a.Can(PermReportsManage) {
 		return "1", nil
 	}
 	return `(r.owner_id = ? OR EXISTS (SELECT 1 FROM report_users ru WHERE ru.report_id = r.id AND ru.user_id = ?)
@@ -235,7 +235,7 @@ func (db *DB) SaveReport(ctx context.Context, actor Actor, r *Report) error {
 func (db *DB) editableReport(ctx context.Context, tx *sql.Tx, actor Actor, id int64) (int64, error) {
 	var owner int64
 	err := tx.QueryRowContext(ctx, `SELECT COALESCE(owner_id, 0) FROM reports WHERE id = ? AND builtin IS NULL`, id).Scan(&owner)
-	if errors.Is(err, sql.ErrNoRows) || (err == nil && !actor.Can(PermReportsAll) && owner != actor.ID) {
+	if errors.Is(err, sql.ErrNoRows) || (err == nil && !actor.Can(PermReportsManage) && owner != actor.ID) {
 		return 0, ErrNotFound
 	}
 	return owner, err
@@ -265,7 +265,7 @@ func (db *DB) SetReportUsers(ctx context.Context, actor Actor, id int64, roles [
 			return err
 		}
 		for _, role := range roles {
-			if role.Can(PermReportsAll) || !role.Valid() {
+			if !db.RoleExists(role) || db.RoleCan(role, PermReportsManage) {
 				continue // they open every report anyway
 			}
 			if _, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO report_roles (report_id, role) VALUES (?, ?)`, id, string(role)); err != nil {
@@ -302,7 +302,7 @@ func (db *DB) UserCanOpenReport(ctx context.Context, userID, reportID int64) (bo
 	if !u.Active {
 		return false, nil
 	}
-	_, err = db.GetReport(ctx, u.Actor(), reportID)
+	_, err = db.GetReport(ctx, db.ActorFor(u), reportID)
 	if errors.Is(err, ErrNotFound) {
 		return false, nil
 	}
@@ -361,6 +361,7 @@ func (r *ReportResult) Totals() []any {
 type RunOptions struct {
 	Range   DateRange // the period of a built-in analysis
 	OwnerID int64     // the salesperson filter of a built-in analysis
+	TeamID  int64     // the team filter of a built-in analysis
 	Today   time.Time // in the business's time zone
 	MaxRows int       // cap on the rows of a user-defined report (0: DisplayRows)
 }
@@ -405,7 +406,7 @@ func (db *DB) EachReportRow(ctx context.Context, actor Actor, r *Report, opt Run
 	}
 	if b := findBuiltin(r.Builtin); b != nil {
 		res := &ReportResult{Columns: b.columns, Groups: b.groups, Chart: b.chart, Charted: b.charted, Range: opt.Range}
-		rows, err := b.run(db, ctx, BuiltinParams{Actor: actor, Range: opt.Range, OwnerID: opt.OwnerID, Today: opt.Today})
+		rows, err := b.run(db, ctx, BuiltinParams{Actor: actor, Range: opt.Range, OwnerID: opt.OwnerID, Team: db.teamMembers(opt.TeamID), Today: opt.Today})
 		if err != nil {
 			return err
 		}

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"math"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -20,6 +21,7 @@ type BuiltinParams struct {
 	Actor   Actor
 	Range   DateRange // the period; open ends are unbounded
 	OwnerID int64     // only this salesperson's records (0: everyone the actor sees)
+	Team    []int64   // only these people's records (a team filter; nil: no filter)
 	Today   time.Time // in the business's time zone: what "overdue" is measured against
 }
 
@@ -149,15 +151,31 @@ func between(conds []string, args []any, column string, r DateRange) ([]string, 
 // salesScope is the row rule of activities, plans and opportunities for a
 // built-in analysis, plus its salesperson filter.
 func salesScope(p BuiltinParams, column string) ([]string, []any) {
-	switch {
-	case !p.Actor.Can(PermActivitiesUse):
+	if !p.Actor.Can(PermActivitiesSee) {
 		return []string{"0"}, nil
-	case !p.Actor.Can(PermActivitiesSeeAll):
-		return []string{column + " = ?"}, []any{p.Actor.ID}
-	case p.OwnerID != 0:
-		return []string{column + " = ?"}, []any{p.OwnerID}
 	}
-	return []string{"1"}, nil
+	return p.scoped(ModActivities, column), nil
+}
+
+// scoped is a built-in analysis's row rule on the owner column of module
+// m, with its person and team filters: ids from the database, inlined like
+// the row rules' (Actor.ownerRule).
+func (p BuiltinParams) scoped(m Module, column string) []string {
+	conds := []string{"1"}
+	if rule := p.Actor.ownerRule(m, column); rule != "" {
+		conds = append(conds, rule)
+	}
+	if p.OwnerID != 0 {
+		conds = append(conds, column+" = "+strconv.FormatInt(p.OwnerID, 10))
+	}
+	if p.Team != nil {
+		ids := []string{"0"}
+		for _, id := range p.Team {
+			ids = append(ids, strconv.FormatInt(id, 10))
+		}
+		conds = append(conds, column+" IN ("+strings.Join(ids, ",")+")")
+	}
+	return conds
 }
 
 // queryRows runs q and returns its rows as int64, float64, string or nil
@@ -348,14 +366,8 @@ func CompletionRate(done, all, cancelled int64) float64 {
 }
 
 func (db *DB) customersBy(ctx context.Context, p BuiltinParams, column string) ([][]any, error) {
-	conds := []string{"kind = 'customer'"}
+	conds := append(p.scoped(ModCustomers, "owner_id"), "kind = 'customer'")
 	var args []any
-	switch {
-	case !p.Actor.SeesAllCustomers():
-		conds, args = append(conds, "owner_id = ?"), append(args, p.Actor.ID)
-	case p.OwnerID != 0:
-		conds, args = append(conds, "owner_id = ?"), append(args, p.OwnerID)
-	}
 	// New: created in the period; contacted: the latest activity falls in it.
 	newCond, contactCond := "1", "last_activity_date IS NOT NULL"
 	var sel []any
@@ -402,10 +414,7 @@ const campaignResultsLimit = 500
 
 func (db *DB) campaignResults(ctx context.Context, p BuiltinParams) ([][]any, error) {
 	scope, args := campaignScope(p.Actor)
-	conds := []string{scope}
-	if p.OwnerID != 0 && p.Actor.SeesAllCampaigns() {
-		conds, args = append(conds, "m.owner_id = ?"), append(args, p.OwnerID)
-	}
+	conds := append(p.scoped(ModCampaigns, "m.owner_id"), scope)
 	conds, args = between(conds, args, "m.start_date", p.Range)
 	args = append(args, campaignResultsLimit)
 	rows, err := db.queryRows(ctx, `SELECT m.name, m.start_date, m.budget, m.actual_cost, COUNT(t.id), COALESCE(SUM(t.notified), 0),
@@ -433,9 +442,9 @@ func (db *DB) issuesBy(ctx context.Context, p BuiltinParams, group string) ([][]
 	conds := []string{"1"}
 	var args []any
 	from := "issues i"
-	if !p.Actor.SeesAllCustomers() {
+	if owner := p.scoped(ModService, "c.owner_id"); len(owner) > 1 {
 		from = "issues i JOIN customers c ON c.id = i.customer_id"
-		conds, args = append(conds, "c.owner_id = ?"), append(args, p.Actor.ID)
+		conds = append(conds, owner...)
 	}
 	loc := p.Today.Location()
 	if p.Range.From != "" {

@@ -205,14 +205,18 @@ func (db *DB) EachSearchDoc(ctx context.Context, kind string, after int64, limit
 	return rows.Err()
 }
 
-// visibleSQL finds which of a list of ids of one kind exist and may be seen
-// by a salesperson (?1 is the actor) or by anyone (no owner condition).
-var visibleSQL = map[string][2]string{
-	"customer": {`SELECT c.id FROM customers c WHERE c.kind = 'customer' AND c.id IN (%s)`, ` AND c.owner_id = ?1`},
-	"prospect": {`SELECT c.id FROM customers c WHERE c.kind = 'prospect' AND c.id IN (%s)`, ` AND c.owner_id = ?1`},
-	"contact":  {`SELECT k.id FROM contacts k JOIN customers c ON c.id = k.customer_id WHERE k.id IN (%s)`, ` AND c.owner_id = ?1`},
-	"issue":    {`SELECT i.id FROM issues i JOIN customers c ON c.id = i.customer_id WHERE i.id IN (%s)`, ` AND c.owner_id = ?1`},
-	"article":  {`SELECT a.id FROM articles a WHERE a.id IN (%s)`, ``},
+// visibleSQL finds which of a list of ids of one kind exist; the row rule
+// of the module on the owner column (if any) keeps those the actor may see.
+var visibleSQL = map[string]struct {
+	query  string
+	module Module
+	owner  string
+}{
+	"customer": {`SELECT c.id FROM customers c WHERE c.kind = 'customer' AND c.id IN (%s)`, ModCustomers, "c.owner_id"},
+	"prospect": {`SELECT c.id FROM customers c WHERE c.kind = 'prospect' AND c.id IN (%s)`, ModCustomers, "c.owner_id"},
+	"contact":  {`SELECT k.id FROM contacts k JOIN customers c ON c.id = k.customer_id WHERE k.id IN (%s)`, ModCustomers, "c.owner_id"},
+	"issue":    {`SELECT i.id FROM issues i JOIN customers c ON c.id = i.customer_id WHERE i.id IN (%s)`, ModService, "c.owner_id"},
+	"article":  {`SELECT a.id FROM articles a WHERE a.id IN (%s)`, ModService, ""},
 }
 
 // VisibleSearchRefs keeps the refs that exist and that actor may see. Search
@@ -238,10 +242,9 @@ func (db *DB) VisibleSearchRefs(ctx context.Context, actor Actor, refs []SearchR
 			continue
 		}
 		q := visibleSQL[kind]
-		part := strings.Replace(fmt.Sprintf(q[0], strings.Join(ids, ",")), "SELECT ", "SELECT '"+kind+"', ", 1)
-		if !actor.SeesAllCustomers() && q[1] != "" {
-			part += q[1]
-			args = []any{actor.ID}
+		part := strings.Replace(fmt.Sprintf(q.query, strings.Join(ids, ",")), "SELECT ", "SELECT '"+kind+"', ", 1)
+		if q.owner != "" {
+			part += actor.ownerAnd(q.module, q.owner)
 		}
 		parts = append(parts, part)
 	}

@@ -68,7 +68,7 @@ func (db *DB) CheckIssue(ctx context.Context, actor Actor, i *Issue, editing boo
 			errs["assignee"] = "validation.invalid_choice"
 		case err != nil:
 			return nil, err
-		case !u.Active || !u.Role.Can(PermServiceHandle):
+		case !u.Active || !db.RoleCan(u.Role, PermServiceEdit):
 			errs["assignee"] = "validation.invalid_choice"
 		}
 	}

@@ -475,10 +475,10 @@ func (db *DB) refreshLastActivity(ctx context.Context, tx *sql.Tx, data *trashDa
 // trashScope is the row rule of the bin: managers and admins see every
 // entry, others the ones they deleted.
 func trashScope(actor Actor) (string, []any) {
-	if actor.IsManager() {
-		return "1 = 1", nil
+	if rule := actor.ownerRule(ModCustomers, "t.deleted_by"); rule != "" {
+		return rule, nil
 	}
-	return "t.deleted_by = ?", []any{actor.ID}
+	return "1 = 1", nil
 }
 
 // TrashEntries lists the bin, newest first.

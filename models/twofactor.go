@@ -251,10 +251,7 @@ func (db *DB) SetTwoFactorRequired(ctx context.Context, by int64, required bool,
 		UserAgent: src.UserAgent, Detail: detail})
 }
 
-// MustUseTwoFactor tells whether the role has to sign in with a second
-// factor when the admin requires it: the roles that see every customer or
-// administer the system.
-func (r Role) MustUseTwoFactor() bool { return r == RoleAdmin || r == RoleManager }
+
 
 // Login challenges: the password step of a login that waits for its second
 // factor. The browser holds the token; the row its hash.

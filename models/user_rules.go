@@ -31,10 +31,17 @@ func (u *User) Validate() FieldErrors {
 	if u.Email != "" && !ValidEmail(u.Email) {
 		errs["email"] = "validation.email"
 	}
-	if !u.Role.Valid() {
+	if u.Role == "" {
 		errs["role"] = "validation.invalid_choice"
 	}
 	return errs
+}
+
+// CheckUserRole refuses a role this database does not have.
+func (db *DB) CheckUserRole(r Role, errs FieldErrors) {
+	if !db.RoleExists(r) {
+		errs["role"] = "validation.invalid_choice"
+	}
 }
 
 // Validate checks a new account: its fields, its login name and its

@@ -13,34 +13,30 @@ import (
 	"golang.org/x/crypto/bcrypt"
 )
 
-// Role is what a user may do; see SPEC.md "Roles".
+// Role is a key of the roles table: what a user may do (its matrix and
+// scopes, RoleDef). The six built-in keys are below; an admin's copies are
+// "custom1", "custom2" …. The keys "manager" and "sales" are those of the
+// first release, kept so that upgraded databases need no rewrite.
 type Role string
 
 const (
-	RoleAdmin   Role = "admin"
-	RoleManager Role = "manager"
-	RoleSales   Role = "sales"
-	RoleService Role = "service"
+	RoleAdmin      Role = "admin"      // 系统管理员
+	RoleManager    Role = "manager"    // 总经理 (the first release's 主管)
+	RoleDirector   Role = "director"   // 销售总监
+	RoleSupervisor Role = "supervisor" // 销售主管
+	RoleSales      Role = "sales"      // 销售人员
+	RoleService    Role = "service"    // 服务人员
 )
 
-// Roles lists every role in display order.
-var Roles = []Role{RoleAdmin, RoleManager, RoleSales, RoleService}
-
-// Valid reports whether r is a known role.
-func (r Role) Valid() bool {
-	for _, x := range Roles {
-		if r == x {
-			return true
-		}
-	}
-	return false
-}
-
 // Actor is who performs an operation. Every query that reads or changes
-// business data takes one, so authorization lives in the SQL.
+// business data takes one, so authorization lives in the SQL. DB.ActorFor
+// makes one from a user with their role as stored and their team; an actor
+// made by hand (tests) has its built-in role's defaults and no team.
 type Actor struct {
 	ID   int64
 	Role Role
+	role *RoleDef
+	team []int64 // the other members of the team they lead or belong to
 }
 
 // User is an account.
@@ -54,18 +50,16 @@ type User struct {
 	Active      bool
 	CreatedAt   string
 	UpdatedAt   string
-	TwoFactor   bool // signs in with a second factor (TOTP)
+	TwoFactor   bool  // signs in with a second factor (TOTP)
+	TeamID      int64 // the team they belong to (0: none)
 }
 
-// Actor returns the user as an actor.
-func (u *User) Actor() Actor { return Actor{ID: u.ID, Role: u.Role} }
-
-const userColumns = `id, username, display_name, email, role, lang, active, created_at, updated_at, totp_secret <> ''`
+const userColumns = `id, username, display_name, email, role, lang, active, created_at, updated_at, totp_secret <> '', COALESCE(team_id, 0)`
 
 func scanUser(row interface{ Scan(...any) error }) (*User, error) {
 	var u User
 	err := row.Scan(&u.ID, &u.Username, &u.DisplayName, &u.Email, &u.Role, &u.Lang, &u.Active, &u.CreatedAt, &u.UpdatedAt,
-		&u.TwoFactor)
+		&u.TwoFactor, &u.TeamID)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, ErrNotFound
 	}
@@ -193,6 +187,9 @@ func (db *DB) UpdateUser(ctx context.Context, by int64, u User) error {
 			if _, err := tx.ExecContext(ctx, `DELETE FROM sessions WHERE user_id = ?`, u.ID); err != nil {
 				return err
 			}
+		}
+		if err := checkAnAdminLeft(ctx, tx); err != nil {
+			return err
 		}
 		changes := diff([]fieldPair{
 			{"display_name", old.DisplayName, u.DisplayName},

@@ -197,8 +197,12 @@ func withFilters(text query.Query, q Query, actor models.Actor) query.Query {
 			filters = append(filters, bleve.NewDisjunctionQuery(kindQs...))
 		}
 	}
-	if !actor.SeesAllCustomers() {
-		filters = append(filters, termsOr(fieldOwner, strconv.FormatInt(actor.ID, 10), ownerAll))
+	if owners, ok := actor.SearchOwners(); ok {
+		terms := []string{ownerAll}
+		for _, id := range owners {
+			terms = append(terms, strconv.FormatInt(id, 10))
+		}
+		filters = append(filters, termsOr(fieldOwner, terms...))
 	}
 	if len(filters) == 0 {
 		return text

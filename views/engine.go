@@ -13,6 +13,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"keyuan/models"
@@ -27,6 +28,26 @@ type Engine struct {
 	Catalog Catalog
 	pages   map[string]map[string]*template.Template // lang → page → set
 	bufs    sync.Pool
+	// roleNames names the custom roles (the built-in ones are in the
+	// catalog); set by the application once the database is open.
+	roleNames atomic.Pointer[func(models.Role) string]
+}
+
+// SetRoleNames gives the engine the names of the custom roles.
+func (e *Engine) SetRoleNames(name func(models.Role) string) { e.roleNames.Store(&name) }
+
+// roleName is a role's name in lang: the catalog's for a built-in role,
+// the admin's for a custom one.
+func (e *Engine) roleName(lang string, r models.Role) string {
+	if key := "role." + string(r); e.Catalog.Has(lang, key) {
+		return e.Catalog.T(lang, key)
+	}
+	if f := e.roleNames.Load(); f != nil {
+		if name := (*f)(r); name != "" {
+			return name
+		}
+	}
+	return string(r)
 }
 
 // New parses every template; it fails at start-up, not at the first request.
@@ -46,7 +67,7 @@ func New(catalog Catalog, assetURL func(string) string, loc *time.Location) (*En
 	for _, lang := range Languages {
 		menu := &menus{}
 		base := template.New("").Funcs(funcs(catalog, lang, assetURL, loc)).Funcs(serviceFuncs(md)).
-			Funcs(template.FuncMap{"sidenav": menu.render})
+			Funcs(template.FuncMap{"sidenav": menu.render, "role": func(r models.Role) string { return e.roleName(lang, r) }})
 		if _, err := base.ParseFS(templateFS, common...); err != nil {
 			return nil, err
 		}
@@ -72,24 +93,24 @@ func New(catalog Catalog, assetURL func(string) string, loc *time.Location) (*En
 }
 
 // menus renders the side menu ("sidenav" in layout.html) of one language. It
-// depends only on the role and the current module, and it is about fifty
-// template actions on every page, so each combination is rendered once and
-// kept: there are four roles and a fixed set of module names, all from code.
+// depends only on what the actor may do and the current module, and it is
+// about fifty template actions on every page, so each combination is
+// rendered once and kept: a few roles and a fixed set of module names.
 type menus struct {
 	set   *template.Template
-	cache sync.Map // role + "|" + nav → template.HTML
+	cache sync.Map // permissions + "|" + nav → template.HTML
 }
 
-func (m *menus) render(role models.Role, nav string) (template.HTML, error) {
-	key := string(role) + "|" + nav
+func (m *menus) render(actor models.Actor, nav string) (template.HTML, error) {
+	key := actor.PermKey() + "|" + nav
 	if html, ok := m.cache.Load(key); ok {
 		return html.(template.HTML), nil
 	}
 	var buf bytes.Buffer
 	if err := m.set.ExecuteTemplate(&buf, "sidenav", struct {
-		Role models.Role
-		Nav  string
-	}{role, nav}); err != nil {
+		Actor models.Actor
+		Nav   string
+	}{actor, nav}); err != nil {
 		return "", err
 	}
 	html := template.HTML(buf.String()) // the output of html/template, escaped already
@@ -112,14 +133,14 @@ func templateFiles(dir string) ([]string, error) {
 }
 
 // can is the templates' one question about permissions:
-// {{if can .User.Role "customers.edit"}}. An unknown permission name fails
+// {{if can .Actor "customers.edit"}}. An unknown permission name fails
 // the render (and the tests) instead of hiding a control.
-func can(role models.Role, name string) (bool, error) {
+func can(a models.Actor, name string) (bool, error) {
 	p, err := models.ParsePermission(name)
 	if err != nil {
 		return false, err
 	}
-	return role.Can(p), nil
+	return a.Can(p), nil
 }
 
 // maxLen is a field's length limit from the models' rules, for a form's
