@@ -214,9 +214,10 @@ func DefaultRoles() []RoleDef {
 	return []RoleDef{
 		{Key: RoleAdmin, Builtin: true, Perms: every(ModCustomers, ModActivities, ModService, ModCampaigns,
 			ModReports, ModSettings), Scopes: scopes(ScopeAll)},
-		// 总经理: everything of the business, every team's reports.
-		{Key: RoleManager, Builtin: true, Perms: every(ModCustomers, ModActivities, ModService, ModCampaigns,
-			ModReports), Scopes: scopes(ScopeAll)},
+		// 总经理: everything of the business, every team's reports (a
+		// colleague's private report stays theirs until shared).
+		{Key: RoleManager, Builtin: true, Perms: slices.DeleteFunc(every(ModCustomers, ModActivities, ModService,
+			ModCampaigns, ModReports), func(p Permission) bool { return p == PermReportsManage }), Scopes: scopes(ScopeAll)},
 		// 销售总监: all sales data; service only to register and read issues.
 		{Key: RoleDirector, Builtin: true, Perms: append(slices.Clone(salesPerms), PermCustomersManage,
 			PermActivitiesManage, PermServiceExport, PermServiceManage), Scopes: scopes(ScopeAll)},
@@ -282,7 +283,7 @@ func (a Actor) Sees(m Module, owner int64) bool {
 	case ScopeAll:
 		return true
 	case ScopeTeam:
-		return owner == a.ID || slices.Contains(a.team, owner)
+		return owner == a.ID || strings.Contains(a.team, ","+strconv.FormatInt(owner, 10)+",")
 	}
 	return owner == a.ID
 }
@@ -303,13 +304,7 @@ func (a Actor) ownerRule(m Module, col string) string {
 
 // teamList is the actor and their team as a comma-separated list of ids.
 func (a Actor) teamList() string {
-	ids := []string{strconv.FormatInt(a.ID, 10)}
-	for _, id := range a.team {
-		if id != a.ID {
-			ids = append(ids, strconv.FormatInt(id, 10))
-		}
-	}
-	return strings.Join(ids, ",")
+	return strconv.FormatInt(a.ID, 10) + strings.TrimSuffix(a.team, ",")
 }
 
 // owner adds the actor's row rule in m on the owner column col.
@@ -344,8 +339,8 @@ func (a Actor) salesRule(t string) string {
 // (themself first); for the person pickers of the team view.
 func (a Actor) TeamIDs() []int64 {
 	out := []int64{a.ID}
-	for _, id := range a.team {
-		if id != a.ID {
+	for _, f := range strings.Split(a.team, ",") {
+		if id, err := strconv.ParseInt(f, 10, 64); err == nil && id != a.ID {
 			out = append(out, id)
 		}
 	}
@@ -387,7 +382,9 @@ func SystemActor() Actor { return Actor{Role: RoleAdmin, role: builtinDefaults[R
 // AsSystem is a step the application takes for the actor beyond what they
 // may do themselves (a conversion creating the customer record), recorded
 // in the history under their id.
-func (a Actor) AsSystem() Actor { return Actor{ID: a.ID, Role: RoleAdmin, role: builtinDefaults[RoleAdmin]} }
+func (a Actor) AsSystem() Actor {
+	return Actor{ID: a.ID, Role: RoleAdmin, role: builtinDefaults[RoleAdmin]}
+}
 
 // The readable names of the rules the queries apply.
 

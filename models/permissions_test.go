@@ -8,42 +8,57 @@ import (
 	"testing"
 )
 
-// TestPermissionTable pins the table to SPEC.md "Roles": a change to who may
-// do what must be made here on purpose.
+// TestPermissionTable pins the default roles to the README's roles table: a
+// change to who may do what must be made here on purpose.
 func TestPermissionTable(t *testing.T) {
-	want := map[Permission]string{ // roles that have it: a=admin m=manager s=sales v=service
-		PermCustomersSeeAll:  "amv",
-		PermCustomersEdit:    "ams",
-		PermCustomersCreate:       "ams",
-		PermActivitiesSee:    "ams",
-		PermActivitiesSeeAll: "amv",
-		PermServiceEdit:    "amv",
-		PermCampaignsSee:     "ams",
-		PermCampaignsSeeAll:  "am",
-		PermTeamManage:       "am",
-		PermReportsManage:       "a",
-		PermSettingsManage:       "a",
-		PermSettingsManage:        "a",
-		PermSettingsManage:    "a",
-		PermHomeMyPlans:      "s",
+	// The roles that have each cell: a=admin g=general manager d=sales
+	// director s=supervisor p=salesperson v=service.
+	want := map[Permission]string{
+		PermCustomersSee: "agdspv", PermCustomersCreate: "agdsp", PermCustomersEdit: "agdsp",
+		PermCustomersDelete: "agdsp", PermCustomersExport: "agdsp", PermCustomersImport: "agdsp",
+		PermCustomersManage: "agds",
+		PermActivitiesSee:   "agdsp", PermActivitiesCreate: "agdsp", PermActivitiesEdit: "agdsp",
+		PermActivitiesDelete: "agdsp", PermActivitiesExport: "agdsp", PermActivitiesManage: "agds",
+		PermServiceSee: "agdspv", PermServiceCreate: "agdspv", PermServiceEdit: "agv", PermServiceDelete: "agv",
+		PermServiceExport: "agdv", PermServiceManage: "agd",
+		PermCampaignsSee: "agdsp", PermCampaignsCreate: "agdsp", PermCampaignsEdit: "agdsp",
+		PermCampaignsDelete: "agdsp", PermCampaignsExport: "agdsp",
+		PermReportsSee: "agdspv", PermReportsExport: "agdspv", PermReportsManage: "a",
+		PermSettingsManage: "a",
 	}
-	letter := map[Role]string{RoleAdmin: "a", RoleManager: "m", RoleSales: "s", RoleService: "v"}
+	letter := map[Role]string{RoleAdmin: "a", RoleManager: "g", RoleDirector: "d", RoleSupervisor: "s",
+		RoleSales: "p", RoleService: "v"}
 	if len(want) != len(Permissions) {
 		t.Fatalf("%d permissions, %d in the expectation", len(Permissions), len(want))
 	}
 	for _, p := range Permissions {
 		var got string
-		for _, r := range RolesWith(p) {
-			got += letter[r]
+		for _, d := range DefaultRoles() {
+			if d.Can(p) {
+				got += letter[d.Key]
+			}
 		}
 		if got != want[p] {
 			t.Errorf("%s: roles %q, want %q", p, got, want[p])
 		}
 	}
+	wantScopes := map[Role]string{
+		RoleAdmin:      "customers=all activities=all service=all campaigns=all reports=all",
+		RoleManager:    "customers=all activities=all service=all campaigns=all reports=all",
+		RoleDirector:   "customers=all activities=all service=all campaigns=all reports=all",
+		RoleSupervisor: "customers=team activities=team service=team campaigns=team reports=team",
+		RoleSales:      "customers=own activities=own service=own campaigns=own reports=own",
+		RoleService:    "customers=all activities=own service=all campaigns=own reports=own",
+	}
+	for _, d := range DefaultRoles() {
+		if got := formatScopes(d.Scopes); got != wantScopes[d.Key] {
+			t.Errorf("%s scopes %q, want %q", d.Key, got, wantScopes[d.Key])
+		}
+	}
 	if _, err := ParsePermission("customers.delete_everything"); err == nil {
 		t.Error("an unknown permission name was accepted")
 	}
-	if (Role("intruder")).Can(PermCustomersEdit) {
+	if (Actor{ID: 1, Role: "intruder"}).Can(PermCustomersSee) {
 		t.Error("an unknown role has a permission")
 	}
 }
@@ -53,7 +68,7 @@ func TestPermissionTable(t *testing.T) {
 // drifted apart before.
 func TestNoRoleNamesOutsideTheTable(t *testing.T) {
 	patterns := map[string]*regexp.Regexp{
-		"../views/templates": regexp.MustCompile(`"(admin|manager|sales|service)"`),
+		"../views/templates": regexp.MustCompile(`"(admin|manager|director|supervisor|sales|service)"`),
 		"../handlers":        regexp.MustCompile(`Role (==|!=) |(==|!=) models\.Role[A-Z]|requireRole`),
 		"../jobs":            regexp.MustCompile(`Role (==|!=) |(==|!=) models\.Role[A-Z]`),
 	}

@@ -165,7 +165,9 @@ func (p BuiltinParams) scoped(m Module, column string) []string {
 	if rule := p.Actor.ownerRule(m, column); rule != "" {
 		conds = append(conds, rule)
 	}
-	if p.OwnerID != 0 {
+	// A filter for someone outside one's scope is ignored (the row rule
+	// already says no).
+	if p.OwnerID != 0 && p.Actor.Sees(m, p.OwnerID) {
 		conds = append(conds, column+" = "+strconv.FormatInt(p.OwnerID, 10))
 	}
 	if p.Team != nil {

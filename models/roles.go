@@ -109,12 +109,14 @@ func (db *DB) loadAccess(ctx context.Context) error {
 func (db *DB) ActorFor(u *User) Actor {
 	t := db.accessTable()
 	a := Actor{ID: u.ID, Role: u.Role, role: t.role(u.Role)}
-	for _, team := range []int64{t.leads[u.ID], t.teamOf[u.ID]} {
-		for _, id := range t.members[team] {
-			if id != u.ID && !slices.Contains(a.team, id) {
-				a.team = append(a.team, id)
-			}
+	var team []int64
+	for _, id := range append(slices.Clone(t.members[t.leads[u.ID]]), t.members[t.teamOf[u.ID]]...) {
+		if id != u.ID && !slices.Contains(team, id) {
+			team = append(team, id)
 		}
+	}
+	if len(team) > 0 {
+		a.team = "," + formatIDs(team) + ","
 	}
 	return a
 }

@@ -90,7 +90,7 @@ func (db *DB) SaveTeam(ctx context.Context, by int64, t *Team) error {
 		known[u.ID] = true
 	}
 	if t.SupervisorID != 0 && !known[t.SupervisorID] {
-		errs["supervisor"] = "validation.invalid_choice"
+		errs["leader"] = "validation.invalid_choice"
 	}
 	for _, id := range t.MemberIDs {
 		if !known[id] {
@@ -106,7 +106,7 @@ func (db *DB) SaveTeam(ctx context.Context, by int64, t *Team) error {
 			var other int64
 			err := tx.QueryRowContext(ctx, `SELECT id FROM teams WHERE supervisor_id = ? AND id <> ?`, t.SupervisorID, t.ID).Scan(&other)
 			if err == nil {
-				return FieldErrors{"supervisor": "team.error.leads_other"}
+				return FieldErrors{"leader": "team.error.leads_other"}
 			}
 			if !errors.Is(err, sql.ErrNoRows) {
 				return err

@@ -251,8 +251,6 @@ func (db *DB) SetTwoFactorRequired(ctx context.Context, by int64, required bool,
 		UserAgent: src.UserAgent, Detail: detail})
 }
 
-
-
 // Login challenges: the password step of a login that waits for its second
 // factor. The browser holds the token; the row its hash.
 

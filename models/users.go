@@ -36,7 +36,9 @@ type Actor struct {
 	ID   int64
 	Role Role
 	role *RoleDef
-	team []int64 // the other members of the team they lead or belong to
+	// team is the other members of the team they lead or belong to, as
+	// ",3,5,9," (a string keeps Actor comparable, a map key in tests).
+	team string
 }
 
 // User is an account.

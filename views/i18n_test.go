@@ -94,6 +94,8 @@ var (
 	tplKey = regexp.MustCompile(`^"([^"]+)"`)
 	// (t (print "prefix." .X))
 	tplFamily = regexp.MustCompile(`\bt\s+\(print\s+"([^"]+)"`)
+	// {{role .Role}}: "role." + the role's key (views.Engine.roleName)
+	tplRole = regexp.MustCompile(`(?:\{\{-?|\()\s*role\s`)
 	// (t ($k.Key "list.title")): a key per customer kind
 	tplKindKey = regexp.MustCompile(`\bt\s+\(\$?[\w.]*\.Key\s+"([^"]+)"`)
 )
@@ -126,6 +128,9 @@ func scanTemplates(t *testing.T, u *usedKeys) {
 		}
 		for _, m := range tplFamily.FindAllStringSubmatch(src, -1) {
 			u.family(m[1], p)
+		}
+		if tplRole.MatchString(src) {
+			u.family("role.", p)
 		}
 		for _, m := range tplKindKey.FindAllStringSubmatch(src, -1) {
 			for _, k := range customerKindNames {
@@ -296,9 +301,9 @@ func TestUsedKeysExist(t *testing.T) {
 		}
 	}
 
-	roles := make([]string, len(models.Roles))
-	for i, r := range models.Roles {
-		roles[i] = string(r)
+	var roles []string
+	for _, d := range models.DefaultRoles() {
+		roles = append(roles, string(d.Key))
 	}
 	fields, actions := auditVocabulary(t)
 	if !slices.Contains(fields, "phone") || !slices.Contains(actions, "convert") {
