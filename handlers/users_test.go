@@ -17,7 +17,7 @@ func TestCreateUserThroughForm(t *testing.T) {
 	if res.StatusCode != http.StatusSeeOther || res.Header.Get("Location") != "/admin/users" {
 		t.Fatalf("create: %d %q", res.StatusCode, res.Header.Get("Location"))
 	}
-	if list := admin.get("/admin/users"); !strings.Contains(list.Body, "li.na") || !strings.Contains(list.Body, "业务员") {
+	if list := admin.get("/admin/users"); !strings.Contains(list.Body, "li.na") || !strings.Contains(list.Body, "销售人员") {
 		t.Error("the new user is not listed with its role")
 	}
 	c := app.anon()

@@ -252,7 +252,7 @@ func issuePairs(old, i *Issue) []fieldPair {
 
 // CreateIssue registers an issue, numbering it in the same transaction.
 func (db *DB) CreateIssue(ctx context.Context, actor Actor, i *Issue) error {
-	if !actor.HandlesService() {
+	if !actor.Can(PermServiceCreate) {
 		return ErrNotFound
 	}
 	if errs, err := db.CheckIssue(ctx, actor, i, false); err != nil {

@@ -202,7 +202,7 @@ var salesPerms = []Permission{
 	PermCustomersSee, PermCustomersCreate, PermCustomersEdit, PermCustomersDelete, PermCustomersExport,
 	PermCustomersImport,
 	PermActivitiesSee, PermActivitiesCreate, PermActivitiesEdit, PermActivitiesDelete, PermActivitiesExport,
-	PermServiceSee, PermServiceCreate,
+	PermServiceSee, PermServiceCreate, PermServiceExport,
 	PermCampaignsSee, PermCampaignsCreate, PermCampaignsEdit, PermCampaignsDelete, PermCampaignsExport,
 	PermReportsSee, PermReportsExport,
 }
@@ -220,7 +220,7 @@ func DefaultRoles() []RoleDef {
 			ModCampaigns, ModReports), func(p Permission) bool { return p == PermReportsManage }), Scopes: scopes(ScopeAll)},
 		// 销售总监: all sales data; service only to register and read issues.
 		{Key: RoleDirector, Builtin: true, Perms: append(slices.Clone(salesPerms), PermCustomersManage,
-			PermActivitiesManage, PermServiceExport, PermServiceManage), Scopes: scopes(ScopeAll)},
+			PermActivitiesManage, PermServiceManage), Scopes: scopes(ScopeAll)},
 		// 销售主管: the team's records.
 		{Key: RoleSupervisor, Builtin: true, Perms: append(slices.Clone(salesPerms), PermCustomersManage,
 			PermActivitiesManage), Scopes: scopes(ScopeTeam)},
@@ -228,7 +228,7 @@ func DefaultRoles() []RoleDef {
 		{Key: RoleSales, Builtin: true, Perms: slices.Clone(salesPerms), Scopes: scopes(ScopeOwn)},
 		// 服务人员: every customer's card (not its sales history), every issue,
 		// the knowledge base.
-		{Key: RoleService, Builtin: true, Perms: []Permission{PermCustomersSee, PermServiceSee, PermServiceCreate,
+		{Key: RoleService, Builtin: true, Perms: []Permission{PermCustomersSee, PermCustomersExport, PermServiceSee, PermServiceCreate,
 			PermServiceEdit, PermServiceDelete, PermServiceExport, PermReportsSee, PermReportsExport},
 			Scopes: map[Module]Scope{ModCustomers: ScopeAll, ModService: ScopeAll, ModActivities: ScopeOwn,
 				ModCampaigns: ScopeOwn, ModReports: ScopeOwn}},

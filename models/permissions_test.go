@@ -15,12 +15,12 @@ func TestPermissionTable(t *testing.T) {
 	// director s=supervisor p=salesperson v=service.
 	want := map[Permission]string{
 		PermCustomersSee: "agdspv", PermCustomersCreate: "agdsp", PermCustomersEdit: "agdsp",
-		PermCustomersDelete: "agdsp", PermCustomersExport: "agdsp", PermCustomersImport: "agdsp",
+		PermCustomersDelete: "agdsp", PermCustomersExport: "agdspv", PermCustomersImport: "agdsp",
 		PermCustomersManage: "agds",
 		PermActivitiesSee:   "agdsp", PermActivitiesCreate: "agdsp", PermActivitiesEdit: "agdsp",
 		PermActivitiesDelete: "agdsp", PermActivitiesExport: "agdsp", PermActivitiesManage: "agds",
 		PermServiceSee: "agdspv", PermServiceCreate: "agdspv", PermServiceEdit: "agv", PermServiceDelete: "agv",
-		PermServiceExport: "agdv", PermServiceManage: "agd",
+		PermServiceExport: "agdspv", PermServiceManage: "agd",
 		PermCampaignsSee: "agdsp", PermCampaignsCreate: "agdsp", PermCampaignsEdit: "agdsp",
 		PermCampaignsDelete: "agdsp", PermCampaignsExport: "agdsp",
 		PermReportsSee: "agdspv", PermReportsExport: "agdspv", PermReportsManage: "a",

@@ -167,9 +167,9 @@ func (db *DB) RolesWith(p Permission) []Role {
 
 // MustUseTwoFactor tells whether the role has to sign in with a second
 // factor when the admin requires it: the roles that administer the system
-// or may export every customer.
+// or manage every customer (hand them on, merge them).
 func (d *RoleDef) MustUseTwoFactor() bool {
-	return d.Can(PermSettingsManage) || (d.Can(PermCustomersExport) && d.Scope(ModCustomers) == ScopeAll)
+	return d.Can(PermSettingsManage) || (d.Can(PermCustomersManage) && d.Scope(ModCustomers) == ScopeAll)
 }
 
 // RoleMustUseTwoFactor is MustUseTwoFactor of a user's role.
