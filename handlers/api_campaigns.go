@@ -91,7 +91,7 @@ func (s *Server) apiCampaignTargets(c *gin.Context) {
 		return
 	}
 	page := queryPage(c.Request.URL.Query(), 1_000_000, 1)
-	tp, err := s.db.ListTargets(ctx, id, c.Query("status"), truncate(c.Query("q"), 100), page, limit)
+	tp, err := s.db.ListTargets(ctx, actor(c), id, c.Query("status"), truncate(c.Query("q"), 100), page, limit)
 	if err != nil {
 		s.fail(c, err)
 		return

@@ -163,7 +163,7 @@ func apiRoutes(customer, prospect, opportunity, issue, activity, plan, article, 
 	is := "/api/v1/issues/" + strconv.FormatInt(issue, 10)
 	// Service: salespeople read the issues of their own customers only and
 	// change none.
-	svcCreate := [5]int{201, 404, 201, 201, 201} // salespeople register issues for their own customers
+	svcCreate := [5]int{201, 201, 201, 201, 201} // salespeople register issues for their own customers
 	svcChange := [5]int{403, 403, 200, 200, 200}
 	svcAdd := [5]int{403, 403, 201, 201, 201}
 	svcDel := [5]int{403, 403, 204, 204, 204}

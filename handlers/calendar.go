@@ -58,6 +58,8 @@ type calendarData struct {
 	Days     []calCell   // week and day
 	Months   []calMonth  // year
 	Users    []models.User
+	Teams    []models.Team // a calendar per team, for those who see every team
+	TeamView bool          // several people's entries: each names its owner
 	Manager  bool
 	Views    []calView
 	Empty    bool
@@ -104,18 +106,33 @@ func (s *Server) calendar(c *gin.Context) {
 		}
 		anchor = time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, s.cfg.Location)
 	}
-	// who: "me", "team" or a user id; salespeople only ever see their own.
+	// who: "me", "team" (everyone the user sees), "team-<id>" (one team,
+	// for those who see every team) or a user id; salespeople only ever see
+	// their own.
 	who := c.DefaultQuery("who", "me")
 	var owner int64
-	switch who {
-	case "me":
+	var team []int64
+	switch {
+	case who == "me":
 		owner = a.ID
-	case "team", "all":
+	case who == "team", who == "all":
 		who = "team"
 		if !a.SeesBeyondOwn(models.ModActivities) {
 			s.notFound(c)
 			return
 		}
+	case strings.HasPrefix(who, "team-"):
+		id := parseID(strings.TrimPrefix(who, "team-"))
+		if id == 0 || a.Scope(models.ModActivities) != models.ScopeAll {
+			s.notFound(c)
+			return
+		}
+		t, err := s.db.GetTeam(ctx, id)
+		if err != nil {
+			s.fail(c, err)
+			return
+		}
+		team = append(t.MemberIDs, t.SupervisorID)
 	default:
 		owner = parseID(who)
 		if owner == 0 || !a.Sees(models.ModActivities, owner) {
@@ -127,7 +144,7 @@ func (s *Server) calendar(c *gin.Context) {
 		}
 	}
 	var from, to time.Time
-	data := &calendarData{View: view, Date: day(anchor), Who: who, Today: day(today), Manager: a.SeesBeyondOwn(models.ModActivities),
+	data := &calendarData{View: view, Date: day(anchor), Who: who, Today: day(today), Manager: a.SeesBeyondOwn(models.ModActivities), TeamView: who == "team" || team != nil,
 		Weekdays: []int{1, 2, 3, 4, 5, 6, 7}}
 	for _, v := range []string{"day", "week", "month", "year"} {
 		data.Views = append(data.Views, calView{Name: v, URL: calURL(v, data.Date, who)})
@@ -154,7 +171,7 @@ func (s *Server) calendar(c *gin.Context) {
 		data.Prev, data.Next = day(from.AddDate(-1, 0, 0)), day(from.AddDate(1, 0, 0))
 		data.Title = s.t(c, "calendar.title.year", from.Year())
 	}
-	days, err := s.db.Calendar(ctx, a, models.CalendarQuery{From: day(from), To: day(to), OwnerID: owner, PerDay: perDay})
+	days, err := s.db.Calendar(ctx, a, models.CalendarQuery{From: day(from), To: day(to), OwnerID: owner, Team: team, PerDay: perDay})
 	if err != nil {
 		s.fail(c, err)
 		return
@@ -209,6 +226,12 @@ func (s *Server) calendar(c *gin.Context) {
 	if data.Users, err = s.ownerChoices(c); err != nil {
 		s.fail(c, err)
 		return
+	}
+	if a.Scope(models.ModActivities) == models.ScopeAll {
+		if data.Teams, err = s.db.Teams(ctx); err != nil {
+			s.fail(c, err)
+			return
+		}
 	}
 	p := s.newPage(c, s.t(c, "calendar.title"), "calendar", data)
 	s.renderTargeted(c, http.StatusOK, "calendar", p, "calendar", "calendar")

@@ -85,7 +85,7 @@ func (s *Server) campaignMailData(c *gin.Context, m *models.Campaign, f mailForm
 	if data.Stats, err = s.db.MailStats(ctx, m.ID); err != nil {
 		return nil, err
 	}
-	page, err := s.db.ListTargets(ctx, m.ID, "", "", 1, 100)
+	page, err := s.db.ListTargets(ctx, actor(c), m.ID, "", "", 1, 100)
 	if err != nil {
 		return nil, err
 	}

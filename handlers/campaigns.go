@@ -154,6 +154,7 @@ type campaignCardData struct {
 	Campaign *models.Campaign
 	Stats    models.CampaignMailStats
 	Targets  models.TargetPage
+	Hidden   int // targets whose customers the user may not see: counted, not listed
 	TargetQ  url.Values
 	Owners   []models.User
 	Results  struct {
@@ -193,7 +194,10 @@ func (s *Server) campaignCard(c *gin.Context, m *models.Campaign) (*campaignCard
 		return nil, err
 	}
 	page := queryPage(c.Request.URL.Query(), 1_000_000, 1)
-	if data.Targets, err = s.db.ListTargets(ctx, m.ID, c.Query("status"), truncate(c.Query("q"), 100), page, 50); err != nil {
+	if data.Targets, err = s.db.ListTargets(ctx, actor(c), m.ID, c.Query("status"), truncate(c.Query("q"), 100), page, 50); err != nil {
+		return nil, err
+	}
+	if data.Hidden, err = s.db.HiddenTargets(ctx, actor(c), m.ID); err != nil {
 		return nil, err
 	}
 	if actor(c).SeesBeyondOwn(models.ModCampaigns) {

@@ -141,7 +141,7 @@ func TestCampaignTargetsByFilterAndResults(t *testing.T) {
 	if again := c.get(res.Header.Get("Location")); !strings.Contains(again.Body, "已添加 0 人到目标名单；另有 2 人已在名单中") {
 		t.Error("adding the same people again does not say they are on the list already")
 	}
-	page, _ := f.app.db.ListTargets(context.Background(), f.linaCamp, "", "", 1, 50)
+	page, _ := f.app.db.ListTargets(context.Background(), models.SystemActor(), f.linaCamp, "", "", 1, 50)
 	if page.Total != 2 {
 		t.Fatalf("%d targets", page.Total)
 	}
@@ -177,7 +177,7 @@ func TestCampaignTargetsByFilterAndResults(t *testing.T) {
 	}
 	// Remove one person.
 	c.post(fmt.Sprintf("%s/targets/%d/delete", base, t2.ID), nil)
-	if page, _ := f.app.db.ListTargets(context.Background(), f.linaCamp, "", "", 1, 50); page.Total != 1 {
+	if page, _ := f.app.db.ListTargets(context.Background(), models.SystemActor(), f.linaCamp, "", "", 1, 50); page.Total != 1 {
 		t.Fatalf("after removal %d targets", page.Total)
 	}
 }
@@ -191,13 +191,13 @@ func TestBatchAddToCampaignFromCustomerList(t *testing.T) {
 	if res.StatusCode != http.StatusSeeOther {
 		t.Fatalf("%d", res.StatusCode)
 	}
-	page, _ := f.app.db.ListTargets(context.Background(), f.linaCamp, "", "", 1, 50)
+	page, _ := f.app.db.ListTargets(context.Background(), models.SystemActor(), f.linaCamp, "", "", 1, 50)
 	if page.Total != 1 || page.Rows[0].Company != "李娜的金融客户" {
 		t.Fatalf("targets %+v", page.Rows)
 	}
 	// Her colleague's campaign cannot be chosen.
 	res = c.post("/customers/batch", url.Values{"action": {"campaign"}, "all": {"1"}, "campaign": {strconv.FormatInt(f.wangCamp, 10)}})
-	if page, _ := f.app.db.ListTargets(context.Background(), f.wangCamp, "", "", 1, 50); page.Total != 0 {
+	if page, _ := f.app.db.ListTargets(context.Background(), models.SystemActor(), f.wangCamp, "", "", 1, 50); page.Total != 0 {
 		t.Fatal("added to a colleague's campaign")
 	}
 }

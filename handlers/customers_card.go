@@ -67,9 +67,11 @@ type customerCardData struct {
 	Activities    models.ActivityPage
 	Opportunities []models.Opportunity
 	CanActivity   bool
+	SeesSales     bool // the sales module's history above; not for service staff
 	// Issues are the customer's open issues (customers only).
-	Issues    []models.Issue
-	CanHandle bool
+	Issues      []models.Issue
+	CanHandle   bool
+	CanRegister bool // may register an issue for this customer
 }
 
 // describeHistory turns audit entries into readable lines: ids of items and
@@ -198,6 +200,15 @@ func (s *Server) showCustomer(c *gin.Context, k customerKind) {
 			return
 		}
 		data.CanHandle = a.HandlesService()
+		data.CanRegister = a.Can(models.PermServiceCreate)
+	}
+	// The sales history (latest activity, plans, activity records,
+	// opportunities and their amounts) is for those who may see the sales
+	// module: service staff read the card without it (README, "Roles").
+	data.SeesSales = a.SeesActivities()
+	if !data.SeesSales {
+		s.render(c, http.StatusOK, "customers/card", p)
+		return
 	}
 	data.CanActivity = a.EditsActivities() && cu.Status != "converted"
 	if data.NextPlan, err = s.db.NextPlan(ctx, a, id, day(s.today())); err != nil {

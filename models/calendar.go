@@ -40,6 +40,7 @@ func (d *CalDay) More() int { return d.Total - len(d.Entries) }
 type CalendarQuery struct {
 	From, To string
 	OwnerID  int64
+	Team     []int64 // only these people (a team's calendar); nil: no such filter
 	PerDay   int
 }
 
@@ -73,7 +74,7 @@ func (db *DB) Calendar(ctx context.Context, actor Actor, q CalendarQuery) (map[s
 		ownerCond = " AND owner_id = ?"
 		args = append(args, q.OwnerID)
 	}
-	ownerCond += teamCond
+	ownerCond += teamCond + q.teamCond("owner_id")
 	for _, src := range []string{
 		`SELECT date, COUNT(*) FROM activities WHERE date BETWEEN ? AND ?` + ownerCond + ` GROUP BY date`,
 		`SELECT date, COUNT(*) FROM plans WHERE date BETWEEN ? AND ?` + ownerCond + ` AND status = 'planned' GROUP BY date`,
@@ -117,6 +118,7 @@ func (db *DB) Calendar(ctx context.Context, actor Actor, q CalendarQuery) (map[s
 	} else {
 		ownerCond = actor.ownerAnd(ModActivities, "x.owner_id")
 	}
+	ownerCond += q.teamCond("x.owner_id")
 	eargs = append(eargs, q.PerDay)
 	queries := []struct{ kind, sql string }{
 		{"activity", `WITH days(d) AS (VALUES ` + values + `)
@@ -220,4 +222,12 @@ func (db *DB) UserByCalendarToken(ctx context.Context, token string) (*User, err
 func (db *DB) FeedPlans(ctx context.Context, userID int64, from, to string, limit int) ([]Plan, error) {
 	return queryList(ctx, db.Read, `SELECT `+planColumns+planJoins+`
 		WHERE p.owner_id = ? AND p.date BETWEEN ? AND ? AND p.status <> 'cancelled' ORDER BY p.date, p.time, p.id LIMIT ?`, []any{userID, from, to, limit}, scanPlan)
+}
+
+// teamCond limits col to the query's team (ids from the database, inlined).
+func (q CalendarQuery) teamCond(col string) string {
+	if q.Team == nil {
+		return ""
+	}
+	return " AND " + col + " IN (0" + strings.TrimSuffix(","+formatIDs(q.Team), ",") + ")"
 }

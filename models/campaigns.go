@@ -413,10 +413,16 @@ func scanTarget(row interface{ Scan(...any) error }) (Target, error) {
 
 // ListTargets returns a page of a campaign's targets (the campaign must
 // already have been checked against the actor), optionally by mail status.
-func (db *DB) ListTargets(ctx context.Context, campaignID int64, status, q string, page, perPage int) (TargetPage, error) {
+// Only the targets whose customer the actor may see are listed: a campaign
+// may invite a colleague's customers, and its owner counts them
+// (HiddenTargets) without reading their names and addresses.
+func (db *DB) ListTargets(ctx context.Context, actor Actor, campaignID int64, status, q string, page, perPage int) (TargetPage, error) {
 	p := TargetPage{Page: max(page, 1), PerPage: perPage}
 	conds := []string{"t.campaign_id = ?"}
 	args := []any{campaignID}
+	if rule := actor.ownerRule(ModCustomers, "c.owner_id"); rule != "" {
+		conds = append(conds, rule)
+	}
 	switch status {
 	case "none":
 		conds = append(conds, "t.mail_status = ''")
@@ -449,6 +455,19 @@ func (db *DB) ListTargets(ctx context.Context, campaignID int64, status, q strin
 		p.Rows = append(p.Rows, t)
 	}
 	return p, rows.Err()
+}
+
+// HiddenTargets counts a campaign's targets whose customer the actor may not
+// see: shown as a number, never as rows.
+func (db *DB) HiddenTargets(ctx context.Context, actor Actor, campaignID int64) (int, error) {
+	rule := actor.ownerRule(ModCustomers, "c.owner_id")
+	if rule == "" {
+		return 0, nil
+	}
+	var n int
+	err := db.Read.QueryRowContext(ctx, `SELECT COUNT(*) FROM campaign_targets t JOIN customers c ON c.id = t.customer_id
+		WHERE t.campaign_id = ? AND NOT (`+rule+`)`, campaignID).Scan(&n)
+	return n, err
 }
 
 // GetTarget returns one target of a campaign actor may see.

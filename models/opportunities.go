@@ -56,7 +56,9 @@ func scanOpportunity(row interface{ Scan(...any) error }) (*Opportunity, error) 
 func (db *DB) getOpportunity(ctx context.Context, q querier, actor Actor, id int64) (*Opportunity, error) {
 	query := `SELECT ` + opportunityColumns + opportunityJoins + ` WHERE o.id = ?`
 	args := []any{id}
-	query += actor.ownerAnd(ModActivities, "o.owner_id")
+	if rule := actor.salesRule("o"); rule != "" {
+		query += " AND " + rule
+	}
 	return scanOpportunity(q.QueryRowContext(ctx, query, args...))
 }
 
@@ -251,7 +253,14 @@ type OpportunityFilter struct {
 // the API.
 func (f OpportunityFilter) where(actor Actor) where {
 	var w where
-	w.owner(actor, ModActivities, "o.owner_id")
+	if f.CustomerID != 0 {
+		// One customer's (its card): the history travels with it.
+		if rule := actor.salesRule("o"); rule != "" {
+			w.add(rule)
+		}
+	} else {
+		w.owner(actor, ModActivities, "o.owner_id")
+	}
 	w.eq("o.status", f.Status)
 	w.eq("o.stage_id", f.StageID)
 	w.eq("o.owner_id", f.OwnerID)
