@@ -266,7 +266,7 @@ type apiUser struct {
 }
 
 func (s *Server) apiUsers(c *gin.Context) {
-	list, err := s.db.Users(c.Request.Context())
+	list, err := s.db.UsersSeenBy(c.Request.Context(), actor(c))
 	if err != nil {
 		s.fail(c, err)
 		return

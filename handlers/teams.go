@@ -132,7 +132,9 @@ type roleFormData struct {
 }
 
 // Has reports whether the role has module m's action a (the ticked boxes).
-func (d *roleFormData) Has(m models.Module, a models.Action) bool { return d.Role.Can(models.Perm(m, a)) }
+func (d *roleFormData) Has(m models.Module, a models.Action) bool {
+	return d.Role.Can(models.Perm(m, a))
+}
 
 // Cell reports whether the matrix has the cell (an empty box otherwise).
 func (d *roleFormData) Cell(r models.MatrixRow, a models.Action) bool { return r.Has(a) }

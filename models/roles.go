@@ -121,6 +121,17 @@ func (db *DB) ActorFor(u *User) Actor {
 	return a
 }
 
+// UsersSeenBy lists the users actor may list: the people of their customers
+// scope (oneself, one's team, everyone), all of them for an admin; the same
+// rule as the report builder's users source (userRows).
+func (db *DB) UsersSeenBy(ctx context.Context, actor Actor) ([]User, error) {
+	all, err := db.Users(ctx)
+	if err != nil || actor.Can(PermSettingsManage) {
+		return all, err
+	}
+	return slices.DeleteFunc(all, func(u User) bool { return !actor.Sees(ModCustomers, u.ID) }), nil
+}
+
 // RoleDefs lists the roles, in display order.
 func (db *DB) RoleDefs() []RoleDef {
 	t := db.accessTable()
