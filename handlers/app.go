@@ -71,6 +71,14 @@ func newApp(ctx context.Context, db *models.DB, cfg AppConfig) (app *App, err er
 	if app.Views, err = views.New(catalog, assets.URL, db.Location()); err != nil {
 		return app, err
 	}
+	// Custom roles are named by the admin who made them.
+	app.Views.SetRoleNames(func(r models.Role) string {
+		d, err := db.RoleDef(r)
+		if err != nil {
+			return ""
+		}
+		return d.Name
+	})
 	// The index opens at once; a rebuild it needs runs after Start, in the
 	// background, while the server already answers.
 	if app.Index, err = search.Open(ctx, db, filepath.Join(cfg.Web.DataDir, "search"), log, cfg.Search); err != nil {

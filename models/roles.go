@@ -341,6 +341,11 @@ func (db *DB) CopyRole(ctx context.Context, by int64, from Role, name string) (R
 			VALUES (?, ?, 0, ?, ?, ?, ?)`, key, d.Name, formatPerms(d.Perms), formatScopes(d.Scopes), n, db.nowStamp()); err != nil {
 			return err
 		}
+		// The copy opens the reports its source opens.
+		if _, err := tx.ExecContext(ctx, `INSERT INTO report_roles (report_id, role) SELECT report_id, ? FROM report_roles
+			WHERE role = ?`, key, from); err != nil {
+			return err
+		}
 		return recordAudit(ctx, tx, db.nowStamp(), by, "role", 0, "create", []Change{{Field: "key", New: string(key)},
 			{Field: "name", New: d.Name}})
 	})

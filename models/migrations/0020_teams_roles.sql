@@ -66,3 +66,10 @@ CREATE TABLE report_roles_new (
 INSERT INTO report_roles_new SELECT report_id, role FROM report_roles;
 DROP TABLE report_roles;
 ALTER TABLE report_roles_new RENAME TO report_roles;
+
+-- The sales director and the supervisor open what the old manager opened
+-- (every built-in analysis); their row rules decide what each one shows.
+INSERT OR IGNORE INTO report_roles (report_id, role)
+    SELECT report_id, 'director' FROM report_roles WHERE role = 'manager'
+    UNION ALL
+    SELECT report_id, 'supervisor' FROM report_roles WHERE role = 'manager';
