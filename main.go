@@ -352,7 +352,9 @@ func loadDemo(ctx context.Context, db *models.DB, log *slog.Logger) error {
 	const pw = "keyuan-demo"
 	// Service staff first, so the demo issues have someone to handle them.
 	for _, u := range []models.NewUser{
-		{Username: "zhuguan", DisplayName: "周主管", Role: models.RoleManager, Password: pw, Email: "zhuguan@example.com"},
+		{Username: "zongjingli", DisplayName: "赵总经理", Role: models.RoleManager, Password: pw, Email: "zongjingli@example.com"},
+		{Username: "zongjian", DisplayName: "郑总监", Role: models.RoleDirector, Password: pw, Email: "zongjian@example.com"},
+		{Username: "zhuguan", DisplayName: "周主管", Role: models.RoleSupervisor, Password: pw, Email: "zhuguan@example.com"},
 		{Username: "kefu", DisplayName: "孙客服", Role: models.RoleService, Password: pw, Email: "kefu@example.com"},
 	} {
 		if _, err := db.CreateUser(ctx, 0, u); err != nil && !errors.Is(err, models.ErrConflict) {
@@ -365,7 +367,11 @@ func loadDemo(ctx context.Context, db *models.DB, log *slog.Logger) error {
 		Until: time.Date(today.Year(), today.Month(), today.Day(), 0, 0, 0, 0, time.UTC)}); err != nil {
 		return fmt.Errorf("demo data: %w", err)
 	}
-	fmt.Printf("  Demo data loaded. Demo accounts (password %q): zhangwei, lina, wangqiang, liuyang (业务员), zhuguan (主管), kefu (服务人员)\n", pw)
+	if err := demoTeams(ctx, db); err != nil {
+		return err
+	}
+	fmt.Printf("  Demo data loaded. Demo accounts (password %q): zhangwei, lina (销售一部), wangqiang, liuyang (华东团队), "+
+		"zhuguan (销售主管 of 销售一部), zongjian (销售总监), zongjingli (总经理), kefu (服务人员)\n", pw)
 	// A read-write API token for zhangwei, so the README's curl example
 	// works at once; a real user makes theirs on the profile page.
 	users, err := db.Users(ctx)
@@ -457,5 +463,27 @@ func reindex(args []string) error {
 	st := index.Status()
 	fmt.Printf("indexed %d documents in %s (%.0f documents/s)\n", st.Done, st.Took.Round(time.Millisecond),
 		float64(st.Done)/elapsed().Seconds())
+	return nil
+}
+
+// demoTeams puts the demo salespeople in two teams: 销售一部, led by the
+// supervisor zhuguan, and 华东团队, which has no supervisor yet.
+func demoTeams(ctx context.Context, db *models.DB) error {
+	users, err := db.Users(ctx)
+	if err != nil {
+		return err
+	}
+	id := map[string]int64{}
+	for _, u := range users {
+		id[u.Username] = u.ID
+	}
+	for _, t := range []models.Team{
+		{Name: "销售一部", SupervisorID: id["zhuguan"], MemberIDs: []int64{id["zhangwei"], id["lina"]}},
+		{Name: "华东团队", MemberIDs: []int64{id["wangqiang"], id["liuyang"]}},
+	} {
+		if err := db.SaveTeam(ctx, 0, &t); err != nil {
+			return fmt.Errorf("demo team %s: %w", t.Name, err)
+		}
+	}
 	return nil
 }

@@ -44,6 +44,12 @@ func TestMain(m *testing.M) {
 		}
 		os.RemoveAll(benchData.dir)
 	}
+	if teamBench.dir != "" {
+		if a := teamBench.app; a != nil {
+			a.db.Close()
+		}
+		os.RemoveAll(teamBench.dir)
+	}
 	os.Exit(code)
 }
 
@@ -186,9 +192,12 @@ func loginCookie(h http.Handler, username, password string) (string, error) {
 }
 
 // get serves one GET through the router and returns the recorder.
-func (a *benchApp) get(target string) *httptest.ResponseRecorder {
+func (a *benchApp) get(target string) *httptest.ResponseRecorder { return a.getAs(target, a.cookie) }
+
+// getAs serves target to the session of cookie.
+func (a *benchApp) getAs(target, cookie string) *httptest.ResponseRecorder {
 	req := httptest.NewRequest(http.MethodGet, target, nil)
-	req.Header.Set("Cookie", a.cookie)
+	req.Header.Set("Cookie", cookie)
 	rec := httptest.NewRecorder()
 	a.handler.ServeHTTP(rec, req)
 	return rec
