@@ -543,18 +543,3 @@ func humanSize(n int64) string {
 
 // linkRe finds the web links of a comment.
 var linkRe = regexp.MustCompile(`https?://[^\s<>"]+`)
-
-// linkify shows a comment's text with its http(s) links clickable; all
-// else is escaped.
-func linkify(s string) template.HTML {
-	var b strings.Builder
-	last := 0
-	for _, m := range linkRe.FindAllStringIndex(s, -1) {
-		b.WriteString(template.HTMLEscapeString(s[last:m[0]]))
-		u := template.HTMLEscapeString(s[m[0]:m[1]])
-		b.WriteString(`<a href="` + u + `" rel="noopener noreferrer nofollow" target="_blank">` + u + `</a>`)
-		last = m[1]
-	}
-	b.WriteString(template.HTMLEscapeString(s[last:]))
-	return template.HTML(b.String())
-}

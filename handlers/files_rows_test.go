@@ -55,6 +55,21 @@ type oldCommentRow struct {
 	BodyHTML template.HTML
 }
 
+// oldLinkify is how the comment texts were made clickable before the rows
+// were written in Go.
+func oldLinkify(s string) template.HTML {
+	var b strings.Builder
+	last := 0
+	for _, m := range linkRe.FindAllStringIndex(s, -1) {
+		b.WriteString(template.HTMLEscapeString(s[last:m[0]]))
+		u := template.HTMLEscapeString(s[m[0]:m[1]])
+		b.WriteString(`<a href="` + u + `" rel="noopener noreferrer nofollow" target="_blank">` + u + `</a>`)
+		last = m[1]
+	}
+	b.WriteString(template.HTMLEscapeString(s[last:]))
+	return template.HTML(b.String())
+}
+
 // spaceRun is a run of white space with a line break: the template's
 // indentation, which the browser shows as one space like the writers' "\n".
 var spaceRun = regexp.MustCompile(`\s*\n\s*`)
@@ -110,10 +125,12 @@ func TestFilesPanelRowsMatchTemplate(t *testing.T) {
 		{ID: 5, Body: "见 https://example.com/a?b=1&c=2 和 " + evil, AuthorName: evil, CreatedAt: "2026-12-01T08:00:00Z"},
 		{ID: 6, Body: evil, AuthorName: "李娜", CreatedAt: "x", EditedAt: "y", Editable: true},
 		{ID: 7, AuthorName: "王芳", Deleted: true, EditedAt: "z"},
+		{ID: 8, Body: "没有链接 <b>粗</b> & http 这个词", AuthorName: "a"},
+		{ID: 9, Body: "https://example.com/x\nhttp://example.org/<y>", AuthorName: "b"},
 	}
 	old := make([]oldCommentRow, len(comments))
 	for i, m := range comments {
-		old[i] = oldCommentRow{Comment: m, BodyHTML: linkify(m.Body)}
+		old[i] = oldCommentRow{Comment: m, BodyHTML: oldLinkify(m.Body)}
 	}
 	var want bytes.Buffer
 	if err := filesRowsTemplate.ExecuteTemplate(&want, "comments", old); err != nil {
