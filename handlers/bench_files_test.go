@@ -192,13 +192,20 @@ func cardWithFilesFixture(b *testing.B) (c *client, empty, full int64) {
 // in each iteration, and reports the ratio.
 func BenchmarkCardWithFiles(b *testing.B) {
 	c, empty, full := cardWithFilesFixture(b)
+	cardRatio(b, c, "/customers/", "customer", empty, full)
+}
+
+// cardRatio opens the card (cardPath + id) and its files panel of a record
+// without files and one with, back to back in each iteration, and reports
+// their process CPU time and its ratio.
+func cardRatio(b *testing.B, c *client, cardPath, kind string, empty, full int64) {
 	// Process CPU time, not wall time: the shared machine's load (other
 	// processes) does not count, only this process's work (client, server,
 	// GC) does.
 	open := func(id int64) time.Duration {
 		start := cpuTime()
-		card := c.get(fmt.Sprintf("/customers/%d", id))
-		panel := c.get(fmt.Sprintf("/files/customer/%d", id), "HX-Request", "true")
+		card := c.get(fmt.Sprintf("%s%d", cardPath, id))
+		panel := c.get(fmt.Sprintf("/files/%s/%d", kind, id), "HX-Request", "true")
 		if card.StatusCode != http.StatusOK || panel.StatusCode != http.StatusOK {
 			b.Fatalf("card %d, panel %d", card.StatusCode, panel.StatusCode)
 		}
@@ -213,6 +220,43 @@ func BenchmarkCardWithFiles(b *testing.B) {
 	b.ReportMetric(float64(tEmpty.Microseconds())/n, "cpu-µs-without/op")
 	b.ReportMetric(float64(tFull.Microseconds())/n, "cpu-µs-with/op")
 	b.ReportMetric(float64(tFull)/float64(tEmpty), "ratio")
+}
+
+// BenchmarkIssueCardWithFiles is the same for a service issue's card (its
+// own timeline with the comments, the panel with paste): an issue without
+// files and comments and one with 50 screenshots and 200 comments, opened
+// by a service colleague.
+func BenchmarkIssueCardWithFiles(b *testing.B) {
+	app := newTestAppWith(b, Config{})
+	ctx := context.Background()
+	sid := app.addUser("service1", models.RoleService)
+	svc := models.Actor{ID: sid, Role: models.RoleService}
+	cu := &models.Customer{Kind: "customer", Name: "工单附件客户公司", OwnerID: 1}
+	if err := app.db.CreateCustomer(ctx, models.Actor{ID: 1, Role: models.RoleAdmin}, cu, nil); err != nil {
+		b.Fatal(err)
+	}
+	var ids [2]int64
+	for i := range ids {
+		iss := &models.Issue{CustomerID: cu.ID, Subject: fmt.Sprintf("屏幕报错 %d", i), Priority: "normal"}
+		if err := app.db.CreateIssue(ctx, svc, iss); err != nil {
+			b.Fatal(err)
+		}
+		ids[i] = iss.ID
+	}
+	store := app.srv.fileStore()
+	png := testPNG(b, 64, 48)
+	for i := range 50 {
+		body := append(bytes.Clone(png), []byte(strconv.Itoa(i))...) // 50 distinct files
+		if _, err := store.Store(ctx, svc, "issue", ids[1], models.Upload{Name: fmt.Sprintf("截图%02d.png", i), Body: bytes.NewReader(body)}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	for i := range 200 {
+		if _, err := app.db.AddComment(ctx, svc, "issue", ids[1], fmt.Sprintf("第 %d 条评论，见 https://example.com/%d", i, i), "/"); err != nil {
+			b.Fatal(err)
+		}
+	}
+	cardRatio(b, app.login("service1"), "/issues/", "issue", ids[0], ids[1])
 }
 
 // BenchmarkCardWithFilesParts splits BenchmarkCardWithFiles's figures into
