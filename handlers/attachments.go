@@ -49,51 +49,31 @@ func (s *Server) fileStore() models.FileStore {
 // are a click away (a card with 200 comments stays as quick as one without).
 const cardComments = 30
 
-// filesPanel is the data of the panel.
+// filesPanel is the data of the panel. Its rows are written in Go
+// (files_rows.go).
 type filesPanel struct {
-	Kind        string
-	RecordID    int64
-	Back        string
-	CanEdit     bool
-	Files       []fileRow
-	Comments    []commentRow
-	HasComments bool
-	AllComments int      // how many there are
-	AllShown    bool     // the whole thread is listed
-	Problems    []string // refusals of the last upload, translated
-	Typed       string   // a refused comment's text
+	Kind         string
+	RecordID     int64
+	Back         string
+	CanEdit      bool
+	FileCount    int
+	FileRows     template.HTML // one <li> per file, newest first
+	HasComments  bool
+	CommentCount int           // how many are listed
+	CommentRows  template.HTML // one <li> per comment listed, oldest first
+	AllComments  int           // how many there are
+	AllShown     bool          // the whole thread is listed
+	Problems     []string      // refusals of the last upload, translated
+	Typed        string        // a refused comment's text
 }
 
-// fileRow is one attachment as the panel shows it, worked out here: the
-// template would otherwise make several method calls per row through
-// reflection, which with 50 files was most of the panel's cost.
-type fileRow struct {
-	models.Attachment
-	Image, PDF bool
-	SizeText   string
-}
-
-// commentRow is one comment as the panel shows it, its links made
-// clickable here.
-type commentRow struct {
-	models.Comment
-	BodyHTML template.HTML
-}
-
-func fileRows(files []models.Attachment) []fileRow {
-	out := make([]fileRow, len(files))
-	for i, a := range files {
-		out[i] = fileRow{Attachment: a, Image: a.IsImage(), PDF: a.IsPDF(), SizeText: humanSize(a.Size)}
-	}
-	return out
-}
-
-func commentRows(comments []models.Comment) []commentRow {
-	out := make([]commentRow, len(comments))
-	for i, c := range comments {
-		out[i] = commentRow{Comment: c, BodyHTML: linkify(c.Body)}
-	}
-	return out
+// panelWords looks up the panel's words in the user's language.
+func (s *Server) panelWords(c *gin.Context) *panelWords {
+	return &panelWords{Markdown: s.t(c, "files.markdown"), Delete: s.t(c, "files.delete"), Edited: s.t(c, "comments.edited"),
+		Deleted: s.t(c, "comments.deleted"), Edit: s.t(c, "comments.edit"), Save: s.t(c, "comments.save"),
+		DeleteComment: s.t(c, "comments.delete"),
+		DeleteConfirm: func(name string) string { return s.t(c, "files.delete_confirm", name) },
+		When:          s.localTime}
 }
 
 // recordParams reads :kind and :id and checks that the user may see it.
@@ -130,7 +110,8 @@ func (s *Server) renderFilesPanel(c *gin.Context, status int, kind string, id in
 		s.fail(c, err)
 		return
 	}
-	d.Files = fileRows(files)
+	words := s.panelWords(c)
+	d.FileCount, d.FileRows = len(files), fileRowsHTML(files, kind, edit, words)
 	if _, ok := models.CommentKinds[kind]; ok {
 		d.HasComments = true
 		d.AllShown = c.Query("all") != ""
@@ -143,7 +124,7 @@ func (s *Server) renderFilesPanel(c *gin.Context, status int, kind string, id in
 			s.fail(c, err)
 			return
 		}
-		d.Comments, d.AllComments = commentRows(comments), all
+		d.CommentCount, d.CommentRows, d.AllComments = len(comments), commentRowsHTML(comments, words), all
 	}
 	p := s.newPage(c, s.t(c, "files.title"), "", d)
 	if isFragment(c) {
@@ -562,18 +543,3 @@ func humanSize(n int64) string {
 
 // linkRe finds the web links of a comment.
 var linkRe = regexp.MustCompile(`https?://[^\s<>"]+`)
-
-// linkify shows a comment's text with its http(s) links clickable; all
-// else is escaped.
-func linkify(s string) template.HTML {
-	var b strings.Builder
-	last := 0
-	for _, m := range linkRe.FindAllStringIndex(s, -1) {
-		b.WriteString(template.HTMLEscapeString(s[last:m[0]]))
-		u := template.HTMLEscapeString(s[m[0]:m[1]])
-		b.WriteString(`<a href="` + u + `" rel="noopener noreferrer nofollow" target="_blank">` + u + `</a>`)
-		last = m[1]
-	}
-	b.WriteString(template.HTMLEscapeString(s[last:]))
-	return template.HTML(b.String())
-}

@@ -160,38 +160,52 @@ func BenchmarkThumbnail12MP(b *testing.B) {
 	}
 }
 
+// cardWithFilesFixture is the data of BenchmarkCardWithFiles: a
+// salesperson's customer without files and comments and one with 50
+// attachments and 200 comments, and the salesperson's client.
+func cardWithFilesFixture(b *testing.B) (c *client, empty, full int64) {
+	app := newTestAppWith(b, Config{})
+	ctx := context.Background()
+	app.addUser("sales1", models.RoleSales)
+	owner := models.Actor{ID: 2, Role: models.RoleSales}
+	emptyRec := app.addRecord(2, "customer", "空白客户")
+	fullRec := app.addRecord(2, "customer", "附件很多的客户")
+	store := app.srv.fileStore()
+	png := testPNG(b, 64, 48)
+	for i := range 50 {
+		body := append(bytes.Clone(png), []byte(strconv.Itoa(i))...) // 50 distinct files
+		if _, err := store.Store(ctx, owner, "customer", fullRec.id, models.Upload{Name: fmt.Sprintf("照片%02d.png", i), Body: bytes.NewReader(body)}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	for i := range 200 {
+		if _, err := app.db.AddComment(ctx, owner, "customer", fullRec.id, fmt.Sprintf("第 %d 条评论，见 https://example.com/%d", i, i), "/"); err != nil {
+			b.Fatal(err)
+		}
+	}
+	return app.login("sales1"), emptyRec.id, fullRec.id
+}
+
 // BenchmarkCardWithFiles times a customer card with its files panel (the
 // card and the htmx request the card makes) for a customer without files
 // and comments and one with 50 attachments and 200 comments, back to back
 // in each iteration, and reports the ratio.
 func BenchmarkCardWithFiles(b *testing.B) {
-	app := newTestAppWith(b, Config{})
-	ctx := context.Background()
-	app.addUser("sales1", models.RoleSales)
-	owner := models.Actor{ID: 2, Role: models.RoleSales}
-	empty := app.addRecord(2, "customer", "空白客户")
-	full := app.addRecord(2, "customer", "附件很多的客户")
-	store := app.srv.fileStore()
-	png := testPNG(b, 64, 48)
-	for i := range 50 {
-		body := append(bytes.Clone(png), []byte(strconv.Itoa(i))...) // 50 distinct files
-		if _, err := store.Store(ctx, owner, "customer", full.id, models.Upload{Name: fmt.Sprintf("照片%02d.png", i), Body: bytes.NewReader(body)}); err != nil {
-			b.Fatal(err)
-		}
-	}
-	for i := range 200 {
-		if _, err := app.db.AddComment(ctx, owner, "customer", full.id, fmt.Sprintf("第 %d 条评论，见 https://example.com/%d", i, i), "/"); err != nil {
-			b.Fatal(err)
-		}
-	}
-	c := app.login("sales1")
+	c, empty, full := cardWithFilesFixture(b)
+	cardRatio(b, c, "/customers/", "customer", empty, full)
+}
+
+// cardRatio opens the card (cardPath + id) and its files panel of a record
+// without files and one with, back to back in each iteration, and reports
+// their process CPU time and its ratio.
+func cardRatio(b *testing.B, c *client, cardPath, kind string, empty, full int64) {
 	// Process CPU time, not wall time: the shared machine's load (other
 	// processes) does not count, only this process's work (client, server,
 	// GC) does.
 	open := func(id int64) time.Duration {
 		start := cpuTime()
-		card := c.get(fmt.Sprintf("/customers/%d", id))
-		panel := c.get(fmt.Sprintf("/files/customer/%d", id), "HX-Request", "true")
+		card := c.get(fmt.Sprintf("%s%d", cardPath, id))
+		panel := c.get(fmt.Sprintf("/files/%s/%d", kind, id), "HX-Request", "true")
 		if card.StatusCode != http.StatusOK || panel.StatusCode != http.StatusOK {
 			b.Fatalf("card %d, panel %d", card.StatusCode, panel.StatusCode)
 		}
@@ -199,11 +213,76 @@ func BenchmarkCardWithFiles(b *testing.B) {
 	}
 	var tEmpty, tFull time.Duration
 	for b.Loop() {
-		tEmpty += open(empty.id)
-		tFull += open(full.id)
+		tEmpty += open(empty)
+		tFull += open(full)
 	}
 	n := float64(b.N)
 	b.ReportMetric(float64(tEmpty.Microseconds())/n, "cpu-µs-without/op")
 	b.ReportMetric(float64(tFull.Microseconds())/n, "cpu-µs-with/op")
 	b.ReportMetric(float64(tFull)/float64(tEmpty), "ratio")
+}
+
+// BenchmarkIssueCardWithFiles is the same for a service issue's card (its
+// own timeline with the comments, the panel with paste): an issue without
+// files and comments and one with 50 screenshots and 200 comments, opened
+// by a service colleague.
+func BenchmarkIssueCardWithFiles(b *testing.B) {
+	app := newTestAppWith(b, Config{})
+	ctx := context.Background()
+	sid := app.addUser("service1", models.RoleService)
+	svc := models.Actor{ID: sid, Role: models.RoleService}
+	cu := &models.Customer{Kind: "customer", Name: "工单附件客户公司", OwnerID: 1}
+	if err := app.db.CreateCustomer(ctx, models.Actor{ID: 1, Role: models.RoleAdmin}, cu, nil); err != nil {
+		b.Fatal(err)
+	}
+	var ids [2]int64
+	for i := range ids {
+		iss := &models.Issue{CustomerID: cu.ID, Subject: fmt.Sprintf("屏幕报错 %d", i), Priority: "normal"}
+		if err := app.db.CreateIssue(ctx, svc, iss); err != nil {
+			b.Fatal(err)
+		}
+		ids[i] = iss.ID
+	}
+	store := app.srv.fileStore()
+	png := testPNG(b, 64, 48)
+	for i := range 50 {
+		body := append(bytes.Clone(png), []byte(strconv.Itoa(i))...) // 50 distinct files
+		if _, err := store.Store(ctx, svc, "issue", ids[1], models.Upload{Name: fmt.Sprintf("截图%02d.png", i), Body: bytes.NewReader(body)}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	for i := range 200 {
+		if _, err := app.db.AddComment(ctx, svc, "issue", ids[1], fmt.Sprintf("第 %d 条评论，见 https://example.com/%d", i, i), "/"); err != nil {
+			b.Fatal(err)
+		}
+	}
+	cardRatio(b, app.login("service1"), "/issues/", "issue", ids[0], ids[1])
+}
+
+// BenchmarkCardWithFilesParts splits BenchmarkCardWithFiles's figures into
+// its two requests, the card and the panel, each for the customer without
+// and with files (same data, same requests), to show where the difference
+// is. Allocations are of the whole process, both customers.
+func BenchmarkCardWithFilesParts(b *testing.B) {
+	c, empty, full := cardWithFilesFixture(b)
+	var cpu [2][2]time.Duration // [customer][card, panel]
+	b.ReportAllocs()
+	for b.Loop() {
+		for i, id := range []int64{empty, full} {
+			start := cpuTime()
+			card := c.get(fmt.Sprintf("/customers/%d", id))
+			mid := cpuTime()
+			panel := c.get(fmt.Sprintf("/files/customer/%d", id), "HX-Request", "true")
+			cpu[i][0] += mid - start
+			cpu[i][1] += cpuTime() - mid
+			if card.StatusCode != http.StatusOK || panel.StatusCode != http.StatusOK {
+				b.Fatalf("card %d, panel %d", card.StatusCode, panel.StatusCode)
+			}
+		}
+	}
+	n := float64(b.N)
+	for i, who := range []string{"without", "with"} {
+		b.ReportMetric(float64(cpu[i][0].Microseconds())/n, "cpu-µs-card-"+who+"/op")
+		b.ReportMetric(float64(cpu[i][1].Microseconds())/n, "cpu-µs-panel-"+who+"/op")
+	}
 }

@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"errors"
+	"html/template"
 	"net/http"
 	"slices"
 	"strings"
@@ -19,6 +20,9 @@ type historyLine struct {
 	Action  string
 	Changes []historyChange
 	Comment string // a comment's text, when the line is one
+	// HTML is the line as the timeline shows it (writeHistoryLine), written
+	// when the line is made.
+	HTML template.HTML
 }
 
 // timelineComments is how many of the newest comments the timeline shows;
@@ -33,6 +37,7 @@ func (s *Server) withComments(c *gin.Context, kind string, id int64, lines []his
 	if err != nil {
 		return nil, err
 	}
+	system := s.t(c, "history.system")
 	out := make([]historyLine, 0, len(lines)+len(comments))
 	out = append(out, lines...)
 	for _, cm := range comments {
@@ -40,6 +45,7 @@ func (s *Server) withComments(c *gin.Context, kind string, id int64, lines []his
 		if cm.Deleted {
 			line.Comment = s.t(c, "comments.deleted")
 		}
+		line.HTML = writeHistoryLine(line, system, s.localTime)
 		out = append(out, line)
 	}
 	slices.SortStableFunc(out, func(a, b historyLine) int { return strings.Compare(b.At, a.At) })
@@ -110,6 +116,7 @@ func (s *Server) describeHistory(c *gin.Context, kind string, entries []models.A
 		}
 		return strings.Join(names, "、")
 	}
+	system := s.t(c, "history.system")
 	out := make([]historyLine, 0, len(entries))
 	for _, e := range entries {
 		line := historyLine{At: e.At, User: e.UserName, Action: s.t(c, "history.action."+e.Action)}
@@ -145,6 +152,7 @@ func (s *Server) describeHistory(c *gin.Context, kind string, entries []models.A
 			}
 			line.Changes = append(line.Changes, hc)
 		}
+		line.HTML = writeHistoryLine(line, system, s.localTime)
 		out = append(out, line)
 	}
 	return out

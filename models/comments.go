@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 )
@@ -53,9 +54,12 @@ func (db *DB) Comments(ctx context.Context, viewer Actor, kind string, id int64,
 	if limit <= 0 {
 		limit = -1 // SQLite: no limit
 	}
-	rows, err := db.Read.QueryContext(ctx, `SELECT * FROM (SELECT m.id, CASE WHEN m.deleted_at IS NULL THEN m.body ELSE '' END,
+	// Newest first, as the index reads them, turned round below: an outer
+	// ORDER BY sorted the rows again in a temporary b-tree (a third of the
+	// query's time).
+	rows, err := db.Read.QueryContext(ctx, `SELECT m.id, CASE WHEN m.deleted_at IS NULL THEN m.body ELSE '' END,
 		m.author_id, u.display_name, m.created_at, COALESCE(m.edited_at, ''), m.deleted_at IS NOT NULL
-		FROM comments m JOIN users u ON u.id = m.author_id WHERE m.`+col+` = ? ORDER BY m.id DESC LIMIT ?) ORDER BY 1`, id, limit)
+		FROM comments m JOIN users u ON u.id = m.author_id WHERE m.`+col+` = ? ORDER BY m.id DESC LIMIT ?`, id, limit)
 	if err != nil {
 		return nil, 0, err
 	}
@@ -70,6 +74,7 @@ func (db *DB) Comments(ctx context.Context, viewer Actor, kind string, id int64,
 		m.Editable = !m.Deleted && m.AuthorID == viewer.ID && db.withinWindow(m.CreatedAt, now)
 		out = append(out, m)
 	}
+	slices.Reverse(out)
 	return out, total, rows.Err()
 }
 
