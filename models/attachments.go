@@ -213,7 +213,7 @@ func (db *DB) RecordAccess(ctx context.Context, actor Actor, kind string, id int
 func (db *DB) customerVisible(ctx context.Context, actor Actor, kind string, id int64) error {
 	var owner int64
 	err := db.Read.QueryRowContext(ctx, `SELECT owner_id FROM customers WHERE id = ? AND kind = ?`, id, kind).Scan(&owner)
-	if errors.Is(err, sql.ErrNoRows) || (err == nil && !actor.SeesAllCustomers() && owner != actor.ID) {
+	if errors.Is(err, sql.ErrNoRows) || (err == nil && !actor.Sees(ModCustomers, owner)) {
 		return ErrNotFound
 	}
 	return err
