@@ -322,6 +322,10 @@ func TestUsedKeysExist(t *testing.T) {
 		"issue.view.":          models.IssueViews,
 		"issue.empty.":         models.IssueViews,
 		"kb.sort.":             {"updated", "helped", "views"},
+		"roles.action.":        strs(models.Actions),
+		"roles.scope.":         strs(models.Scopes),
+		"roles.summary.":       append(strs(models.Scopes), "on"),
+		"roles.module.":        matrixModules(),
 		"search.state.":        search.States,
 		"search.reason.":       search.Reasons,
 		"numbering.reset.":     models.ResetPeriods,
@@ -472,6 +476,24 @@ func importFieldKeys() []string {
 		for _, f := range models.ImportFields(kind) {
 			out = append(out, f.Key)
 		}
+	}
+	return out
+}
+
+// strs spells a list of named strings (actions, scopes) as strings.
+func strs[T ~string](xs []T) []string {
+	out := make([]string, len(xs))
+	for i, x := range xs {
+		out[i] = string(x)
+	}
+	return out
+}
+
+// matrixModules are the modules of the permission matrix.
+func matrixModules() []string {
+	var out []string
+	for _, r := range models.Matrix {
+		out = append(out, string(r.Module))
 	}
 	return out
 }
