@@ -17,13 +17,32 @@ type userFormData struct {
 	New   bool
 }
 
+type usersData struct {
+	Users []models.User
+	Teams map[int64]string // team id → name, for the team column
+	Leads map[int64]string // supervisor's id → the team they lead
+}
+
 func (s *Server) users(c *gin.Context) {
-	list, err := s.db.Users(c.Request.Context())
+	ctx := c.Request.Context()
+	list, err := s.db.Users(ctx)
 	if err != nil {
 		s.fail(c, err)
 		return
 	}
-	s.render(c, http.StatusOK, "admin/users", s.newPage(c, s.t(c, "users.title"), "settings", list))
+	teams, err := s.db.Teams(ctx)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	data := &usersData{Users: list, Teams: map[int64]string{}, Leads: map[int64]string{}}
+	for _, t := range teams {
+		data.Teams[t.ID] = t.Name
+		if t.SupervisorID != 0 {
+			data.Leads[t.SupervisorID] = t.Name
+		}
+	}
+	s.render(c, http.StatusOK, "admin/users", s.newPage(c, s.t(c, "users.title"), "settings", data))
 }
 
 func (s *Server) renderUserForm(c *gin.Context, status int, u models.User, isNew bool, errs fieldErrors) {

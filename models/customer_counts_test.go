@@ -3,6 +3,7 @@ package models
 import (
 	"fmt"
 	"math/rand/v2"
+	"strconv"
 	"testing"
 )
 
@@ -142,7 +143,9 @@ func (e *testEnv) compareTotals() int {
 		}
 	}
 	n := 0
-	for _, actor := range []Actor{e.admin, e.manager, e.sales1, e.sales2, e.service} {
+	// A supervisor whose team is sales1: their totals add up its counters.
+	supervisor := Actor{ID: 999_999, Role: RoleSupervisor, team: "," + strconv.FormatInt(e.sales1.ID, 10) + ","}
+	for _, actor := range []Actor{e.admin, e.manager, e.sales1, e.sales2, e.service, supervisor} {
 		for _, base := range filters {
 			for _, owner := range []int64{0, e.sales1.ID, e.sales2.ID} {
 				f := base

@@ -154,41 +154,48 @@ func (f CustomerFilter) categories() []categoryFilter {
 // the total of f for actor, when there is one: every record, or one category,
 // of every owner or of one. Other filters (text, trait, status, several
 // categories, ticked rows, activity dates) report false and are counted.
-func (f CustomerFilter) countKey(actor Actor) (owner int64, dim string, value int64, ok bool) {
+//
+// The owners are those whose counters add up to the total: one (0 stands
+// for everyone), or each member of a team scope.
+func (f CustomerFilter) countKey(actor Actor) (owners []int64, dim string, value int64, ok bool) {
 	if f.Q != "" || f.TraitID != 0 || f.Status != "" || f.LastFrom != "" || f.LastTo != "" || len(f.IDs) > 0 {
-		return 0, "", 0, false
+		return nil, "", 0, false
 	}
-	owner = f.OwnerID
+	owners = []int64{f.OwnerID}
 	switch actor.Scope(ModCustomers) {
 	case ScopeTeam:
-		if owner == 0 || !actor.Sees(ModCustomers, owner) {
-			return 0, "", 0, false // the team's records: counted
+		switch {
+		case f.OwnerID == 0:
+			owners = actor.TeamIDs() // the team's total: the sum of its members' counters
+		case !actor.Sees(ModCustomers, f.OwnerID):
+			return nil, "", 0, false // outside the team: none, and the count says so
 		}
 	case ScopeOwn:
-		if owner != 0 && owner != actor.ID {
-			return 0, "", 0, false // a colleague's records: none, and the count says so
+		if f.OwnerID != 0 && f.OwnerID != actor.ID {
+			return nil, "", 0, false // a colleague's records: none, and the count says so
 		}
-		owner = actor.ID
+		owners = []int64{actor.ID}
 	}
 	for _, c := range f.categories() {
 		if c.id == 0 {
 			continue
 		}
 		if dim != "" {
-			return 0, "", 0, false
+			return nil, "", 0, false
 		}
 		dim, value = c.dim, c.id
 	}
-	return owner, dim, value, true
+	return owners, dim, value, true
 }
 
 // countCustomers returns how many rows of f actor sees: one lookup in
 // customer_counts when the filter has a counter, else COUNT(*).
 func (db *DB) countCustomers(ctx context.Context, actor Actor, f CustomerFilter) (int, error) {
 	var n int
-	if owner, dim, value, ok := f.countKey(actor); ok {
+	if owners, dim, value, ok := f.countKey(actor); ok {
+		// Owner ids come from the database (the team), inlined.
 		err := db.Read.QueryRowContext(ctx, `SELECT COALESCE(SUM(n), 0) FROM customer_counts
-			WHERE kind = ? AND owner_id = ? AND dim = ? AND value = ?`, f.Kind, owner, dim, value).Scan(&n)
+			WHERE kind = ? AND owner_id IN (`+formatIDs(owners)+`) AND dim = ? AND value = ?`, f.Kind, dim, value).Scan(&n)
 		return n, err
 	}
 	where, args := f.where(actor)
