@@ -455,7 +455,9 @@ func TestAdminOnlyPages(t *testing.T) {
 		t.Fatal(err)
 	}
 	routes := adminRoutes(f.sales1, items[len(items)-1].ID)
-	for _, who := range []string{"manager", "sales1", "service"} {
+	f.addUser("director", models.RoleDirector)
+	f.addUser("supervisor", models.RoleSupervisor)
+	for _, who := range []string{"manager", "director", "supervisor", "sales1", "service"} {
 		c := f.login(who)
 		for _, rc := range routes {
 			t.Run(who+"/"+rc.name, func(t *testing.T) {

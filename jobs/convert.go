@@ -177,11 +177,14 @@ func (c *Converter) convertCustomer(row []string, w *warnings) (models.ImportRow
 		if !ok {
 			id, ok = c.owners[strings.ToLower(o)]
 		}
-		// A supervisor's import hands records only to their team.
-		if ok && c.actor.Sees(models.ModCustomers, id) {
-			cu.OwnerID = id
-		} else {
+		switch {
+		case !ok:
 			w.add("import.err.unknown_owner", "owner", o)
+		case !c.actor.Sees(models.ModCustomers, id):
+			// A supervisor's import hands records only to their team.
+			w.add("import.err.owner_outside_scope", "owner", o)
+		default:
+			cu.OwnerID = id
 		}
 	}
 	k := models.Contact{Name: c.cell(row, "contact_name"), Title: c.cell(row, "contact_title"),
