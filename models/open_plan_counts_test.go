@@ -41,7 +41,7 @@ func TestOverduePerPersonMatchesTheRows(t *testing.T) {
 				cond = fmt.Sprintf("owner_id = %d", actor.ID)
 			}
 			rows, err := e.db.Read.Query(`SELECT owner_id, COUNT(*), MIN(date) FROM plans
-				WHERE status = 'planned' AND date < '2026-03-10' AND `+cond+` GROUP BY owner_id`)
+				WHERE status = 'planned' AND date < '2026-03-10' AND ` + cond + ` GROUP BY owner_id`)
 			if err != nil {
 				t.Fatal(err)
 			}
