@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"errors"
+	"html/template"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -77,14 +78,23 @@ func (s *Server) listPlans(c *gin.Context) {
 type todayData struct {
 	Today    string
 	Plans    []models.Plan
-	Overdue  []models.Plan
+	Overdue  []models.Plan // the oldest homeOverdue of them
+	// OverdueTotal is every overdue plan; the list of them ends Yesterday.
+	OverdueTotal int
+	Yesterday    string
 	Activity models.ActivityPage
 	// The salesperson's pipeline, and their customers not contacted since
 	// IdleSince.
 	Pipeline  []models.StageTotal
 	Idle      int
 	IdleSince string
+	// The three lists, written by writePlanItems and writeActivityItems.
+	OverdueList, PlanList, ActivityList template.HTML
 }
+
+// homeOverdue is how many overdue plans the start page lists; the rest are
+// a link away (a page of 50 rows cost a third of the page's time).
+const homeOverdue = 10
 
 // todayPlans is "My plans today" (我的今日计划): the salesperson's start page.
 func (s *Server) todayPlans(c *gin.Context) {
@@ -98,10 +108,15 @@ func (s *Server) todayPlans(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	if data.Overdue, err = s.db.OverduePlans(ctx, a, u.ID, today, 50); err != nil {
+	if data.Overdue, err = s.db.OverduePlans(ctx, a, u.ID, today, homeOverdue); err != nil {
 		s.fail(c, err)
 		return
 	}
+	if data.OverdueTotal, err = s.db.CountOverduePlans(ctx, a, u.ID, today); err != nil {
+		s.fail(c, err)
+		return
+	}
+	data.Yesterday = day(s.today().AddDate(0, 0, -1))
 	if data.Activity, err = s.db.ListActivities(ctx, a, models.ActivityFilter{SalesFilter: models.SalesFilter{From: today, To: today, OwnerID: u.ID, PerPage: 50}}); err != nil {
 		s.fail(c, err)
 		return
@@ -115,7 +130,18 @@ func (s *Server) todayPlans(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	s.render(c, http.StatusOK, "plans/today", s.newPage(c, s.t(c, "plan.today.title"), "home", data))
+	p := s.newPage(c, s.t(c, "plan.today.title"), "home", data)
+	tr := func(key string) string { return s.t(c, key) }
+	var sb strings.Builder
+	writePlanItems(&sb, data.Overdue, p.Aux, tr)
+	data.OverdueList = template.HTML(sb.String())
+	sb.Reset()
+	writePlanItems(&sb, data.Plans, p.Aux, tr)
+	data.PlanList = template.HTML(sb.String())
+	sb.Reset()
+	writeActivityItems(&sb, data.Activity.Rows, p.Aux, tr)
+	data.ActivityList = template.HTML(sb.String())
+	s.render(c, http.StatusOK, "plans/today", p)
 }
 
 type planForm struct {

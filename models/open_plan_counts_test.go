@@ -7,9 +7,9 @@ import (
 )
 
 // TestOverduePerPersonMatchesTheRows: the overdue plans per person that the
-// manager's start page and digest show, read from open_plan_counts
-// (migration 0020) less the open plans from today on, equal a count of the
-// rows after plans are added, moved to another owner, cancelled, done,
+// manager's start page and digest show, and the salesperson's own count,
+// read from open_plan_counts (migration 0020), equal a count of the rows
+// after plans are added, moved to another owner or day, cancelled, done,
 // deleted (into the bin and back) and changed by raw SQL, for a manager and
 // for a salesperson.
 func TestOverduePerPersonMatchesTheRows(t *testing.T) {
@@ -66,6 +66,12 @@ func TestOverduePerPersonMatchesTheRows(t *testing.T) {
 						got.Count, got.Oldest, w.Count, w.Oldest)
 				}
 			}
+			for _, owner := range []int64{e.sales1.ID, e.sales2.ID} {
+				n, err := e.db.CountOverduePlans(e.ctx, actor, owner, "2026-03-10")
+				if err != nil || n != want[owner].Count {
+					t.Errorf("%s, as %d: CountOverduePlans(%d) = %d (%v), want %d", when, actor.ID, owner, n, err, want[owner].Count)
+				}
+			}
 		}
 	}
 	check("after adding")
@@ -84,6 +90,18 @@ func TestOverduePerPersonMatchesTheRows(t *testing.T) {
 		t.Fatal(err)
 	}
 	check("after raw status changes")
+	p, err := e.db.GetPlan(e.ctx, e.sales1, ids[6])
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.Date = "2026-03-01"
+	if err := e.db.SavePlan(e.ctx, e.sales1, p); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.db.Write.Exec(`UPDATE plans SET date = '2026-03-20' WHERE id = ?`, ids[2]); err != nil {
+		t.Fatal(err)
+	}
+	check("after moving plans to other days")
 	bin, err := e.db.DeleteRecord(e.ctx, e.manager, "plan", ids[4])
 	if err != nil {
 		t.Fatal(err)

@@ -406,16 +406,13 @@ func (db *DB) BuildTeamWeek(ctx context.Context, actor Actor, from, to string, n
 	if err != nil {
 		return nil, err
 	}
-	// Overdue is every open plan (open_plan_counts, migration 0020) less
-	// those from today on, which are few: counting the overdue ones walked
-	// every open past plan of the team.
+	// Summed from open_plan_counts (migration 0020): one row per owner and
+	// day, where counting walked every open past plan of the team.
 	conds, args = salesScope(p, "k.owner_id")
 	d.OverduePlans, err = queryList(ctx, db.Read, `SELECT u.id, u.display_name, g.n, g.oldest FROM (
-			SELECT k.owner_id AS k,
-				k.n - (SELECT COUNT(*) FROM plans p WHERE p.owner_id = k.owner_id AND p.status = 'planned' AND p.date >= ?) AS n,
-				(SELECT MIN(p.date) FROM plans p WHERE p.owner_id = k.owner_id AND p.status = 'planned') AS oldest
-			FROM open_plan_counts k WHERE `+joinAnd(conds)+`) g
-		JOIN users u ON u.id = g.k WHERE g.n > 0 ORDER BY g.n DESC, u.display_name`, append([]any{today}, args...),
+			SELECT k.owner_id AS k, SUM(k.n) AS n, MIN(k.date) AS oldest FROM open_plan_counts k
+			WHERE `+joinAnd(conds)+` AND k.date < ? GROUP BY k.owner_id) g
+		JOIN users u ON u.id = g.k ORDER BY g.n DESC, u.display_name`, append(args, today),
 		func(row rowScanner) (*DigestOverdue, error) {
 			var r DigestOverdue
 			return &r, row.Scan(&r.OwnerID, &r.OwnerName, &r.Count, &r.Oldest)
