@@ -76,13 +76,13 @@ func (s *Server) listPlans(c *gin.Context) {
 }
 
 type todayData struct {
-	Today    string
-	Plans    []models.Plan
-	Overdue  []models.Plan // the oldest homeOverdue of them
+	Today   string
+	Plans   []models.Plan
+	Overdue []models.Plan // the oldest homeOverdue of them
 	// OverdueTotal is every overdue plan; the list of them ends Yesterday.
 	OverdueTotal int
 	Yesterday    string
-	Activity models.ActivityPage
+	Activity     models.ActivityPage
 	// The salesperson's pipeline, and their customers not contacted since
 	// IdleSince.
 	Pipeline  []models.StageTotal
