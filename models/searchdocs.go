@@ -207,9 +207,13 @@ func (db *DB) EachSearchDoc(ctx context.Context, kind string, after int64, limit
 
 // visibleSQL finds which of a list of ids of one kind exist and may be seen
 // by a salesperson (?1 is the actor) or by anyone (no owner condition).
+//
+// The kind is tested with a unary plus: without it SQLite walked the index
+// of (kind, owner, status, latest activity) over every customer (9 ms at
+// 100,000, most of a search) instead of looking the page's ids up.
 var visibleSQL = map[string][2]string{
-	"customer": {`SELECT c.id FROM customers c WHERE c.kind = 'customer' AND c.id IN (%s)`, ` AND c.owner_id = ?1`},
-	"prospect": {`SELECT c.id FROM customers c WHERE c.kind = 'prospect' AND c.id IN (%s)`, ` AND c.owner_id = ?1`},
+	"customer": {`SELECT c.id FROM customers c WHERE c.id IN (%s) AND +c.kind = 'customer'`, ` AND c.owner_id = ?1`},
+	"prospect": {`SELECT c.id FROM customers c WHERE c.id IN (%s) AND +c.kind = 'prospect'`, ` AND c.owner_id = ?1`},
 	"contact":  {`SELECT k.id FROM contacts k JOIN customers c ON c.id = k.customer_id WHERE k.id IN (%s)`, ` AND c.owner_id = ?1`},
 	"issue":    {`SELECT i.id FROM issues i JOIN customers c ON c.id = i.customer_id WHERE i.id IN (%s)`, ` AND c.owner_id = ?1`},
 	"article":  {`SELECT a.id FROM articles a WHERE a.id IN (%s)`, ``},
@@ -229,6 +233,27 @@ func (db *DB) VisibleSearchRefs(ctx context.Context, actor Actor, refs []SearchR
 	if len(byKind) == 0 {
 		return out, nil
 	}
+	query, args := visibleSearchSQL(actor, byKind)
+	rows, err := db.Read.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var r SearchRef
+		if err := rows.Scan(&r.Kind, &r.ID); err != nil {
+			return nil, err
+		}
+		out[r] = true
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// visibleSearchSQL is VisibleSearchRefs' statement for the ids of each kind.
+func visibleSearchSQL(actor Actor, byKind map[string][]string) (string, []any) {
 	// One statement for all kinds: a page of hits costs one round trip.
 	var parts []string
 	var args []any
@@ -245,20 +270,5 @@ func (db *DB) VisibleSearchRefs(ctx context.Context, actor Actor, refs []SearchR
 		}
 		parts = append(parts, part)
 	}
-	rows, err := db.Read.QueryContext(ctx, strings.Join(parts, " UNION ALL "), args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var r SearchRef
-		if err := rows.Scan(&r.Kind, &r.ID); err != nil {
-			return nil, err
-		}
-		out[r] = true
-	}
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	return out, nil
+	return strings.Join(parts, " UNION ALL "), args
 }
