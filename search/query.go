@@ -26,7 +26,7 @@ const (
 	maxSize         = 100
 	// coverageBoost weighs a field that holds every word of the query.
 	coverageBoost = 3
-	// commonDocs: a word of the query found in more documents of a field
+	// commonDocs (a variable below): a word of the query found in more documents of a field
 	// than this is left out of that field's "any word" part (it stays in
 	// the "every word" part). A full company name is mostly such words
 	// (有限, 公司, 科技): looking for any of them scored most of a 400,000
@@ -34,8 +34,11 @@ const (
 	// first. Their weight in the ranking was next to nothing anyway (a word
 	// in a quarter of the documents says little). Small indexes have no
 	// such words, so their ranking is unchanged.
-	commonDocs = 5000
 )
+
+// commonDocs is a variable so that a test can make words common in a small
+// index.
+var commonDocs uint64 = 5000
 
 // Query is one search. Text is what the user typed, taken literally: no
 // query syntax, so `+-:*"~^()` are only punctuation.
