@@ -182,6 +182,14 @@ func (db *DB) CheckPlan(ctx context.Context, actor Actor, p *Plan) (FieldErrors,
 	if err := db.checkSalesOwner(ctx, actor, &p.OwnerID, errs); err != nil {
 		return nil, err
 	}
+	if p.CustomerID == 0 {
+		// A personal task (待办), such as "prepare the quarterly report":
+		// no customer, so no contact of one either.
+		if p.ContactID != 0 {
+			errs["contact"] = "validation.invalid_choice"
+		}
+		return errs, nil
+	}
 	return errs, db.checkCounterpart(ctx, actor, p.CustomerID, p.ContactID, errs)
 }
 

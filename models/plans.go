@@ -92,7 +92,7 @@ func (db *DB) insertPlan(ctx context.Context, tx *sql.Tx, by int64, p *Plan, now
 	res, err := tx.ExecContext(ctx, `INSERT INTO plans (code, date, time, owner_id, customer_id, contact_id, method_id, subject,
 		content, status, origin, source_activity_id, remind_minutes, remind_at, created_at, created_by, updated_at, updated_by)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		p.Code, p.Date, p.Time, p.OwnerID, p.CustomerID, nullInt(p.ContactID), nullInt(p.MethodID), p.Subject, p.Content,
+		p.Code, p.Date, p.Time, p.OwnerID, nullInt(p.CustomerID), nullInt(p.ContactID), nullInt(p.MethodID), p.Subject, p.Content,
 		p.Status, p.Origin, nullInt(p.SourceActivityID), remindValue(p.RemindMinutes), db.remindAt(p), now, nullInt(by), now, nullInt(by))
 	if err != nil {
 		return err
@@ -104,13 +104,16 @@ func (db *DB) insertPlan(ctx context.Context, tx *sql.Tx, by int64, p *Plan, now
 		{Field: "origin", New: p.Origin}, {Field: "date", New: p.Date}, {Field: "time", New: p.Time}, {Field: "subject", New: p.Subject}})
 }
 
-const planColumns = `p.id, p.code, p.date, p.time, p.owner_id, u.display_name, p.customer_id, c.kind, c.code, c.name,
+// A plan without a customer (a personal task, migration 0021) has none to
+// join: customers are LEFT JOINed and read as 0 and empty text.
+const planColumns = `p.id, p.code, p.date, p.time, p.owner_id, u.display_name, COALESCE(p.customer_id, 0), COALESCE(c.kind, ''),
+	COALESCE(c.code, ''), COALESCE(c.name, ''),
 	COALESCE(p.contact_id, 0), COALESCE(k.name, ''), COALESCE(p.method_id, 0), p.subject, p.content, p.status, p.origin,
 	COALESCE(p.source_activity_id, 0), COALESCE(sa.code, ''), COALESCE(p.done_activity_id, 0), COALESCE(da.code, ''),
 	COALESCE(p.remind_minutes, -1), COALESCE(p.notified_at, ''), COALESCE(p.emailed_at, ''),
 	p.created_at, p.updated_at, COALESCE(cb.display_name, ''), COALESCE(ub.display_name, '')`
 
-const planJoins = ` FROM plans p JOIN users u ON u.id = p.owner_id JOIN customers c ON c.id = p.customer_id
+const planJoins = ` FROM plans p JOIN users u ON u.id = p.owner_id LEFT JOIN customers c ON c.id = p.customer_id
 	LEFT JOIN contacts k ON k.id = p.contact_id LEFT JOIN activities sa ON sa.id = p.source_activity_id
 	LEFT JOIN activities da ON da.id = p.done_activity_id
 	LEFT JOIN users cb ON cb.id = p.created_by LEFT JOIN users ub ON ub.id = p.updated_by`
@@ -119,14 +122,25 @@ const planJoins = ` FROM plans p JOIN users u ON u.id = p.owner_id JOIN customer
 // page shows, in scanPlan's order: the codes of the records that made and
 // completed a plan, its content and who wrote it are left empty, which saves
 // four lookups a row (two in the million activity records).
-const planBriefColumns = `p.id, p.code, p.date, p.time, p.owner_id, u.display_name, p.customer_id, c.kind, c.code, c.name,
+const planBriefColumns = `p.id, p.code, p.date, p.time, p.owner_id, u.display_name, COALESCE(p.customer_id, 0), COALESCE(c.kind, ''),
+	COALESCE(c.code, ''), COALESCE(c.name, ''),
 	COALESCE(p.contact_id, 0), COALESCE(k.name, ''), COALESCE(p.method_id, 0), p.subject, '', p.status, p.origin,
 	COALESCE(p.source_activity_id, 0), '', COALESCE(p.done_activity_id, 0), '',
 	COALESCE(p.remind_minutes, -1), COALESCE(p.notified_at, ''), COALESCE(p.emailed_at, ''),
 	p.created_at, p.updated_at, '', ''`
 
-const planBriefJoins = ` FROM plans p JOIN users u ON u.id = p.owner_id JOIN customers c ON c.id = p.customer_id
+const planBriefJoins = ` FROM plans p JOIN users u ON u.id = p.owner_id LEFT JOIN customers c ON c.id = p.customer_id
 	LEFT JOIN contacts k ON k.id = p.contact_id`
+
+// personalPlanRule is the row rule of a plan without a customer (a personal
+// task): its owner's to-do, seen by them and by whoever sees every activity,
+// whatever else lets a user see a colleague's plans. "" when actor sees all.
+func personalPlanRule(actor Actor, t string) (string, []any) {
+	if actor.SeesAllActivities() {
+		return "", nil
+	}
+	return "(" + t + ".customer_id IS NOT NULL OR " + t + ".owner_id = ?)", []any{actor.ID}
+}
 
 func scanPlan(row interface{ Scan(...any) error }) (*Plan, error) {
 	var p Plan
@@ -146,6 +160,10 @@ func (db *DB) getPlan(ctx context.Context, q querier, actor Actor, id int64) (*P
 	if !actor.SeesAllActivities() {
 		query += ` AND p.owner_id = ?`
 		args = append(args, actor.ID)
+	}
+	if rule, more := personalPlanRule(actor, "p"); rule != "" {
+		query += ` AND ` + rule
+		args = append(args, more...)
 	}
 	return scanPlan(q.QueryRowContext(ctx, query, args...))
 }
@@ -167,11 +185,13 @@ func (db *DB) SavePlan(ctx context.Context, actor Actor, p *Plan) error {
 		return errs
 	}
 	return db.WithTx(ctx, func(tx *sql.Tx) error {
-		if _, err := db.counterpart(ctx, tx, actor, p.CustomerID); err != nil {
-			return err
-		}
-		if err := checkContact(ctx, tx, p.CustomerID, p.ContactID); err != nil {
-			return err
+		if p.CustomerID != 0 { // else a personal task (CheckPlan: no contact either)
+			if _, err := db.counterpart(ctx, tx, actor, p.CustomerID); err != nil {
+				return err
+			}
+			if err := checkContact(ctx, tx, p.CustomerID, p.ContactID); err != nil {
+				return err
+			}
 		}
 		now := db.nowStamp()
 		if p.ID == 0 {
@@ -195,7 +215,7 @@ func (db *DB) SavePlan(ctx context.Context, actor Actor, p *Plan) error {
 			notified_at = CASE WHEN remind_at IS ? THEN notified_at END,
 			emailed_at = CASE WHEN remind_at IS ? THEN emailed_at END,
 			updated_at = ?, updated_by = ? WHERE id = ?`,
-			p.Date, p.Time, p.OwnerID, p.CustomerID, nullInt(p.ContactID), nullInt(p.MethodID), p.Subject, p.Content, p.Status,
+			p.Date, p.Time, p.OwnerID, nullInt(p.CustomerID), nullInt(p.ContactID), nullInt(p.MethodID), p.Subject, p.Content, p.Status,
 			remindValue(p.RemindMinutes), remindAt, remindAt, remindAt, now, nullInt(actor.ID), p.ID)
 		if err != nil {
 			return err
@@ -257,6 +277,9 @@ type PlanFilter struct {
 // where builds the WHERE clause of the plan list and export.
 func (f PlanFilter) where(actor Actor) (string, []any) {
 	w := f.SalesFilter.where(actor, "p")
+	if rule, args := personalPlanRule(actor, "p"); rule != "" {
+		w.add(rule, args...)
+	}
 	w.eq("p.status", f.Status)
 	w.eq("p.origin", f.Origin)
 	return w.sql()
