@@ -94,23 +94,19 @@ func writePlanItems(b *strings.Builder, plans []models.Plan, aux models.AuxLooku
 			b.WriteString(` <span class="badge badge-` + esc(p.Status) + `">` + esc(tr("plan.status."+p.Status)) + `</span>`)
 		}
 		b.WriteString(`<div class="sub">`)
-		parts := 0
-		if p.CustomerID != 0 {
-			writeCounterpart(b, p.CustomerKind, p.CustomerID, p.CustomerName, tr)
-			parts++
-		}
+		writeCounterpart(b, p.CustomerKind, p.CustomerID, p.CustomerName, tr)
 		for _, s := range []string{p.ContactName, aux.Name(p.MethodID)} {
-			if s == "" {
-				continue
+			if s != "" {
+				b.WriteString(` · ` + esc(s))
 			}
-			if parts > 0 {
-				b.WriteString(` · `)
-			}
-			b.WriteString(esc(s))
-			parts++
 		}
 		b.WriteString(`</div></div><div class="plan-actions">`)
-		if p.Status == "planned" {
+		switch {
+		case p.Status != "planned":
+		case p.CustomerID == 0: // a personal task is done in one step
+			b.WriteString(`<form method="post" action="` + views.Path("plan", p.ID, "done") + `"><button type="submit" class="btn btn-sm btn-primary">` +
+				esc(tr("plan.complete")) + `</button></form>`)
+		default: // a plan with a customer is done by recording the activity
 			b.WriteString(`<a class="btn btn-sm btn-primary" href="/activities/new?plan=` + id + `">` + esc(tr("plan.complete")) + `</a>`)
 		}
 		b.WriteString(`</div></li>`)
@@ -140,8 +136,13 @@ func writeActivityItems(b *strings.Builder, rows []models.ActivityRow, aux model
 }
 
 // writeCounterpart is the template's counterpart_link: the customer's or
-// prospect's name linked to its card, a prospect marked as one.
+// prospect's name linked to its card, a prospect marked as one; a personal
+// task (no customer) says so.
 func writeCounterpart(b *strings.Builder, kind string, id int64, name string, tr func(string) string) {
+	if id == 0 {
+		b.WriteString(`<span class="muted">` + template.HTMLEscapeString(tr("plan.personal")) + `</span>`)
+		return
+	}
 	if kind != "prospect" {
 		kind = "customer"
 	}

@@ -125,8 +125,8 @@ func hrefOf(t *testing.T, body, prefix string) string {
 // TestStartPageRowsWrittenInGo: the start page's plan and record rows,
 // written in Go rather than by the template, escape every value, link
 // records by their kind, mark prospects, show a status other than planned
-// and the action only of a planned plan, and leave out the counterpart of a
-// plan without one.
+// and the action only of a planned plan, and mark a plan without a customer
+// as a personal task, done with one button.
 func TestStartPageRowsWrittenInGo(t *testing.T) {
 	tr := func(key string) string { return "[" + key + "]" }
 	hostile := `<script>alert("x")</script>&'`
@@ -145,13 +145,14 @@ func TestStartPageRowsWrittenInGo(t *testing.T) {
 		`href="/activities/new?plan=7">[plan.complete]</a>`,
 		`<strong>[plan.all_day]</strong><span class="muted">2026-03-05</span>`,
 		`<span class="badge badge-done">[plan.status.done]</span><div class="sub"><a href="/customers/4">客户</a></div>`,
-		`准备季度报告</a><div class="sub"></div>`,
+		`准备季度报告</a><div class="sub"><span class="muted">[plan.personal]</span></div>`,
+		`<form method="post" action="/plans/9/done"><button type="submit" class="btn btn-sm btn-primary">[plan.complete]</button></form>`,
 	} {
 		if !strings.Contains(got, want) {
 			t.Errorf("the plan rows lack %s:\n%s", want, got)
 		}
 	}
-	if strings.Contains(got, "<script>") || strings.Count(got, "/activities/new?plan=") != 2 {
+	if strings.Contains(got, "<script>") || strings.Count(got, "/activities/new?plan=") != 1 {
 		t.Errorf("unescaped text or a wrong number of actions:\n%s", got)
 	}
 	b.Reset()

@@ -232,6 +232,11 @@ func (s *Server) savePlan(c *gin.Context, id int64) {
 			f.Plan.Status = "done"
 		}
 	}
+	picked := models.FieldErrors{}
+	if models.CheckPicked(picked, f.Plan.CustomerID, f.CustomerLabel); picked.Any() {
+		s.renderPlanForm(c, http.StatusUnprocessableEntity, f, id != 0, picked)
+		return
+	}
 	// SavePlan checks the record by the models' rules before it writes.
 	if err := s.db.SavePlan(ctx, a, &f.Plan); err != nil {
 		if errs, ok := models.AsFieldErrors(err); ok {
@@ -267,6 +272,26 @@ func (s *Server) editPlan(c *gin.Context) {
 		return
 	}
 	s.renderPlanForm(c, http.StatusOK, planForm{Plan: *pl, CustomerLabel: pl.CustomerName}, true, nil)
+}
+
+// completeTask marks a personal task (a plan without a customer) done; a
+// plan with one is completed by recording the activity.
+func (s *Server) completeTask(c *gin.Context) {
+	id, ok := idParam(c, "id")
+	if !ok {
+		s.notFound(c)
+		return
+	}
+	err := s.db.CompleteTask(c.Request.Context(), actor(c), id)
+	if errors.Is(err, models.ErrConflict) {
+		s.flash(c, "plan.not_open")
+	} else if err != nil {
+		s.fail(c, err)
+		return
+	} else {
+		s.flash(c, "plan.task_done")
+	}
+	redirect(c, views.Path("plan", id))
 }
 
 func (s *Server) cancelPlan(c *gin.Context) {

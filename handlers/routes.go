@@ -161,6 +161,7 @@ func (s *Server) Handler() http.Handler {
 	act.GET("/plans/:id/edit", s.editPlan)
 	act.POST("/plans/:id", s.withID(s.savePlan))
 	act.POST("/plans/:id/cancel", s.cancelPlan)
+	act.POST("/plans/:id/done", s.completeTask)
 	act.POST("/plans/:id/delete", s.deleteRecord("plan"))
 	act.GET("/calendar", s.calendar)
 	act.GET("/competitors", s.listCompetitors)

@@ -3,6 +3,7 @@ package models
 import (
 	"context"
 	"errors"
+	"strings"
 	"time"
 )
 
@@ -171,6 +172,16 @@ func (db *DB) CheckActivity(ctx context.Context, actor Actor, a *Activity) (Fiel
 		return nil, err
 	}
 	return errs, db.checkCounterpart(ctx, actor, a.CustomerID, a.ContactID, errs)
+}
+
+// CheckPicked refuses a counterpart typed into the picker but not chosen
+// from its list (a form sent without script, or a name changed after the
+// choice). A plan's customer may be left empty, so the plan would otherwise
+// become a personal task without anyone noticing.
+func CheckPicked(errs FieldErrors, customerID int64, typed string) {
+	if customerID == 0 && strings.TrimSpace(typed) != "" && errs["customer"] == "" {
+		errs["customer"] = "plan.customer_not_picked"
+	}
 }
 
 // CheckPlan is every rule of a plan.

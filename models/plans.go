@@ -250,6 +250,31 @@ func (db *DB) CancelPlan(ctx context.Context, actor Actor, id int64) error {
 	})
 }
 
+// CompleteTask marks a personal task (a planned plan without a customer)
+// done. A plan with a customer is completed by the activity record that
+// carries it out (completePlan); ErrConflict for one, or for a plan that is
+// not open.
+func (db *DB) CompleteTask(ctx context.Context, actor Actor, id int64) error {
+	if !actor.EditsActivities() {
+		return ErrNotFound
+	}
+	return db.WithTx(ctx, func(tx *sql.Tx) error {
+		p, err := db.getPlan(ctx, tx, actor, id)
+		if err != nil {
+			return err
+		}
+		if p.Status != "planned" || p.CustomerID != 0 {
+			return ErrConflict
+		}
+		now := db.nowStamp()
+		if _, err := tx.ExecContext(ctx, `UPDATE plans SET status = 'done', remind_at = NULL, updated_at = ?, updated_by = ?
+			WHERE id = ?`, now, nullInt(actor.ID), id); err != nil {
+			return err
+		}
+		return recordAudit(ctx, tx, now, actor.ID, "plan", id, "update", []Change{{Field: "status", Old: "planned", New: "done"}})
+	})
+}
+
 // completePlan marks plan id done by activity record activityID, inside the
 // record's transaction.
 func (db *DB) completePlan(ctx context.Context, tx *sql.Tx, actor Actor, id, activityID int64, now string) error {
