@@ -374,7 +374,7 @@ func loadDemo(ctx context.Context, db *models.DB, log *slog.Logger) error {
 	}
 	today := db.LocalNow()
 	if err := demo.Generate(ctx, db, demo.Options{Customers: 300, Prospects: 120, Sales: 4, Seed: 2026, Password: pw,
-		Activities: 3000, Plans: 400, Opportunities: 60, Issues: 120,
+		Activities: 3000, Plans: 400, Opportunities: 60, Issues: 120, HistoryDays: 90,
 		Until: time.Date(today.Year(), today.Month(), today.Day(), 0, 0, 0, 0, time.UTC)}); err != nil {
 		return fmt.Errorf("demo data: %w", err)
 	}
