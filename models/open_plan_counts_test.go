@@ -8,7 +8,7 @@ import (
 
 // TestOverduePerPersonMatchesTheRows: the overdue plans per person that the
 // manager's start page and digest show, and the salesperson's own count,
-// read from open_plan_counts (migration 0020), equal a count of the rows
+// read from open_plan_counts (migration *_open_plan_counts.sql), equal a count of the rows
 // after plans are added, moved to another owner or day, cancelled, done,
 // deleted (into the bin and back) and changed by raw SQL, for a manager and
 // for a salesperson.

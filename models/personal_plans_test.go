@@ -10,7 +10,7 @@ import (
 	"time"
 )
 
-// personalPlansMigration is the version of 0021_personal_plans.sql.
+// personalPlansMigration is the index of the *_personal_plans.sql migration.
 func personalPlansMigration(t *testing.T, all []migration) int {
 	t.Helper()
 	for i, m := range all {

@@ -104,7 +104,7 @@ func (db *DB) insertPlan(ctx context.Context, tx *sql.Tx, by int64, p *Plan, now
 		{Field: "origin", New: p.Origin}, {Field: "date", New: p.Date}, {Field: "time", New: p.Time}, {Field: "subject", New: p.Subject}})
 }
 
-// A plan without a customer (a personal task, migration 0021) has none to
+// A plan without a customer (a personal task, migration *_personal_plans.sql) has none to
 // join: customers are LEFT JOINed and read as 0 and empty text.
 const planColumns = `p.id, p.code, p.date, p.time, p.owner_id, u.display_name, COALESCE(p.customer_id, 0), COALESCE(c.kind, ''),
 	COALESCE(c.code, ''), COALESCE(c.name, ''),
@@ -321,7 +321,7 @@ func (db *DB) OverduePlans(ctx context.Context, actor Actor, ownerID int64, toda
 }
 
 // CountOverduePlans counts the planned plans of ownerID before today that
-// actor may see, from open_plan_counts (migration 0020): one row per day
+// actor may see, from open_plan_counts (migration *_open_plan_counts.sql): one row per day
 // instead of one per plan.
 func (db *DB) CountOverduePlans(ctx context.Context, actor Actor, ownerID int64, today string) (int, error) {
 	if !actor.SeesAllActivities() && ownerID != actor.ID {

@@ -406,7 +406,7 @@ func (db *DB) BuildTeamWeek(ctx context.Context, actor Actor, from, to string, n
 	if err != nil {
 		return nil, err
 	}
-	// Summed from open_plan_counts (migration 0020): one row per owner and
+	// Summed from open_plan_counts (migration *_open_plan_counts.sql): one row per owner and
 	// day, where counting walked every open past plan of the team.
 	conds, args = salesScope(p, "k.owner_id")
 	d.OverduePlans, err = queryList(ctx, db.Read, `SELECT u.id, u.display_name, g.n, g.oldest FROM (

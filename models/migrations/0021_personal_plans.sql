@@ -58,7 +58,7 @@ CREATE INDEX plans_reminders ON plans(remind_at)
 CREATE INDEX plans_report ON plans(date, owner_id, status);
 CREATE INDEX plans_open_owner_date ON plans(owner_id, date, time, status) WHERE status = 'planned';
 
--- The triggers of migration 0020, as they were.
+-- The triggers of the open_plan_counts migration, as they were.
 CREATE TRIGGER plans_open_count_insert AFTER INSERT ON plans
 WHEN NEW.status = 'planned' BEGIN
     INSERT INTO open_plan_counts VALUES (NEW.owner_id, NEW.date, 1) ON CONFLICT DO UPDATE SET n = n + 1;
