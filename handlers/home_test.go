@@ -108,6 +108,10 @@ func TestSalespersonOverdueBounded(t *testing.T) {
 	if list.StatusCode != http.StatusOK || !strings.Contains(list.Body, "共 15 条") || strings.Contains(list.Body, "今天的回访") {
 		t.Errorf("the overdue list: %d, total 15 and without today's plan expected", list.StatusCode)
 	}
+	// The plan list's own "overdue" tab ends yesterday too.
+	if tab := hrefOf(t, c.get("/plans").Body, "/plans?status=planned&to="); !strings.Contains(tab, "to=2026-03-19&") {
+		t.Errorf("the plan list's overdue tab: %s", tab)
+	}
 }
 
 // hrefOf finds the first link in body that starts with prefix (as written in

@@ -51,6 +51,8 @@ type planListData struct {
 	Statuses []string
 	Origins  []string
 	Today    string
+	// Yesterday ends the overdue plans: today's are not due yet.
+	Yesterday string
 }
 
 func (s *Server) listPlans(c *gin.Context) {
@@ -65,7 +67,8 @@ func (s *Server) listPlans(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	data := &planListData{Filter: f, Result: res, Statuses: models.PlanStatuses, Origins: models.PlanOrigins, Today: day(s.today())}
+	data := &planListData{Filter: f, Result: res, Statuses: models.PlanStatuses, Origins: models.PlanOrigins, Today: day(s.today()),
+		Yesterday: day(s.today().AddDate(0, 0, -1))}
 	if data.Owners, err = s.ownerChoices(c); err != nil {
 		s.fail(c, err)
 		return
