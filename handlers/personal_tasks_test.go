@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"keyuan/models"
 )
 
 // TestPersonalTaskThroughTheScreens: a plan saved without a customer (a
@@ -53,6 +55,12 @@ func TestPersonalTaskThroughTheScreens(t *testing.T) {
 	if cal := c.get("/calendar?view=week&date=2026-03-04"); !strings.Contains(cal.Body, "准备季度报告") {
 		t.Error("the calendar does not show the task")
 	}
+	if rec := c.get("/activities/new?plan=" + strings.TrimPrefix(card, "/plans/")); rec.StatusCode != http.StatusOK {
+		t.Errorf("recording an activity from the task: %d", rec.StatusCode)
+	}
+	if feed := c.get("/plans/export.csv"); feed.StatusCode != http.StatusOK || !strings.Contains(feed.Body, "准备季度报告") {
+		t.Errorf("the export: %d", feed.StatusCode)
+	}
 	if other := w.login("li").get(card); other.StatusCode != http.StatusNotFound {
 		t.Errorf("a colleague opens the task: %d", other.StatusCode)
 	}
@@ -64,5 +72,16 @@ func TestPersonalTaskThroughTheScreens(t *testing.T) {
 	}
 	if page := c.get(card); !strings.Contains(page.Body, "待办已完成") || strings.Contains(page.Body, `action="`+card+`/done"`) {
 		t.Error("after done: no notice, or the button is still there")
+	}
+}
+
+// TestAPIPersonalTask: the API creates a plan without a customer (a
+// personal task) and returns it as the OpenAPI document describes.
+func TestAPIPersonalTask(t *testing.T) {
+	f := newFixture(t)
+	api := f.apiAs(f.sales1, models.RoleSales, true)
+	res := api.do("POST", "/api/v1/plans", `{"date":"2026-12-20","subject":"准备季度报告"}`)
+	if res.StatusCode != http.StatusCreated || !strings.Contains(res.Body, `"customer_id":0`) || !strings.Contains(res.Body, `"customer_kind":""`) {
+		t.Fatalf("create: %d %s", res.StatusCode, res.Body)
 	}
 }
