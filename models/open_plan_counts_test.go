@@ -130,3 +130,45 @@ func TestOverduePerPersonMatchesTheRows(t *testing.T) {
 		t.Errorf("two days later: %d overdue, want %d", total, want)
 	}
 }
+
+// TestIdleCustomersMatchesTheRows: the start page's "not contacted since"
+// count, worked out as all customers less the inactive and the recently
+// contacted ones, equals counting the active ones contacted on or before the
+// day (or never), for salespeople and a manager.
+func TestIdleCustomersMatchesTheRows(t *testing.T) {
+	e := newEnv(t)
+	e.setClock(time.Date(2026, 3, 10, 9, 0, 0, 0, time.UTC))
+	for i, c := range []struct {
+		owner  Actor
+		last   string
+		status string
+	}{
+		{e.sales1, "", "active"}, {e.sales1, "2026-01-05", "active"}, {e.sales1, "2026-02-08", "active"},
+		{e.sales1, "2026-02-09", "active"}, {e.sales1, "2026-03-09", "active"}, {e.sales1, "2026-01-01", "inactive"},
+		{e.sales1, "2026-03-01", "inactive"}, {e.sales2, "", "active"}, {e.sales2, "2026-03-02", "active"},
+	} {
+		cu := e.create(c.owner, Customer{Kind: "customer", Name: fmt.Sprintf("闲置测试%d有限公司", i)})
+		if _, err := e.db.Write.Exec(`UPDATE customers SET last_activity_date = NULLIF(?, ''), status = ? WHERE id = ?`,
+			c.last, c.status, cu.ID); err != nil {
+			t.Fatal(err)
+		}
+	}
+	e.create(e.sales1, Customer{Kind: "prospect", Name: "潜在客户不计入有限公司"})
+	for _, actor := range []Actor{e.sales1, e.sales2, e.manager} {
+		for _, day := range []string{"2026-02-08", "2026-03-09", "2025-12-31"} {
+			cond := "1"
+			if !actor.SeesAllCustomers() {
+				cond = fmt.Sprintf("owner_id = %d", actor.ID)
+			}
+			var want int
+			if err := e.db.Read.QueryRow(`SELECT COUNT(*) FROM customers WHERE kind = 'customer' AND status = 'active'
+				AND COALESCE(last_activity_date, '') <= ? AND `+cond, day).Scan(&want); err != nil {
+				t.Fatal(err)
+			}
+			got, err := e.db.IdleCustomers(e.ctx, actor, day)
+			if err != nil || got != want {
+				t.Errorf("as %s, not contacted since %s: %d (%v), want %d", actor.Role, day, got, err, want)
+			}
+		}
+	}
+}
