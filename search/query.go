@@ -327,9 +327,14 @@ func (s *Service) Search(ctx context.Context, actor models.Actor, q Query) (*Res
 	if s.idx == nil {
 		return nil, ErrRebuilding
 	}
-	common, err := findCommonTerms(ctx, s.idx, q.Text)
-	if err != nil {
-		return nil, err
+	// A description matched for similar issues keeps every word: it is
+	// long, and its common words (打印, 网络) are often what it is about.
+	var common *commonTerms
+	if !q.Similar {
+		var err error
+		if common, err = findCommonTerms(ctx, s.idx, q.Text); err != nil {
+			return nil, err
+		}
 	}
 	req := bleve.NewSearchRequestOptions(buildQuery(q, actor, s.Synonyms(), common), q.Size, q.From, false)
 	req.Fields = []string{fieldKind, fieldStatus, fieldTitle, fieldBody, fieldCode, fieldSub, fieldParent}

@@ -153,8 +153,9 @@ func TestChineseSearchQuality(t *testing.T) {
 // TestCommonWordsLeftOut: with words common (in more than commonDocs
 // documents of a field), a full company name finds the company first and not
 // the companies that share only its common words; a query of common words
-// only still finds the documents holding all of them; and a query whose
-// rarer words match nothing falls back to what the common words find.
+// only still finds the documents holding all of them; a query whose rarer
+// words match nothing falls back to what the common words find; and the
+// similar-issue matching of a description keeps every word.
 func TestCommonWordsLeftOut(t *testing.T) {
 	old := commonDocs
 	commonDocs = 2
@@ -184,5 +185,9 @@ func TestCommonWordsLeftOut(t *testing.T) {
 	}
 	if got := titles(f.search(admin, Query{Text: "某某有限公司", Size: 10})); len(got) != 5 {
 		t.Errorf("unknown name of common words: %q, want every 有限公司 as before", got)
+	}
+	// A description matched for similar issues keeps its common words.
+	if got := titles(f.search(admin, Query{Text: "上海华信科技有限公司", Size: 10, Similar: true})); len(got) != 5 {
+		t.Errorf("similar: %q, want every 有限公司", got)
 	}
 }
