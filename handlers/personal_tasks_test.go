@@ -52,8 +52,9 @@ func TestPersonalTaskThroughTheScreens(t *testing.T) {
 	if home := c.get("/"); !strings.Contains(home.Body, "准备季度报告") || !strings.Contains(home.Body, `action="`+card+`/done"`) {
 		t.Error("the start page does not list the task with its button")
 	}
-	if cal := c.get("/calendar?view=week&date=2026-03-04"); !strings.Contains(cal.Body, "准备季度报告") {
-		t.Error("the calendar does not show the task")
+	if cal := c.get("/calendar?view=week&date=2026-03-04"); !strings.Contains(cal.Body, "准备季度报告") ||
+		!strings.Contains(cal.Body, `<span class="who">个人待办</span>`) {
+		t.Error("the calendar does not show the task as one")
 	}
 	if rec := c.get("/activities/new?plan=" + strings.TrimPrefix(card, "/plans/")); rec.StatusCode != http.StatusOK {
 		t.Errorf("recording an activity from the task: %d", rec.StatusCode)
