@@ -3,6 +3,7 @@ package handlers
 import (
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -55,6 +56,13 @@ func TestPersonalTaskThroughTheScreens(t *testing.T) {
 	if cal := c.get("/calendar?view=week&date=2026-03-04"); !strings.Contains(cal.Body, "准备季度报告") ||
 		!strings.Contains(cal.Body, `<span class="who">个人待办</span>`) {
 		t.Error("the calendar does not show the task as one")
+	}
+	taskID, _ := strconv.ParseInt(strings.TrimPrefix(card, "/plans/"), 10, 64)
+	if ok, err := w.db.NotifyPlan(t.Context(), taskID); err != nil || !ok {
+		t.Fatalf("reminder: %v %v", ok, err)
+	}
+	if bell := c.get("/notifications"); !strings.Contains(bell.Body, "准备季度报告") || !strings.Contains(bell.Body, "个人待办") {
+		t.Error("the bell does not list the task as one")
 	}
 	if rec := c.get("/activities/new?plan=" + strings.TrimPrefix(card, "/plans/")); rec.StatusCode != http.StatusOK {
 		t.Errorf("recording an activity from the task: %d", rec.StatusCode)
