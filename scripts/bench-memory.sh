@@ -13,6 +13,9 @@
 #
 # DURATION (default 30s), THREADS (2) and CONNECTIONS (16) tune wrk; extra
 # server settings can be passed in the environment (GOGC, GOMEMLIMIT, …).
+# LOGIN and PASSWORD name the user (default: bench-manager, the manager the
+# activity benchmarks add to their data set; `keyuan gen` makes salespeople
+# such as zhangwei with the password keyuan-demo).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -61,9 +64,8 @@ for _ in $(seq 300); do
 	sleep 0.1
 done
 
-# The benchmark data's manager (handlers/bench_activities_test.go).
 status=$(curl -sS -o /dev/null -w '%{http_code}' -c "$work/cookies" \
-	--data-urlencode username=bench-manager --data-urlencode "password=keyuan-test-pw-2026" "$base/login")
+	--data-urlencode "username=${LOGIN:-bench-manager}" --data-urlencode "password=${PASSWORD:-keyuan-test-pw-2026}" "$base/login")
 [ "$status" = 303 ] || { echo "bench-memory: login answered $status, not 303" >&2; exit 1; }
 cookie=$(awk '$6 == "keyuan_session" { print $6 "=" $7 }' "$work/cookies")
 
