@@ -80,6 +80,9 @@ func generateActivities(ctx context.Context, db *models.DB, rng *rand.Rand, opt 
 		}
 	}
 	days := activityYears * 365
+	if opt.HistoryDays > 0 {
+		days = opt.HistoryDays
+	}
 	first := until.AddDate(0, 0, -days)
 	clock := func() (string, string) {
 		m := 8*60 + 30*rng.IntN(20)
@@ -98,6 +101,13 @@ func generateActivities(ctx context.Context, db *models.DB, rng *rand.Rand, opt 
 				c := custs[rng.IntN(len(custs))]
 				date := first.AddDate(0, 0, rng.IntN(days+1))
 				a := models.Activity{Code: codes[i], Date: date.Format("2006-01-02"), OwnerID: c.owner, CustomerID: c.id}
+				if opt.HistoryDays > 0 {
+					// The demo numbers a record by its own date (the
+					// benchmarks keep one block of numbers: it is faster).
+					if a.Code, err = b.NumberOn("activity", date); err != nil {
+						return err
+					}
+				}
 				a.StartTime, a.EndTime = clock()
 				a.MethodID, a.StageID = pick(rng, methods), pick(rng, stages)
 				hasNext := rng.IntN(10) == 0
@@ -118,6 +128,9 @@ func generateActivities(ctx context.Context, db *models.DB, rng *rand.Rand, opt 
 				}
 				if hasNext {
 					code, err := b.NextNumber("plan")
+					if opt.HistoryDays > 0 {
+						code, err = b.NumberOn("plan", date) // made by the record, on its day
+					}
 					if err != nil {
 						return err
 					}
@@ -138,7 +151,7 @@ func generateActivities(ctx context.Context, db *models.DB, rng *rand.Rand, opt 
 			return err
 		}
 	}
-	if err := generatePlans(ctx, db, rng, opt.Plans, until, custs, methods); err != nil {
+	if err := generatePlans(ctx, db, rng, opt.Plans, until, opt.HistoryDays > 0, custs, methods); err != nil {
 		return err
 	}
 	if err := generateOpportunities(ctx, db, rng, opt.Opportunities, until, custs, stages); err != nil {
@@ -148,8 +161,10 @@ func generateActivities(ctx context.Context, db *models.DB, rng *rand.Rand, opt 
 }
 
 // generatePlans adds n manual and batch plans around until: past ones done
-// or cancelled, future ones planned (with reminders).
-func generatePlans(ctx context.Context, db *models.DB, rng *rand.Rand, n int, until time.Time, custs []genCust, methods []int64) error {
+// or cancelled, future ones planned (with reminders). datedCodes numbers
+// each by the day it was made (a week before its date, at the latest
+// until), as the demo wants.
+func generatePlans(ctx context.Context, db *models.DB, rng *rand.Rand, n int, until time.Time, datedCodes bool, custs []genCust, methods []int64) error {
 	const batch = 20000
 	for start := 0; start < n; start += batch {
 		k := min(batch, n-start)
@@ -163,6 +178,15 @@ func generatePlans(ctx context.Context, db *models.DB, rng *rand.Rand, n int, un
 				d := until.AddDate(0, 0, rng.IntN(91)-30)
 				p := models.Plan{Code: codes[i], Date: d.Format("2006-01-02"), Time: fmt.Sprintf("%02d:%02d", 9+rng.IntN(9), 30*rng.IntN(2)),
 					Status: "planned", RemindMinutes: 15, OwnerID: c.owner, CustomerID: c.id}
+				if datedCodes {
+					made := d.AddDate(0, 0, -7)
+					if made.After(until) {
+						made = until
+					}
+					if p.Code, err = b.NumberOn("plan", made); err != nil {
+						return err
+					}
+				}
 				if rng.IntN(5) == 0 {
 					p.Time = ""
 				}

@@ -31,8 +31,13 @@ type Options struct {
 	Plans         int
 	Opportunities int
 	Until         time.Time
-	Articles      int // knowledge articles beyond the seed set (SeedArticles are added when > 0 or Issues > 0)
-	Issues        int // customer issues, spread over the customers
+	// HistoryDays is how far before Until the activity records and issues
+	// go; 0 keeps the benchmarks' spread (three years of records, issues
+	// from 2025 on). The demo uses 90: a company's last three months, its
+	// open issues reported in the last two days, not long overdue.
+	HistoryDays int
+	Articles    int // knowledge articles beyond the seed set (SeedArticles are added when > 0 or Issues > 0)
+	Issues      int // customer issues, spread over the customers
 }
 
 // Name parts for believable Chinese company and person names.

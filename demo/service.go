@@ -62,6 +62,11 @@ func generateService(ctx context.Context, db *models.DB, rng *rand.Rand, opt Opt
 				cat := typeByCode[a.Category]
 				if cat == 0 {
 					cat = pick(rng, typeIDs)
+					if i >= len(SeedArticles) && typeByCode["FAULT"] != 0 {
+						// A synthetic article is a device fault (the draw
+						// above stays, so a seed still gives the same data).
+						cat = typeByCode["FAULT"]
+					}
 				}
 				art := models.Article{Code: codes(i - start), Title: a.Title, Symptom: a.Symptom, Solution: a.Solution,
 					CategoryID: cat, Keywords: a.Keywords, CreatedAt: at, UpdatedAt: at}
@@ -105,10 +110,38 @@ func generateService(ctx context.Context, db *models.DB, rng *rand.Rand, opt Opt
 				if iss.Status == "resolved" || iss.Status == "archived" || iss.Status == "closed" {
 					iss.ResolvedAt = stamp(reported.Add(time.Duration(1+rng.IntN(96)) * time.Hour))
 				}
+				if opt.HistoryDays > 0 {
+					// The demo's last months: open issues came in over the
+					// last two days, the others over the whole period.
+					until := opt.Until
+					if until.IsZero() {
+						until = time.Date(2026, 6, 30, 0, 0, 0, 0, time.UTC)
+					}
+					span := opt.HistoryDays * 24 * 60
+					if iss.ResolvedAt == "" {
+						span = 2 * 24 * 60
+					}
+					reported = until.Add(-time.Duration(1+rng.IntN(span)) * time.Minute)
+					if iss.ResolvedAt != "" {
+						resolved := reported.Add(time.Duration(1+rng.IntN(96)) * time.Hour)
+						if resolved.After(until) {
+							resolved = until
+						}
+						iss.ResolvedAt = stamp(resolved)
+					}
+					if iss.Code, err = b.NumberOn("issue", reported); err != nil {
+						return err
+					}
+				}
 				iss.ReportedAt = stamp(reported)
 				iss.CustomerID = pick(rng, customers)
 				iss.Channel = pick(rng, models.IssueChannels)
 				iss.TypeID = pick(rng, typeIDs)
+				if typeByCode["FAULT"] != 0 {
+					// Every synthetic issue is a device fault (the draw
+					// above stays, so a seed still gives the same data).
+					iss.TypeID = typeByCode["FAULT"]
+				}
 				id, err := b.Issue(&iss)
 				if err != nil {
 					return err

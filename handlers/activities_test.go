@@ -301,6 +301,7 @@ func activityRoutes(w *actWorld) []roleCase {
 		own("GET", "/plans/"+id(w.plan), nil, 200),
 		own("GET", "/plans/"+id(w.plan)+"/edit", nil, 200),
 		own("POST", "/plans/"+id(w.plan), planForm, 303),
+		own("POST", "/plans/"+id(w.plan)+"/done", nil, 303), // a plan with a customer: refused with a notice
 		own("POST", "/plans/"+id(w.plan)+"/cancel", nil, 303),
 		own("GET", "/calendar?who="+id(w.zhang), nil, 200),
 		{routeCase{"team calendar", "GET", "/calendar?who=team", nil},

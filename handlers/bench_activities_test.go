@@ -253,6 +253,32 @@ func BenchmarkHomeManager(b *testing.B) {
 	timed(b, h, 200, func(int) *http.Request { return get("/", cookie) })
 }
 
+// BenchmarkHomeSalespersonDataEnd and …ManagerDataEnd are the start pages
+// on the last day of the generated records (2026-06-30), where the team's
+// week is full of records and most open plans are still to come, rather
+// than months after them, where every open plan is overdue.
+func BenchmarkHomeSalespersonDataEnd(b *testing.B) {
+	db, h := benchServer(b)
+	cookie := benchLogin(b, db, h, "zhangwei")
+	benchAtDataEnd(b, db)
+	timed(b, h, 200, func(int) *http.Request { return get("/", cookie) })
+}
+
+func BenchmarkHomeManagerDataEnd(b *testing.B) {
+	db, h := benchServer(b)
+	cookie := benchLogin(b, db, h, "bench-manager")
+	benchAtDataEnd(b, db)
+	timed(b, h, 200, func(int) *http.Request { return get("/", cookie) })
+}
+
+// benchAtDataEnd moves the shared database's clock to 2026-06-30 10:00 for
+// one benchmark.
+func benchAtDataEnd(b *testing.B, db *models.DB) {
+	at := time.Date(2026, 6, 30, 10, 0, 0, 0, db.Location())
+	db.SetClock(func() time.Time { return at })
+	b.Cleanup(func() { db.SetClock(nil) })
+}
+
 func BenchmarkHomeCustomerListSalesperson(b *testing.B) {
 	db, h := benchServer(b)
 	cookie := benchLogin(b, db, h, "zhangwei")

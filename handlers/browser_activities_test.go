@@ -203,3 +203,53 @@ func TestBrowserBoardDrag(t *testing.T) {
 		t.Fatalf("stage after the drag = %d (%v), want %d", got.StageID, err, stages[1].ID)
 	}
 }
+
+// TestBrowserPersonalTask: a salesperson writes a to-do without a customer
+// in the plan form (the picker says it may stay empty), finds it on the
+// start page marked as a personal task, and ticks it off there with one
+// button; every page passes axe-core.
+func TestBrowserPersonalTask(t *testing.T) {
+	t.Parallel()
+	app := newTestApp(t)
+	app.addUser("zhang", models.RoleSales)
+	today := time.Now().In(app.db.Location()).Format("2006-01-02")
+	const subject = "准备季度销售报告"
+
+	ctx := newBrowser(t)
+	shots := newStepShots(t, ctx)
+	do := steps(t, ctx, shots)
+	text := textOf(t, ctx)
+	do("login",
+		chromedp.Navigate(app.ts.URL+"/"),
+		chromedp.WaitVisible(chromedp.CSS(`input[name=username]`)),
+		chromedp.SendKeys(chromedp.CSS(`input[name=username]`), "zhang"),
+		chromedp.SendKeys(chromedp.CSS(`input[name=password]`), testPassword),
+		chromedp.Click(chromedp.CSS(`.login-card button[type=submit]`)),
+		chromedp.WaitVisible(chromedp.CSS(`.page-head h1`)))
+	do("new-plan",
+		chromedp.Navigate(app.ts.URL+"/plans/new?date="+today),
+		chromedp.WaitVisible(chromedp.CSS(`form.form input[name=subject]`)))
+	if hint := text(".picker .hint"); !strings.Contains(hint, "个人待办") {
+		t.Fatalf("picker hint = %q", hint)
+	}
+	do("saved",
+		chromedp.SetValue(chromedp.CSS(`input[name=time]`), "23:30"),
+		chromedp.SendKeys(chromedp.CSS(`input[name=subject]`), subject),
+		chromedp.Click(chromedp.CSS(`form.form .form-actions button[type=submit]`)),
+		chromedp.WaitVisible(chromedp.CSS(`.page-head h1`)))
+	if h1, props := text(".page-head h1"), text("dl.props"); !strings.Contains(h1, subject) || !strings.Contains(props, "个人待办") {
+		t.Fatalf("card: %q / %q", h1, props)
+	}
+	do("start-page",
+		chromedp.Navigate(app.ts.URL+"/"),
+		chromedp.WaitVisible(chromedp.CSS(`.plan-list .plan-item`)))
+	if item := text(".plan-list .plan-item"); !strings.Contains(item, subject) || !strings.Contains(item, "个人待办") {
+		t.Fatalf("start page item = %q", item)
+	}
+	do("done",
+		chromedp.Click(chromedp.CSS(`.plan-item form[action$="/done"] button`)),
+		chromedp.WaitVisible(chromedp.CSS(`.flash`)))
+	if f := text(".flash"); !strings.Contains(f, "待办已完成") {
+		t.Fatalf("flash = %q", f)
+	}
+}

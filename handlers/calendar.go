@@ -276,7 +276,11 @@ func (s *Server) icalFeed(c *gin.Context) {
 			b.line("DTSTART:" + start.UTC().Format("20060102T150405Z"))
 			b.line("DTEND:" + start.Add(time.Hour).UTC().Format("20060102T150405Z"))
 		}
-		b.prop("SUMMARY", p.Subject+" · "+p.CustomerName)
+		summary := p.Subject
+		if p.CustomerName != "" { // a personal task has no customer
+			summary += " · " + p.CustomerName
+		}
+		b.prop("SUMMARY", summary)
 		desc := p.Code
 		if p.ContactName != "" {
 			desc += "\n" + p.ContactName

@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"errors"
+	"html/template"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -50,6 +51,8 @@ type planListData struct {
 	Statuses []string
 	Origins  []string
 	Today    string
+	// Yesterday ends the overdue plans: today's are not due yet.
+	Yesterday string
 }
 
 func (s *Server) listPlans(c *gin.Context) {
@@ -64,7 +67,8 @@ func (s *Server) listPlans(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	data := &planListData{Filter: f, Result: res, Statuses: models.PlanStatuses, Origins: models.PlanOrigins, Today: day(s.today())}
+	data := &planListData{Filter: f, Result: res, Statuses: models.PlanStatuses, Origins: models.PlanOrigins, Today: day(s.today()),
+		Yesterday: day(s.today().AddDate(0, 0, -1))}
 	if data.Owners, err = s.ownerChoices(c); err != nil {
 		s.fail(c, err)
 		return
@@ -75,16 +79,25 @@ func (s *Server) listPlans(c *gin.Context) {
 }
 
 type todayData struct {
-	Today    string
-	Plans    []models.Plan
-	Overdue  []models.Plan
-	Activity models.ActivityPage
+	Today   string
+	Plans   []models.Plan
+	Overdue []models.Plan // the oldest homeOverdue of them
+	// OverdueTotal is every overdue plan; the list of them ends Yesterday.
+	OverdueTotal int
+	Yesterday    string
+	Activity     models.ActivityPage
 	// The salesperson's pipeline, and their customers not contacted since
 	// IdleSince.
 	Pipeline  []models.StageTotal
 	Idle      int
 	IdleSince string
+	// The three lists, written by writePlanItems and writeActivityItems.
+	OverdueList, PlanList, ActivityList template.HTML
 }
+
+// homeOverdue is how many overdue plans the start page lists; the rest are
+// a link away (a page of 50 rows cost a third of the page's time).
+const homeOverdue = 10
 
 // todayPlans is "My plans today" (我的今日计划): the salesperson's start page.
 func (s *Server) todayPlans(c *gin.Context) {
@@ -97,10 +110,15 @@ func (s *Server) todayPlans(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	if data.Overdue, err = s.db.OverduePlans(ctx, a, a.ID, today, 50); err != nil {
+	if data.Overdue, err = s.db.OverduePlans(ctx, a, a.ID, today, homeOverdue); err != nil {
 		s.fail(c, err)
 		return
 	}
+	if data.OverdueTotal, err = s.db.CountOverduePlans(ctx, a, a.ID, today); err != nil {
+		s.fail(c, err)
+		return
+	}
+	data.Yesterday = day(s.today().AddDate(0, 0, -1))
 	if data.Activity, err = s.db.ListActivities(ctx, a, models.ActivityFilter{SalesFilter: models.SalesFilter{From: today, To: today, OwnerID: a.ID, PerPage: 50}}); err != nil {
 		s.fail(c, err)
 		return
@@ -114,7 +132,18 @@ func (s *Server) todayPlans(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	s.render(c, http.StatusOK, "plans/today", s.newPage(c, s.t(c, "plan.today.title"), "home", data))
+	p := s.newPage(c, s.t(c, "plan.today.title"), "home", data)
+	tr := func(key string) string { return s.t(c, key) }
+	var sb strings.Builder
+	writePlanItems(&sb, data.Overdue, p.Aux, tr)
+	data.OverdueList = template.HTML(sb.String())
+	sb.Reset()
+	writePlanItems(&sb, data.Plans, p.Aux, tr)
+	data.PlanList = template.HTML(sb.String())
+	sb.Reset()
+	writeActivityItems(&sb, data.Activity.Rows, p.Aux, tr)
+	data.ActivityList = template.HTML(sb.String())
+	s.render(c, http.StatusOK, "plans/today", p)
 }
 
 type planForm struct {
@@ -205,6 +234,11 @@ func (s *Server) savePlan(c *gin.Context, id int64) {
 			f.Plan.Status = "done"
 		}
 	}
+	picked := models.FieldErrors{}
+	if models.CheckPicked(picked, f.Plan.CustomerID, f.CustomerLabel); picked.Any() {
+		s.renderPlanForm(c, http.StatusUnprocessableEntity, f, id != 0, picked)
+		return
+	}
 	// SavePlan checks the record by the models' rules before it writes.
 	if err := s.db.SavePlan(ctx, a, &f.Plan); err != nil {
 		if errs, ok := models.AsFieldErrors(err); ok {
@@ -240,6 +274,26 @@ func (s *Server) editPlan(c *gin.Context) {
 		return
 	}
 	s.renderPlanForm(c, http.StatusOK, planForm{Plan: *pl, CustomerLabel: pl.CustomerName}, true, nil)
+}
+
+// completeTask marks a personal task (a plan without a customer) done; a
+// plan with one is completed by recording the activity.
+func (s *Server) completeTask(c *gin.Context) {
+	id, ok := idParam(c, "id")
+	if !ok {
+		s.notFound(c)
+		return
+	}
+	err := s.db.CompleteTask(c.Request.Context(), actor(c), id)
+	if errors.Is(err, models.ErrConflict) {
+		s.flash(c, "plan.not_open")
+	} else if err != nil {
+		s.fail(c, err)
+		return
+	} else {
+		s.flash(c, "plan.task_done")
+	}
+	redirect(c, views.Path("plan", id))
 }
 
 func (s *Server) cancelPlan(c *gin.Context) {

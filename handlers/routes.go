@@ -163,6 +163,7 @@ func (s *Server) Handler() http.Handler {
 	act.GET("/plans/:id/edit", s.require(models.PermActivitiesEdit), s.editPlan)
 	act.POST("/plans/:id", s.require(models.PermActivitiesEdit), s.withID(s.savePlan))
 	act.POST("/plans/:id/cancel", s.require(models.PermActivitiesEdit), s.cancelPlan)
+	act.POST("/plans/:id/done", s.require(models.PermActivitiesEdit), s.completeTask)
 	act.POST("/plans/:id/delete", s.require(models.PermActivitiesDelete), s.deleteRecord("plan"))
 	act.GET("/calendar", s.calendar)
 	act.GET("/competitors", s.listCompetitors)

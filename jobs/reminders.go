@@ -100,8 +100,12 @@ func reminderMessage(cfg ReminderConfig, r models.Reminder) keymail.Message {
 		when += " " + r.Time
 	}
 	link := cfg.BaseURL + views.Path("plan", r.ID)
-	subject := cfg.T(lang, "reminder.mail.subject", when, r.Subject, r.CustomerName)
-	text := cfg.T(lang, "reminder.mail.body", r.OwnerName, when, r.CustomerName, r.Subject, r.Content, r.Code, link)
+	customer := r.CustomerName
+	if r.CustomerID == 0 {
+		customer = cfg.T(lang, "plan.personal") // a personal task
+	}
+	subject := cfg.T(lang, "reminder.mail.subject", when, r.Subject, customer)
+	text := cfg.T(lang, "reminder.mail.body", r.OwnerName, when, customer, r.Subject, r.Content, r.Code, link)
 	htmlBody := "<pre style=\"font-family:inherit;white-space:pre-wrap\">" + html.EscapeString(text) + "</pre>"
 	return keymail.Message{
 		From:    cfg.From,

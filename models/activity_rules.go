@@ -3,6 +3,7 @@ package models
 import (
 	"context"
 	"errors"
+	"strings"
 	"time"
 )
 
@@ -173,6 +174,16 @@ func (db *DB) CheckActivity(ctx context.Context, actor Actor, a *Activity) (Fiel
 	return errs, db.checkCounterpart(ctx, actor, a.CustomerID, a.ContactID, errs)
 }
 
+// CheckPicked refuses a counterpart typed into the picker but not chosen
+// from its list (a form sent without script, or a name changed after the
+// choice). A plan's customer may be left empty, so the plan would otherwise
+// become a personal task without anyone noticing.
+func CheckPicked(errs FieldErrors, customerID int64, typed string) {
+	if customerID == 0 && strings.TrimSpace(typed) != "" && errs["customer"] == "" {
+		errs["customer"] = "plan.customer_not_picked"
+	}
+}
+
 // CheckPlan is every rule of a plan.
 func (db *DB) CheckPlan(ctx context.Context, actor Actor, p *Plan) (FieldErrors, error) {
 	errs := p.Validate()
@@ -181,6 +192,14 @@ func (db *DB) CheckPlan(ctx context.Context, actor Actor, p *Plan) (FieldErrors,
 	}
 	if err := db.checkSalesOwner(ctx, actor, &p.OwnerID, errs); err != nil {
 		return nil, err
+	}
+	if p.CustomerID == 0 {
+		// A personal task (待办), such as "prepare the quarterly report":
+		// no customer, so no contact of one either.
+		if p.ContactID != 0 {
+			errs["contact"] = "validation.invalid_choice"
+		}
+		return errs, nil
 	}
 	return errs, db.checkCounterpart(ctx, actor, p.CustomerID, p.ContactID, errs)
 }

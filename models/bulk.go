@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"fmt"
 	"slices"
+	"time"
 )
 
 // Bulk writes generated records — the demo data and the benchmark sets made
@@ -72,6 +73,24 @@ func (b *Bulk) Numbers(kind string, n int) (func(i int) string, error) {
 	}
 	first := last - int64(n) + 1
 	return func(i int) string { return r.Format(now, first+int64(i)) }, nil
+}
+
+// NumberOn is the next number of kind as it would have been given on day
+// (its date part and its reset period): a generated record dated in the past
+// is numbered by its own date, not the day it was loaded, so codes read like
+// a real history and a day's serial does not overflow its width.
+func (b *Bulk) NumberOn(kind string, day time.Time) (string, error) {
+	r, err := b.db.numberingRule(b.ctx, b.tx, kind)
+	if err != nil {
+		return "", fmt.Errorf("numbering rule %q: %w", kind, err)
+	}
+	var n int64
+	err = b.tx.QueryRowContext(b.ctx, `INSERT INTO numbering_counters (kind, period, last) VALUES (?, ?, 1)
+		ON CONFLICT (kind, period) DO UPDATE SET last = last + 1 RETURNING last`, kind, r.period(day)).Scan(&n)
+	if err != nil {
+		return "", err
+	}
+	return r.Format(day, n), nil
 }
 
 // NumberList is n numbers of kind, as NextNumber would give them one by one.
@@ -219,10 +238,12 @@ func (db *DB) UserIDsWith(ctx context.Context, p Permission) ([]int64, error) {
 }
 
 // RefreshLastActivities writes each customer's latest activity record back
-// onto it, after a bulk load.
+// onto it, after a bulk load, as saving the record would (writeBack): its
+// date, its text and its sales stage, when it has one.
 func (db *DB) RefreshLastActivities(ctx context.Context) error {
-	_, err := db.Write.ExecContext(ctx, `UPDATE customers SET (last_activity_date, last_activity_content) =
-		(SELECT a.date, a.subject FROM activities a WHERE a.customer_id = customers.id ORDER BY a.date DESC, a.id DESC LIMIT 1)
+	_, err := db.Write.ExecContext(ctx, `UPDATE customers SET (last_activity_date, last_activity_content, stage_id) =
+		(SELECT a.date, a.subject, COALESCE(a.stage_id, customers.stage_id) FROM activities a WHERE a.customer_id = customers.id
+			ORDER BY a.date DESC, a.id DESC LIMIT 1)
 		WHERE EXISTS (SELECT 1 FROM activities a WHERE a.customer_id = customers.id)`)
 	return err
 }

@@ -77,7 +77,8 @@ func (db *DB) Calendar(ctx context.Context, actor Actor, q CalendarQuery) (map[s
 	ownerCond += teamCond + q.teamCond("owner_id")
 	for _, src := range []string{
 		`SELECT date, COUNT(*) FROM activities WHERE date BETWEEN ? AND ?` + ownerCond + ` GROUP BY date`,
-		`SELECT date, COUNT(*) FROM plans WHERE date BETWEEN ? AND ?` + ownerCond + ` AND status = 'planned' GROUP BY date`,
+		`SELECT date, COUNT(*) FROM plans WHERE date BETWEEN ? AND ?` + ownerCond + andRule(personalTaskRule(actor, "plans")) +
+			` AND status = 'planned' GROUP BY date`,
 	} {
 		rows, err := db.Read.QueryContext(ctx, src, args...)
 		if err != nil {
@@ -127,10 +128,10 @@ func (db *DB) Calendar(ctx context.Context, actor Actor, q CalendarQuery) (map[s
 				ORDER BY x.start_time, x.id LIMIT ?)
 			JOIN customers c ON c.id = a.customer_id JOIN users u ON u.id = a.owner_id`},
 		{"plan", `WITH days(d) AS (VALUES ` + values + `)
-			SELECT p.id, p.date, p.time, '', p.subject, c.name, u.display_name, COALESCE(p.method_id, 0)
+			SELECT p.id, p.date, p.time, '', p.subject, COALESCE(c.name, ''), u.display_name, COALESCE(p.method_id, 0)
 			FROM days JOIN plans p ON p.id IN (SELECT x.id FROM plans x WHERE x.date = days.d` + ownerCond + `
-				AND x.status = 'planned' ORDER BY x.time, x.id LIMIT ?)
-			JOIN customers c ON c.id = p.customer_id JOIN users u ON u.id = p.owner_id`},
+				AND x.status = 'planned'` + andRule(personalTaskRule(actor, "x")) + ` ORDER BY x.time, x.id LIMIT ?)
+			LEFT JOIN customers c ON c.id = p.customer_id JOIN users u ON u.id = p.owner_id`},
 	}
 	for _, src := range queries {
 		rows, err := db.Read.QueryContext(ctx, src.sql, eargs...)

@@ -58,7 +58,14 @@ func dsn(path string, readOnly bool) string {
 	q.Set("_busy_timeout", "10000")
 	q.Set("_foreign_keys", "on")
 	q.Set("_synchronous", "NORMAL")
+	// Each connection has a page cache of its own: 32 MB for the writer, 8 MB
+	// for each reader. At 32 MB each, the readers' caches filled up under
+	// load to 130 MB of the server's memory (scripts/bench-memory.sh), for
+	// pages the operating system's cache holds anyway.
 	q.Set("_cache_size", "-32000")
+	if readOnly {
+		q.Set("_cache_size", "-8000")
+	}
 	// Each connection keeps its prepared statements: the same few queries
 	// run again and again, and preparing them is a large part of their cost.
 	q.Set("_stmt_cache_size", "128")

@@ -33,7 +33,7 @@ func (db *DB) UnreadNotifications(ctx context.Context, userID int64) (int, error
 // Notifications lists the user's newest notifications with their plans.
 func (db *DB) Notifications(ctx context.Context, userID int64, limit int) ([]Notification, error) {
 	rows, err := db.Read.QueryContext(ctx, `SELECT n.id, n.kind, n.read_at IS NOT NULL, n.created_at, `+planColumns+`
-		FROM notifications n JOIN plans p ON p.id = n.plan_id JOIN users u ON u.id = p.owner_id JOIN customers c ON c.id = p.customer_id
+		FROM notifications n JOIN plans p ON p.id = n.plan_id JOIN users u ON u.id = p.owner_id LEFT JOIN customers c ON c.id = p.customer_id
 		LEFT JOIN contacts k ON k.id = p.contact_id LEFT JOIN activities sa ON sa.id = p.source_activity_id
 		LEFT JOIN activities da ON da.id = p.done_activity_id
 		LEFT JOIN users cb ON cb.id = p.created_by LEFT JOIN users ub ON ub.id = p.updated_by
@@ -207,8 +207,8 @@ func (db *DB) FinishPlanEmail(ctx context.Context, planID int64, result string, 
 // message needs to say (subject, customer, time), for the plan's owner.
 func planDueEvent(ctx context.Context, tx *sql.Tx, now string, planID, owner int64) error {
 	var code, subject, date, tm, customer, ownerName string
-	if err := tx.QueryRowContext(ctx, `SELECT p.code, p.subject, p.date, p.time, c.name, u.display_name FROM plans p
-		JOIN customers c ON c.id = p.customer_id JOIN users u ON u.id = p.owner_id WHERE p.id = ?`, planID).Scan(
+	if err := tx.QueryRowContext(ctx, `SELECT p.code, p.subject, p.date, p.time, COALESCE(c.name, ''), u.display_name FROM plans p
+		LEFT JOIN customers c ON c.id = p.customer_id JOIN users u ON u.id = p.owner_id WHERE p.id = ?`, planID).Scan(
 		&code, &subject, &date, &tm, &customer, &ownerName); err != nil {
 		return err
 	}

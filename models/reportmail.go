@@ -406,10 +406,12 @@ func (db *DB) BuildTeamWeek(ctx context.Context, actor Actor, from, to string, n
 	if err != nil {
 		return nil, err
 	}
-	conds, args = salesScope(p, "p.owner_id")
+	// Summed from open_plan_counts (migration *_open_plan_counts.sql): one row per owner and
+	// day, where counting walked every open past plan of the team.
+	conds, args = salesScope(p, "k.owner_id")
 	d.OverduePlans, err = queryList(ctx, db.Read, `SELECT u.id, u.display_name, g.n, g.oldest FROM (
-			SELECT p.owner_id AS k, COUNT(*) AS n, MIN(p.date) AS oldest FROM plans p
-			WHERE `+joinAnd(conds)+` AND p.status = 'planned' AND p.date < ? GROUP BY p.owner_id) g
+			SELECT k.owner_id AS k, SUM(k.n) AS n, MIN(k.date) AS oldest FROM open_plan_counts k
+			WHERE `+joinAnd(conds)+` AND k.date < ? GROUP BY k.owner_id) g
 		JOIN users u ON u.id = g.k ORDER BY g.n DESC, u.display_name`, append(args, today),
 		func(row rowScanner) (*DigestOverdue, error) {
 			var r DigestOverdue

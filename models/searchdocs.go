@@ -205,6 +205,9 @@ func (db *DB) EachSearchDoc(ctx context.Context, kind string, after int64, limit
 	return rows.Err()
 }
 
+// The kind is tested with a unary plus: without it SQLite walked the index
+// of (kind, owner, status, latest activity) over every customer (9 ms at
+// 100,000, most of a search) instead of looking the page's ids up.
 // visibleSQL finds which of a list of ids of one kind exist; the row rule
 // of the module on the owner column (if any) keeps those the actor may see.
 var visibleSQL = map[string]struct {
@@ -212,8 +215,8 @@ var visibleSQL = map[string]struct {
 	module Module
 	owner  string
 }{
-	"customer": {`SELECT c.id FROM customers c WHERE c.kind = 'customer' AND c.id IN (%s)`, ModCustomers, "c.owner_id"},
-	"prospect": {`SELECT c.id FROM customers c WHERE c.kind = 'prospect' AND c.id IN (%s)`, ModCustomers, "c.owner_id"},
+	"customer": {`SELECT c.id FROM customers c WHERE c.id IN (%s) AND +c.kind = 'customer'`, ModCustomers, "c.owner_id"},
+	"prospect": {`SELECT c.id FROM customers c WHERE c.id IN (%s) AND +c.kind = 'prospect'`, ModCustomers, "c.owner_id"},
 	"contact":  {`SELECT k.id FROM contacts k JOIN customers c ON c.id = k.customer_id WHERE k.id IN (%s)`, ModCustomers, "c.owner_id"},
 	"issue":    {`SELECT i.id FROM issues i JOIN customers c ON c.id = i.customer_id WHERE i.id IN (%s)`, ModService, "c.owner_id"},
 	"article":  {`SELECT a.id FROM articles a WHERE a.id IN (%s)`, ModService, ""},
@@ -233,22 +236,8 @@ func (db *DB) VisibleSearchRefs(ctx context.Context, actor Actor, refs []SearchR
 	if len(byKind) == 0 {
 		return out, nil
 	}
-	// One statement for all kinds: a page of hits costs one round trip.
-	var parts []string
-	var args []any
-	for _, kind := range SearchKinds {
-		ids, ok := byKind[kind]
-		if !ok {
-			continue
-		}
-		q := visibleSQL[kind]
-		part := strings.Replace(fmt.Sprintf(q.query, strings.Join(ids, ",")), "SELECT ", "SELECT '"+kind+"', ", 1)
-		if q.owner != "" {
-			part += actor.ownerAnd(q.module, q.owner)
-		}
-		parts = append(parts, part)
-	}
-	rows, err := db.Read.QueryContext(ctx, strings.Join(parts, " UNION ALL "), args...)
+	query, args := visibleSearchSQL(actor, byKind)
+	rows, err := db.Read.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, err
 	}
@@ -264,4 +253,24 @@ func (db *DB) VisibleSearchRefs(ctx context.Context, actor Actor, refs []SearchR
 		return nil, err
 	}
 	return out, nil
+}
+
+// visibleSearchSQL is VisibleSearchRefs' statement for the ids of each kind.
+func visibleSearchSQL(actor Actor, byKind map[string][]string) (string, []any) {
+	// One statement for all kinds: a page of hits costs one round trip.
+	var parts []string
+	var args []any
+	for _, kind := range SearchKinds {
+		ids, ok := byKind[kind]
+		if !ok {
+			continue
+		}
+		q := visibleSQL[kind]
+		part := strings.Replace(fmt.Sprintf(q.query, strings.Join(ids, ",")), "SELECT ", "SELECT '"+kind+"', ", 1)
+		if q.owner != "" {
+			part += actor.ownerAnd(q.module, q.owner)
+		}
+		parts = append(parts, part)
+	}
+	return strings.Join(parts, " UNION ALL "), args
 }

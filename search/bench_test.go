@@ -334,3 +334,49 @@ func BenchmarkOpenExisting(b *testing.B) {
 		e.svc = svc
 	}
 }
+
+// BenchmarkSearchFullName is the global search for a customer's full
+// company name (issue 19): 25 names spread over the customers, first page
+// of 10 as an admin. Every name is mostly bigrams that nearly every company
+// has (有限, 公司, 科技…); the customer itself must come first.
+func BenchmarkSearchFullName(b *testing.B) {
+	e := benchSetup(b)
+	ctx := context.Background()
+	type named struct {
+		id   int64
+		name string
+	}
+	var names []named
+	rows, err := e.db.Read.Query(`SELECT id, name FROM customers WHERE kind = 'customer' AND id % 997 = 1 ORDER BY id LIMIT 25`)
+	if err != nil {
+		b.Fatal(err)
+	}
+	for rows.Next() {
+		var n named
+		if err := rows.Scan(&n.id, &n.name); err != nil {
+			b.Fatal(err)
+		}
+		names = append(names, n)
+	}
+	rows.Close()
+	if len(names) == 0 {
+		b.Fatal("no customers")
+	}
+	var all []time.Duration
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		n := names[i%len(names)]
+		start := time.Now()
+		res, err := e.svc.Search(ctx, benchAdmin, Query{Text: n.name, Size: 10})
+		if err != nil {
+			b.Fatal(err)
+		}
+		all = append(all, time.Since(start))
+		if len(res.Hits) == 0 || res.Hits[0].Kind != "customer" || res.Hits[0].ID != n.id {
+			b.Fatalf("%s: the customer is not the first hit (%d hits)", n.name, len(res.Hits))
+		}
+	}
+	b.StopTimer()
+	b.ReportMetric(percentile(all, 0.5), "ms-median")
+	b.ReportMetric(percentile(all, 0.95), "ms-p95")
+}

@@ -149,3 +149,45 @@ func TestChineseSearchQuality(t *testing.T) {
 		t.Errorf("quality below target: hit@3 %.3f (want ≥ 0.95), MRR %.3f (want ≥ 0.90)", hit3/n, rr/n)
 	}
 }
+
+// TestCommonWordsLeftOut: with words common (in more than commonDocs
+// documents of a field), a full company name finds the company first and not
+// the companies that share only its common words; a query of common words
+// only still finds the documents holding all of them; a query whose rarer
+// words match nothing falls back to what the common words find; and the
+// similar-issue matching of a description keeps every word.
+func TestCommonWordsLeftOut(t *testing.T) {
+	old := commonDocs
+	commonDocs = 2
+	t.Cleanup(func() { commonDocs = old })
+	f := newFixture(t)
+	svc := f.open()
+	ctx := context.Background()
+	for _, name := range []string{"上海华信科技有限公司", "北京华信电子有限公司", "广州鼎盛科技有限公司", "深圳鼎盛贸易有限公司", "杭州星辰科技有限公司"} {
+		if err := f.db.CreateCustomer(ctx, admin, &models.Customer{Kind: "customer", Name: name}, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := svc.Sync(ctx); err != nil {
+		t.Fatal(err)
+	}
+	got := titles(f.search(admin, Query{Text: "上海华信科技有限公司", Size: 10}))
+	if len(got) == 0 || got[0] != "上海华信科技有限公司" {
+		t.Fatalf("full name: %q", got)
+	}
+	for _, g := range got {
+		if g == "深圳鼎盛贸易有限公司" || g == "杭州星辰科技有限公司" {
+			t.Errorf("full name: %s shares only common words, got %q", g, got)
+		}
+	}
+	if got := titles(f.search(admin, Query{Text: "科技有限公司", Size: 10})); len(got) != 3 {
+		t.Errorf("common words only: %q, want the three 科技有限公司", got)
+	}
+	if got := titles(f.search(admin, Query{Text: "某某有限公司", Size: 10})); len(got) != 5 {
+		t.Errorf("unknown name of common words: %q, want every 有限公司 as before", got)
+	}
+	// A description matched for similar issues keeps its common words.
+	if got := titles(f.search(admin, Query{Text: "上海华信科技有限公司", Size: 10, Similar: true})); len(got) != 5 {
+		t.Errorf("similar: %q, want every 有限公司", got)
+	}
+}
