@@ -112,10 +112,13 @@ func (db *DB) SearchCounterparts(ctx context.Context, actor Actor, q string, lim
 	query := `SELECT c.id, c.kind, c.code, c.name, c.owner_id, u.display_name, c.status FROM customers c
 		JOIN users u ON u.id = c.owner_id
 		WHERE c.kind IN ('customer', 'prospect') AND c.status <> 'converted'
-			AND (c.name LIKE ? ESCAPE '\' OR c.short_name LIKE ? ESCAPE '\' OR c.code LIKE ? ESCAPE '\' OR c.phone LIKE ? ESCAPE '\')`
+			AND (c.name LIKE ? ESCAPE '\' OR c.short_name LIKE ? ESCAPE '\' OR c.code LIKE ? ESCAPE '\' OR c.phone LIKE ? ESCAPE '\'`
 	args := []any{contains, contains, like, like}
+	py, pyArgs := pinyinLike(q, "c.name_py")
+	query += py + ")"
+	args = append(args, pyArgs...)
 	query += actor.ownerAnd(ModCustomers, "c.owner_id")
-	query += ` ORDER BY c.kind, c.name, c.id LIMIT ?`
+	query += ` ORDER BY c.kind, c.name_pinyin, c.id LIMIT ?`
 	args = append(args, limit)
 	rows, err := db.Read.QueryContext(ctx, query, args...)
 	if err != nil {

@@ -106,17 +106,17 @@ func (b *Bulk) NextNumber(kind string) (string, error) { return b.db.NextNumber(
 func (b *Bulk) Customer(c *Customer) (int64, error) {
 	return b.insert(`INSERT INTO customers (kind, code, name, short_name, industry_id, source_id, grade_id,
 		region_id, stage_id, address, phone, email, website, owner_id, status, notes, last_activity_date, last_activity_content,
-		created_at, updated_at, name_key) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		created_at, updated_at, name_key, name_pinyin, name_py) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		c.Kind, c.Code, c.Name, c.ShortName, c.IndustryID, c.SourceID, c.GradeID, c.RegionID, c.StageID, c.Address, c.Phone,
 		c.Email, c.Website, c.OwnerID, c.Status, c.Notes, nullStr(c.LastActivityDate), c.LastActivityContent, c.CreatedAt, c.UpdatedAt,
-		NameKey(c.Name))
+		NameKey(c.Name), PinyinSortKey(c.Name), PinyinSearchForms(c.Name))
 }
 
 // Contact inserts a contact, stamped at.
 func (b *Bulk) Contact(k *Contact, at string) error {
 	_, err := b.exec(`INSERT INTO contacts (customer_id, name, title, phone, mobile, email, birthday,
-		is_primary, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		k.CustomerID, k.Name, k.Title, k.Phone, k.Mobile, k.Email, nullStr(k.Birthday), k.IsPrimary, at, at)
+		is_primary, created_at, updated_at, name_py) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		k.CustomerID, k.Name, k.Title, k.Phone, k.Mobile, k.Email, nullStr(k.Birthday), k.IsPrimary, at, at, PinyinSearchForms(k.Name))
 	return err
 }
 

@@ -224,9 +224,11 @@ func (db *DB) MentionCandidates(ctx context.Context, actor Actor, kind string, i
 	if _, err := db.RecordAccess(ctx, actor, kind, id); err != nil {
 		return nil, err
 	}
+	// Users are few: all active ones are read and matched here, by login
+	// name, display name, or the display name's pinyin or initials (@zw →
+	// 张伟).
 	rows, err := db.Read.QueryContext(ctx, `SELECT id, role, username, display_name FROM users WHERE active = 1
-		AND (username LIKE ?1 ESCAPE '\' OR display_name LIKE ?1 ESCAPE '\') ORDER BY display_name LIMIT 50`,
-		escapeLike(prefix)+"%")
+		ORDER BY display_name`)
 	if err != nil {
 		return nil, err
 	}
@@ -242,7 +244,12 @@ func (db *DB) MentionCandidates(ctx context.Context, actor Actor, kind string, i
 			rows.Close()
 			return nil, err
 		}
-		c.a.Role = Role(role)
+		if !nameMatches(prefix, c.m.Username, c.m.DisplayName) {
+			continue
+		}
+		// The candidate as the permission table sees them (their role as
+		// it is now, their team): may they open the record?
+		c.a = db.ActorFor(&User{ID: c.a.ID, Role: Role(role)})
 		all = append(all, c)
 	}
 	rows.Close()

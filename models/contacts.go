@@ -34,11 +34,13 @@ func (f ContactFilter) where(actor Actor) (string, []any) {
 	}
 	if q := strings.TrimSpace(f.Q); q != "" {
 		like := "%" + escapeLike(q) + "%"
+		py, pyArgs := pinyinLike(q, "k.name_py", "c.name_py")
 		conds = append(conds, `(k.name LIKE ? ESCAPE '\' OR k.mobile LIKE ? ESCAPE '\' OR k.phone LIKE ? ESCAPE '\'
-			OR k.email LIKE ? ESCAPE '\' OR c.name LIKE ? ESCAPE '\')`)
+			OR k.email LIKE ? ESCAPE '\' OR c.name LIKE ? ESCAPE '\'`+py+`)`)
 		for range 5 {
 			args = append(args, like)
 		}
+		args = append(args, pyArgs...)
 	}
 	return strings.Join(conds, " AND "), args
 }

@@ -84,7 +84,7 @@ type CustomerFilter struct {
 
 // customerSorts maps the sort names a URL may carry to ORDER BY terms.
 var customerSorts = map[string]string{
-	"name":     "c.name",
+	"name":     "c.name_pinyin", // pinyin order (models/pinyin.go)
 	"code":     "c.code",
 	"updated":  "c.updated_at",
 	"created":  "c.id",
@@ -122,10 +122,15 @@ func (f CustomerFilter) where(actor Actor) (string, []any) {
 	// written out rather than built by w.like.
 	if q := strings.TrimSpace(f.Q); q != "" {
 		like := "%" + escapeLike(q) + "%"
+		// Typed in Latin letters, it may be a name's pinyin or initials.
+		py, pyArgs := pinyinLike(q, "c.name_py")
+		kpy, kpyArgs := pinyinLike(q, "k.name_py")
+		args := append([]any{like, like, like, like, like}, pyArgs...)
+		args = append(append(args, like, like), kpyArgs...)
 		w.add(`(c.name LIKE ? ESCAPE '\' OR c.short_name LIKE ? ESCAPE '\' OR c.code LIKE ? ESCAPE '\'
-			OR c.phone LIKE ? ESCAPE '\' OR c.email LIKE ? ESCAPE '\'
-			OR EXISTS (SELECT 1 FROM contacts k WHERE k.customer_id = c.id AND (k.name LIKE ? ESCAPE '\' OR k.mobile LIKE ? ESCAPE '\')))`,
-			like, like, like, like, like, like, like)
+			OR c.phone LIKE ? ESCAPE '\' OR c.email LIKE ? ESCAPE '\'`+py+`
+			OR EXISTS (SELECT 1 FROM contacts k WHERE k.customer_id = c.id AND (k.name LIKE ? ESCAPE '\' OR k.mobile LIKE ? ESCAPE '\'`+kpy+`)))`,
+			args...)
 	}
 	if len(f.IDs) > 0 {
 		ids := make([]any, len(f.IDs))
@@ -631,11 +636,12 @@ func (db *DB) createCustomerTx(ctx context.Context, tx *sql.Tx, actor Actor, c *
 		c.Status = "active"
 	}
 	res, err := tx.ExecContext(ctx, `INSERT INTO customers (kind, code, name, short_name, industry_id, source_id, grade_id,
-		region_id, stage_id, address, phone, email, website, owner_id, status, notes, created_at, created_by, updated_at, updated_by, name_key)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		region_id, stage_id, address, phone, email, website, owner_id, status, notes, created_at, created_by, updated_at, updated_by, name_key,
+		name_pinyin, name_py)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		c.Kind, code, c.Name, c.ShortName, nullInt(c.IndustryID), nullInt(c.SourceID), nullInt(c.GradeID),
 		nullInt(c.RegionID), nullInt(c.StageID), c.Address, c.Phone, c.Email, c.Website, c.OwnerID, c.Status, c.Notes,
-		now, nullInt(actor.ID), now, nullInt(actor.ID), NameKey(c.Name))
+		now, nullInt(actor.ID), now, nullInt(actor.ID), NameKey(c.Name), PinyinSortKey(c.Name), PinyinSearchForms(c.Name))
 	if err != nil {
 		return err
 	}
@@ -700,10 +706,10 @@ func (db *DB) updateCustomerTx(ctx context.Context, tx *sql.Tx, actor Actor, c *
 	now := db.nowStamp()
 	_, err = tx.ExecContext(ctx, `UPDATE customers SET name = ?, short_name = ?, industry_id = ?, source_id = ?, grade_id = ?,
 		region_id = ?, stage_id = ?, address = ?, phone = ?, email = ?, website = ?, owner_id = ?, status = ?, notes = ?,
-		updated_at = ?, updated_by = ?, name_key = ? WHERE id = ?`,
+		updated_at = ?, updated_by = ?, name_key = ?, name_pinyin = ?, name_py = ? WHERE id = ?`,
 		c.Name, c.ShortName, nullInt(c.IndustryID), nullInt(c.SourceID), nullInt(c.GradeID), nullInt(c.RegionID),
 		nullInt(c.StageID), c.Address, c.Phone, c.Email, c.Website, c.OwnerID, c.Status, c.Notes, now, nullInt(actor.ID),
-		NameKey(c.Name), c.ID)
+		NameKey(c.Name), PinyinSortKey(c.Name), PinyinSearchForms(c.Name), c.ID)
 	if err != nil {
 		return err
 	}
@@ -758,8 +764,9 @@ func (db *DB) ChangeOwner(ctx context.Context, actor Actor, kind string, ids []i
 func (db *DB) insertContact(ctx context.Context, tx *sql.Tx, actor Actor, k *Contact) error {
 	now := db.nowStamp()
 	res, err := tx.ExecContext(ctx, `INSERT INTO contacts (customer_id, name, title, phone, mobile, email, birthday, is_primary,
-		created_at, created_by, updated_at, updated_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		k.CustomerID, k.Name, k.Title, k.Phone, k.Mobile, k.Email, nullStr(k.Birthday), k.IsPrimary, now, nullInt(actor.ID), now, nullInt(actor.ID))
+		created_at, created_by, updated_at, updated_by, name_py) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		k.CustomerID, k.Name, k.Title, k.Phone, k.Mobile, k.Email, nullStr(k.Birthday), k.IsPrimary, now, nullInt(actor.ID), now, nullInt(actor.ID),
+		PinyinSearchForms(k.Name))
 	if err != nil {
 		return err
 	}
@@ -819,8 +826,8 @@ func (db *DB) SaveContact(ctx context.Context, actor Actor, k *Contact) error {
 		}
 		now := db.nowStamp()
 		if _, err := tx.ExecContext(ctx, `UPDATE contacts SET name = ?, title = ?, phone = ?, mobile = ?, email = ?, birthday = ?,
-			is_primary = ?, updated_at = ?, updated_by = ? WHERE id = ?`, k.Name, k.Title, k.Phone, k.Mobile, k.Email, nullStr(k.Birthday),
-			k.IsPrimary, now, nullInt(actor.ID), k.ID); err != nil {
+			is_primary = ?, updated_at = ?, updated_by = ?, name_py = ? WHERE id = ?`, k.Name, k.Title, k.Phone, k.Mobile, k.Email, nullStr(k.Birthday),
+			k.IsPrimary, now, nullInt(actor.ID), PinyinSearchForms(k.Name), k.ID); err != nil {
 			return err
 		}
 		if k.IsPrimary {

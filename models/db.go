@@ -124,6 +124,10 @@ func OpenWithDriver(ctx context.Context, driverName, path string) (*DB, error) {
 		w.Close()
 		return nil, err
 	}
+	if err := db.fillPinyin(ctx); err != nil {
+		w.Close()
+		return nil, err
+	}
 	r, err := sql.Open(driverName, dsn(path, true))
 	if err != nil {
 		w.Close()

@@ -74,8 +74,10 @@ func (db *DB) ErasePerson(ctx context.Context, actor Actor, kind string, id int6
 			if err := rows.Err(); err != nil {
 				return err
 			}
+			erased := ErasedMarker + " " + out.Code
 			if _, err := tx.ExecContext(ctx, `UPDATE customers SET name = ?, short_name = '', phone = '', email = '', address = '',
-				website = '', notes = '', last_activity_content = '' WHERE id = ?`, ErasedMarker+" "+out.Code, id); err != nil {
+				website = '', notes = '', last_activity_content = '', name_pinyin = ?, name_py = ? WHERE id = ?`,
+				erased, PinyinSortKey(erased), PinyinSearchForms(erased), id); err != nil {
 				return err
 			}
 		case "contact":
@@ -95,7 +97,7 @@ func (db *DB) ErasePerson(ctx context.Context, actor Actor, kind string, id int6
 		}
 		if len(contactIDs) > 0 {
 			if _, err := tx.ExecContext(ctx, `UPDATE contacts SET name = ?, title = '', phone = '', mobile = '', email = '',
-				birthday = NULL WHERE id IN (`+idList(contactIDs)+`)`, ErasedMarker); err != nil {
+				birthday = NULL, name_py = ? WHERE id IN (`+idList(contactIDs)+`)`, ErasedMarker, PinyinSearchForms(ErasedMarker)); err != nil {
 				return err
 			}
 		}

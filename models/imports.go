@@ -515,9 +515,9 @@ func (db *DB) importContact(ctx context.Context, tx *sql.Tx, actor Actor, r *Imp
 		k.ID = r.TargetID
 		_, err := tx.ExecContext(ctx, `UPDATE contacts SET name = ?, title = CASE WHEN ? <> '' THEN ? ELSE title END,
 			phone = CASE WHEN ? <> '' THEN ? ELSE phone END, mobile = CASE WHEN ? <> '' THEN ? ELSE mobile END,
-			email = CASE WHEN ? <> '' THEN ? ELSE email END, birthday = COALESCE(?, birthday), updated_at = ?, updated_by = ?
-			WHERE id = ? AND customer_id = ?`, k.Name, k.Title, k.Title, k.Phone, k.Phone, k.Mobile, k.Mobile, k.Email, k.Email,
-			nullStr(k.Birthday), db.nowStamp(), nullInt(actor.ID), k.ID, k.CustomerID)
+			email = CASE WHEN ? <> '' THEN ? ELSE email END, birthday = COALESCE(?, birthday), updated_at = ?, updated_by = ?,
+			name_py = ? WHERE id = ? AND customer_id = ?`, k.Name, k.Title, k.Title, k.Phone, k.Phone, k.Mobile, k.Mobile, k.Email, k.Email,
+			nullStr(k.Birthday), db.nowStamp(), nullInt(actor.ID), PinyinSearchForms(k.Name), k.ID, k.CustomerID)
 		if err != nil {
 			return 0, err
 		}

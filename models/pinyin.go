@@ -1,0 +1,201 @@
+package models
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"unicode"
+
+	"github.com/mozillazg/go-pinyin"
+)
+
+// Names in pinyin (issue 17). Chinese users expect a list sorted by name to
+// run in pinyin order (上海宏达 before 上海启明 before 上海天润), not in code
+// point order, and they find a customer or a contact on a Latin keyboard by
+// the name's pinyin or its initials (zhangwei, zw → 张伟). Both are stored
+// beside the name at every write (customers.name_pinyin, name_py and
+// contacts.name_py, migration 0023), so the lists sort and search them
+// with an index or a LIKE like any other column.
+
+var pinyinArgs = func() pinyin.Args {
+	a := pinyin.NewArgs()
+	a.Style = pinyin.Normal // no tone marks
+	return a
+}()
+
+// syllableCache holds each Han character's first reading: the library
+// strips tone marks with regular expressions, too slow to repeat for every
+// name of a large import.
+var syllableCache sync.Map // rune → string
+
+// syllable is r's most common reading without tone ("" for a character
+// that is not Han or that the library does not know).
+func syllable(r rune) string {
+	if !unicode.Is(unicode.Han, r) {
+		return ""
+	}
+	if v, ok := syllableCache.Load(r); ok {
+		return v.(string)
+	}
+	s := ""
+	if p := pinyin.SinglePinyin(r, pinyinArgs); len(p) > 0 {
+		s = p[0]
+	}
+	syllableCache.Store(r, s)
+	return s
+}
+
+// PinyinSortKey is the key a list sorts names by: each Han character as
+// its syllable followed by a space, anything else lower-cased as it is
+// ("上海 ABC 宏达" → "shang hai  abc hong da "). A space sorts before any
+// letter, so "xi an" (西安) comes before "xian" (先).
+func PinyinSortKey(name string) string {
+	var b strings.Builder
+	for _, r := range strings.TrimSpace(name) {
+		if s := syllable(r); s != "" {
+			b.WriteString(s)
+			b.WriteByte(' ')
+			continue
+		}
+		b.WriteRune(unicode.ToLower(r))
+	}
+	return b.String()
+}
+
+// PinyinSearchForms is what a pinyin search of a name looks in: the full
+// pinyin and the initials, each without spaces, separated by a space
+// ("张伟" → "zhangwei zw"; "" for a name without Han characters, which its
+// own letters already find).
+func PinyinSearchForms(name string) string {
+	var full, initials strings.Builder
+	han := false
+	for _, r := range name {
+		if s := syllable(r); s != "" {
+			han = true
+			full.WriteString(s)
+			initials.WriteByte(s[0])
+			continue
+		}
+		if unicode.IsLetter(r) || unicode.IsDigit(r) {
+			lr := unicode.ToLower(r)
+			full.WriteRune(lr)
+			initials.WriteRune(lr)
+		}
+	}
+	if !han {
+		return ""
+	}
+	return full.String() + " " + initials.String()
+}
+
+// pinyinQuery is the form of a list's search text that the pinyin columns
+// are searched with: Latin letters and digits only, lower-cased, spaces
+// dropped ("Zhang Wei" → "zhangwei"); "" when the text has anything else
+// (Chinese text is searched in the name itself) or fewer than 2 letters.
+func pinyinQuery(q string) string {
+	var b strings.Builder
+	for _, r := range strings.TrimSpace(q) {
+		switch {
+		case r == ' ':
+		case r < 0x80 && (unicode.IsLetter(r) || unicode.IsDigit(r)):
+			b.WriteRune(unicode.ToLower(r))
+		default:
+			return ""
+		}
+	}
+	if b.Len() < 2 {
+		return ""
+	}
+	return b.String()
+}
+
+// fillPinyin writes the pinyin columns of the rows made before them
+// (migration 0023), a few thousand at a time, through the partial indexes
+// of the rows still to do: on a database that has them all it reads
+// nothing.
+func (db *DB) fillPinyin(ctx context.Context) error {
+	for _, t := range []struct{ table, todo, set string }{
+		{"customers", "name_pinyin IS NULL", "name_pinyin = ?, name_py = ?"},
+		{"contacts", "name_py IS NULL", "name_py = ?"},
+	} {
+		for {
+			rows, err := db.Write.QueryContext(ctx, `SELECT id, name FROM `+t.table+` WHERE `+t.todo+` ORDER BY id LIMIT 5000`)
+			if err != nil {
+				return err
+			}
+			type row struct {
+				id   int64
+				name string
+			}
+			var todo []row
+			for rows.Next() {
+				var r row
+				if err := rows.Scan(&r.id, &r.name); err != nil {
+					rows.Close()
+					return err
+				}
+				todo = append(todo, r)
+			}
+			if err := errors.Join(rows.Err(), rows.Close()); err != nil {
+				return err
+			}
+			if len(todo) == 0 {
+				break
+			}
+			err = db.WithTx(ctx, func(tx *sql.Tx) error {
+				for _, r := range todo {
+					args := []any{PinyinSortKey(r.name), PinyinSearchForms(r.name), r.id}
+					if t.table == "contacts" {
+						args = args[1:]
+					}
+					if _, err := tx.ExecContext(ctx, `UPDATE `+t.table+` SET `+t.set+` WHERE id = ?`, args...); err != nil {
+						return err
+					}
+				}
+				return nil
+			})
+			if err != nil {
+				return fmt.Errorf("fill pinyin of %s: %w", t.table, err)
+			}
+		}
+	}
+	return nil
+}
+
+// nameMatches reports whether a person typed prefix to mean the user with
+// this login and display name: a prefix of either, or of the display
+// name's full pinyin or initials. An empty prefix matches everyone.
+func nameMatches(prefix, username, displayName string) bool {
+	p := strings.ToLower(strings.TrimSpace(prefix))
+	if p == "" || strings.HasPrefix(strings.ToLower(username), p) || strings.HasPrefix(strings.ToLower(displayName), p) {
+		return true
+	}
+	if q := pinyinQuery(p); q != "" {
+		for _, form := range strings.Fields(PinyinSearchForms(displayName)) {
+			if strings.HasPrefix(form, q) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// pinyinLike is the pinyin part of a list's text search: " OR col LIKE ?"
+// for each column, with its pattern, when q is typed in Latin letters
+// (pinyinQuery); "" otherwise.
+func pinyinLike(q string, cols ...string) (string, []any) {
+	pq := pinyinQuery(q)
+	if pq == "" {
+		return "", nil
+	}
+	var b strings.Builder
+	var args []any
+	for _, col := range cols {
+		b.WriteString(" OR " + col + ` LIKE ? ESCAPE '\'`)
+		args = append(args, "%"+escapeLike(pq)+"%")
+	}
+	return b.String(), args
+}
