@@ -77,8 +77,19 @@ func TestPersonalPlansMigration(t *testing.T) {
 		t.Fatal(err)
 	}
 	sales := Actor{ID: uid, Role: RoleSales}
+	// The customer is written in SQL: the program's insert names columns
+	// that later migrations add (the pinyin of the name, 0023).
 	cu := &Customer{Kind: "customer", Name: "迁移前客户有限公司"}
-	if err := db.CreateCustomer(ctx, sales, cu, []Contact{{Name: "王伟", IsPrimary: true}}); err != nil {
+	res, err := w.Exec(`INSERT INTO customers (kind, code, name, owner_id, status, created_at, updated_at)
+		VALUES ('customer', 'KH0001', ?, ?, 'active', '2026-03-01T00:00:00Z', '2026-03-01T00:00:00Z')`, cu.Name, uid)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cu.ID, err = res.LastInsertId(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.Exec(`INSERT INTO contacts (customer_id, name, is_primary, created_at, updated_at)
+		VALUES (?, '王伟', 1, '2026-03-01T00:00:00Z', '2026-03-01T00:00:00Z')`, cu.ID); err != nil {
 		t.Fatal(err)
 	}
 	var plans []int64
