@@ -17,7 +17,7 @@ import (
 type synonymsForm struct {
 	Text     string
 	Groups   int
-	Starter  bool // nothing saved yet: the built-in list is shown and in use
+	Starter  bool   // nothing saved yet: the built-in list is shown and in use
 	Error    string // what is wrong with the typed list, and on which line
 	MaxLine  int
 	MaxWord  int
