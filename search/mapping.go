@@ -25,7 +25,8 @@ import (
 //
 // 3: an article's category is in its status field ("c" + the item id), so
 // a category filter is part of the query, not a filter of its first hits.
-const MappingVersion = 3
+// 4: the pinyin of customers', prospects' and contacts' names (pinyin.go).
+const MappingVersion = 4
 
 const (
 	// textAnalyzer finds Chinese by any two adjacent characters (CJK
@@ -48,6 +49,9 @@ const (
 	fieldCode   = "code"
 	fieldSub    = "sub"
 	fieldParent = "parent"
+	// fieldPinyin and fieldPinyinPrefix: see pinyin.go.
+	fieldPinyin       = "py"
+	fieldPinyinPrefix = "pyp"
 )
 
 // indexDoc is one record as the index sees it.
@@ -61,6 +65,8 @@ type indexDoc struct {
 	Code   string   `json:"code"`
 	Sub    string   `json:"sub"`
 	Parent string   `json:"parent"`
+	Py     []string `json:"py"`
+	PyPre  []string `json:"pyp"`
 }
 
 func newMapping() (mapping.IndexMapping, error) {
@@ -130,6 +136,8 @@ func newMapping() (mapping.IndexMapping, error) {
 	doc.AddFieldMappingsAt(fieldCode, storedOnly())
 	doc.AddFieldMappingsAt(fieldSub, storedOnly())
 	doc.AddFieldMappingsAt(fieldParent, storedOnly())
+	doc.AddFieldMappingsAt(fieldPinyin, keyword(false, false))
+	doc.AddFieldMappingsAt(fieldPinyinPrefix, keyword(false, false))
 	im.DefaultMapping = doc
 	return im, im.Validate()
 }

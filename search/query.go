@@ -140,7 +140,8 @@ func termsOr(field string, values ...string) query.Query {
 // holds every bigram of the query gets a coverage bonus (weight 3), larger
 // than the title's weight: a short title that is only a fragment of the
 // query cannot beat a document that matches all of it. Synonyms (see
-// synonyms.go) are looked for at a lower weight than the words typed.
+// synonyms.go) are looked for at a lower weight than the words typed, and
+// Latin words as the pinyin of names (pinyin.go) lower still.
 func buildQuery(q Query, actor models.Actor, synonyms [][]string) query.Query {
 	var should []query.Query
 	for _, f := range []struct {
@@ -167,6 +168,7 @@ func buildQuery(q Query, actor models.Actor, synonyms [][]string) query.Query {
 			pq.SetBoost(4)
 			should = append(should, pq)
 		}
+		should = append(should, pinyinQueries(q.Text)...)
 	}
 	return withFilters(bleve.NewDisjunctionQuery(should...), q, actor)
 }
