@@ -25,7 +25,8 @@ import (
 //
 // 3: an article's category is in its status field ("c" + the item id), so
 // a category filter is part of the query, not a filter of its first hits.
-// 4: the pinyin of customers', prospects' and contacts' names (pinyin.go).
+// 4: the pinyin of customers', prospects' and contacts' names (pinyin.go),
+// and a date for the after:/before: filters (filters.go).
 const MappingVersion = 4
 
 const (
@@ -52,6 +53,7 @@ const (
 	// fieldPinyin and fieldPinyinPrefix: see pinyin.go.
 	fieldPinyin       = "py"
 	fieldPinyinPrefix = "pyp"
+	fieldDate         = "date"
 )
 
 // indexDoc is one record as the index sees it.
@@ -67,6 +69,7 @@ type indexDoc struct {
 	Parent string   `json:"parent"`
 	Py     []string `json:"py"`
 	PyPre  []string `json:"pyp"`
+	Date   string   `json:"date"` // RFC 3339; "" is not indexed
 }
 
 func newMapping() (mapping.IndexMapping, error) {
@@ -138,6 +141,12 @@ func newMapping() (mapping.IndexMapping, error) {
 	doc.AddFieldMappingsAt(fieldParent, storedOnly())
 	doc.AddFieldMappingsAt(fieldPinyin, keyword(false, false))
 	doc.AddFieldMappingsAt(fieldPinyinPrefix, keyword(false, false))
+	date := bleve.NewDateTimeFieldMapping()
+	date.Store = false
+	date.IncludeInAll = false
+	date.IncludeTermVectors = false
+	date.DocValues = true // a search of filters alone lists the newest first
+	doc.AddFieldMappingsAt(fieldDate, date)
 	im.DefaultMapping = doc
 	return im, im.Validate()
 }

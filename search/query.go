@@ -45,6 +45,8 @@ type Query struct {
 	// ArticleCategory restricts article hits to one category (an
 	// issue_type item), inside the query, so totals and pages are right.
 	ArticleCategory int64
+
+	filters queryFilters // read from Text by Search (filters.go)
 }
 
 // Hit is one result, ready to show. Title and Snippet are HTML in which
@@ -70,6 +72,9 @@ type Results struct {
 	// Loose is set when nothing matched the query's words and these are
 	// the results of the looser fallback query (see looseText).
 	Loose bool
+	// Filters are the filters read from the query (filters.go); the rest
+	// of the query was searched as text.
+	Filters []Filter
 }
 
 // normalize trims the text to limits and drops control characters.
@@ -143,6 +148,10 @@ func termsOr(field string, values ...string) query.Query {
 // synonyms.go) are looked for at a lower weight than the words typed, and
 // Latin words as the pinyin of names (pinyin.go) lower still.
 func buildQuery(q Query, actor models.Actor, synonyms [][]string) query.Query {
+	if !hasSearchable(q.Text) {
+		// Filters alone: every record they allow.
+		return withFilters(bleve.NewMatchAllQuery(), q, actor)
+	}
 	var should []query.Query
 	for _, f := range []struct {
 		field string
@@ -202,6 +211,7 @@ func withFilters(text query.Query, q Query, actor models.Actor) query.Query {
 	if !actor.SeesAllCustomers() {
 		filters = append(filters, termsOr(fieldOwner, strconv.FormatInt(actor.ID, 10), ownerAll))
 	}
+	filters = append(filters, q.filters.queries()...)
 	if len(filters) == 0 {
 		return text
 	}
@@ -231,7 +241,17 @@ func (s *Service) Search(ctx context.Context, actor models.Actor, q Query) (*Res
 	q.Size = min(max(q.Size, 1), maxSize)
 	q.From = min(max(q.From, 0), maxFrom)
 	res := &Results{}
-	if !hasSearchable(q.Text) {
+	if !q.Similar {
+		text, f, err := s.filtersOf(ctx, q.Text)
+		if err != nil {
+			return nil, err
+		}
+		q.Text, q.filters, res.Filters = text, f, f.applied
+		if f.restrict(&q) {
+			return res, nil // the tab's kind is not one the query's type: allows
+		}
+	}
+	if !hasSearchable(q.Text) && !q.filters.any() {
 		return res, nil
 	}
 	s.mu.RLock()
@@ -244,11 +264,14 @@ func (s *Service) Search(ctx context.Context, actor models.Actor, q Query) (*Res
 	if q.CountByKind {
 		req.AddFacet(fieldKind, bleve.NewFacetRequest(fieldKind, len(models.SearchKinds)))
 	}
+	if !hasSearchable(q.Text) {
+		req.SortBy([]string{"-" + fieldDate, "_id"}) // filters alone: newest first
+	}
 	sr, err := s.idx.SearchInContext(ctx, req)
 	if err != nil {
 		return nil, err
 	}
-	if sr.Total == 0 && !q.Similar {
+	if sr.Total == 0 && !q.Similar && hasSearchable(q.Text) {
 		// Nothing has the query's words: look for documents holding its
 		// characters instead, and say so.
 		if lq := looseQuery(q, actor); lq != nil {
