@@ -26,7 +26,8 @@ import (
 // 3: an article's category is in its status field ("c" + the item id), so
 // a category filter is part of the query, not a filter of its first hits.
 // 4: the pinyin of customers', prospects' and contacts' names (pinyin.go),
-// and a date for the after:/before: filters (filters.go).
+// a date for the after:/before: filters (filters.go), and an article's
+// keywords in a field of their own, weighted like the title.
 const MappingVersion = 4
 
 const (
@@ -54,6 +55,7 @@ const (
 	fieldPinyin       = "py"
 	fieldPinyinPrefix = "pyp"
 	fieldDate         = "date"
+	fieldKeywords     = "kw"
 )
 
 // indexDoc is one record as the index sees it.
@@ -70,6 +72,7 @@ type indexDoc struct {
 	Py     []string `json:"py"`
 	PyPre  []string `json:"pyp"`
 	Date   string   `json:"date"` // RFC 3339; "" is not indexed
+	KW     string   `json:"kw"`
 }
 
 func newMapping() (mapping.IndexMapping, error) {
@@ -134,6 +137,9 @@ func newMapping() (mapping.IndexMapping, error) {
 	doc.AddFieldMappingsAt(fieldOwner, keyword(false, false))
 	doc.AddFieldMappingsAt(fieldStatus, keyword(true, false))
 	doc.AddFieldMappingsAt(fieldTitle, text())
+	kw := text()
+	kw.Store = false // found by, not shown
+	doc.AddFieldMappingsAt(fieldKeywords, kw)
 	doc.AddFieldMappingsAt(fieldBody, text())
 	doc.AddFieldMappingsAt(fieldKeys, keys)
 	doc.AddFieldMappingsAt(fieldCode, storedOnly())
