@@ -181,6 +181,10 @@ func BenchmarkSearchFirstPage(b *testing.B) {
 	b.ReportMetric(percentile(all, 0.5), "ms-median")
 	b.ReportMetric(percentile(all, 0.95), "ms-p95")
 	b.ReportMetric(float64(e.docs), "docs")
+	if e.initial > 0 {
+		// This run built the index (a new corpus or mapping version).
+		b.ReportMetric(float64(e.docs)/e.initial.Seconds(), "rebuild-docs/s")
+	}
 }
 
 // BenchmarkSearchGrouped is the full search page's request: a page of hits
