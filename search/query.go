@@ -29,12 +29,6 @@ const (
 	// keywordsBoost weighs an article's keywords, the words its author
 	// chose for finding it: like the title.
 	keywordsBoost = 2
-	// mostBoost weighs a field that holds most (two thirds) of the words
-	// of a query of three or more, between a complete and a partial match.
-	mostBoost = 1.5
-	// maxMostTerms: longer queries (descriptions for "similar issues")
-	// skip the "most" tier, whose cost grows with the terms.
-	maxMostTerms = 24
 )
 
 // Query is one search. Text is what the user typed, taken literally: no
@@ -154,17 +148,17 @@ func termsOr(field string, values ...string) query.Query {
 // share of its clauses that match). On top, per field: holding every bigram
 // of the query adds a coverage bonus (weight 3), larger than the title's
 // weight, so a short title that is only a fragment of the query cannot beat
-// a document that matches all of it; holding two thirds of them adds 1.5
-// (all > most > some). Synonyms (see synonyms.go) count as a complete match
-// at weight 2 when the query with a synonym in place of its word is
-// covered, and as words at 0.4; Latin words are also looked up as the
-// pinyin of names (pinyin.go), below Chinese matches.
-func buildQuery(q Query, actor models.Actor, synonyms [][]string, an analysis.Analyzer) query.Query {
+// a document that matches all of it. (A "two thirds of the query" tier
+// was tried: one query better on the quality fixture, for 1.6 times the
+// CPU of a search, so not kept.) Synonyms (see synonyms.go) count as a
+// complete match at weight 2 when the query with a synonym in place of its
+// word is covered, and as words at 0.4; Latin words are also looked up as
+// the pinyin of names (pinyin.go), below Chinese matches.
+func buildQuery(q Query, actor models.Actor, synonyms [][]string) query.Query {
 	if !hasSearchable(q.Text) {
 		// Filters alone: every record they allow.
 		return withFilters(bleve.NewMatchAllQuery(), q, actor)
 	}
-	terms := analyzedTerms(an, q.Text)
 	var should []query.Query
 	for _, f := range []struct {
 		field string
@@ -181,9 +175,6 @@ func buildQuery(q Query, actor models.Actor, synonyms [][]string, an analysis.An
 		all.SetOperator(query.MatchQueryOperatorAnd)
 		all.SetBoost(coverageBoost)
 		should = append(should, all)
-		if most := mostQuery(f.field, terms); most != nil {
-			should = append(should, most)
-		}
 	}
 	should = append(should, synonymQueries(synonyms, q.Text)...)
 	if !q.Similar {
@@ -196,42 +187,6 @@ func buildQuery(q Query, actor models.Actor, synonyms [][]string, an analysis.An
 		should = append(should, pinyinQueries(q.Text)...)
 	}
 	return withFilters(bleve.NewDisjunctionQuery(should...), q, actor)
-}
-
-// analyzedTerms returns the distinct terms an analyses text into (nil
-// without an analyser).
-func analyzedTerms(an analysis.Analyzer, text string) []string {
-	if an == nil {
-		return nil
-	}
-	var out []string
-	seen := map[string]bool{}
-	for _, tok := range an.Analyze([]byte(text)) {
-		if t := string(tok.Term); !seen[t] {
-			seen[t] = true
-			out = append(out, t)
-		}
-	}
-	return out
-}
-
-// mostQuery matches a field holding at least two thirds of the query's
-// terms, for queries of three terms or more: "most of the query" ranks
-// between all of it and some of it. nil when it does not apply.
-func mostQuery(field string, terms []string) query.Query {
-	if len(terms) < 3 || len(terms) > maxMostTerms {
-		return nil
-	}
-	qs := make([]query.Query, len(terms))
-	for i, t := range terms {
-		tq := bleve.NewTermQuery(t)
-		tq.SetField(field)
-		qs[i] = tq
-	}
-	d := bleve.NewDisjunctionQuery(qs...)
-	d.SetMin(float64((2*len(terms) + 2) / 3))
-	d.SetBoost(mostBoost)
-	return d
 }
 
 // withFilters restricts text to the kinds, statuses and category asked for
@@ -311,7 +266,7 @@ func (s *Service) Search(ctx context.Context, actor models.Actor, q Query) (*Res
 	if s.idx == nil {
 		return nil, ErrRebuilding
 	}
-	req := bleve.NewSearchRequestOptions(buildQuery(q, actor, s.Synonyms(), s.idx.Mapping().AnalyzerNamed(textAnalyzer)), q.Size, q.From, false)
+	req := bleve.NewSearchRequestOptions(buildQuery(q, actor, s.Synonyms()), q.Size, q.From, false)
 	req.Fields = []string{fieldKind, fieldStatus, fieldTitle, fieldBody, fieldCode, fieldSub, fieldParent}
 	if q.CountByKind {
 		req.AddFacet(fieldKind, bleve.NewFacetRequest(fieldKind, len(models.SearchKinds)))

@@ -112,12 +112,16 @@ func synonymQueries(groups [][]string, text string) []query.Query {
 		m.SetBoost(boost)
 		out = append(out, m)
 	}
+	rewrites := synonymRewrites(groups, text)
 	for _, w := range synonymsOf(groups, text) {
+		if contains(rewrites, w) {
+			continue // the query was the group's word alone: its rewrite is this word
+		}
 		for _, field := range []string{fieldTitle, fieldBody} {
 			and(w, field, synonymBoost)
 		}
 	}
-	for _, r := range synonymRewrites(groups, text) {
+	for _, r := range rewrites {
 		for _, field := range []string{fieldTitle, fieldBody} {
 			and(r, field, synonymCoverageBoost)
 		}
