@@ -44,7 +44,7 @@ func toIndexDoc(d models.SearchDoc) indexDoc {
 	}
 	py, pyPre := pinyinKeys(d.Kind, d.Title, d.Keys)
 	return indexDoc{Kind: d.Kind, Owner: owner, Status: d.Status, Title: d.Title, Body: body, Keys: expandKeys(d.Keys),
-		Code: d.Code, Sub: d.Sub, Parent: parent, Py: py, PyPre: pyPre, Date: d.Date, KW: d.Keywords}
+		Code: d.Code, Sub: d.Sub, Parent: parent, Py: strings.Join(py, " "), PyPre: strings.Join(pyPre, " "), Date: d.Date, KW: d.Keywords}
 }
 
 // expandKeys adds the forms a phone number is typed in: digits only, and

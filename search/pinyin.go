@@ -26,13 +26,20 @@ import (
 // expand to thousands of terms in a big index.
 
 // pinyinPrefixMax caps the indexed prefixes; a longer query word is looked
-// up by its first pinyinPrefixMax letters (and by its whole form).
-const pinyinPrefixMax = 12
+// up by its first pinyinPrefixMax letters (and by its whole form). 8 keeps
+// the prefixes mostly shared between names (see pinyinKeys).
+const pinyinPrefixMax = 8
 
-// maxPolyVariants caps the extra readings tried for polyphonic characters
-// (曾 ceng/zeng, 单 dan/chan/shan, 银行 yinhang): the first few get their
-// second and third readings, one character at a time, so forms stay few.
-const maxPolyVariants = 4
+// Polyphonic characters (曾 ceng/zeng, 单 dan/chan/shan, 长沙 changsha,
+// 重庆 chongqing) get their second and third readings in extra forms, but
+// only the first polyAt characters of a name (a person's surname, a
+// company's city) and at most maxPolyVariants extra forms: the library
+// lists rare readings too (信 shen, 有 wei), and every reading of every
+// character would multiply the forms of a company name by dozens.
+const (
+	polyAt          = 2
+	maxPolyVariants = 3
+)
 
 // Boosts of the pinyin lookups, below the title (2) and coverage (3) of
 // Chinese matches.
@@ -117,7 +124,7 @@ func unitVariants(units [][]string) [][]string {
 		first[i] = u[0]
 	}
 	out := [][]string{first}
-	for i, u := range units {
+	for i, u := range units[:min(len(units), polyAt)] {
 		for _, alt := range u[1:min(len(u), 3)] {
 			if len(out) > maxPolyVariants {
 				return out
@@ -130,21 +137,31 @@ func unitVariants(units [][]string) [][]string {
 	return out
 }
 
-// pinyinForms adds to whole the full pinyin and the initials of name in
-// each reading variant.
-func pinyinForms(name string, whole map[string]bool) {
+// pinyinForms adds to whole the full pinyin and, unless fullOnly, the
+// initials of name, in each reading variant (only the most common reading
+// when poly is false).
+func pinyinForms(name string, whole map[string]bool, poly, fullOnly bool) {
 	units := pinyinUnits(name)
 	if len(units) == 0 {
 		return
 	}
-	for _, v := range unitVariants(units) {
+	variants := [][]string{nil}
+	if poly {
+		variants = unitVariants(units)
+	} else {
+		variants[0] = make([]string, len(units))
+		for i, u := range units {
+			variants[0][i] = u[0]
+		}
+	}
+	for _, v := range variants {
 		var full, initials strings.Builder
 		for _, s := range v {
 			full.WriteString(s)
 			initials.WriteByte(s[0])
 		}
 		whole[full.String()] = true
-		if len(v) > 1 {
+		if len(v) > 1 && !fullOnly {
 			whole[initials.String()] = true
 		}
 	}
@@ -158,6 +175,9 @@ func hasHan(s string) bool {
 // pinyinKeys returns the whole pinyin forms and their prefixes of a
 // record's names. A company's name is also spelt without its first two
 // characters, which are mostly the city (北京华信科技 is found by hxkj).
+// Prefixes stop at pinyinPrefixMax letters: longer ones are mostly unique
+// to one company, and millions of unique terms made a rebuild of the 400k
+// corpus three times slower and its heap seven times larger.
 func pinyinKeys(kind, title string, keys []string) (whole, prefixes []string) {
 	if kind != "customer" && kind != "prospect" && kind != "contact" {
 		return nil, nil
@@ -173,11 +193,14 @@ func pinyinKeys(kind, title string, keys []string) (whole, prefixes []string) {
 		if !hasHan(n) {
 			continue
 		}
-		pinyinForms(n, set)
-		if kind != "contact" {
-			if r := []rune(n); len(r) >= 6 {
-				pinyinForms(string(r[2:]), set)
-			}
+		pinyinForms(n, set, true, false)
+		if r := []rune(n); kind != "contact" && len(r) >= 6 {
+			pinyinForms(string(r[2:]), set, false, false)
+			// The full pinyin of the name's first four characters (city
+			// and name, mostly), so that a longer typed start
+			// (guangzhouhongda) ranks its company above the others whose
+			// first pinyinPrefixMax letters agree.
+			pinyinForms(string(r[:4]), set, true, true)
 		}
 	}
 	pre := map[string]bool{}

@@ -36,6 +36,15 @@ func TestPinyinKeys(t *testing.T) {
 	if whole, _ := pinyinKeys("prospect", "ABC科技（上海）", nil); !slices.Contains(whole, "abckejishanghai") || !slices.Contains(whole, "akjsh") {
 		t.Errorf("ABC: %q", whole)
 	}
+	// A city's reading (长沙 changsha, 重庆 chongqing), and few forms for
+	// a long name full of characters with rare readings.
+	whole, prefixes = pinyinKeys("customer", "长沙和信软件有限公司", nil)
+	if !slices.Contains(whole, "changshahexinruanjianyouxiangongsi") || !slices.Contains(whole, "changshahexin") {
+		t.Errorf("长沙: %q", whole)
+	}
+	if len(whole) > 16 || len(prefixes) > 60 {
+		t.Errorf("长沙和信: %d whole forms, %d prefixes: %q", len(whole), len(prefixes), whole)
+	}
 	if whole, prefixes := pinyinKeys("article", "打印机卡纸", nil); whole != nil || prefixes != nil {
 		t.Error("articles get no pinyin")
 	}
@@ -65,6 +74,7 @@ func TestSearchByPinyin(t *testing.T) {
 	add("上海华衡科技有限公司", "华衡科技", "张卫东")
 	add("广州宏达贸易有限公司", "", "周文", "赵伟")
 	add("深圳张江物流有限公司", "", "李娜")
+	add("广州宏远贸易有限公司", "", "李明")
 	if err := svc.Sync(ctx); err != nil {
 		t.Fatal(err)
 	}
@@ -82,7 +92,9 @@ func TestSearchByPinyin(t *testing.T) {
 		{"hhkj", "customer", "上海华衡科技有限公司"},
 		{"huaheng", "customer", "上海华衡科技有限公司"},
 		{"hxkj", "customer", "北京华信科技有限公司"},
-		{"guangzhouhongdamaoyi", "customer", "广州宏达贸易有限公司"},
+		{"guangzhouhongda", "customer", "广州宏达贸易有限公司"},
+		{"guangzhouhongyuan", "customer", "广州宏远贸易有限公司"},
+		{"gzhy", "customer", "广州宏远贸易有限公司"},
 	} {
 		res := f.search(admin, Query{Text: c.q, Kinds: []string{c.kind}, Size: 5})
 		if got := titles(res); len(got) == 0 || got[0] != c.want {
