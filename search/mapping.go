@@ -75,8 +75,8 @@ type indexDoc struct {
 	Code   string   `json:"code"`
 	Sub    string   `json:"sub"`
 	Parent string   `json:"parent"`
-	Py     string   `json:"py"`  // space-separated (wordsAnalyzer)
-	PyPre  string   `json:"pyp"` // space-separated (wordsAnalyzer)
+	Py     string   `json:"py"`   // space-separated (wordsAnalyzer)
+	PyPre  string   `json:"pyp"`  // space-separated (wordsAnalyzer)
 	Date   string   `json:"date"` // RFC 3339; "" is not indexed
 	KW     string   `json:"kw"`
 }
