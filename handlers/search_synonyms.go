@@ -16,7 +16,6 @@ import (
 
 type synonymsForm struct {
 	Text     string
-	Groups   int
 	Starter  bool   // nothing saved yet: the built-in list is shown and in use
 	Error    string // what is wrong with the typed list, and on which line
 	MaxLine  int
@@ -37,7 +36,7 @@ func (s *Server) searchSynonyms(c *gin.Context) {
 	if !saved {
 		groups = search.StarterSynonyms
 	}
-	s.renderSynonyms(c, http.StatusOK, &synonymsForm{Text: models.FormatSynonyms(groups), Groups: len(groups), Starter: !saved}, nil)
+	s.renderSynonyms(c, http.StatusOK, &synonymsForm{Text: models.FormatSynonyms(groups), Starter: !saved}, nil)
 }
 
 func (s *Server) renderSynonyms(c *gin.Context, status int, d *synonymsForm, errs fieldErrors) {
