@@ -432,6 +432,8 @@ func adminRoutes(userID, itemID int64) []routeCase {
 		{"webhook redeliver", "POST", "/admin/webhooks/1/deliveries/1/redeliver", nil},
 		{"search index", "GET", "/admin/search", nil},
 		{"search index rebuild", "POST", "/admin/search/rebuild", nil},
+		{"search synonyms", "GET", "/admin/search/synonyms", nil},
+		{"search synonyms save", "POST", "/admin/search/synonyms", url.Values{"synonyms": {"甲, 乙"}}},
 		{"all API tokens", "GET", "/admin/api-tokens", nil},
 		{"revoke anyone's API token", "POST", "/admin/api-tokens/999999/revoke", nil},
 		{"attachment settings", "GET", "/admin/files", nil},

@@ -314,6 +314,8 @@ func (s *Server) Handler() http.Handler {
 	admin.POST("/admin/jobs/:name/run", s.runJob)
 	admin.GET("/admin/search", s.searchAdmin)
 	admin.POST("/admin/search/rebuild", s.rebuildSearch)
+	admin.GET("/admin/search/synonyms", s.searchSynonyms)
+	admin.POST("/admin/search/synonyms", s.saveSearchSynonyms)
 	admin.GET("/admin/files", s.filesAdminPage)
 	admin.POST("/admin/files", s.saveFilesAdmin)
 	admin.GET("/admin/backups", s.backupsPage)

@@ -21,7 +21,20 @@ type searchData struct {
 	Pages      int
 	Results    *search.Results
 	Groups     []searchGroup
+	Filters    []searchFilter
 	Rebuilding bool
+}
+
+// searchFilter is a filter read from the query, as the page shows it.
+type searchFilter struct {
+	Label string
+	Value string
+}
+
+// searchFilterLabels are the message keys of the filter names.
+var searchFilterLabels = map[string]string{
+	"type": "search.filter_type", "status": "search.filter_status", "owner": "search.filter_owner",
+	"after": "search.filter_after", "before": "search.filter_before",
 }
 
 type searchGroup struct {
@@ -64,6 +77,9 @@ func (s *Server) searchPage(c *gin.Context) {
 				return
 			default:
 				d.Results = res
+				for _, f := range res.Filters {
+					d.Filters = append(d.Filters, searchFilter{Label: s.t(c, searchFilterLabels[f.Key]), Value: f.Value})
+				}
 				d.Pages = min(50, max(1, (res.Total+searchPerPage-1)/searchPerPage))
 				if suggest {
 					d.Groups = groupHits(res)

@@ -28,6 +28,13 @@ type SearchDoc struct {
 	// Parent is the card a contact opens on: its customer or prospect.
 	ParentKind string
 	ParentID   int64
+	// Keywords are an article's words for finding it (the service
+	// manager's tool: the words customers use); "" for other kinds.
+	Keywords string
+	// Date is when the record came in (RFC 3339, UTC): an issue's
+	// reported time, the others' creation; the search's after:/before:
+	// filters read it.
+	Date string
 }
 
 // SearchRef names one indexed record.
@@ -112,25 +119,25 @@ func (db *DB) CountSearchDocs(ctx context.Context) (int, error) {
 var searchDocSQL = map[string]string{
 	"customer": `SELECT c.id, c.kind, c.name, c.short_name || ' ' || c.address || ' ' || c.notes || ' ' || c.last_activity_content || ' ' ||
 			COALESCE((SELECT group_concat(f.name, ' ') FROM attachments f WHERE f.customer_id = c.id), ''),
-		c.code, c.short_name, c.phone, c.email, '', c.owner_id, c.status, c.code, c.code, '', 0
+		c.code, c.short_name, c.phone, c.email, '', c.owner_id, c.status, c.code, c.code, '', 0, c.created_at, ''
 		FROM customers c WHERE c.kind = 'customer' AND %s ORDER BY c.id`,
 	"prospect": `SELECT c.id, c.kind, c.name, c.short_name || ' ' || c.address || ' ' || c.notes || ' ' || c.last_activity_content || ' ' ||
 			COALESCE((SELECT group_concat(f.name, ' ') FROM attachments f WHERE f.customer_id = c.id), ''),
-		c.code, c.short_name, c.phone, c.email, '', c.owner_id, c.status, c.code, c.code, '', 0
+		c.code, c.short_name, c.phone, c.email, '', c.owner_id, c.status, c.code, c.code, '', 0, c.created_at, ''
 		FROM customers c WHERE c.kind = 'prospect' AND %s ORDER BY c.id`,
 	"contact": `SELECT k.id, 'contact', k.name, k.title || ' ' || c.name || ' ' ||
 			COALESCE((SELECT group_concat(f.name, ' ') FROM attachments f WHERE f.contact_id = k.id), ''),
-		k.name, k.mobile, k.phone, k.email, '', c.owner_id, '', '', c.name, c.kind, c.id
+		k.name, k.mobile, k.phone, k.email, '', c.owner_id, '', '', c.name, c.kind, c.id, k.created_at, ''
 		FROM contacts k JOIN customers c ON c.id = k.customer_id WHERE %s ORDER BY k.id`,
 	"issue": `SELECT i.id, 'issue', i.subject, i.description || ' ' ||
 			COALESCE((SELECT group_concat(h.content || ' ' || h.result, ' ') FROM issue_handlings h WHERE h.issue_id = i.id), '') || ' ' ||
 			COALESCE((SELECT group_concat(f.name, ' ') FROM attachments f WHERE f.issue_id = i.id
 				OR f.handling_id IN (SELECT h.id FROM issue_handlings h WHERE h.issue_id = i.id)), ''),
-		i.code, c.name, '', '', '', c.owner_id, i.status, i.code, i.code || ' · ' || c.name, '', 0
+		i.code, c.name, '', '', '', c.owner_id, i.status, i.code, i.code || ' · ' || c.name, '', 0, i.reported_at, ''
 		FROM issues i JOIN customers c ON c.id = i.customer_id WHERE %s ORDER BY i.id`,
-	"article": `SELECT a.id, 'article', a.title, a.symptom || ' ' || a.solution || ' ' || a.keywords || ' ' ||
+	"article": `SELECT a.id, 'article', a.title, a.symptom || ' ' || a.solution || ' ' ||
 			COALESCE((SELECT group_concat(f.name, ' ') FROM attachments f WHERE f.article_id = a.id), ''),
-		a.code, '', '', '', '', 0, 'c' || COALESCE(a.category_id, 0), a.code, a.code, '', 0
+		a.code, '', '', '', '', 0, 'c' || COALESCE(a.category_id, 0), a.code, a.code, '', 0, a.created_at, a.keywords
 		FROM articles a WHERE %s ORDER BY a.id`,
 }
 
@@ -140,7 +147,7 @@ func scanSearchDoc(rows *sql.Rows) (SearchDoc, error) {
 	var d SearchDoc
 	var k1, k2, k3, k4, k5 string
 	err := rows.Scan(&d.ID, &d.Kind, &d.Title, &d.Text, &k1, &k2, &k3, &k4, &k5, &d.Owner, &d.Status, &d.Code, &d.Sub,
-		&d.ParentKind, &d.ParentID)
+		&d.ParentKind, &d.ParentID, &d.Date, &d.Keywords)
 	for _, k := range []string{k1, k2, k3, k4, k5} {
 		if k = strings.TrimSpace(k); k != "" {
 			d.Keys = append(d.Keys, k)

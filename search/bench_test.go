@@ -181,6 +181,10 @@ func BenchmarkSearchFirstPage(b *testing.B) {
 	b.ReportMetric(percentile(all, 0.5), "ms-median")
 	b.ReportMetric(percentile(all, 0.95), "ms-p95")
 	b.ReportMetric(float64(e.docs), "docs")
+	if e.initial > 0 {
+		// This run built the index (a new corpus or mapping version).
+		b.ReportMetric(float64(e.docs)/e.initial.Seconds(), "rebuild-docs/s")
+	}
 }
 
 // BenchmarkSearchGrouped is the full search page's request: a page of hits
@@ -334,6 +338,51 @@ func BenchmarkOpenExisting(b *testing.B) {
 		e.svc = svc
 	}
 }
+
+// benchPinyinQueries are names typed as pinyin or initials: contacts (900
+// distinct names among 200k contacts in the generated corpus, so each
+// matches hundreds) and companies; "zh" is the worst case, a prefix of a
+// fifth of all names.
+var benchPinyinQueries = []string{"zhangwei", "wangfang", "zw", "lij", "bjhx", "shanghaihuaxin", "hxkj", "chenjing", "liuyang", "zh"}
+
+// benchFilterQueries are searches with filters typed into the box.
+var benchFilterQueries = []string{"打印机 type:issue status:open", "发票 after:2025-06-01", "卡纸 type:issue after:2025-03-01 before:2025-09-30",
+	"华信 owner:张伟", "type:customer owner:chenjing status:inactive", "断网 status:done", "printer type:article", "type:issue after:2026-01-01"}
+
+// benchTexts runs the first page of each query text in turn, like
+// BenchmarkSearchFirstPage.
+func benchTexts(b *testing.B, texts []string, wantHits bool) {
+	e := benchSetup(b)
+	ctx := context.Background()
+	for _, q := range texts {
+		if _, err := e.svc.Search(ctx, benchAdmin, Query{Text: q, Size: 10}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	var all []time.Duration
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		q := texts[i%len(texts)]
+		start := time.Now()
+		res, err := e.svc.Search(ctx, benchAdmin, Query{Text: q, Size: 10})
+		if err != nil {
+			b.Fatal(err)
+		}
+		all = append(all, time.Since(start))
+		if wantHits && len(res.Hits) == 0 {
+			b.Fatalf("query %q found nothing", q)
+		}
+	}
+	b.StopTimer()
+	b.ReportMetric(percentile(all, 0.5), "ms-median")
+	b.ReportMetric(percentile(all, 0.95), "ms-p95")
+}
+
+// BenchmarkSearchPinyin: first page of names typed as pinyin.
+func BenchmarkSearchPinyin(b *testing.B) { benchTexts(b, benchPinyinQueries, true) }
+
+// BenchmarkSearchFilters: first page of searches with filters in the box.
+func BenchmarkSearchFilters(b *testing.B) { benchTexts(b, benchFilterQueries, false) }
 
 // BenchmarkSearchFullName is the global search for a customer's full
 // company name (issue 19): 25 names spread over the customers, first page

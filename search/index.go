@@ -42,8 +42,9 @@ func toIndexDoc(d models.SearchDoc) indexDoc {
 	if d.Kind == "article" || d.Kind == "issue" {
 		body = plainMarkdown(body) // solutions are Markdown; snippets read better without the marks
 	}
+	py, pyPre := pinyinKeys(d.Kind, d.Title, d.Keys)
 	return indexDoc{Kind: d.Kind, Owner: owner, Status: d.Status, Title: d.Title, Body: body, Keys: expandKeys(d.Keys),
-		Code: d.Code, Sub: d.Sub, Parent: parent}
+		Code: d.Code, Sub: d.Sub, Parent: parent, Py: strings.Join(py, " "), PyPre: strings.Join(pyPre, " "), Date: d.Date, KW: d.Keywords}
 }
 
 // expandKeys adds the forms a phone number is typed in: digits only, and

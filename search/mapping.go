@@ -17,6 +17,7 @@ import (
 	"github.com/blevesearch/bleve/v2/analysis/token/lowercase"
 	"github.com/blevesearch/bleve/v2/analysis/tokenizer/single"
 	"github.com/blevesearch/bleve/v2/analysis/tokenizer/unicode"
+	"github.com/blevesearch/bleve/v2/analysis/tokenizer/whitespace"
 	"github.com/blevesearch/bleve/v2/mapping"
 )
 
@@ -25,7 +26,10 @@ import (
 //
 // 3: an article's category is in its status field ("c" + the item id), so
 // a category filter is part of the query, not a filter of its first hits.
-const MappingVersion = 3
+// 4: the pinyin of customers', prospects' and contacts' names (pinyin.go),
+// a date for the after:/before: filters (filters.go), and an article's
+// keywords in a field of their own, weighted like the title.
+const MappingVersion = 4
 
 const (
 	// textAnalyzer finds Chinese by any two adjacent characters (CJK
@@ -35,6 +39,11 @@ const (
 	// keyAnalyzer keeps a code, phone number, e-mail or name whole and
 	// lower-cased, for prefix queries.
 	keyAnalyzer = "keyuan_key"
+	// wordsAnalyzer splits the pinyin fields at spaces: each holds all of
+	// a record's forms in one string, because Bleve makes a field object
+	// per array element, and a hundred of them per company made a rebuild
+	// three times slower and its heap several times larger.
+	wordsAnalyzer = "keyuan_words"
 )
 
 // Field names of the index documents.
@@ -48,6 +57,11 @@ const (
 	fieldCode   = "code"
 	fieldSub    = "sub"
 	fieldParent = "parent"
+	// fieldPinyin and fieldPinyinPrefix: see pinyin.go.
+	fieldPinyin       = "py"
+	fieldPinyinPrefix = "pyp"
+	fieldDate         = "date"
+	fieldKeywords     = "kw"
 )
 
 // indexDoc is one record as the index sees it.
@@ -61,6 +75,10 @@ type indexDoc struct {
 	Code   string   `json:"code"`
 	Sub    string   `json:"sub"`
 	Parent string   `json:"parent"`
+	Py     string   `json:"py"`   // space-separated (wordsAnalyzer)
+	PyPre  string   `json:"pyp"`  // space-separated (wordsAnalyzer)
+	Date   string   `json:"date"` // RFC 3339; "" is not indexed
+	KW     string   `json:"kw"`
 }
 
 func newMapping() (mapping.IndexMapping, error) {
@@ -76,6 +94,13 @@ func newMapping() (mapping.IndexMapping, error) {
 		"type":          custom.Name,
 		"tokenizer":     single.Name,
 		"token_filters": []any{cjk.WidthName, lowercase.Name},
+	}); err != nil {
+		return nil, err
+	}
+	if err := im.AddCustomAnalyzer(wordsAnalyzer, map[string]any{
+		"type":          custom.Name,
+		"tokenizer":     whitespace.Name,
+		"token_filters": []any{},
 	}); err != nil {
 		return nil, err
 	}
@@ -125,11 +150,31 @@ func newMapping() (mapping.IndexMapping, error) {
 	doc.AddFieldMappingsAt(fieldOwner, keyword(false, false))
 	doc.AddFieldMappingsAt(fieldStatus, keyword(true, false))
 	doc.AddFieldMappingsAt(fieldTitle, text())
+	kw := text()
+	kw.Store = false // found by, not shown
+	doc.AddFieldMappingsAt(fieldKeywords, kw)
 	doc.AddFieldMappingsAt(fieldBody, text())
 	doc.AddFieldMappingsAt(fieldKeys, keys)
 	doc.AddFieldMappingsAt(fieldCode, storedOnly())
 	doc.AddFieldMappingsAt(fieldSub, storedOnly())
 	doc.AddFieldMappingsAt(fieldParent, storedOnly())
+	words := func() *mapping.FieldMapping {
+		f := bleve.NewTextFieldMapping()
+		f.Analyzer = wordsAnalyzer
+		f.Store = false
+		f.IncludeInAll = false
+		f.IncludeTermVectors = false
+		f.DocValues = false
+		return f
+	}
+	doc.AddFieldMappingsAt(fieldPinyin, words())
+	doc.AddFieldMappingsAt(fieldPinyinPrefix, words())
+	date := bleve.NewDateTimeFieldMapping()
+	date.Store = false
+	date.IncludeInAll = false
+	date.IncludeTermVectors = false
+	date.DocValues = true // a search of filters alone lists the newest first
+	doc.AddFieldMappingsAt(fieldDate, date)
 	im.DefaultMapping = doc
 	return im, im.Validate()
 }

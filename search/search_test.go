@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -95,49 +96,96 @@ func stripMarks(s string) string {
 	return strings.NewReplacer("<mark>", "", "</mark>", "", "&amp;", "&", "&lt;", "<", "&gt;", ">", "&#34;", `"`, "&#39;", "'").Replace(s)
 }
 
-// TestChineseSearchQuality runs the fixture queries over the seed knowledge
-// base: the expected article must be among the first three for each.
-func TestChineseSearchQuality(t *testing.T) {
-	f := newFixture(t)
-	svc := f.open()
+// The quality fixture: the demo knowledge base (demo.SeedArticles), the
+// articles of testdata/kb_articles.json (the same kinds of problem for many
+// devices, so most articles share words with the right one and answer
+// another question) and the customers and contacts of testdata/people.json,
+// searched by testdata/queries.json. See BENCHMARKS.md for the figures.
+type qualityCase struct {
+	Q, Kind, Want string
+}
+
+// Quality floors: the issue's targets, and a little under the figures
+// measured when the fixture was made (BENCHMARKS.md), so a ranking change
+// that loses ground fails.
+const (
+	minHit1 = 0.94
+	minHit3 = 0.97
+	minMRR  = 0.96
+)
+
+func (f *fixture) addQualityFixture() {
+	f.t.Helper()
+	ctx := context.Background()
 	f.addSeedArticles()
-	if err := svc.Sync(context.Background()); err != nil {
-		t.Fatal(err)
+	var arts []struct{ Title, Symptom, Solution, Keywords string }
+	readJSON(f.t, "testdata/kb_articles.json", &arts)
+	for _, a := range arts {
+		if err := f.db.SaveArticle(ctx, admin, &models.Article{Title: a.Title, Symptom: a.Symptom, Solution: a.Solution, Keywords: a.Keywords}); err != nil {
+			f.t.Fatal(err)
+		}
 	}
-	if len(demo.SeedArticles) < 50 {
-		t.Fatalf("fixture has %d articles, want at least 50", len(demo.SeedArticles))
+	if n := len(arts) + len(demo.SeedArticles); n < 200 {
+		f.t.Fatalf("fixture has %d articles, want at least 200", n)
 	}
-	b, err := os.ReadFile("testdata/queries.json")
+	var people []struct {
+		Name, Short string
+		Contacts    []string
+	}
+	readJSON(f.t, "testdata/people.json", &people)
+	for _, p := range people {
+		var ks []models.Contact
+		for _, n := range p.Contacts {
+			ks = append(ks, models.Contact{Name: n})
+		}
+		if err := f.db.CreateCustomer(ctx, admin, &models.Customer{Kind: "customer", Name: p.Name, ShortName: p.Short, OwnerID: 1}, ks); err != nil {
+			f.t.Fatal(err)
+		}
+	}
+}
+
+func readJSON(t *testing.T, path string, v any) {
+	t.Helper()
+	b, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	var cases []struct{ Q, Want string }
-	if err := json.Unmarshal(b, &cases); err != nil {
+	if err := json.Unmarshal(b, v); err != nil {
+		t.Fatalf("%s: %v", path, err)
+	}
+}
+
+// TestChineseSearchQuality runs every fixture query and measures hit@1,
+// hit@3 and MRR over the whole set: every ranking change is judged on all
+// queries, not a few. It fails under the floors above.
+func TestChineseSearchQuality(t *testing.T) {
+	f := newFixture(t)
+	svc := f.open()
+	f.addQualityFixture()
+	if err := svc.Sync(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	if len(cases) < 20 {
-		t.Fatalf("fixture has %d queries, want at least 20", len(cases))
+	var cases []qualityCase
+	readJSON(t, "testdata/queries.json", &cases)
+	if len(cases) < 80 {
+		t.Fatalf("fixture has %d queries, want at least 80", len(cases))
 	}
-	// hit@1, hit@3 and MRR over the whole set (BENCHMARKS.md): every
-	// ranking change is judged on all queries, not a few.
 	var hit1, hit3, rr float64
 	for _, c := range cases {
-		res := f.search(admin, Query{Text: c.Q, Kinds: []string{"article"}, Size: 10})
-		got := titles(res)
-		rank := 0
-		for i, g := range got {
-			if g == c.Want {
-				rank = i + 1
-				break
-			}
+		kind := c.Kind
+		if kind == "" {
+			kind = "article"
 		}
+		res := f.search(admin, Query{Text: c.Q, Kinds: []string{kind}, Size: 10})
+		got := titles(res)
+		rank := slices.Index(got, c.Want) + 1
 		if rank == 1 {
 			hit1++
+		} else {
+			t.Logf("query %q: %q ranks %d, got %q", c.Q, c.Want, rank, got[:min(3, len(got))])
 		}
 		if rank >= 1 && rank <= 3 {
 			hit3++
-		} else {
-			t.Errorf("query %q: want %q in the top 3, got %q", c.Q, c.Want, got)
 		}
 		if rank > 0 {
 			rr += 1 / float64(rank)
@@ -145,8 +193,9 @@ func TestChineseSearchQuality(t *testing.T) {
 	}
 	n := float64(len(cases))
 	t.Logf("quality over %d queries: hit@1 %.3f, hit@3 %.3f, MRR %.3f", len(cases), hit1/n, hit3/n, rr/n)
-	if hit3/n < 0.95 || rr/n < 0.90 {
-		t.Errorf("quality below target: hit@3 %.3f (want ≥ 0.95), MRR %.3f (want ≥ 0.90)", hit3/n, rr/n)
+	if hit1/n < minHit1 || hit3/n < minHit3 || rr/n < minMRR {
+		t.Errorf("quality below the floor: hit@1 %.3f (want ≥ %.2f), hit@3 %.3f (want ≥ %.2f), MRR %.3f (want ≥ %.2f)",
+			hit1/n, minHit1, hit3/n, minHit3, rr/n, minMRR)
 	}
 }
 

@@ -153,6 +153,12 @@ func Open(ctx context.Context, db *models.DB, dir string, log *slog.Logger, opts
 	if err := os.RemoveAll(s.buildPath()); err != nil {
 		return nil, err
 	}
+	// The admin's synonym list, if one was saved (else the starter list).
+	if groups, saved, err := db.SearchSynonyms(ctx); err != nil {
+		return nil, err
+	} else if saved {
+		s.SetSynonyms(groups)
+	}
 	s.status.State = "starting"
 	idx, err := openIndex(s.indexPath())
 	switch {

@@ -66,18 +66,64 @@ func synonymsOf(groups [][]string, text string) []string {
 	return out
 }
 
+// synonymCoverageBoost weighs a field that holds every word of the query
+// once a group member in it is replaced by a synonym (登不上 → 无法登录): a
+// complete match through a synonym, below a complete match of the words
+// typed (coverageBoost) but above a field sharing a fragment of them.
+const synonymCoverageBoost = 2
+
+// synonymRewrites returns text with one group member replaced by each of
+// its synonyms, at most maxSynonymQueries of them.
+func synonymRewrites(groups [][]string, text string) []string {
+	var out []string
+	seen := map[string]bool{text: true}
+	for _, g := range groups {
+		for _, m := range g {
+			if m == "" || !strings.Contains(text, m) {
+				continue
+			}
+			for _, w := range g {
+				r := strings.Replace(text, m, w, 1)
+				if w == "" || seen[r] {
+					continue
+				}
+				seen[r] = true
+				out = append(out, r)
+				if len(out) == maxSynonymQueries {
+					return out
+				}
+			}
+		}
+	}
+	return out
+}
+
 // synonymQueries looks for each synonym as a whole word (all of its bigrams)
-// in the title or body, at synonymBoost.
+// in the title or body, at synonymBoost, and for the query with a synonym
+// in place of the member it holds as a complete match, at
+// synonymCoverageBoost.
 func synonymQueries(groups [][]string, text string) []query.Query {
 	var out []query.Query
+	and := func(text, field string, boost float64) {
+		m := bleve.NewMatchQuery(text)
+		m.SetField(field)
+		m.Analyzer = textAnalyzer
+		m.SetOperator(query.MatchQueryOperatorAnd)
+		m.SetBoost(boost)
+		out = append(out, m)
+	}
+	rewrites := synonymRewrites(groups, text)
 	for _, w := range synonymsOf(groups, text) {
+		if contains(rewrites, w) {
+			continue // the query was the group's word alone: its rewrite is this word
+		}
 		for _, field := range []string{fieldTitle, fieldBody} {
-			m := bleve.NewMatchQuery(w)
-			m.SetField(field)
-			m.Analyzer = textAnalyzer
-			m.SetOperator(query.MatchQueryOperatorAnd)
-			m.SetBoost(synonymBoost)
-			out = append(out, m)
+			and(w, field, synonymBoost)
+		}
+	}
+	for _, r := range rewrites {
+		for _, field := range []string{fieldTitle, fieldBody} {
+			and(r, field, synonymCoverageBoost)
 		}
 	}
 	return out

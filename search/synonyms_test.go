@@ -66,3 +66,38 @@ func TestZeroResultsFallBackToCharacters(t *testing.T) {
 		t.Errorf("unrelated query: loose %v, got %q", res.Loose, titles(res))
 	}
 }
+
+// The admin's saved list is what a restarted service uses; an empty saved
+// list means no synonyms, not the starter list.
+func TestSavedSynonymsLoadAtStart(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	svc := f.open()
+	if !slices.Equal(svc.Synonyms()[0], StarterSynonyms[0]) {
+		t.Fatal("nothing saved: want the starter list")
+	}
+	svc.Close()
+	if _, err := f.db.SaveSearchSynonyms(ctx, "吃纸、卡纸\n登不上 无法登录"); err != nil {
+		t.Fatal(err)
+	}
+	svc, err := Open(ctx, f.db, f.dir, f.log, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := svc.Synonyms()
+	if len(got) != 2 || !slices.Equal(got[0], []string{"吃纸", "卡纸"}) || !slices.Equal(got[1], []string{"登不上", "无法登录"}) {
+		t.Errorf("after restart: %q", got)
+	}
+	svc.Close()
+	if _, err := f.db.SaveSearchSynonyms(ctx, "  \n"); err != nil {
+		t.Fatal(err)
+	}
+	svc, err = Open(ctx, f.db, f.dir, f.log, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer svc.Close()
+	if got := svc.Synonyms(); len(got) != 0 {
+		t.Errorf("empty saved list: got %q", got)
+	}
+}
