@@ -20,6 +20,9 @@ func TestAdminEditsSearchSynonyms(t *testing.T) {
 	if res := c.get("/settings"); !strings.Contains(res.Body, `href="/admin/search/synonyms"`) {
 		t.Error("no tile on the settings page")
 	}
+	if res := c.get("/admin/search"); !strings.Contains(res.Body, `href="/admin/search/synonyms"`) {
+		t.Error("no link on the search index page")
+	}
 
 	const q = "/search?kind=article&q="
 	found := func(word string) bool {
