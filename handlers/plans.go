@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"context"
 	"errors"
 	"html/template"
 	"net/http"
@@ -278,38 +279,27 @@ func (s *Server) editPlan(c *gin.Context) {
 
 // completeTask marks a personal task (a plan without a customer) done; a
 // plan with one is completed by recording the activity.
-func (s *Server) completeTask(c *gin.Context) {
-	id, ok := idParam(c, "id")
-	if !ok {
-		s.notFound(c)
-		return
-	}
-	err := s.db.CompleteTask(c.Request.Context(), actor(c), id)
-	if errors.Is(err, models.ErrConflict) {
-		s.flash(c, "plan.not_open")
-	} else if err != nil {
-		s.fail(c, err)
-		return
-	} else {
-		s.flash(c, "plan.task_done")
-	}
-	redirect(c, views.Path("plan", id))
-}
+func (s *Server) completeTask(c *gin.Context) { s.endPlan(c, s.db.CompleteTask, "plan.task_done") }
 
-func (s *Server) cancelPlan(c *gin.Context) {
+func (s *Server) cancelPlan(c *gin.Context) { s.endPlan(c, s.db.CancelPlan, "plan.cancelled") }
+
+// endPlan ends the plan of the path with end and goes back to its card,
+// saying how it went.
+func (s *Server) endPlan(c *gin.Context, end func(context.Context, models.Actor, int64) error, done string) {
 	id, ok := idParam(c, "id")
 	if !ok {
 		s.notFound(c)
 		return
 	}
-	err := s.db.CancelPlan(c.Request.Context(), actor(c), id)
-	if errors.Is(err, models.ErrConflict) {
+	err := end(c.Request.Context(), actor(c), id)
+	switch {
+	case errors.Is(err, models.ErrConflict):
 		s.flash(c, "plan.not_open")
-	} else if err != nil {
+	case err != nil:
 		s.fail(c, err)
 		return
-	} else {
-		s.flash(c, "plan.cancelled")
+	default:
+		s.flash(c, done)
 	}
 	redirect(c, views.Path("plan", id))
 }

@@ -15,42 +15,9 @@ import (
 // binary) their name key. It runs at every start; after the first it finds
 // nothing, through the partial index customers_name_key_todo.
 func (db *DB) fillNameKeys(ctx context.Context) error {
-	for {
-		rows, err := db.Write.QueryContext(ctx, `SELECT id, name FROM customers WHERE name_key IS NULL ORDER BY id LIMIT 5000`)
-		if err != nil {
-			return err
-		}
-		type pair struct {
-			id   int64
-			name string
-		}
-		var todo []pair
-		for rows.Next() {
-			var p pair
-			if err := rows.Scan(&p.id, &p.name); err != nil {
-				rows.Close()
-				return err
-			}
-			todo = append(todo, p)
-		}
-		if err := errors.Join(rows.Err(), rows.Close()); err != nil {
-			return err
-		}
-		if len(todo) == 0 {
-			return nil
-		}
-		err = db.WithTx(ctx, func(tx *sql.Tx) error {
-			for _, p := range todo {
-				if _, err := tx.ExecContext(ctx, `UPDATE customers SET name_key = ? WHERE id = ?`, NameKey(p.name), p.id); err != nil {
-					return err
-				}
-			}
-			return nil
-		})
-		if err != nil {
-			return fmt.Errorf("fill name keys: %w", err)
-		}
-	}
+	return db.fillFromName(ctx, "customers", "name_key IS NULL", "name_key = ?", func(name string) []any {
+		return []any{NameKey(name)}
+	})
 }
 
 // DupMember is one record of a group of possible duplicates.

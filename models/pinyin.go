@@ -113,56 +113,60 @@ func pinyinQuery(q string) string {
 }
 
 // fillPinyin writes the pinyin columns of the rows made before them
-// (migration 0023), a few thousand at a time, through the partial indexes
-// of the rows still to do: on a database that has them all it reads
-// nothing.
+// (migration 0023).
 func (db *DB) fillPinyin(ctx context.Context) error {
-	for _, t := range []struct{ table, todo, set string }{
-		{"customers", "name_pinyin IS NULL", "name_pinyin = ?, name_py = ?"},
-		{"contacts", "name_py IS NULL", "name_py = ?"},
-	} {
-		for {
-			rows, err := db.Write.QueryContext(ctx, `SELECT id, name FROM `+t.table+` WHERE `+t.todo+` ORDER BY id LIMIT 5000`)
-			if err != nil {
+	err := db.fillFromName(ctx, "customers", "name_pinyin IS NULL", "name_pinyin = ?, name_py = ?", func(name string) []any {
+		return []any{PinyinSortKey(name), PinyinSearchForms(name)}
+	})
+	if err != nil {
+		return err
+	}
+	return db.fillFromName(ctx, "contacts", "name_py IS NULL", "name_py = ?", func(name string) []any {
+		return []any{PinyinSearchForms(name)}
+	})
+}
+
+// fillFromName sets columns derived from the name (set, with the values
+// of derive) on the rows of table still to do (todo), a few thousand at a
+// time. Each todo condition has a partial index, so on a database that has
+// them all this reads nothing.
+func (db *DB) fillFromName(ctx context.Context, table, todo, set string, derive func(name string) []any) error {
+	for {
+		rows, err := db.Write.QueryContext(ctx, `SELECT id, name FROM `+table+` WHERE `+todo+` ORDER BY id LIMIT 5000`)
+		if err != nil {
+			return err
+		}
+		type row struct {
+			id   int64
+			name string
+		}
+		var batch []row
+		for rows.Next() {
+			var r row
+			if err := rows.Scan(&r.id, &r.name); err != nil {
+				rows.Close()
 				return err
 			}
-			type row struct {
-				id   int64
-				name string
-			}
-			var todo []row
-			for rows.Next() {
-				var r row
-				if err := rows.Scan(&r.id, &r.name); err != nil {
-					rows.Close()
+			batch = append(batch, r)
+		}
+		if err := errors.Join(rows.Err(), rows.Close()); err != nil {
+			return err
+		}
+		if len(batch) == 0 {
+			return nil
+		}
+		err = db.WithTx(ctx, func(tx *sql.Tx) error {
+			for _, r := range batch {
+				if _, err := tx.ExecContext(ctx, `UPDATE `+table+` SET `+set+` WHERE id = ?`, append(derive(r.name), r.id)...); err != nil {
 					return err
 				}
-				todo = append(todo, r)
 			}
-			if err := errors.Join(rows.Err(), rows.Close()); err != nil {
-				return err
-			}
-			if len(todo) == 0 {
-				break
-			}
-			err = db.WithTx(ctx, func(tx *sql.Tx) error {
-				for _, r := range todo {
-					args := []any{PinyinSortKey(r.name), PinyinSearchForms(r.name), r.id}
-					if t.table == "contacts" {
-						args = args[1:]
-					}
-					if _, err := tx.ExecContext(ctx, `UPDATE `+t.table+` SET `+t.set+` WHERE id = ?`, args...); err != nil {
-						return err
-					}
-				}
-				return nil
-			})
-			if err != nil {
-				return fmt.Errorf("fill pinyin of %s: %w", t.table, err)
-			}
+			return nil
+		})
+		if err != nil {
+			return fmt.Errorf("fill %s of %s: %w", set, table, err)
 		}
 	}
-	return nil
 }
 
 // nameMatches reports whether a person typed prefix to mean the user with

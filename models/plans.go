@@ -236,24 +236,7 @@ func (db *DB) SavePlan(ctx context.Context, actor Actor, p *Plan) error {
 
 // CancelPlan marks a planned plan cancelled.
 func (db *DB) CancelPlan(ctx context.Context, actor Actor, id int64) error {
-	if !actor.EditsActivities() {
-		return ErrNotFound
-	}
-	return db.WithTx(ctx, func(tx *sql.Tx) error {
-		p, err := db.getPlan(ctx, tx, actor, id)
-		if err != nil {
-			return err
-		}
-		if p.Status != "planned" {
-			return ErrConflict
-		}
-		now := db.nowStamp()
-		if _, err := tx.ExecContext(ctx, `UPDATE plans SET status = 'cancelled', remind_at = NULL, updated_at = ?, updated_by = ?
-			WHERE id = ?`, now, nullInt(actor.ID), id); err != nil {
-			return err
-		}
-		return recordAudit(ctx, tx, now, actor.ID, "plan", id, "update", []Change{{Field: "status", Old: "planned", New: "cancelled"}})
-	})
+	return db.endPlan(ctx, actor, id, "cancelled", func(*Plan) bool { return true })
 }
 
 // CompleteTask marks a personal task (a planned plan without a customer)
@@ -261,6 +244,12 @@ func (db *DB) CancelPlan(ctx context.Context, actor Actor, id int64) error {
 // carries it out (completePlan); ErrConflict for one, or for a plan that is
 // not open.
 func (db *DB) CompleteTask(ctx context.Context, actor Actor, id int64) error {
+	return db.endPlan(ctx, actor, id, "done", func(p *Plan) bool { return p.CustomerID == 0 })
+}
+
+// endPlan gives a planned plan that may end this way (allowed) its final
+// status; ErrConflict for a plan that is not open or may not.
+func (db *DB) endPlan(ctx context.Context, actor Actor, id int64, status string, allowed func(*Plan) bool) error {
 	if !actor.EditsActivities() {
 		return ErrNotFound
 	}
@@ -269,15 +258,15 @@ func (db *DB) CompleteTask(ctx context.Context, actor Actor, id int64) error {
 		if err != nil {
 			return err
 		}
-		if p.Status != "planned" || p.CustomerID != 0 {
+		if p.Status != "planned" || !allowed(p) {
 			return ErrConflict
 		}
 		now := db.nowStamp()
-		if _, err := tx.ExecContext(ctx, `UPDATE plans SET status = 'done', remind_at = NULL, updated_at = ?, updated_by = ?
-			WHERE id = ?`, now, nullInt(actor.ID), id); err != nil {
+		if _, err := tx.ExecContext(ctx, `UPDATE plans SET status = ?, remind_at = NULL, updated_at = ?, updated_by = ?
+			WHERE id = ?`, status, now, nullInt(actor.ID), id); err != nil {
 			return err
 		}
-		return recordAudit(ctx, tx, now, actor.ID, "plan", id, "update", []Change{{Field: "status", Old: "planned", New: "done"}})
+		return recordAudit(ctx, tx, now, actor.ID, "plan", id, "update", []Change{{Field: "status", Old: "planned", New: status}})
 	})
 }
 
