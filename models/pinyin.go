@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"unicode"
@@ -23,13 +24,31 @@ import (
 var pinyinArgs = func() pinyin.Args {
 	a := pinyin.NewArgs()
 	a.Style = pinyin.Normal // no tone marks
+	a.Heteronym = true      // every reading (曾: ceng, zeng), the most common first
 	return a
 }()
 
-// syllableCache holds each Han character's first reading: the library
-// strips tone marks with regular expressions, too slow to repeat for every
-// name of a large import.
-var syllableCache sync.Map // rune → string
+// readingCache holds the toneless readings of each Han character seen: the
+// library strips tone marks with regular expressions, too slow to repeat
+// for every name of a large import or an index rebuild.
+var readingCache sync.Map // rune → []string
+
+// PinyinReadings returns the toneless readings of a Han character, the most
+// common first, without repeats; nil when the library has none. The search
+// index (search/pinyin.go) tries them all; the lists use the first.
+func PinyinReadings(r rune) []string {
+	if v, ok := readingCache.Load(r); ok {
+		return v.([]string)
+	}
+	var out []string
+	for _, p := range pinyin.SinglePinyin(r, pinyinArgs) {
+		if p != "" && !slices.Contains(out, p) {
+			out = append(out, p)
+		}
+	}
+	readingCache.Store(r, out)
+	return out
+}
 
 // syllable is r's most common reading without tone ("" for a character
 // that is not Han or that the library does not know).
@@ -37,15 +56,10 @@ func syllable(r rune) string {
 	if !unicode.Is(unicode.Han, r) {
 		return ""
 	}
-	if v, ok := syllableCache.Load(r); ok {
-		return v.(string)
+	if rs := PinyinReadings(r); len(rs) > 0 {
+		return rs[0]
 	}
-	s := ""
-	if p := pinyin.SinglePinyin(r, pinyinArgs); len(p) > 0 {
-		s = p[0]
-	}
-	syllableCache.Store(r, s)
-	return s
+	return ""
 }
 
 // PinyinSortKey is the key a list sorts names by: each Han character as

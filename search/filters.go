@@ -2,6 +2,7 @@ package search
 
 import (
 	"context"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -112,7 +113,7 @@ func (f *queryFilters) add(word string, users []models.User, loc *time.Location)
 		if !ok {
 			return false
 		}
-		if !contains(f.kinds, kind) {
+		if !slices.Contains(f.kinds, kind) {
 			f.kinds = append(f.kinds, kind)
 		}
 	case "status":
@@ -121,7 +122,7 @@ func (f *queryFilters) add(word string, users []models.User, loc *time.Location)
 			return false
 		}
 		for _, s := range st {
-			if !contains(f.statuses, s) {
+			if !slices.Contains(f.statuses, s) {
 				f.statuses = append(f.statuses, s)
 			}
 		}
@@ -163,7 +164,7 @@ func (f *queryFilters) restrict(q *Query) (none bool) {
 	}
 	var both []string
 	for _, k := range q.Kinds {
-		if contains(f.kinds, k) {
+		if slices.Contains(f.kinds, k) {
 			both = append(both, k)
 		}
 	}

@@ -1,13 +1,13 @@
 package search
 
 import (
+	"keyuan/models"
+	"slices"
 	"strings"
-	"sync"
 	"unicode"
 
 	"github.com/blevesearch/bleve/v2"
 	"github.com/blevesearch/bleve/v2/search/query"
-	"github.com/mozillazg/go-pinyin"
 )
 
 // Pinyin. Chinese users find people and companies by typing the pinyin of
@@ -48,43 +48,6 @@ const (
 	pinyinPrefixBoost = 1
 )
 
-var pinyinArgs = func() pinyin.Args {
-	a := pinyin.NewArgs()
-	a.Style = pinyin.Normal
-	a.Heteronym = true
-	return a
-}()
-
-// readingCache holds the toneless readings of each Han character seen: the
-// library converts tone marks with regular expressions, too slow to repeat
-// for every name of a rebuild.
-var readingCache sync.Map // rune → []string
-
-// readings returns the toneless readings of a Han character, the most
-// common first, without repeats; nil when the library has none.
-func readings(r rune) []string {
-	if v, ok := readingCache.Load(r); ok {
-		return v.([]string)
-	}
-	var out []string
-	for _, p := range pinyin.SinglePinyin(r, pinyinArgs) {
-		if p != "" && !contains(out, p) {
-			out = append(out, p)
-		}
-	}
-	readingCache.Store(r, out)
-	return out
-}
-
-func contains(list []string, s string) bool {
-	for _, v := range list {
-		if v == s {
-			return true
-		}
-	}
-	return false
-}
-
 // pinyinUnits splits a name into what is typed for it: each Han character
 // as its readings, each run of Latin letters and digits as itself,
 // lower-cased. Other characters (brackets, spaces, punctuation) are not
@@ -102,7 +65,7 @@ func pinyinUnits(name string) [][]string {
 		switch {
 		case unicode.Is(unicode.Han, r):
 			flush()
-			if rs := readings(r); len(rs) > 0 {
+			if rs := models.PinyinReadings(r); len(rs) > 0 {
 				units = append(units, rs)
 			}
 		case r < unicode.MaxASCII && (unicode.IsLetter(r) || unicode.IsDigit(r)):
@@ -227,7 +190,7 @@ func pinyinWords(text string) []string {
 	for _, w := range strings.FieldsFunc(strings.ToLower(text), func(r rune) bool {
 		return !(r >= 'a' && r <= 'z') && !(r >= 'A' && r <= 'Z')
 	}) {
-		if len(w) >= 2 && len(out) < maxPinyinWords && !contains(out, w) {
+		if len(w) >= 2 && len(out) < maxPinyinWords && !slices.Contains(out, w) {
 			out = append(out, w)
 		}
 	}

@@ -1,6 +1,7 @@
 package search
 
 import (
+	"slices"
 	"strings"
 
 	"github.com/blevesearch/bleve/v2"
@@ -114,7 +115,7 @@ func synonymQueries(groups [][]string, text string) []query.Query {
 	}
 	rewrites := synonymRewrites(groups, text)
 	for _, w := range synonymsOf(groups, text) {
-		if contains(rewrites, w) {
+		if slices.Contains(rewrites, w) {
 			continue // the query was the group's word alone: its rewrite is this word
 		}
 		for _, field := range []string{fieldTitle, fieldBody} {
