@@ -55,11 +55,6 @@ func (db *DB) Calendar(ctx context.Context, actor Actor, q CalendarQuery) (map[s
 	if actor.Scope(ModActivities) == ScopeOwn {
 		q.OwnerID = actor.ID
 	}
-	// The whole team's calendar (OwnerID 0) of a team scope is its members'.
-	teamCond := ""
-	if q.OwnerID == 0 {
-		teamCond = actor.ownerAnd(ModActivities, "owner_id")
-	}
 	days := map[string]*CalDay{}
 	day := func(d string) *CalDay {
 		if x, ok := days[d]; ok {
@@ -69,12 +64,8 @@ func (db *DB) Calendar(ctx context.Context, actor Actor, q CalendarQuery) (map[s
 		days[d] = x
 		return x
 	}
-	ownerCond, args := "", []any{q.From, q.To}
-	if q.OwnerID != 0 {
-		ownerCond = " AND owner_id = ?"
-		args = append(args, q.OwnerID)
-	}
-	ownerCond += teamCond + q.teamCond("owner_id")
+	ownerCond, ownerArgs := q.ownerCond(actor, "owner_id")
+	args := append([]any{q.From, q.To}, ownerArgs...)
 	for _, src := range []string{
 		`SELECT date, COUNT(*) FROM activities WHERE date BETWEEN ? AND ?` + ownerCond + ` GROUP BY date`,
 		`SELECT date, COUNT(*) FROM plans WHERE date BETWEEN ? AND ?` + ownerCond + andRule(personalTaskRule(actor, "plans")) +
@@ -112,15 +103,8 @@ func (db *DB) Calendar(ctx context.Context, actor Actor, q CalendarQuery) (map[s
 	for _, d := range busy {
 		eargs = append(eargs, d)
 	}
-	ownerCond = ""
-	if q.OwnerID != 0 {
-		ownerCond = " AND x.owner_id = ?"
-		eargs = append(eargs, q.OwnerID)
-	} else {
-		ownerCond = actor.ownerAnd(ModActivities, "x.owner_id")
-	}
-	ownerCond += q.teamCond("x.owner_id")
-	eargs = append(eargs, q.PerDay)
+	ownerCond, ownerArgs = q.ownerCond(actor, "x.owner_id")
+	eargs = append(append(eargs, ownerArgs...), q.PerDay)
 	queries := []struct{ kind, sql string }{
 		{"activity", `WITH days(d) AS (VALUES ` + values + `)
 			SELECT a.id, a.date, a.start_time, a.end_time, a.subject, c.name, u.display_name, COALESCE(a.method_id, 0)
@@ -225,10 +209,19 @@ func (db *DB) FeedPlans(ctx context.Context, userID int64, from, to string, limi
 		WHERE p.owner_id = ? AND p.date BETWEEN ? AND ? AND p.status <> 'cancelled' ORDER BY p.date, p.time, p.id LIMIT ?`, []any{userID, from, to, limit}, scanPlan)
 }
 
-// teamCond limits col to the query's team (ids from the database, inlined).
-func (q CalendarQuery) teamCond(col string) string {
-	if q.Team == nil {
-		return ""
+// ownerCond limits the owner column col to the query's person, or else to
+// the actor's scope (a team scope's whole calendar is its members'), and
+// to the query's team (ids from the database, inlined).
+func (q CalendarQuery) ownerCond(actor Actor, col string) (string, []any) {
+	var cond string
+	var args []any
+	if q.OwnerID != 0 {
+		cond, args = " AND "+col+" = ?", []any{q.OwnerID}
+	} else {
+		cond = actor.ownerAnd(ModActivities, col)
 	}
-	return " AND " + col + " IN (0" + strings.TrimSuffix(","+formatIDs(q.Team), ",") + ")"
+	if q.Team != nil {
+		cond += " AND " + inIDs(col, q.Team)
+	}
+	return cond, args
 }

@@ -157,7 +157,7 @@ func TestIdleCustomersMatchesTheRows(t *testing.T) {
 	for _, actor := range []Actor{e.sales1, e.sales2, e.manager} {
 		for _, day := range []string{"2026-02-08", "2026-03-09", "2025-12-31"} {
 			cond := "1"
-			if !actor.SeesAllCustomers() {
+			if actor.Scope(ModCustomers) != ScopeAll {
 				cond = fmt.Sprintf("owner_id = %d", actor.ID)
 			}
 			var want int

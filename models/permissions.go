@@ -388,9 +388,6 @@ func (a Actor) AsSystem() Actor {
 
 // The readable names of the rules the queries apply.
 
-// SeesAllCustomers: every customer, not a scope of them.
-func (a Actor) SeesAllCustomers() bool { return a.Scope(ModCustomers) == ScopeAll }
-
 // EditsCustomers is false for those who only read customer cards.
 func (a Actor) EditsCustomers() bool { return a.Can(PermCustomersEdit) }
 

@@ -171,11 +171,7 @@ func (p BuiltinParams) scoped(m Module, column string) []string {
 		conds = append(conds, column+" = "+strconv.FormatInt(p.OwnerID, 10))
 	}
 	if p.Team != nil {
-		ids := []string{"0"}
-		for _, id := range p.Team {
-			ids = append(ids, strconv.FormatInt(id, 10))
-		}
-		conds = append(conds, column+" IN ("+strings.Join(ids, ",")+")")
+		conds = append(conds, inIDs(column, p.Team))
 	}
 	return conds
 }

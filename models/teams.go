@@ -191,6 +191,13 @@ func formatID(id int64) string {
 	return strconv.FormatInt(id, 10)
 }
 
+// inIDs is "col IN (0,…ids)", a filter on a team's people: the ids come
+// from the database and are inlined; the 0 keeps an empty team valid SQL
+// that matches nothing.
+func inIDs(col string, ids []int64) string {
+	return col + " IN (" + formatIDs(append([]int64{0}, ids...)) + ")"
+}
+
 func formatIDs(ids []int64) string {
 	s := make([]string, len(ids))
 	for i, id := range ids {
