@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 )
@@ -137,9 +138,19 @@ func (db *DB) RoleDefs() []RoleDef {
 	t := db.accessTable()
 	out := make([]RoleDef, 0, len(t.roles))
 	for _, d := range t.roles {
-		out = append(out, *d)
+		out = append(out, d.clone())
 	}
 	return out
+}
+
+// clone is a copy of the role that shares nothing with the cached one: a
+// caller changing its matrix (a form, a test) must not change what every
+// request sees before it is saved.
+func (d *RoleDef) clone() RoleDef {
+	c := *d
+	c.Perms = slices.Clone(d.Perms)
+	c.Scopes = maps.Clone(d.Scopes)
+	return c
 }
 
 // RoleKeys lists the roles' keys, in display order.
@@ -154,7 +165,7 @@ func (db *DB) RoleKeys() []Role {
 // RoleDef returns one role; ErrNotFound for an unknown key.
 func (db *DB) RoleDef(r Role) (RoleDef, error) {
 	if d := db.accessTable().byKey[r]; d != nil {
-		return *d, nil
+		return d.clone(), nil
 	}
 	return RoleDef{}, ErrNotFound
 }

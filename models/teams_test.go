@@ -190,3 +190,19 @@ func TestRolesAndTeams(t *testing.T) {
 		t.Errorf("a built-in role was deleted: %v", err)
 	}
 }
+
+// TestRoleDefIsACopy: changing a role read from the database changes
+// nothing until it is saved.
+func TestRoleDefIsACopy(t *testing.T) {
+	db := newTestDB(t)
+	d, err := db.RoleDef(RoleSales)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d.Scopes[ModCustomers] = ScopeAll
+	d.Perms[0] = PermSettingsManage
+	if (Actor{ID: 1, Role: RoleSales, role: db.accessTable().role(RoleSales)}).Scope(ModCustomers) != ScopeOwn ||
+		db.RoleCan(RoleSales, PermSettingsManage) {
+		t.Error("a change to a role read from the database reached the roles in use")
+	}
+}
