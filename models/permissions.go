@@ -235,16 +235,6 @@ func DefaultRoles() []RoleDef {
 	}
 }
 
-// defaultRole returns the default of a built-in role (nil for others).
-func defaultRole(r Role) *RoleDef {
-	for _, d := range DefaultRoles() {
-		if d.Key == r {
-			return &d
-		}
-	}
-	return nil
-}
-
 // builtinDefaults are the defaults, built once, for actors made without a
 // database (tests, SystemActor).
 var builtinDefaults = func() map[Role]*RoleDef {

@@ -306,11 +306,11 @@ func (db *DB) SaveRole(ctx context.Context, by int64, d RoleDef) error {
 
 // ResetRole gives a built-in role its default matrix back.
 func (db *DB) ResetRole(ctx context.Context, by int64, r Role) error {
-	d := defaultRole(r)
-	if d == nil {
+	d, ok := builtinDefaults[r]
+	if !ok {
 		return ErrNotFound
 	}
-	return db.SaveRole(ctx, by, *d)
+	return db.SaveRole(ctx, by, d.clone())
 }
 
 // CopyRole makes a custom role from another one's matrix, named name; it
